@@ -1,0 +1,241 @@
+"""IAM family: least privilege, no public principals, no standing admin rights.
+
+Rules read `AccessGrant`s: AWS policy statements (identity, resource and trust
+policies), Azure role definitions and assignments, GCP IAM bindings and
+Kubernetes RBAC rules and bindings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies._support import Deferred, join
+from scanner.engine.params import RuleParams
+from scanner.engine.registry import Violation, rule
+from scanner.model import Access, AccessGrant, GrantKind, Scope, is_public_principal, known
+
+# Condition keys that narrow who can use a grant to a known network, organisation or account.
+_NARROWING_CONDITIONS = frozenset(
+    {
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceip",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceowner",
+        "aws:userid",
+        "aws:resourceorgid",
+    }
+)
+# Roles that amount to full control of everything at their scope.
+_PRIVILEGED_ROLES = frozenset(
+    {"owner", "contributor", "user access administrator", "roles/owner", "roles/editor", "cluster-admin"}
+)
+# AWS actions that only enumerate metadata and accept no resource-level scoping.
+_ENUMERATION_PREFIXES = ("describe", "list")
+
+
+def _full_wildcard(action: str) -> bool:
+    return action.strip() in ("*", "*:*")
+
+
+def _service_wildcard(action: str) -> bool:
+    """`s3:*`, `Microsoft.Storage/*`: every action of a service."""
+    a = action.strip()
+    return _full_wildcard(a) or a.endswith((":*", "/*"))
+
+
+def _broad_resource(resource: str) -> bool:
+    r = resource.strip()
+    if r == "*":
+        return True
+    if r.startswith("arn:"):
+        parts = r.split(":", 5)
+        # arn:partition:service:region:account:resource — a wildcard for the whole
+        # resource part, or for the account, reaches everything of that service.
+        return len(parts) == 6 and (parts[5].startswith("*") or parts[4] == "*")
+    # Kubernetes `group/resource`: `apps/*` is every resource of the group.
+    return r.endswith("/*") and r.count("/") == 1
+
+
+def _enumeration_only(action: str) -> bool:
+    verb = action.split(":", 1)[-1].lower()
+    return ":" in action and verb.startswith(_ENUMERATION_PREFIXES)
+
+
+def _allows(grant: AccessGrant) -> bool:
+    return known(grant.effect, "effect") == Access.ALLOW
+
+
+def _is_admin(grant: AccessGrant, deferred: Deferred) -> bool:
+    actions = deferred.items(grant.actions, "actions")
+    resources = deferred.items(grant.resources, "resources")
+    full = any(_full_wildcard(a) for a in actions)
+    return full and (not resources or any(_broad_resource(r) for r in resources))
+
+
+@rule(
+    "IAM-001",
+    name="administrator-access",
+    category="iam",
+    severity="critical",
+    title="Grant gives full administrative access",
+    compliance={"cis-aws-3.0": ["1.16"], "cis-azure-2.0": ["1.23"]},
+)
+def administrator_access(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """Every action on every resource (`Action: "*"` on `Resource: "*"`, an Azure
+    role with `*` actions, a Kubernetes rule with `*` verbs on `*` resources) makes
+    any compromise of the principal a compromise of the whole account or cluster.
+
+    Remediation:
+    Grant only the actions and resources the workload uses. Keep administrator
+    rights for break-glass identities, assigned just in time.
+    """
+    if not _allows(grant):
+        return
+    deferred = Deferred()
+    if _is_admin(grant, deferred):
+        yield Violation(f"{grant.kind} {grant.name!r} allows every action on every resource", grant.origin)
+    deferred.raise_pending()
+
+
+@rule(
+    "IAM-002",
+    name="wildcard-actions",
+    category="iam",
+    severity="high",
+    title="Grant allows every action of a service",
+)
+def wildcard_actions(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """Wildcard actions such as `s3:*`, `iam:*`, `Microsoft.Storage/*` or the
+    Kubernetes verb `*` include destructive and privilege-escalating operations
+    the principal was never meant to have.
+
+    Remediation:
+    List the specific actions (for example `s3:GetObject`, `s3:PutObject`), or the
+    specific Kubernetes verbs (`get`, `list`, `watch`).
+    """
+    if not _allows(grant):
+        return
+    deferred = Deferred()
+    if not _is_admin(grant, deferred):
+        wild = [a for a in deferred.items(grant.actions, "actions") if _service_wildcard(a)]
+        if wild:
+            yield Violation(f"{grant.kind} {grant.name!r} allows {join(wild)}", grant.origin_of("actions"))
+    deferred.raise_pending()
+
+
+@rule(
+    "IAM-003",
+    name="wildcard-resources",
+    category="iam",
+    severity="medium",
+    title="Grant applies to every resource of a service or account",
+)
+def wildcard_resources(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """Actions granted on `*`, on `arn:aws:logs:*:*:*` or on every resource of a
+    Kubernetes API group reach resources the workload does not own, including
+    those of other teams and future ones. Metadata enumeration (AWS `Describe*`
+    and `List*`), which accepts no resource scoping, is not reported.
+
+    Remediation:
+    Name the resources: a bucket and its prefix, a log group ARN with the account
+    and region, a list of Kubernetes resource names.
+    """
+    if not _allows(grant) or grant.kind in (GrantKind.TRUST_POLICY, GrantKind.ROLE_ASSIGNMENT):
+        return
+    deferred = Deferred()
+    if not _is_admin(grant, deferred):
+        broad = [r for r in deferred.items(grant.resources, "resources") if _broad_resource(r)]
+        actions = [a for a in deferred.items(grant.actions, "actions") if not _enumeration_only(a)]
+        if broad and actions:
+            yield Violation(
+                f"{grant.kind} {grant.name!r} allows {join(actions)} on {join(broad)}", grant.origin_of("resources")
+            )
+    deferred.raise_pending()
+
+
+@rule(
+    "IAM-004",
+    name="allow-with-not-action",
+    category="iam",
+    severity="high",
+    title="Allow statement uses NotAction",
+)
+def allow_with_not_action(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """`Effect: Allow` with `NotAction` grants every action except the listed
+    ones, including every action AWS adds in the future. It is almost always
+    broader than intended.
+
+    Remediation:
+    Use `Action` with an explicit list. Keep `NotAction` for `Deny` statements.
+    """
+    if not _allows(grant):
+        return
+    excluded = known(grant.not_actions, "NotAction")
+    if excluded:
+        yield Violation(f"{grant.kind} {grant.name!r} allows every action except {join(excluded)}",
+                        grant.origin_of("not_actions"))
+
+
+@rule(
+    "IAM-005",
+    name="public-principal",
+    category="iam",
+    severity="critical",
+    title="Access is granted to anyone",
+    compliance={"cis-gcp-2.0": ["5.1"], "cis-aws-3.0": ["2.1.4"]},
+)
+def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """A trust or resource policy with `Principal: "*"`, a GCP binding to
+    `allUsers` or `allAuthenticatedUsers`, or a Kubernetes binding to anonymous
+    users opens the resource to the whole internet. A condition on the source
+    VPC, IP, organisation or account narrows it and is not reported.
+
+    Remediation:
+    Name the principals (account ARNs, service principals, groups), or add a
+    condition such as `aws:PrincipalOrgID` or `aws:SourceVpce`.
+    """
+    if not _allows(grant):
+        return
+    deferred = Deferred()
+    public = [pr for pr in deferred.items(grant.principals, "principals") if is_public_principal(pr)]
+    if public:
+        conditions = deferred.value(grant.conditions, "conditions")
+        if conditions is not None and not _NARROWING_CONDITIONS.intersection(conditions):
+            what = grant.role if isinstance(grant.role, str) else join(deferred.items(grant.actions))
+            yield Violation(f"{grant.kind} {grant.name!r} grants {what or 'access'} to {join(public)}",
+                            grant.origin_of("principals"))
+    deferred.raise_pending()
+
+
+@rule(
+    "IAM-006",
+    name="privileged-role-assignment",
+    category="iam",
+    severity="high",
+    title="Privileged role assigned at account scope",
+    compliance={"cis-gcp-2.0": ["1.5"], "cis-azure-2.0": ["1.21"]},
+)
+def privileged_role_assignment(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """Owner and Contributor on a subscription, `roles/owner` and `roles/editor`
+    on a project, and any binding to `cluster-admin` give standing control over
+    everything at that scope.
+
+    Remediation:
+    Assign narrower built-in or custom roles, at resource-group or resource scope,
+    and use just-in-time elevation (Azure PIM, GCP PAM) for administrators.
+    """
+    if grant.kind is not GrantKind.ROLE_ASSIGNMENT or not _allows(grant):
+        return
+    role = known(grant.role, "role")
+    if role is None or role.lower() not in _PRIVILEGED_ROLES:
+        return
+    scope = known(grant.scope, "scope")
+    if role.lower() == "cluster-admin" or scope in (Scope.ACCOUNT, Scope.ORGANIZATION):
+        principals = join(known(grant.principals, "principals")) or "a principal"
+        yield Violation(f"{principals} holds {role} at {scope or 'cluster'} scope", grant.origin_of("role"))

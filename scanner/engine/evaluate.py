@@ -1,0 +1,83 @@
+"""Run rules over an inventory. Unknown values become "could not evaluate" findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from scanner.engine.findings import Finding, ScanError, Status
+from scanner.engine.params import RuleParams
+from scanner.engine.registry import Rule
+from scanner.model import Asset, CannotEvaluate, Origin
+
+
+@dataclass
+class _Unevaluated:
+    """Rules of one family that one unknown value stopped, on one object."""
+
+    rules: list[Rule]
+    origin: Origin
+    reason: str
+
+
+def evaluate(
+    assets: Iterable[Asset], rules: Sequence[Rule], params: RuleParams
+) -> tuple[list[Finding], list[ScanError]]:
+    """Every rule on every asset of its type.
+
+    One unresolved value usually stops several rules of a family (every
+    network rule needs the peers): those are reported as one finding under the
+    first rule's id, naming the others, instead of one per rule.
+    """
+    findings: dict[str, Finding] = {}
+    unevaluated: dict[tuple[str, str, str, str], _Unevaluated] = {}
+    errors: list[ScanError] = []
+    by_type: dict[type, list[Rule]] = {}
+    for r in sorted(rules, key=lambda r: r.id):
+        by_type.setdefault(r.applies_to, []).append(r)
+
+    for asset in assets:
+        for r in by_type.get(type(asset), ()):
+            try:
+                for violation in r.check(asset, params):
+                    finding = _finding(r, Status.FAIL, violation.message, violation.origin)
+                    findings.setdefault(finding.fingerprint, finding)
+            except CannotEvaluate as exc:
+                reason = _reason(exc)
+                key = (r.category, asset.origin.resource, asset.origin.anchor, reason)
+                entry = unevaluated.setdefault(key, _Unevaluated(rules=[], origin=asset.origin, reason=reason))
+                entry.rules.append(r)
+            except Exception as exc:  # a rule bug must not hide the other results
+                loc = asset.origin.location
+                errors.append(
+                    ScanError(
+                        path=loc.path if loc else None,
+                        line=loc.start_line if loc else None,
+                        message=f"rule {r.id} failed on {asset.origin.resource}: {type(exc).__name__}: {exc}",
+                    )
+                )
+    for entry in unevaluated.values():
+        first, others = entry.rules[0], entry.rules[1:]
+        also = f" (also stops {', '.join(o.id for o in others)})" if others else ""
+        finding = _finding(first, Status.UNKNOWN, f"could not evaluate: {entry.reason}{also}", entry.origin)
+        findings.setdefault(finding.fingerprint, finding)
+    return sorted(findings.values(), key=Finding.sort_key), errors
+
+
+def _reason(exc: CannotEvaluate) -> str:
+    unknown = exc.unknown
+    where = f" ({unknown.path}:{unknown.line})" if unknown.path and unknown.line else ""
+    what = f"{exc.what}: " if exc.what else ""
+    return f"{what}{unknown.reason}{where}"
+
+
+def _finding(r: Rule, status: Status, message: str, origin: Origin) -> Finding:
+    return Finding.create(
+        rule_id=r.id,
+        title=r.title,
+        category=r.category,
+        severity=r.severity,
+        status=status,
+        message=message,
+        origin=origin,
+    )

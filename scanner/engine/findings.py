@@ -1,0 +1,129 @@
+"""What a scan produces: findings (violations and could-not-evaluate results) and errors."""
+
+from __future__ import annotations
+
+import hashlib
+from scanner._compat import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from scanner.model.origin import Location, Origin, SourceKind
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 1 for low."""
+        return 4 - list(Severity).index(self)
+
+
+class Category(StrEnum):
+    NETWORK = "network"
+    TLS = "tls"
+    ENCRYPTION = "encryption"
+    IAM = "iam"
+
+
+class Status(StrEnum):
+    FAIL = "fail"  # the rule is violated
+    UNKNOWN = "unknown"  # the rule could not be evaluated: a value was not resolvable
+
+
+class Finding(BaseModel):
+    """One result of one rule on one object. Field names are the JSON contract."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    title: str
+    category: Category
+    severity: Severity
+    status: Status
+    message: str
+    source: SourceKind
+    resource: str
+    resource_type: str
+    location: Location | None
+    fingerprint: str
+    module_call: Location | None = None
+    account: str | None = None
+    region: str | None = None
+    suppressed: bool = False
+    justification: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        rule_id: str,
+        title: str,
+        category: Category,
+        severity: Severity,
+        status: Status,
+        message: str,
+        origin: Origin,
+    ) -> Finding:
+        return cls(
+            rule_id=rule_id,
+            title=title,
+            category=category,
+            severity=severity,
+            status=status,
+            message=message,
+            source=origin.source,
+            resource=origin.resource,
+            resource_type=origin.resource_type,
+            location=origin.location,
+            fingerprint=fingerprint(rule_id, origin, message),
+            module_call=origin.module_call,
+            account=origin.account,
+            region=origin.region,
+        )
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        loc = self.location
+        return (
+            loc.path if loc else "",
+            loc.start_line if loc else 0,
+            loc.start_column if loc else 0,
+            self.resource,
+            self.rule_id,
+            self.message,
+        )
+
+
+def fingerprint(rule_id: str, origin: Origin, message: str) -> str:
+    """Stable across line shifts (no line numbers), distinct across files."""
+    path = origin.location.path if origin.location else ""
+    key = "\x1f".join((rule_id, origin.source, path, origin.resource, origin.anchor, message))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class ErrorLevel(StrEnum):
+    ERROR = "error"  # input that could not be read or evaluated: exit code 2
+    WARNING = "warning"  # something skipped that the user should know about
+
+
+class ScanError(BaseModel):
+    """A problem with the input or the scan itself. Never silent, never a traceback."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str | None
+    line: int | None = None
+    column: int | None = None
+    message: str
+    level: ErrorLevel = ErrorLevel.ERROR
+
+    def __str__(self) -> str:
+        where = self.path or "<scan>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.level}: {self.message}"

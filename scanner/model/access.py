@@ -1,0 +1,64 @@
+"""Identity and access: who may do what on which resources.
+
+AWS policy statements, Azure role definitions and assignments, GCP IAM
+bindings and Kubernetes RBAC all become `AccessGrant`s.
+"""
+
+from __future__ import annotations
+
+from scanner._compat import StrEnum
+from typing import Literal
+
+from scanner.model.base import Located
+from scanner.model.network import Access
+from scanner.model.unknown import Unknown
+
+
+class GrantKind(StrEnum):
+    IDENTITY_POLICY = "identity-policy"  # attached to a user, role or group
+    RESOURCE_POLICY = "resource-policy"  # attached to a bucket, key, domain …
+    TRUST_POLICY = "trust-policy"  # who may assume a role
+    ROLE_DEFINITION = "role-definition"  # a custom role's permissions
+    ROLE_ASSIGNMENT = "role-assignment"  # a principal given a role at a scope
+
+
+class Scope(StrEnum):
+    """How far an assignment reaches, broadest first."""
+
+    ORGANIZATION = "organization"
+    ACCOUNT = "account"  # AWS account, Azure subscription, GCP project, Kubernetes cluster
+    RESOURCE_GROUP = "resource-group"  # Azure resource group, Kubernetes namespace
+    RESOURCE = "resource"
+
+
+# Principals meaning "anyone": AWS `*`, GCP allUsers / allAuthenticatedUsers,
+# Kubernetes system:anonymous and system:unauthenticated.
+PUBLIC_PRINCIPALS = frozenset(
+    {"*", "allusers", "allauthenticatedusers", "system:anonymous", "system:unauthenticated", "system:authenticated"}
+)
+
+
+def is_public_principal(principal: str) -> bool:
+    p = principal.strip().lower()
+    return p in PUBLIC_PRINCIPALS or p.startswith("arn:aws:iam::*:") or p == "arn:aws:iam::*:root"
+
+
+class AccessGrant(Located):
+    """One statement, rule, role definition or assignment."""
+
+    asset_type: Literal["access_grant"] = "access_grant"
+    kind: GrantKind
+    name: str
+    effect: Access | Unknown = Access.ALLOW
+    principals: list[str | Unknown] | Unknown = []
+    actions: list[str | Unknown] | Unknown = []
+    # `NotAction`: everything except these. An allow with NotAction is a trap.
+    not_actions: list[str | Unknown] | Unknown = []
+    resources: list[str | Unknown] | Unknown = []
+    not_resources: list[str | Unknown] | Unknown = []
+    # Role assignments: the role given and the scope it is given at.
+    role: str | Unknown | None = None
+    scope: Scope | Unknown | None = None
+    # Keys of the conditions that narrow the grant, lower-cased: aws:sourcevpc,
+    # aws:principalorgid, a GCP IAM condition's title …
+    conditions: list[str] | Unknown = []

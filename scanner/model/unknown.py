@@ -1,0 +1,67 @@
+"""`Unknown`: a value Tenet could not resolve.
+
+An unresolved variable, an unsupported function or a plan's `after_unknown`
+becomes an `Unknown` instead of a guess. A rule that needs the value gets a
+`CannotEvaluate` and the engine reports "could not evaluate": never a pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NoReturn, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class CannotEvaluate(Exception):
+    """Raised when a rule depends on an `Unknown` value."""
+
+    def __init__(self, unknown: Unknown, what: str = "") -> None:
+        self.unknown = unknown
+        self.what = what
+        super().__init__(f"{what}: {unknown.reason}" if what else unknown.reason)
+
+
+class Unknown(BaseModel):
+    """A value that could not be resolved, with the reason why.
+
+    Truth tests, iteration and ordering raise `CannotEvaluate`, so a rule that
+    forgets to check cannot turn an unknown into a silent pass.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    unknown: Literal[True] = True
+    reason: str
+    # Where the unresolved expression stands, when it is known (1-based).
+    path: str | None = None
+    line: int | None = None
+
+    def _refuse(self, *_: Any) -> NoReturn:
+        raise CannotEvaluate(self)
+
+    __bool__ = _refuse
+    __lt__ = _refuse
+    __le__ = _refuse
+    __gt__ = _refuse
+    __ge__ = _refuse
+    __contains__ = _refuse
+    __len__ = _refuse
+
+    def __iter__(self) -> NoReturn:  # type: ignore[override]
+        raise CannotEvaluate(self)
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+def is_unknown(value: object) -> bool:
+    return isinstance(value, Unknown)
+
+
+def known(value: T | Unknown, what: str = "") -> T:
+    """Return `value`, or raise `CannotEvaluate` if it is unknown."""
+    if isinstance(value, Unknown):
+        raise CannotEvaluate(value, what)
+    return value

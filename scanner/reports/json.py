@@ -1,0 +1,40 @@
+"""The JSON report: Tenet's stable, documented contract (see report.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner import __version__
+from scanner.engine.findings import ErrorLevel, Severity, Status
+from scanner.scan import ScanResult
+
+FORMAT_VERSION = "1.0"
+
+
+def report_dict(result: ScanResult) -> dict[str, Any]:
+    failed = result.failed
+    return {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "tenet", "version": __version__},
+        "findings": [f.model_dump(mode="json") for f in result.findings],
+        "errors": [e.model_dump(mode="json") for e in result.errors],
+        "summary": {
+            "files": len(result.files),
+            "resources": result.resources,
+            "findings": len(failed),
+            "by_severity": {s.value: sum(1 for f in failed if f.severity is s) for s in Severity},
+            "unknown": len(result.unknown),
+            "suppressed": sum(1 for f in result.findings if f.suppressed),
+            "errors": sum(1 for e in result.errors if e.level is ErrorLevel.ERROR),
+            "warnings": sum(1 for e in result.errors if e.level is ErrorLevel.WARNING),
+            "fixed": list(result.fixed),
+        },
+    }
+
+
+def render(result: ScanResult) -> str:
+    return json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+__all__ = ["FORMAT_VERSION", "Status", "render", "report_dict"]

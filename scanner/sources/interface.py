@@ -1,0 +1,55 @@
+"""The contract between the scanner and its file sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from scanner.engine.findings import ScanError
+from scanner.model import Asset
+
+
+@dataclass
+class LoadContext:
+    """What every source needs to know about the scan."""
+
+    cwd: Path
+    var_files: Sequence[Path] = ()
+    max_file_bytes: int = 10 * 1024 * 1024
+
+    def display_path(self, path: Path) -> str:
+        """Paths in reports: relative to the current directory, forward slashes."""
+        try:
+            return path.resolve().relative_to(self.cwd.resolve()).as_posix()
+        except ValueError:
+            import os
+
+            return Path(os.path.relpath(path.resolve(), self.cwd.resolve())).as_posix()
+
+
+@dataclass
+class LoadResult:
+    assets: list[Asset] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def extend(self, other: LoadResult) -> None:
+        self.assets.extend(other.assets)
+        self.errors.extend(other.errors)
+        self.files.extend(other.files)
+
+
+class FileSource(Protocol):
+    """A source that reads files: Terraform, plan JSON, Kubernetes manifests, inventories."""
+
+    name: str
+
+    def claims(self, path: Path) -> bool:
+        """Whether this source reads `path` (by name, or a cheap look inside)."""
+        ...
+
+    def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
+        """Read the claimed files. Problems become `ScanError`s, never exceptions."""
+        ...
