@@ -84,10 +84,15 @@ class Scanner:
             files = [f for f in files if f not in set(claimed)]
             if claimed:
                 loaded.extend(source.load(claimed, self.context))
+        return self.evaluate(loaded, reported=self._reported(paths))
+
+    def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None) -> ScanResult:
+        """Run the rules over what a source (files, or a live audit) produced."""
         findings, rule_errors = evaluate(loaded.assets, self.rules, self.params)
-        wanted = self._reported(paths)
+        if reported is not None:
+            findings = [f for f in findings if f.location is None or reported(f.location.path)]
         return ScanResult(
-            findings=[f for f in findings if f.location is None or wanted(f.location.path)],
+            findings=findings,
             errors=sorted(loaded.errors + rule_errors, key=lambda e: (e.path or "", e.line or 0, e.message)),
             files=sorted(set(loaded.files)),
             rules=self.rules,
