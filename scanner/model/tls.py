@@ -32,10 +32,11 @@ class TlsVersion(StrEnum):
         t = text.strip().lower().replace("_", ".").replace("-", ".")
         if re.fullmatch(r"(ssl)?v?3(\.0)?", t) or t == "sslv3":
             return cls.SSL3
-        m = re.fullmatch(r"(?:tls)?\.?v?\.?1\.?([0-3])(?:\.\d{4})?", t)
+        # The minor version may be absent (CloudFront's TLSv1, TLSv1_2016) and a year may follow.
+        m = re.fullmatch(r"(?:tls)?\.?v?\.?1(?:\.?([0-3]))?(?:\.\d{4})?", t)
         if m is None:
             return None
-        return [cls.TLS1_0, cls.TLS1_1, cls.TLS1_2, cls.TLS1_3][int(m.group(1))]
+        return [cls.TLS1_0, cls.TLS1_1, cls.TLS1_2, cls.TLS1_3][int(m.group(1) or 0)]
 
 
 class TlsEndpoint(Located):

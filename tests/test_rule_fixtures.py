@@ -1,0 +1,64 @@
+"""Rule cases as data: every fixture under fixtures/rules/ states its own expected findings.
+
+A line ending in `# expect: NET-001, NET-004` must be the start line of findings
+of exactly those rules; `# expect-unknown: RULE` marks a could-not-evaluate
+result. Anything found but not annotated, or annotated but not found, fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.findings import ErrorLevel, Status
+from scanner.engine.params import RuleParams
+from scanner.scan import Scanner
+
+ROOT = Path(__file__).resolve().parents[1]
+RULE_FIXTURES = ROOT / "fixtures" / "rules"
+_EXPECT = re.compile(r"#\s*expect(-unknown)?:\s*([A-Z0-9, -]+?)\s*$")
+# `# tenet-params: {"allowed_cidrs": ["10.0.0.0/8"]}` in a fixture's first lines sets rule parameters.
+_PARAMS = re.compile(r"#\s*tenet-params:\s*(\{.*\})\s*$")
+FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.rglob("*") if p.suffix in (".tf", ".yaml", ".yml"))
+
+
+def expected(path: Path) -> set[tuple[int, str, str]]:
+    found = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        m = _EXPECT.search(line)
+        if m:
+            status = "unknown" if m.group(1) else "fail"
+            found |= {(number, rule.strip(), status) for rule in m.group(2).split(",") if rule.strip()}
+    return found
+
+
+def params(path: Path) -> RuleParams:
+    for line in path.read_text(encoding="utf-8").splitlines()[:5]:
+        m = _PARAMS.search(line)
+        if m:
+            return RuleParams.model_validate(json.loads(m.group(1)))
+    return RuleParams()
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.relative_to(RULE_FIXTURES).as_posix())
+def test_fixture_findings_match_annotations(path: Path) -> None:
+    result = Scanner(cwd=ROOT, params=params(path)).scan([path])
+    errors = [str(e) for e in result.errors if e.level is ErrorLevel.ERROR]
+    assert errors == []
+    got = {
+        (f.location.start_line, f.rule_id, "unknown" if f.status is Status.UNKNOWN else "fail")
+        for f in result.findings
+        if f.location is not None
+    }
+    want = expected(path)
+    assert sorted(got - want) == [], "findings without an `# expect` annotation"
+    assert sorted(want - got) == [], "annotations without a finding"
+
+
+def test_every_rule_has_a_failing_fixture() -> None:
+    annotated = {rule for p in FIXTURE_FILES for _, rule, status in expected(p) if status == "fail"}
+    rules = {r.id for r in Scanner().rules}
+    assert rules - annotated == set()
