@@ -33,7 +33,8 @@ _NARROWING_CONDITIONS = frozenset(
 )
 # Roles that amount to full control of everything at their scope.
 _PRIVILEGED_ROLES = frozenset(
-    {"owner", "contributor", "user access administrator", "roles/owner", "roles/editor", "cluster-admin"}
+    {"owner", "contributor", "user access administrator", "roles/owner", "roles/editor", "cluster-admin",
+     "administratoraccess"}
 )
 # AWS actions that only enumerate metadata and accept no resource-level scoping.
 _ENUMERATION_PREFIXES = ("describe", "list")

@@ -1,0 +1,170 @@
+"""Data sources whose value decides security outcomes, evaluated from their configuration.
+
+`aws_iam_policy_document` and `google_iam_policy` become policy documents
+(remembering where each statement or binding is written); every other data
+source is read at plan time, so its attributes are unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scanner.model import Location, Unknown
+from scanner.sources.terraform.hcl import Body, JsonDocument
+
+if TYPE_CHECKING:
+    from scanner.sources.terraform.module import Declared, Module
+
+
+@dataclass(frozen=True)
+class LocatedDocument(JsonDocument):
+    """A policy document built from blocks; `statement_locations[i]` is where statement i is written."""
+
+    statement_locations: tuple[Location, ...] = ()
+
+
+def data_source_value(module: Module, declared: Declared) -> Any:
+    data_type = declared.block.labels[0]
+    builder = _BUILDERS.get(data_type)
+    if builder is None:
+        return _Unresolved(data_type)
+    instances = module.instances(declared)
+    values = [builder(module, declared, inst.scope) for inst in instances]
+    attrs = declared.block.body.attributes
+    if "count" in attrs:
+        return values
+    if "for_each" in attrs:
+        return {inst.key: v for inst, v in zip(instances, values, strict=True) if isinstance(inst.key, str)}
+    return values[0] if values else _Unresolved(data_type)
+
+
+class _Unresolved(dict[str, Any]):
+    """Attributes of a data source Tenet cannot evaluate offline."""
+
+    def __init__(self, data_type: str) -> None:
+        super().__init__()
+        self.data_type = data_type
+
+    def __missing__(self, key: str) -> Unknown:
+        return Unknown(reason=f"data source {self.data_type} is read at plan time ({key})")
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key]
+
+
+def _attr(module: Module, body: Body, name: str, path: str, scope: Any, default: Any = None) -> Any:
+    attr = body.attributes.get(name)
+    return default if attr is None else module.evaluate(attr.expr, path, scope)
+
+
+def _list(value: Any) -> Any:
+    if value is None:
+        return []
+    return value if isinstance(value, (list, Unknown)) else [value]
+
+
+def _aws_policy_document(module: Module, declared: Declared, scope: Any) -> dict[str, Any]:
+    from scanner.sources.terraform.module import location
+
+    body, path = declared.block.body, declared.path
+    statements: list[Any] = []
+    locations: list[Location] = []
+    for attr_name in ("source_policy_documents", "override_policy_documents"):
+        for doc in _list(_attr(module, body, attr_name, path, scope)):
+            statements.extend(_statements_of(doc))
+            locations.extend(location(path, body.attributes[attr_name].range) for _ in _statements_of(doc))
+    for block in body.blocks:
+        if block.type != "statement":
+            continue
+        b = block.body
+        statement: dict[str, Any] = {"Effect": _attr(module, b, "effect", path, scope, "Allow")}
+        sid = _attr(module, b, "sid", path, scope)
+        if sid is not None:
+            statement["Sid"] = sid
+        for hcl_name, json_name in (("actions", "Action"), ("not_actions", "NotAction"),
+                                    ("resources", "Resource"), ("not_resources", "NotResource")):
+            value = _attr(module, b, hcl_name, path, scope)
+            if value is not None:
+                statement[json_name] = value
+        for kind, json_name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+            principals: dict[str, Any] = {}
+            for p in (x for x in b.blocks if x.type == kind):
+                ptype = _attr(module, p.body, "type", path, scope)
+                ids = _list(_attr(module, p.body, "identifiers", path, scope))
+                key = ptype if isinstance(ptype, str) else "AWS"
+                principals.setdefault(key, [])
+                principals[key] = ids if isinstance(ids, Unknown) else principals[key] + ids
+            if principals:
+                statement[json_name] = "*" if principals == {"*": ["*"]} else principals
+        conditions: dict[str, Any] = {}
+        for c in (x for x in b.blocks if x.type == "condition"):
+            test = _attr(module, c.body, "test", path, scope)
+            variable = _attr(module, c.body, "variable", path, scope)
+            values = _attr(module, c.body, "values", path, scope)
+            if isinstance(test, str) and isinstance(variable, str):
+                conditions.setdefault(test, {})[variable] = values
+            else:
+                conditions.setdefault("Unknown", {})[str(variable)] = Unknown(reason="condition is not known")
+        if conditions:
+            statement["Condition"] = conditions
+        statements.append(statement)
+        locations.append(location(path, block.range))
+    document = {"Version": _attr(module, body, "version", path, scope, "2012-10-17"), "Statement": statements}
+    value = LocatedDocument(value=document, statement_locations=tuple(locations))
+    return {"json": value, "minified_json": value, "id": Unknown(reason="known only after apply")}
+
+
+def _statements_of(doc: Any) -> list[Any]:
+    import json
+
+    if isinstance(doc, JsonDocument):
+        doc = doc.value
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return [Unknown(reason="source policy document is not valid JSON")]
+    if isinstance(doc, dict):
+        statements = doc.get("Statement", [])
+        return statements if isinstance(statements, list) else [statements]
+    return [Unknown(reason="source policy document is not known")]
+
+
+def _google_iam_policy(module: Module, declared: Declared, scope: Any) -> dict[str, Any]:
+    from scanner.sources.terraform.module import location
+
+    body, path = declared.block.body, declared.path
+    bindings: list[dict[str, Any]] = []
+    locations: list[Location] = []
+    for block in (b for b in body.blocks if b.type == "binding"):
+        binding: dict[str, Any] = {
+            "role": _attr(module, block.body, "role", path, scope),
+            "members": _list(_attr(module, block.body, "members", path, scope)),
+        }
+        if any(b.type == "condition" for b in block.body.blocks):
+            binding["condition"] = {"title": "condition"}
+        bindings.append(binding)
+        locations.append(location(path, block.range))
+    value = LocatedDocument(value={"bindings": bindings}, statement_locations=tuple(locations))
+    return {"policy_data": value, "id": Unknown(reason="known only after apply")}
+
+
+def _azurerm_subscription(module: Module, declared: Declared, scope: Any) -> dict[str, Any]:
+    """The current subscription: its id is unknown, but it is a subscription, which decides scope."""
+    sub = _attr(module, declared.block.body, "subscription_id", declared.path, scope)
+    sub_id = sub if isinstance(sub, str) else "(current)"
+    result = _Unresolved("azurerm_subscription")
+    result.update({"id": f"/subscriptions/{sub_id}", "subscription_id": sub if isinstance(sub, str) else
+                   Unknown(reason="the current subscription id is read at plan time")})
+    return result
+
+
+_BUILDERS = {
+    "aws_iam_policy_document": _aws_policy_document,
+    "google_iam_policy": _google_iam_policy,
+    "azurerm_subscription": _azurerm_subscription,
+}

@@ -1,0 +1,153 @@
+"""`ResourceView` over HCL: attributes evaluated in the module's scope, `dynamic` blocks expanded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scanner.model import Origin, Unknown
+from scanner.sources.terraform.data_sources import LocatedDocument
+from scanner.sources.terraform.hcl import Block, Body, FunctionCall, ObjectExpr, Scope, TupleExpr, references
+from scanner.sources.terraform.module import Instance, Module, _Overlay, location
+
+
+class HclView:
+    """A resource instance or a nested block, read through its module's scope."""
+
+    def __init__(self, module: Module, body: Body, *, block_type: str, address: str, origin: Origin, path: str,
+                 scope: Scope) -> None:
+        self.module = module
+        self.body = body
+        self._type = block_type
+        self._address = address
+        self._origin = origin
+        self.path = path
+        self.scope = scope
+
+    @classmethod
+    def of_instance(cls, instance: Instance) -> HclView:
+        declared = instance.declared
+        return cls(
+            instance.module,
+            declared.block.body,
+            block_type=declared.block.labels[0],
+            address=instance.address,
+            origin=instance.module.resource_origin(declared, instance.address),
+            path=declared.path,
+            scope=instance.scope,
+        )
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def origin(self) -> Origin:
+        return self._origin
+
+    def get(self, attr: str, default: Any = None) -> Any:
+        expr = self.body.attributes.get(attr)
+        if expr is None:
+            return default
+        key = ("view", self._address, self._origin.anchor, attr)
+        return self.module._guarded(key, lambda: self.module.evaluate(expr.expr, self.path, self.scope))
+
+    def has(self, attr: str) -> bool:
+        return attr in self.body.attributes
+
+    def origin_of(self, attr: str) -> Origin:
+        expr = self.body.attributes.get(attr)
+        if expr is None:
+            return self._origin
+        return self._origin.at(location(self.path, expr.range))
+
+    def blocks(self, block_type: str) -> Sequence[HclView]:
+        views: list[HclView] = []
+        for block in self.body.blocks:
+            if block.type == block_type:
+                views.append(self._child(block, block.body, self.scope, len(views)))
+            elif block.type == "dynamic" and block.labels == (block_type,):
+                views.extend(self._dynamic(block, len(views)))
+        return views
+
+    def _child(self, block: Block, body: Body, scope: Scope, index: int) -> HclView:
+        origin = self._origin.at(location(self.path, block.range), f"{block_type_name(block)}[{index}]")
+        return HclView(self.module, body, block_type=block_type_name(block), address=self._address,
+                       origin=origin, path=self.path, scope=scope)
+
+    def _dynamic(self, block: Block, start: int) -> list[HclView]:
+        """`dynamic "x" { for_each = …; content { … } }`: one view per element, at the dynamic block."""
+        content = next((b for b in block.body.blocks if b.type == "content"), None)
+        if content is None:
+            return []
+        iterator = block.labels[0]
+        it_attr = block.body.attributes.get("iterator")
+        if it_attr is not None:
+            refs = references(it_attr.expr)
+            if refs:
+                iterator = refs[0][0]
+        for_each_attr = block.body.attributes.get("for_each")
+        items: Any = Unknown(reason="dynamic block has no for_each")
+        if for_each_attr is not None:
+            items = self.module.evaluate(for_each_attr.expr, self.path, self.scope)
+        pairs: list[tuple[Any, Any]]
+        if isinstance(items, Unknown):
+            pairs = [(items, items)]
+        elif isinstance(items, Mapping):
+            pairs = list(items.items())
+        elif isinstance(items, list):
+            pairs = list(enumerate(items))
+        else:
+            unknown = Unknown(reason=f"dynamic block for_each is not a collection: {items!r}", path=self.path,
+                              line=block.range.start_line)
+            pairs = [(unknown, unknown)]
+        return [
+            self._child(block, content.body, _Overlay(self.scope, {iterator: {"key": k, "value": v}}), start + i)
+            for i, (k, v) in enumerate(pairs)
+        ]
+
+    def reference(self, attr: str) -> str | None:
+        expr = self.body.attributes.get(attr)
+        if expr is None:
+            return None
+        for ref in references(expr.expr):
+            if len(ref) >= 2 and any(t == ref[0] for t, _ in self.module.resources):
+                return f"{self.module.address_prefix}{ref[0]}.{ref[1]}"
+        return None
+
+    def statement_origins(self, attr: str) -> list[Origin] | None:
+        expr = self.body.attributes.get(attr)
+        if expr is None:
+            return None
+        value = self.get(attr)
+        if isinstance(value, LocatedDocument):
+            return [self._origin.at(loc, f"statement[{i}]") for i, loc in enumerate(value.statement_locations)]
+        items = _jsonencode_statements(expr.expr)
+        if items is None:
+            return None
+        return [self._origin.at(location(self.path, item.range), f"statement[{i}]") for i, item in enumerate(items)]
+
+
+def block_type_name(block: Block) -> str:
+    return block.labels[0] if block.type == "dynamic" and block.labels else block.type
+
+
+def _jsonencode_statements(expr: Any) -> list[Any] | None:
+    """The `Statement = [...]` items of a literal `jsonencode({...})`, for per-statement lines."""
+    if not isinstance(expr, FunctionCall) or expr.name != "jsonencode" or len(expr.args) != 1:
+        return None
+    doc = expr.args[0]
+    if not isinstance(doc, ObjectExpr):
+        return None
+    for item in doc.items:
+        key = getattr(item.key, "value", None)
+        if key is None:
+            parts = getattr(item.key, "parts", None)
+            key = parts[0] if isinstance(parts, list) and len(parts) == 1 else None
+        if key == "Statement" and isinstance(item.value, TupleExpr):
+            return list(item.value.items)
+    return None

@@ -1,0 +1,407 @@
+"""A Terraform module directory: its files, variables, locals, resources and data sources.
+
+Values are resolved lazily and in context: a resource attribute that refers to
+a variable defined in a sibling file, a local, or another resource's literal
+attribute is evaluated where it is needed, with cycles cut to `Unknown`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.engine.findings import ErrorLevel, ScanError
+from scanner.model import Location, Origin, SourceKind, Unknown
+from scanner.sources.files import InputError, read_text
+from scanner.sources.interface import LoadContext
+from scanner.sources.terraform.hcl import (
+    Attribute,
+    Block,
+    Body,
+    DictScope,
+    Evaluator,
+    HclSyntaxError,
+    Range,
+    Scope,
+    parse,
+)
+from scanner.sources.terraform.hcl import (
+    JsonDocument as _JsonDocument,
+)
+
+
+def location(path: str, r: Range) -> Location:
+    return Location(
+        path=path, start_line=r.start_line, end_line=r.end_line, start_column=r.start_column, end_column=r.end_column
+    )
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A top-level block and the file it is in."""
+
+    block: Block
+    path: str  # as shown in reports
+
+    @property
+    def name(self) -> str:
+        return self.block.labels[-1] if self.block.labels else ""
+
+
+@dataclass
+class ModuleFiles:
+    """The parsed files of one directory."""
+
+    directory: Path
+    bodies: list[tuple[str, Body]] = field(default_factory=list)
+    tfvars: list[tuple[str, Body]] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles) -> Body | None:
+    shown = ctx.display_path(path)
+    out.files.append(shown)
+    try:
+        return parse(read_text(path, ctx), shown)
+    except InputError as exc:
+        out.errors.append(exc.error)
+    except HclSyntaxError as exc:
+        out.errors.append(ScanError(path=shown, line=exc.line, column=exc.column, message=exc.message))
+    return None
+
+
+def _tfvars_order(directory: Path, var_files: Sequence[Path]) -> list[Path]:
+    """Terraform's precedence, lowest first: terraform.tfvars, *.auto.tfvars (sorted), -var-file."""
+    files = [directory / "terraform.tfvars"] if (directory / "terraform.tfvars").is_file() else []
+    files += sorted(p for p in directory.glob("*.auto.tfvars") if p.is_file())
+    return files + list(var_files)
+
+
+def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
+    out = ModuleFiles(directory=directory)
+    for path in sorted(directory.glob("*.tf")):
+        if path.is_file() or path.is_symlink():
+            body = _parse_file(path, ctx, out)
+            if body is not None:
+                out.bodies.append((ctx.display_path(path), body))
+    for path in _tfvars_order(directory, ctx.var_files):
+        body = _parse_file(path, ctx, out)
+        if body is not None:
+            out.tfvars.append((ctx.display_path(path), body))
+    return out
+
+
+class _Overlay(Scope):
+    """Names bound inside a module: `count`, `each`, a dynamic block's iterator."""
+
+    def __init__(self, parent: Scope, names: Mapping[str, Any]) -> None:
+        self.parent = parent
+        self.names = dict(names)
+
+    def lookup(self, root: str, where: Range) -> Any:
+        if root in self.names:
+            return self.names[root]
+        return self.parent.lookup(root, where)
+
+
+class Module(Scope):
+    """One module instance: declarations plus the scope its expressions are evaluated in."""
+
+    def __init__(
+        self,
+        files: ModuleFiles,
+        ctx: LoadContext,
+        *,
+        address_prefix: str = "",
+        inputs: Mapping[str, Any] | None = None,
+        module_call: Location | None = None,
+    ) -> None:
+        self.files = files
+        self.ctx = ctx
+        self.address_prefix = address_prefix
+        self.module_call = module_call
+        self.errors: list[ScanError] = list(files.errors)
+        self.variables: dict[str, Declared] = {}
+        self.locals: dict[str, tuple[Attribute, str]] = {}
+        self.resources: dict[tuple[str, str], Declared] = {}
+        self.data: dict[tuple[str, str], Declared] = {}
+        self.module_calls: dict[str, Declared] = {}
+        self.outputs: dict[str, Declared] = {}
+        self._collect()
+        self._variable_values = self._resolve_variables(inputs)
+        self._evaluating: set[tuple[str, ...]] = set()
+        self._cache: dict[tuple[str, ...], Any] = {}
+
+    # -- declarations --------------------------------------------------------------------------
+
+    def _collect(self) -> None:
+        for path, body in self.files.bodies:
+            for block in body.blocks:
+                declared = Declared(block=block, path=path)
+                kind, labels = block.type, block.labels
+                if kind == "locals":
+                    for name, attr in block.body.attributes.items():
+                        self._declare(self.locals, name, (attr, path), f"local.{name}", path, attr.range)
+                    continue
+                table: dict[Any, Any] | None = {
+                    ("variable", 1): self.variables,
+                    ("resource", 2): self.resources,
+                    ("data", 2): self.data,
+                    ("module", 1): self.module_calls,
+                    ("output", 1): self.outputs,
+                }.get((kind, len(labels)))
+                if table is not None:
+                    key = labels[0] if len(labels) == 1 else (labels[0], labels[1])
+                    self._declare(table, key, declared, f"{kind} {'.'.join(labels)}", path, block.range)
+
+    def _declare(self, table: dict[Any, Any], key: Any, value: Any, what: str, path: str, where: Range) -> None:
+        """Terraform rejects duplicate declarations; so do we, keeping the first."""
+        if key in table:
+            self.errors.append(ScanError(path=path, line=where.start_line, message=f"duplicate {what}"))
+        else:
+            table[key] = value
+
+    def _resolve_variables(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Values by Terraform's precedence: default < TF_VAR_ < tfvars files < -var-file (< module inputs)."""
+        values: dict[str, Any] = {}
+        literal = DictScope({})
+        for name, declared in self.variables.items():
+            default = declared.block.body.attributes.get("default")
+            if default is not None:
+                values[name] = Evaluator(literal, declared.path).evaluate(default.expr)
+            env = os.environ.get(f"TF_VAR_{name}")
+            if env is not None:
+                values[name] = env
+        if inputs is None:
+            for path, body in self.files.tfvars:
+                for name, attr in body.attributes.items():
+                    if name not in self.variables:
+                        self.errors.append(ScanError(
+                            path=path, line=attr.range.start_line, level=ErrorLevel.WARNING,
+                            message=f"value for undeclared variable {name!r} ignored",
+                        ))
+                        continue
+                    values[name] = Evaluator(literal, path).evaluate(attr.expr)
+        else:
+            values.update(inputs)
+        for name, declared in self.variables.items():
+            if name not in values:
+                values[name] = Unknown(
+                    reason=f"variable {name!r} has no value (no default, and not set in terraform.tfvars, "
+                    f"*.auto.tfvars or --var-file)",
+                    path=declared.path,
+                    line=declared.block.range.start_line,
+                )
+        return values
+
+    # -- scope -----------------------------------------------------------------------------------
+
+    def lookup(self, root: str, where: Range) -> Any:
+        if root == "var":
+            return self._variable_values
+        if root == "local":
+            return _LazyMapping(self._local, self.locals.keys(), "local value")
+        if root == "path":
+            module_dir = self.ctx.display_path(self.files.directory)
+            return {"module": module_dir, "root": module_dir, "cwd": self.ctx.cwd.as_posix()}
+        if root == "terraform":
+            return {"workspace": "default"}
+        if root == "data":
+            return _DataRoot(self)
+        if root == "module":
+            return _LazyMapping(self._module_output, self.module_calls.keys(), "module")
+        if root in ("count", "each", "self"):
+            return Unknown(reason=f"{root} is not available here")
+        if any(t == root for t, _ in self.resources):
+            return _LazyMapping(lambda name: self._resource_value(root, name),
+                                [n for t, n in self.resources if t == root], f"{root} resource")
+        return Unknown(reason=f"reference to undeclared {root!r}")
+
+    def evaluate(self, expr: Any, path: str, scope: Scope | None = None) -> Any:
+        return Evaluator(scope or self, path).evaluate(expr)
+
+    def _guarded(self, key: tuple[str, ...], compute: Any) -> Any:
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._evaluating:
+            return Unknown(reason=f"cycle while evaluating {'.'.join(key)}")
+        self._evaluating.add(key)
+        try:
+            value = compute()
+        finally:
+            self._evaluating.discard(key)
+        self._cache[key] = value
+        return value
+
+    def _local(self, name: str) -> Any:
+        attr, path = self.locals[name]
+        return self._guarded(("local", name), lambda: self.evaluate(attr.expr, path))
+
+    def _module_output(self, name: str) -> Any:
+        return Unknown(reason=f"outputs of module {name!r} are not evaluated")
+
+    def _resource_value(self, resource_type: str, name: str) -> Any:
+        """`aws_vpc.main` as other expressions see it: literal attributes, computed ones unknown."""
+        declared = self.resources[(resource_type, name)]
+        instances = self.instances(declared)
+        if declared.block.body.attributes.get("count") is not None:
+            return [i.attributes() for i in instances]
+        if declared.block.body.attributes.get("for_each") is not None:
+            return {i.key: i.attributes() for i in instances if isinstance(i.key, str)}
+        return instances[0].attributes() if instances else Unknown(reason=f"{resource_type}.{name} has no instances")
+
+    # -- instances ---------------------------------------------------------------------------------
+
+    def address(self, kind: str, labels: Sequence[str]) -> str:
+        base = ".".join(labels) if kind == "resource" else "data." + ".".join(labels)
+        return f"{self.address_prefix}{base}"
+
+    def instances(self, declared: Declared) -> list[Instance]:
+        """`count` and `for_each` expanded as Terraform addresses them."""
+        key = ("instances", declared.block.type, *declared.block.labels)
+        result: list[Instance] = self._guarded(key, lambda: self._expand(declared))
+        return result if isinstance(result, list) else []
+
+    def _expand(self, declared: Declared) -> list[Instance]:
+        block = declared.block
+        base = self.address(block.type, block.labels)
+        attrs = block.body.attributes
+        if "count" in attrs:
+            count = self.evaluate(attrs["count"].expr, declared.path)
+            if isinstance(count, Unknown):
+                return [Instance(self, declared, base, None, {"count": {"index": count}})]
+            if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
+                return [Instance(self, declared, base, None, {"count": {"index": Unknown(
+                    reason=f"count is not a whole number: {count!r}")}})]
+            return [Instance(self, declared, f"{base}[{i}]", i, {"count": {"index": i}}) for i in range(int(count))]
+        if "for_each" in attrs:
+            items = self.evaluate(attrs["for_each"].expr, declared.path)
+            if isinstance(items, Unknown):
+                each = {"key": items, "value": items}
+                return [Instance(self, declared, base, None, {"each": each})]
+            if isinstance(items, _JsonDocument):
+                items = items.value
+            pairs: list[tuple[Any, Any]]
+            if isinstance(items, Mapping):
+                pairs = sorted(items.items(), key=lambda kv: str(kv[0]))
+            elif isinstance(items, list):
+                pairs = [(v, v) for v in items]
+            else:
+                unknown = Unknown(reason=f"for_each is not a map or set: {items!r}")
+                return [Instance(self, declared, base, None, {"each": {"key": unknown, "value": unknown}})]
+            return [
+                Instance(self, declared, f"{base}[{_quote(k)}]", k, {"each": {"key": k, "value": v}})
+                for k, v in pairs
+            ]
+        return [Instance(self, declared, base, None, {})]
+
+    def resource_origin(self, declared: Declared, address: str) -> Origin:
+        block = declared.block
+        return Origin(
+            source=SourceKind.TERRAFORM,
+            resource=address,
+            resource_type=block.labels[0] if block.labels else block.type,
+            location=location(declared.path, block.range),
+            module_call=self.module_call,
+        )
+
+
+def _quote(key: Any) -> str:
+    return f'"{key}"' if isinstance(key, str) else str(key)
+
+
+@dataclass
+class Instance:
+    """One instance of a resource or data source, with its `count`/`each` bindings."""
+
+    module: Module
+    declared: Declared
+    address: str
+    key: Any
+    bindings: Mapping[str, Any]
+
+    @property
+    def scope(self) -> Scope:
+        return _Overlay(self.module, self.bindings) if self.bindings else self.module
+
+    def attributes(self) -> Mapping[str, Any]:
+        return _ResourceAttributes(self)
+
+
+class _ResourceAttributes(Mapping[str, Any]):
+    """Another resource's attributes as an expression sees them: computed ones are unknown."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+
+    def __getitem__(self, name: str) -> Any:
+        inst = self.instance
+        body = inst.declared.block.body
+        attr = body.attributes.get(name)
+        if attr is None:
+            return Unknown(reason=f"{inst.address}.{name} is known only after apply")
+        key = ("attr", inst.address, name)
+        return inst.module._guarded(key, lambda: inst.module.evaluate(attr.expr, inst.declared.path, inst.scope))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.instance.declared.block.body.attributes)
+
+    def __len__(self) -> int:
+        return len(self.instance.declared.block.body.attributes)
+
+
+class _LazyMapping(Mapping[str, Any]):
+    """A mapping whose values are computed on first access (locals, resources, modules)."""
+
+    def __init__(self, compute: Any, names: Any, what: str) -> None:
+        self._compute = compute
+        self._names = list(names)
+        self._what = what
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            return Unknown(reason=f"{self._what} {name!r} is not declared")
+        return self._compute(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class _DataRoot(Mapping[str, Any]):
+    """`data.<type>.<name>`: evaluated where Tenet knows the data source, unknown elsewhere."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+
+    def __getitem__(self, data_type: str) -> Any:
+        names = [n for t, n in self.module.data if t == data_type]
+        return _LazyMapping(lambda name: self._value(data_type, name), names, f"data source {data_type}")
+
+    def _value(self, data_type: str, name: str) -> Any:
+        from scanner.sources.terraform.data_sources import data_source_value
+
+        declared = self.module.data[(data_type, name)]
+        return self.module._guarded(("data", data_type, name),
+                                    lambda: data_source_value(self.module, declared))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({t for t, _ in self.module.data})
+
+    def __len__(self) -> int:
+        return len({t for t, _ in self.module.data})

@@ -1,0 +1,111 @@
+"""What provider mappings read: a Terraform resource (or nested block), whatever it was parsed from.
+
+HCL modules and plan JSON both implement `ResourceView`, so each resource
+type is mapped to the model once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from scanner.model import Origin, Unknown
+
+
+class ResourceView(Protocol):
+    """A resource instance, or one of its nested blocks."""
+
+    @property
+    def type(self) -> str:
+        """The resource type (`aws_security_group`), or the block type (`ingress`) for nested blocks."""
+        ...
+
+    @property
+    def address(self) -> str:
+        """The full Terraform address: `module.app.aws_security_group.web[0]`."""
+        ...
+
+    @property
+    def origin(self) -> Origin:
+        """Where the resource or block is; for nested blocks, narrowed to the block."""
+        ...
+
+    def get(self, attr: str, default: Any = None) -> Any:
+        """The attribute's value: str, int, float, bool, None, list, dict or `Unknown`.
+
+        An attribute that is not set gives `default`; one that cannot be resolved
+        gives an `Unknown` (never a guess). Policy documents may come as a str
+        (JSON), a dict, or an object with a `.value` dict (jsonencode with unknowns).
+        """
+        ...
+
+    def has(self, attr: str) -> bool:
+        """Whether the attribute is set in the configuration."""
+        ...
+
+    def blocks(self, block_type: str) -> Sequence[ResourceView]:
+        """Nested blocks of that type, `dynamic` blocks expanded, in source order."""
+        ...
+
+    def origin_of(self, attr: str) -> Origin:
+        """The attribute's own location, or the block's when it is not set."""
+        ...
+
+    def reference(self, attr: str) -> str | None:
+        """The address (`type.name`) of the resource the attribute refers to, if it does."""
+        ...
+
+    def statement_origins(self, attr: str) -> list[Origin] | None:
+        """For a policy-document attribute: each statement's own origin, when the source shows them
+        (`jsonencode({Statement = [...]})`, or a `data "aws_iam_policy_document"`'s statement blocks)."""
+        ...
+
+
+class MappingContext(Protocol):
+    """The rest of the module, for resources that attach to others (rules to groups…)."""
+
+    def resources(self, resource_type: str) -> Sequence[ResourceView]:
+        ...
+
+    def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
+        """Resources of `resource_type` whose `attr` refers to `target`, by reference or by name."""
+        ...
+
+
+def string_list(value: Any) -> list[str | Unknown] | Unknown:
+    """A list of strings from a value that may be a list, a single string, null or unknown."""
+    if isinstance(value, Unknown):
+        return value
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [i if isinstance(i, Unknown) else str(i) for i in items]
+
+
+def as_bool(value: Any, default: bool) -> bool | Unknown:
+    """Terraform's bool conversion: true/false, "true"/"false", 1/0; null means the default."""
+    if isinstance(value, Unknown):
+        return value
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    text = str(value).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    return Unknown(reason=f"{value!r} is not a boolean")
+
+
+def as_int(value: Any) -> int | Unknown | None:
+    if isinstance(value, Unknown) or value is None:
+        return value
+    if isinstance(value, bool):
+        return Unknown(reason=f"{value!r} is not a number")
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return Unknown(reason=f"{value!r} is not a whole number")
