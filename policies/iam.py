@@ -7,6 +7,7 @@ Kubernetes RBAC rules and bindings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from policies._support import Deferred, join
@@ -61,6 +62,10 @@ def _broad_resource(resource: str) -> bool:
         return len(parts) == 6 and (parts[5].startswith("*") or parts[4] == "*")
     # Kubernetes `group/resource`: `apps/*` is every resource of the group.
     return r.endswith("/*") and r.count("/") == 1
+
+
+def _account_root(principal: str) -> bool:
+    return re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:root|\d{12}", principal.strip()) is not None
 
 
 def _enumeration_only(action: str) -> bool:
@@ -123,7 +128,13 @@ def wildcard_actions(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     if not _allows(grant):
         return
     deferred = Deferred()
-    if not _is_admin(grant, deferred):
+    # A resource policy handing a service to whole accounts (AWS's default KMS key policy:
+    # `kms:*` for the account root) delegates the decision to those accounts' IAM.
+    delegated = False
+    if grant.kind is GrantKind.RESOURCE_POLICY:
+        principals = deferred.items(grant.principals, "principals")
+        delegated = bool(principals) and all(map(_account_root, principals))
+    if not delegated and not _is_admin(grant, deferred):
         wild = [a for a in deferred.items(grant.actions, "actions") if _service_wildcard(a)]
         if wild:
             yield Violation(f"{grant.kind} {grant.name!r} allows {join(wild)}", grant.origin_of("actions"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.engine.findings import ErrorLevel, ScanError
+from scanner.engine.findings import ScanError
 from scanner.model import Asset
 from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
-from scanner.sources.terraform.module import Module, read_module
+from scanner.sources.terraform.module import Module, ModuleReader
 from scanner.sources.terraform.view import ResourceView
 
 
@@ -41,9 +41,10 @@ class ModuleContext:
 
 
 def map_module(module: Module, mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
+    """The module's resources and those of every module it calls, each mapped in its own module's context."""
     views = [
         HclView.of_instance(instance)
-        for (resource_type, _), declared in module.resources.items()
+        for declared in module.resources.values()
         for instance in module.instances(declared)
     ]
     ctx = ModuleContext(views)
@@ -59,23 +60,38 @@ def map_module(module: Module, mappers: dict[str, Mapper]) -> tuple[list[Asset],
             loc = view.origin.location
             errors.append(ScanError(path=loc.path if loc else None, line=loc.start_line if loc else None,
                                     message=f"could not map {view.address}: {type(exc).__name__}: {exc}"))
+    for _, _, child in module.children():
+        child_assets, child_errors = map_module(child, mappers)
+        assets.extend(child_assets)
+        errors.extend(child_errors)
     return assets, errors
 
 
-def _module_warnings(module: Module) -> list[ScanError]:
-    """Module calls are not expanded yet: say so, and say when the source is missing."""
-    warnings = []
-    for name, declared in module.module_calls.items():
-        source_attr = declared.block.body.attributes.get("source")
-        source = module.evaluate(source_attr.expr, declared.path) if source_attr else None
-        line = declared.block.range.start_line
-        if isinstance(source, str) and source.startswith(("./", "../")):
-            target = module.files.directory / source
-            if not target.is_dir():
-                warnings.append(ScanError(path=declared.path, line=line, level=ErrorLevel.WARNING,
-                                          message=f"module {name!r}: source {source!r} not found; "
-                                                  f"its resources are not scanned"))
-    return warnings
+def _module_errors(module: Module) -> list[ScanError]:
+    """Errors of the module and of every module it calls; a directory's parse errors once."""
+    seen: set[tuple[str | None, int | None, str]] = set()
+    found: list[ScanError] = []
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        for e in m.errors:
+            if (e.path, e.line, e.message) not in seen:
+                seen.add((e.path, e.line, e.message))
+                found.append(e)
+        stack.extend(child for _, _, child in m.children())
+    return found
+
+
+def _called_directories(modules: Sequence[Module]) -> set[Path]:
+    """Directories that scanned modules call: they are scanned through their callers, with real inputs."""
+    called: set[Path] = set()
+    stack = list(modules)
+    while stack:
+        m = stack.pop()
+        for _, _, child in m.children():
+            called.add(child.files.directory.resolve())
+            stack.append(child)
+    return called
 
 
 class TerraformSource:
@@ -87,10 +103,14 @@ class TerraformSource:
     def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
         result = LoadResult()
         mappers = all_mappers()
-        for directory in sorted({f.parent for f in files}):
-            module = Module(read_module(directory, ctx), ctx)
+        reader = ModuleReader(ctx)
+        modules = [Module(reader.files(d), ctx, reader=reader) for d in sorted({f.parent for f in files})]
+        called = _called_directories(modules)
+        for module in modules:
+            result.files.extend(module.files.files)
+            if module.files.directory.resolve() in called:
+                continue  # evaluated as part of its caller, with the caller's inputs
             assets, errors = map_module(module, mappers)
             result.assets.extend(assets)
-            result.errors.extend(module.errors + errors + _module_warnings(module))
-            result.files.extend(module.files.files)
+            result.errors.extend(_module_errors(module) + errors)
         return result

@@ -100,16 +100,18 @@ def _aws_policy_document(module: Module, declared: Declared, scope: Any) -> dict
                 principals[key] = ids if isinstance(ids, Unknown) else principals[key] + ids
             if principals:
                 statement[json_name] = "*" if principals == {"*": ["*"]} else principals
-        conditions: dict[str, Any] = {}
+        conditions: dict[str, Any] | Unknown = {}
         for c in (x for x in b.blocks if x.type == "condition"):
             test = _attr(module, c.body, "test", path, scope)
             variable = _attr(module, c.body, "variable", path, scope)
             values = _attr(module, c.body, "values", path, scope)
-            if isinstance(test, str) and isinstance(variable, str):
+            if isinstance(test, str) and isinstance(variable, str) and isinstance(conditions, dict):
                 conditions.setdefault(test, {})[variable] = values
             else:
-                conditions.setdefault("Unknown", {})[str(variable)] = Unknown(reason="condition is not known")
-        if conditions:
+                # Which key narrows the statement decides IAM-005: an unknown one leaves it undecided.
+                conditions = Unknown(reason="a condition's test or variable is not known", path=path,
+                                     line=c.range.start_line)
+        if isinstance(conditions, Unknown) or conditions:
             statement["Condition"] = conditions
         statements.append(statement)
         locations.append(location(path, block.range))

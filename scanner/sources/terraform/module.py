@@ -95,6 +95,55 @@ def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
     return out
 
 
+_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+MAX_MODULE_DEPTH = 16
+
+
+class ModuleReader:
+    """Parses each directory once, and finds where a module call's source is on disk.
+
+    Local sources (`./x`, `../x`) are directories relative to the caller;
+    registry and git sources are found only where `terraform init` recorded
+    them in `.terraform/modules/modules.json`. Nothing is ever downloaded.
+    """
+
+    def __init__(self, ctx: LoadContext) -> None:
+        self.ctx = ctx
+        self._files: dict[Path, ModuleFiles] = {}
+        self._manifests: dict[Path, dict[str, Path]] = {}
+
+    def files(self, directory: Path) -> ModuleFiles:
+        key = directory.resolve()
+        if key not in self._files:
+            self._files[key] = read_module(directory, self.ctx)
+        return self._files[key]
+
+    def resolve(self, source: str, caller_dir: Path, root_dir: Path, call_key: str) -> Path | str:
+        """The module's directory, or why it cannot be found."""
+        if source.startswith(("./", "../")):
+            target = caller_dir / source
+            return target if target.is_dir() else f"source {source!r} not found"
+        installed = self._manifest(root_dir).get(call_key)
+        if installed is not None and installed.is_dir():
+            return installed
+        return f"source {source!r} is not installed (run `terraform init`; Tenet never downloads modules)"
+
+    def _manifest(self, root_dir: Path) -> dict[str, Path]:
+        import json
+
+        if root_dir not in self._manifests:
+            entries: dict[str, Path] = {}
+            path = root_dir / ".terraform" / "modules" / "modules.json"
+            try:
+                for m in json.loads(path.read_text(encoding="utf-8")).get("Modules", []):
+                    if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str):
+                        entries[m["Key"]] = root_dir / m["Dir"]
+            except (OSError, ValueError, AttributeError):
+                pass  # no manifest (terraform init has not run), or an unreadable one: modules stay unresolved
+            self._manifests[root_dir] = entries
+        return self._manifests[root_dir]
+
+
 class _Overlay(Scope):
     """Names bound inside a module: `count`, `each`, a dynamic block's iterator."""
 
@@ -116,14 +165,22 @@ class Module(Scope):
         files: ModuleFiles,
         ctx: LoadContext,
         *,
+        reader: ModuleReader | None = None,
+        root_dir: Path | None = None,
+        call_key: str = "",
         address_prefix: str = "",
         inputs: Mapping[str, Any] | None = None,
         module_call: Location | None = None,
+        depth: int = 0,
     ) -> None:
         self.files = files
         self.ctx = ctx
+        self.reader = reader or ModuleReader(ctx)
+        self.root_dir = root_dir or files.directory
+        self.call_key = call_key
         self.address_prefix = address_prefix
         self.module_call = module_call
+        self.depth = depth
         self.errors: list[ScanError] = list(files.errors)
         self.variables: dict[str, Declared] = {}
         self.locals: dict[str, tuple[Attribute, str]] = {}
@@ -206,8 +263,8 @@ class Module(Scope):
         if root == "local":
             return _LazyMapping(self._local, self.locals.keys(), "local value")
         if root == "path":
-            module_dir = self.ctx.display_path(self.files.directory)
-            return {"module": module_dir, "root": module_dir, "cwd": self.ctx.cwd.as_posix()}
+            return {"module": self.ctx.display_path(self.files.directory),
+                    "root": self.ctx.display_path(self.root_dir), "cwd": self.ctx.cwd.as_posix()}
         if root == "terraform":
             return {"workspace": "default"}
         if root == "data":
@@ -242,7 +299,68 @@ class Module(Scope):
         return self._guarded(("local", name), lambda: self.evaluate(attr.expr, path))
 
     def _module_output(self, name: str) -> Any:
-        return Unknown(reason=f"outputs of module {name!r} are not evaluated")
+        """`module.<name>`: the called module's outputs, per instance for count/for_each."""
+        declared = self.module_calls[name]
+        children = [child for call, _, child in self.children() if call == name]
+        if not children:
+            return Unknown(reason=f"module {name!r} could not be loaded", path=declared.path,
+                           line=declared.block.range.start_line)
+        outputs = [_LazyMapping(c.output, c.outputs.keys(), f"output of module {name!r}") for c in children]
+        attrs = declared.block.body.attributes
+        if "count" in attrs:
+            return outputs
+        if "for_each" in attrs:
+            return {c.call_key.rsplit("[", 1)[-1].strip('"]'): o for c, o in zip(children, outputs, strict=True)}
+        return outputs[0]
+
+    def output(self, name: str) -> Any:
+        declared = self.outputs[name]
+        value = declared.block.body.attributes.get("value")
+        if value is None:
+            return Unknown(reason=f"output {name!r} has no value")
+        return self._guarded(("output", name), lambda: self.evaluate(value.expr, declared.path))
+
+    def children(self) -> list[tuple[str, Any, Module]]:
+        """Every called module instance: (call name, instance key, module)."""
+        result: list[tuple[str, Any, Module]] = self._guarded(("children",), self._load_children)
+        return result
+
+    def _load_children(self) -> list[tuple[str, Any, Module]]:
+        loaded: list[tuple[str, Any, Module]] = []
+        for name, declared in self.module_calls.items():
+            block = declared.block
+            source_attr = block.body.attributes.get("source")
+            source = self.evaluate(source_attr.expr, declared.path) if source_attr else None
+            where = location(declared.path, block.range)
+            call_key = f"{self.call_key}.{name}" if self.call_key else name
+            if not isinstance(source, str):
+                self._warn(declared, f"module {name!r}: source is not a literal string; its resources are not scanned")
+                continue
+            target = self.reader.resolve(source, self.files.directory, self.root_dir, call_key)
+            if isinstance(target, str):
+                self._warn(declared, f"module {name!r}: {target}; its resources are not scanned")
+                continue
+            if self.depth >= MAX_MODULE_DEPTH:
+                self._warn(declared, f"module {name!r}: modules nest deeper than {MAX_MODULE_DEPTH}; not expanded")
+                continue
+            for instance in self.instances(declared):
+                inputs = {
+                    arg: self.evaluate(attr.expr, declared.path, instance.scope)
+                    for arg, attr in block.body.attributes.items()
+                    if arg not in _META_ARGUMENTS
+                }
+                index = instance.address[len(self.address(block.type, block.labels)):]
+                child = Module(
+                    self.reader.files(target), self.ctx, reader=self.reader, root_dir=self.root_dir,
+                    call_key=call_key + index, address_prefix=f"{instance.address}.", inputs=inputs,
+                    module_call=where, depth=self.depth + 1,
+                )
+                loaded.append((name, instance.key, child))
+        return loaded
+
+    def _warn(self, declared: Declared, message: str) -> None:
+        self.errors.append(ScanError(path=declared.path, line=declared.block.range.start_line,
+                                     level=ErrorLevel.WARNING, message=message))
 
     def _resource_value(self, resource_type: str, name: str) -> Any:
         """`aws_vpc.main` as other expressions see it: literal attributes, computed ones unknown."""
@@ -257,7 +375,7 @@ class Module(Scope):
     # -- instances ---------------------------------------------------------------------------------
 
     def address(self, kind: str, labels: Sequence[str]) -> str:
-        base = ".".join(labels) if kind == "resource" else "data." + ".".join(labels)
+        base = {"resource": "", "data": "data.", "module": "module."}.get(kind, f"{kind}.") + ".".join(labels)
         return f"{self.address_prefix}{base}"
 
     def instances(self, declared: Declared) -> list[Instance]:
