@@ -1,0 +1,291 @@
+"""AWS facts: TLS security policies, key ownership, managed policies and IAM policy documents.
+
+Shared by the Terraform mappings and the live AWS audit, so both judge a
+listener, a key or a policy statement by the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scanner.model import Access, AccessGrant, GrantKind, Origin, TlsVersion, Unknown
+
+
+def _table(groups: Mapping[TlsVersion, Sequence[str]]) -> dict[str, TlsVersion]:
+    return {name: version for version, names in groups.items() for name in names}
+
+
+# Elastic Load Balancing (ALB and NLB) predefined security policies and the oldest
+# protocol each accepts, from the "Protocols by policy" tables of the ALB and NLB
+# guides (TLS, FIPS, FS and post-quantum policies).
+ELB_POLICIES: dict[str, TlsVersion] = _table({
+    TlsVersion.TLS1_0: (
+        "ELBSecurityPolicy-2015-05",
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-FS-2018-06",
+        "ELBSecurityPolicy-TLS13-1-0-2021-06",
+        "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-0-FIPS-PQ-2025-09",
+    ),
+    TlsVersion.TLS1_1: (
+        "ELBSecurityPolicy-TLS-1-1-2017-01",
+        "ELBSecurityPolicy-FS-1-1-2019-08",
+        "ELBSecurityPolicy-TLS13-1-1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+    ),
+    TlsVersion.TLS1_2: (
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        "ELBSecurityPolicy-FS-1-2-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-RFC9151-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP1-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP2-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP3-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP4-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+    ),
+    TlsVersion.TLS1_3: (
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-3-RFC9151-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+    ),
+})
+
+# The policy ELB gives an HTTPS or TLS listener created through the API (CLI,
+# CloudFormation, CDK, Terraform) without one; only the console picks a newer one.
+ELB_DEFAULT_POLICY = "ELBSecurityPolicy-2016-08"
+
+# CloudFront viewer security policies (`MinimumProtocolVersion`).
+CLOUDFRONT_POLICIES: dict[str, TlsVersion] = _table({
+    TlsVersion.SSL3: ("SSLv3",),
+    TlsVersion.TLS1_0: ("TLSv1", "TLSv1_2016"),
+    TlsVersion.TLS1_1: ("TLSv1.1_2016",),
+    TlsVersion.TLS1_2: ("TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025"),
+    TlsVersion.TLS1_3: ("TLSv1.3_2025",),
+})
+
+# Terraform's default for `viewer_certificate.minimum_protocol_version`, and what
+# CloudFront enforces whatever is set when the *.cloudfront.net certificate is used.
+CLOUDFRONT_DEFAULT_POLICY = "TLSv1"
+
+# OpenSearch / Elasticsearch Service domain endpoint policies (`TLSSecurityPolicy`).
+OPENSEARCH_POLICIES: dict[str, TlsVersion] = _table({
+    TlsVersion.TLS1_0: ("Policy-Min-TLS-1-0-2019-07",),
+    TlsVersion.TLS1_2: ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10"),
+})
+
+
+def _min_version(table: Mapping[str, TlsVersion], name: str, what: str) -> TlsVersion | Unknown:
+    version = table.get(name.strip())
+    return version if version is not None else Unknown(reason=f"{name!r} is not a known {what}")
+
+
+def elb_policy_min_version(name: str) -> TlsVersion | Unknown:
+    """The oldest TLS version an ALB/NLB security policy accepts; Unknown for names not in the table."""
+    return _min_version(ELB_POLICIES, name, "ELB security policy")
+
+
+def cloudfront_min_version(name: str) -> TlsVersion | Unknown:
+    return _min_version(CLOUDFRONT_POLICIES, name, "CloudFront security policy")
+
+
+def opensearch_min_version(name: str) -> TlsVersion | Unknown:
+    return _min_version(OPENSEARCH_POLICIES, name, "OpenSearch TLS security policy")
+
+
+_AWS_MANAGED_ALIAS = re.compile(r"^(arn:aws[\w-]*:kms:[^:]*:[^:]*:)?alias/aws/")
+
+
+def is_aws_managed_key(key_id: str) -> bool:
+    """`alias/aws/s3`, `arn:aws:kms:…:alias/aws/ebs`: the AWS managed key of a service, not a CMK."""
+    return _AWS_MANAGED_ALIAS.match(key_id.strip()) is not None
+
+
+_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[\w-]*:iam::aws:policy/(?:.+/)?([^/]+)$")
+
+
+def managed_policy_name(arn: str) -> str | None:
+    """`AdministratorAccess` for `arn:aws:iam::aws:policy/AdministratorAccess`; None for customer policies."""
+    m = _MANAGED_POLICY_ARN.match(arn.strip())
+    return m.group(1) if m else None
+
+
+# -- IAM policy documents ----------------------------------------------------------------------------
+
+
+def grants_from_policy(
+    document: object,
+    *,
+    kind: GrantKind,
+    name: str,
+    origin: Origin,
+    statement_origins: Sequence[Origin] | None = None,
+    self_resource: str | None = None,
+) -> list[AccessGrant]:
+    """One `AccessGrant` per statement of an IAM policy document.
+
+    `document` is a JSON string, a dict, or an object whose `.value` is one
+    (a `jsonencode` with unresolved parts). What cannot be read becomes a grant
+    whose fields are `Unknown`, so every rule reports "could not evaluate".
+    `self_resource` names what `Resource: "*"` means in a policy that can only
+    govern the resource it is attached to (a KMS key policy: the key itself).
+    """
+    doc = _document(document)
+    if doc is None:
+        return []
+    if isinstance(doc, Unknown):
+        return [_unknown_grant(kind, name, origin, doc)]
+    statements = doc.get("Statement")
+    if isinstance(statements, Unknown):
+        return [_unknown_grant(kind, name, origin, statements)]
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        reason = "policy document has no Statement" if statements is None else "Statement is not a list or object"
+        return [_unknown_grant(kind, name, origin, Unknown(reason=reason))]
+    grants = []
+    for i, statement in enumerate(statements):
+        at = statement_origins[i] if statement_origins and i < len(statement_origins) else origin.at(
+            None, f"statement[{i}]")
+        grants.append(_grant(statement, kind=kind, name=f"{name} statement[{i}]", origin=at,
+                             self_resource=self_resource))
+    return grants
+
+
+def _document(document: object) -> Mapping[str, Any] | Unknown | None:
+    value = getattr(document, "value", document)  # a jsonencode with unknown parts holds its document in .value
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None  # `policy = ""`: modules use it for "no policy"
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            return Unknown(reason=f"policy is not valid JSON: {exc}")
+    if not isinstance(value, Mapping):
+        return Unknown(reason=f"policy document is not a JSON object: {type(value).__name__}")
+    return value
+
+
+def _unknown_grant(kind: GrantKind, name: str, origin: Origin, unknown: Unknown) -> AccessGrant:
+    return AccessGrant(origin=origin, kind=kind, name=name, effect=unknown, principals=unknown, actions=unknown,
+                       not_actions=unknown, resources=unknown, not_resources=unknown, conditions=unknown)
+
+
+def _grant(statement: object, *, kind: GrantKind, name: str, origin: Origin, self_resource: str | None
+           ) -> AccessGrant:
+    if isinstance(statement, Unknown):
+        return _unknown_grant(kind, name, origin, statement)
+    if not isinstance(statement, Mapping):
+        return _unknown_grant(kind, name, origin, Unknown(reason="policy statement is not a JSON object"))
+    sid = statement.get("Sid")
+    if isinstance(sid, str) and sid:
+        name = f"{name} ({sid})"
+    principals = _principals(statement.get("Principal"))
+    if "NotPrincipal" in statement:
+        # Everyone except the listed principals: as broad as `*` for an Allow.
+        principals = ["*"]
+    resources = _strings(statement.get("Resource"), "Resource")
+    if self_resource is not None and not isinstance(resources, Unknown):
+        resources = [self_resource if r == "*" else r for r in resources]
+    return AccessGrant(
+        origin=origin,
+        kind=kind,
+        name=name,
+        effect=_effect(statement.get("Effect")),
+        principals=principals,
+        actions=_strings(statement.get("Action"), "Action"),
+        not_actions=_strings(statement.get("NotAction"), "NotAction"),
+        resources=resources,
+        not_resources=_strings(statement.get("NotResource"), "NotResource"),
+        conditions=_condition_keys(statement.get("Condition")),
+    )
+
+
+def _effect(value: object) -> Access | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("allow", "deny"):
+        return Access(value.strip().lower())
+    return Unknown(reason=f"statement Effect {value!r} is neither Allow nor Deny")
+
+
+def _strings(value: object, what: str) -> list[str | Unknown] | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    result: list[str | Unknown] = []
+    for item in items:
+        if isinstance(item, (str, Unknown)):
+            result.append(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            result.append(str(item))
+        else:
+            return Unknown(reason=f"{what} holds {item!r}, which is not a string")
+    return result
+
+
+def _principals(value: object) -> list[str | Unknown] | Unknown:
+    """`"*"`, `{"AWS": [...], "Service": "...", "Federated": "..."}`, flattened to strings."""
+    if not isinstance(value, Mapping):
+        return _strings(value, "Principal")
+    principals: list[str | Unknown] = []
+    for key, ids in value.items():
+        flat = _strings(ids, f"Principal.{key}")
+        if isinstance(flat, Unknown):
+            return flat
+        principals.extend(flat)
+    return principals
+
+
+def _condition_keys(value: object) -> list[str] | Unknown:
+    """The condition keys across operators, lower-cased: `aws:sourcevpc`, `aws:principalorgid` …"""
+    if isinstance(value, Unknown):
+        return value
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return Unknown(reason="Condition is not a JSON object")
+    keys: list[str] = []
+    for operator, tests in value.items():
+        if isinstance(tests, Unknown):
+            return tests
+        if not isinstance(tests, Mapping):
+            return Unknown(reason=f"Condition operator {operator!r} does not hold an object")
+        for key in tests:
+            if not isinstance(key, str):
+                return Unknown(reason=f"condition key {key!r} is not a string")
+            if key.lower() not in keys:
+                keys.append(key.lower())
+    return keys

@@ -1,0 +1,693 @@
+"""AWS resources: security groups, load balancers, CloudFront, storage, databases, IAM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from scanner.model import (
+    AccessGrant,
+    Asset,
+    DataStore,
+    Direction,
+    Firewall,
+    GrantKind,
+    KeyManagement,
+    NetworkRule,
+    Origin,
+    Peer,
+    PortSet,
+    Scope,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+    normalize_protocol,
+)
+from scanner.providers.aws import (
+    CLOUDFRONT_DEFAULT_POLICY,
+    ELB_DEFAULT_POLICY,
+    cloudfront_min_version,
+    elb_policy_min_version,
+    grants_from_policy,
+    is_aws_managed_key,
+    managed_policy_name,
+    opensearch_min_version,
+)
+from scanner.sources.terraform.mappings import Mapper
+from scanner.sources.terraform.mappings.common import port_range
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, string_list
+
+
+def _peers(block: ResourceView, *, cidr4: str, cidr6: str, groups: Iterable[str], self_ref: str | None
+           ) -> list[Peer | Unknown] | Unknown:
+    peers: list[Peer | Unknown] = []
+    for attr in (cidr4, cidr6):
+        values = string_list(block.get(attr))
+        if isinstance(values, Unknown):
+            return values
+        peers.extend(v if isinstance(v, Unknown) else Peer.address_or_tag(v) for v in values)
+    for attr in groups:
+        values = string_list(block.get(attr))
+        if isinstance(values, Unknown):
+            return values
+        peers.extend(Peer.group(v if isinstance(v, str) else f"({attr})") for v in values)
+    if self_ref and block.get("self") is True:
+        peers.append(Peer.group(self_ref))
+    return peers
+
+
+def _sg_rule(block: ResourceView, direction: Direction | Unknown, group: str) -> NetworkRule:
+    """An inline `ingress`/`egress` block or an `aws_security_group_rule`."""
+    protocol = block.get("protocol")
+    return NetworkRule(
+        origin=block.origin,
+        name=block.get("description") if isinstance(block.get("description"), str) else None,
+        direction=direction,
+        protocol=protocol if isinstance(protocol, Unknown) else normalize_protocol(str(protocol)),
+        ports=port_range(block.get("from_port"), block.get("to_port")),
+        peers=_peers(
+            block,
+            cidr4="cidr_blocks",
+            cidr6="ipv6_cidr_blocks",
+            groups=("security_groups", "source_security_group_id", "prefix_list_ids"),
+            self_ref=group,
+        ),
+    )
+
+
+def _vpc_rule(block: ResourceView, direction: Direction) -> NetworkRule:
+    """`aws_vpc_security_group_ingress_rule` / `_egress_rule`: one peer, `ip_protocol`."""
+    protocol = block.get("ip_protocol")
+    protocol = protocol if isinstance(protocol, Unknown) else normalize_protocol(str(protocol))
+    ports: PortSet | Unknown = PortSet.all() if protocol == "all" else port_range(
+        block.get("from_port"), block.get("to_port")
+    )
+    return NetworkRule(
+        origin=block.origin,
+        name=block.get("description") if isinstance(block.get("description"), str) else None,
+        direction=direction,
+        protocol=protocol,
+        ports=ports,
+        peers=_peers(block, cidr4="cidr_ipv4", cidr6="cidr_ipv6",
+                     groups=("referenced_security_group_id", "prefix_list_id"), self_ref=None),
+    )
+
+
+def _direction(value: Any) -> Direction | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    try:
+        return Direction(str(value).lower())
+    except ValueError:
+        return Unknown(reason=f"rule type {value!r} is neither ingress nor egress")
+
+
+def security_group(sg: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    rules = [_sg_rule(b, Direction(kind), sg.address) for kind in ("ingress", "egress") for b in sg.blocks(kind)]
+    rules += [_sg_rule(r, _direction(r.get("type")), sg.address)
+              for r in ctx.referring("aws_security_group_rule", "security_group_id", sg)]
+    rules += [_vpc_rule(r, Direction.INGRESS)
+              for r in ctx.referring("aws_vpc_security_group_ingress_rule", "security_group_id", sg)]
+    rules += [_vpc_rule(r, Direction.EGRESS)
+              for r in ctx.referring("aws_vpc_security_group_egress_rule", "security_group_id", sg)]
+    name = sg.get("name")
+    yield Firewall(origin=sg.origin, name=name if isinstance(name, str) else sg.address, rules=rules)
+
+
+def _standalone(kind: str, make: Any) -> Any:
+    """Rule resources whose group is not in this module become a group of their own."""
+
+    def mapper(r: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        target = r.reference("security_group_id")
+        if target is not None and target.split("[")[0] in {g.address.split("[")[0]
+                                                           for g in ctx.resources("aws_security_group")}:
+            return
+        yield Firewall(origin=r.origin, name=r.address, rules=[make(r)])
+
+    mapper.__name__ = f"standalone_{kind}"
+    return mapper
+
+
+# -- shared helpers -----------------------------------------------------------------------------------
+
+
+def _name(view: ResourceView, *attrs: str) -> str:
+    """A human name: the first of `attrs` that is a plain string, else the Terraform address."""
+    for attr in attrs:
+        value = view.get(attr)
+        if isinstance(value, str) and value:
+            return value
+    return view.address
+
+
+_NAME_ATTRS = ("name", "bucket", "domain_name", "identifier", "cluster_identifier")
+
+
+def _target_name(view: ResourceView, attr: str, ctx: MappingContext) -> str:
+    """The name of what `attr` points at: a literal, or the referenced resource's own name."""
+    value = view.get(attr)
+    if isinstance(value, str) and value:
+        return value
+    ref = view.reference(attr)
+    if ref is None:
+        return view.address
+    for target in ctx.resources(ref.split(".")[-2]):
+        if target.address.split("[", 1)[0] == ref:
+            return _name(target, *_NAME_ATTRS)
+    return ref
+
+
+def _not(value: bool | Unknown) -> bool | Unknown:
+    return value if isinstance(value, Unknown) else not value
+
+
+# -- encryption in transit ----------------------------------------------------------------------------
+
+# Listener protocols that pass connections through without terminating TLS or HTTP.
+_PASS_THROUGH = frozenset({"TCP", "UDP", "TCP_UDP", "GENEVE", "QUIC", "TCP_QUIC"})
+
+
+def _lb_type(listener: ResourceView, ctx: MappingContext) -> Any:
+    ref = listener.reference("load_balancer_arn")
+    for lb in (*ctx.resources("aws_lb"), *ctx.resources("aws_alb")):
+        if lb.address.split("[", 1)[0] == ref:
+            return lb.get("load_balancer_type", "application")
+    return None
+
+
+def _http_plaintext(listener: ResourceView, ctx: MappingContext) -> tuple[bool | Unknown, Origin]:
+    """Whether an HTTP listener serves anything over HTTP: only redirects to HTTPS do not."""
+    actions = list(listener.blocks("default_action"))
+    for rule_type in ("aws_lb_listener_rule", "aws_alb_listener_rule"):
+        for rule in ctx.referring(rule_type, "listener_arn", listener):
+            actions.extend(rule.blocks("action"))
+    if not actions:
+        return Unknown(reason="the listener has no default_action"), listener.origin
+    pending: Unknown | None = None
+    for action in actions:
+        kind = action.get("type")
+        if isinstance(kind, Unknown):
+            pending = kind if pending is None else pending
+        elif kind in ("forward", "fixed-response"):
+            return True, action.origin
+        elif kind == "redirect":
+            redirects = action.blocks("redirect")
+            # Without `protocol` a redirect keeps the request's protocol (`#{protocol}`): HTTP again.
+            target = redirects[0].get("protocol", "#{protocol}") if redirects else "#{protocol}"
+            if isinstance(target, Unknown):
+                pending = target if pending is None else pending
+            elif str(target).upper() != "HTTPS":
+                return True, action.origin
+        elif not str(kind).startswith("authenticate-"):  # authentication precedes a routing action
+            unknown = Unknown(reason=f"listener action type {kind!r} is not known")
+            pending = unknown if pending is None else pending
+    return (pending, listener.origin) if pending is not None else (False, listener.origin)
+
+
+def lb_listener(listener: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    protocol = listener.get("protocol")
+    if protocol is None:
+        lb_type = _lb_type(listener, ctx)
+        if lb_type == "gateway":
+            return  # Gateway Load Balancer listeners carry GENEVE, not client connections
+        if isinstance(lb_type, Unknown):
+            protocol = lb_type
+        elif lb_type is None or lb_type == "application":
+            protocol = "HTTP"  # the default for Application Load Balancer listeners
+        else:
+            protocol = Unknown(reason=f"the listener sets no protocol, which a {lb_type} load balancer needs")
+    common: dict[str, Any] = {"origin": listener.origin, "kind": "load_balancer_listener", "name": listener.address}
+    if isinstance(protocol, Unknown):
+        yield TlsEndpoint(**common, min_version=protocol, plaintext_allowed=protocol,
+                          field_origins={"min_version": listener.origin_of("protocol"),
+                                         "plaintext_allowed": listener.origin_of("protocol")})
+        return
+    proto = str(protocol).upper()
+    if proto in ("HTTPS", "TLS"):
+        # Listeners created through the API without a policy get ELBSecurityPolicy-2016-08
+        # (TLS 1.0); only the console picks a newer default.
+        policy = listener.get("ssl_policy")
+        if policy is None or policy == "":
+            policy = ELB_DEFAULT_POLICY
+        version = policy if isinstance(policy, Unknown) else elb_policy_min_version(str(policy))
+        yield TlsEndpoint(**common, min_version=version, plaintext_allowed=False,
+                          policy_name=policy if isinstance(policy, Unknown) else str(policy),
+                          field_origins={"min_version": listener.origin_of("ssl_policy")})
+    elif proto == "HTTP":
+        plaintext, where = _http_plaintext(listener, ctx)
+        yield TlsEndpoint(**common, min_version=None, plaintext_allowed=plaintext,
+                          field_origins={"plaintext_allowed": where})
+    elif proto not in _PASS_THROUGH:
+        unknown = Unknown(reason=f"listener protocol {protocol!r} is not known")
+        yield TlsEndpoint(**common, min_version=unknown, plaintext_allowed=unknown)
+
+
+_VIEWER_PLAINTEXT = {"allow-all": True, "https-only": False, "redirect-to-https": False}
+
+
+def _viewer_plaintext(dist: ResourceView) -> tuple[bool | Unknown, Origin]:
+    """A distribution accepts plaintext when any cache behavior allows HTTP (`allow-all`)."""
+    pending: Unknown | None = None
+    for behavior in (*dist.blocks("default_cache_behavior"), *dist.blocks("ordered_cache_behavior")):
+        policy = behavior.get("viewer_protocol_policy")
+        allowed = policy if isinstance(policy, Unknown) else _VIEWER_PLAINTEXT.get(str(policy))
+        if allowed is True:
+            return True, behavior.origin
+        if allowed is None:
+            allowed = Unknown(reason=f"viewer_protocol_policy {policy!r} is not known")
+        if isinstance(allowed, Unknown):
+            pending = allowed if pending is None else pending
+    return (pending, dist.origin) if pending is not None else (False, dist.origin)
+
+
+def cloudfront_distribution(dist: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    certs = dist.blocks("viewer_certificate")
+    policy: Any
+    version: TlsVersion | Unknown
+    if not certs:
+        policy = version = Unknown(reason="the distribution has no viewer_certificate")
+        where = dist.origin
+    else:
+        cert = certs[0]
+        default_cert = as_bool(cert.get("cloudfront_default_certificate"), False)
+        if isinstance(default_cert, Unknown):
+            policy = version = default_cert
+            where = cert.origin_of("cloudfront_default_certificate")
+        elif default_cert:
+            # With the *.cloudfront.net certificate CloudFront negotiates TLSv1 whatever
+            # minimum_protocol_version says.
+            policy, version = CLOUDFRONT_DEFAULT_POLICY, TlsVersion.TLS1_0
+            where = cert.origin_of("cloudfront_default_certificate")
+        else:
+            policy = cert.get("minimum_protocol_version")
+            if policy is None or policy == "":
+                policy = CLOUDFRONT_DEFAULT_POLICY
+            version = policy if isinstance(policy, Unknown) else cloudfront_min_version(str(policy))
+            where = cert.origin_of("minimum_protocol_version")
+    plaintext, plain_where = _viewer_plaintext(dist)
+    yield TlsEndpoint(origin=dist.origin, kind="cdn_distribution", name=dist.address, min_version=version,
+                      plaintext_allowed=plaintext, policy_name=policy if isinstance(policy, Unknown) else str(policy),
+                      field_origins={"min_version": where, "plaintext_allowed": plain_where})
+
+
+_SEARCH_POLICY_UNSET = (
+    "tls_security_policy is not set: AWS gives new domains Policy-Min-TLS-1-2-2019-07, but older domains "
+    "keep Policy-Min-TLS-1-0-2019-07 and Terraform does not detect it; set tls_security_policy"
+)
+
+
+def _search_tls(domain: ResourceView) -> TlsEndpoint:
+    options = domain.blocks("domain_endpoint_options")
+    policy: Any
+    if not options:
+        # Without the block the API leaves EnforceHTTPS off and picks the TLS policy itself.
+        plaintext: bool | Unknown = True
+        plain_where = where = domain.origin
+        policy = Unknown(reason=_SEARCH_POLICY_UNSET)
+    else:
+        opts = options[0]
+        plaintext = _not(as_bool(opts.get("enforce_https"), True))  # the provider defaults it to true
+        plain_where = opts.origin_of("enforce_https")
+        policy = opts.get("tls_security_policy")
+        if policy is None:
+            policy = Unknown(reason=_SEARCH_POLICY_UNSET)
+        where = opts.origin_of("tls_security_policy")
+    version = policy if isinstance(policy, Unknown) else opensearch_min_version(str(policy))
+    return TlsEndpoint(origin=domain.origin, kind="search_domain", name=_name(domain, "domain_name"),
+                       min_version=version, plaintext_allowed=plaintext,
+                       policy_name=policy if isinstance(policy, Unknown) else str(policy),
+                       field_origins={"min_version": where, "plaintext_allowed": plain_where})
+
+
+# -- encryption at rest -------------------------------------------------------------------------------
+# Every AWS encryption at rest modelled here (SSE-S3, SSE-KMS, EBS, RDS, EFS, DynamoDB,
+# Redshift, OpenSearch, SSE-SQS) uses AES-256 keys.
+
+
+def _key_management(view: ResourceView, attr: str) -> KeyManagement | Unknown:
+    """A KMS key attribute: unset or an AWS managed key (`alias/aws/s3`) is provider-managed."""
+    value = view.get(attr)
+    if value is None or value == "":
+        return KeyManagement.PROVIDER
+    if isinstance(value, str):
+        return KeyManagement.PROVIDER if is_aws_managed_key(value) else KeyManagement.CUSTOMER
+    ref = view.reference(attr)
+    if ref is not None and ref.split(".")[-2].startswith("aws_kms_"):
+        return KeyManagement.CUSTOMER  # a key or alias created here; AWS managed keys cannot be
+    return value if isinstance(value, Unknown) else Unknown(reason=f"{attr} {value!r} is not a KMS key id")
+
+
+def _store(resource: ResourceView, *, kind: str, name: str, encrypted: bool | Unknown, encrypted_at: Origin,
+           key: tuple[ResourceView, str] | None, by_default: bool = False,
+           algorithm: str | Unknown | None = None) -> DataStore:
+    """`key`: the attribute naming a customer key, or None where only provider keys exist."""
+    management: KeyManagement | Unknown
+    key_at = encrypted_at
+    if isinstance(encrypted, Unknown):
+        management = encrypted
+    elif not encrypted:
+        management = KeyManagement.NONE
+    elif key is None:
+        management = KeyManagement.PROVIDER
+    else:
+        view, attr = key
+        management = _key_management(view, attr)
+        key_at = view.origin_of(attr) if view.has(attr) else encrypted_at
+    return DataStore(origin=resource.origin, kind=kind, name=name, encrypted=encrypted, algorithm=algorithm,
+                     key_bits=256 if encrypted is True else None, key_management=management, by_default=by_default,
+                     field_origins={"encrypted": encrypted_at, "key_management": key_at})
+
+
+def _s3_encryption(bucket: ResourceView, ctx: MappingContext) -> DataStore:
+    name = _name(bucket, "bucket")
+    configs = ctx.referring("aws_s3_bucket_server_side_encryption_configuration", "bucket", bucket)
+    if not configs:  # before provider v4 the configuration was a block of the bucket
+        configs = bucket.blocks("server_side_encryption_configuration")
+    defaults = [
+        d for c in configs for r in c.blocks("rule") for d in r.blocks("apply_server_side_encryption_by_default")
+    ]
+    if not defaults:
+        # Since January 2023 S3 encrypts every bucket with SSE-S3 (AES-256) by default.
+        return _store(bucket, kind="object_storage", name=name, encrypted=True, encrypted_at=bucket.origin,
+                      key=None, by_default=True, algorithm="AES256")
+    rule = defaults[0]
+    algorithm = rule.get("sse_algorithm")
+    at = rule.origin_of("sse_algorithm")
+    if isinstance(algorithm, Unknown):
+        return _store(bucket, kind="object_storage", name=name, encrypted=algorithm, encrypted_at=at, key=None,
+                      algorithm=algorithm)
+    if algorithm == "AES256":
+        return _store(bucket, kind="object_storage", name=name, encrypted=True, encrypted_at=at, key=None,
+                      algorithm="AES256")
+    if algorithm in ("aws:kms", "aws:kms:dsse"):
+        # Without kms_master_key_id S3 uses the AWS managed key aws/s3.
+        return _store(bucket, kind="object_storage", name=name, encrypted=True, encrypted_at=at,
+                      key=(rule, "kms_master_key_id"), algorithm=str(algorithm))
+    unknown = Unknown(reason=f"sse_algorithm {algorithm!r} is not known")
+    return _store(bucket, kind="object_storage", name=name, encrypted=unknown, encrypted_at=at, key=None,
+                  algorithm=unknown)
+
+
+def s3_bucket(bucket: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield _s3_encryption(bucket, ctx)
+    yield from _policy(bucket, "policy", GrantKind.RESOURCE_POLICY, _name(bucket, "bucket"))
+
+
+def _ebs_account_default(ctx: MappingContext) -> tuple[bool | Unknown, tuple[ResourceView, str] | None]:
+    """EBS encryption by default as this module sets it, and its default key (`aws_ebs_default_kms_key`)."""
+    enabled: bool | Unknown = False
+    for setting in ctx.resources("aws_ebs_encryption_by_default"):
+        value = as_bool(setting.get("enabled"), True)
+        if value is True:
+            enabled = True
+            break
+        if isinstance(value, Unknown):
+            enabled = value
+    keys = ctx.resources("aws_ebs_default_kms_key")
+    return enabled, ((keys[0], "key_arn") if keys else None)
+
+
+def _ebs_store(volume: ResourceView, ctx: MappingContext, *, name: str, inherited: str | None) -> DataStore:
+    """An EBS volume or an instance's block device. `inherited`: why an unset `encrypted` is not simply false."""
+    value = volume.get("encrypted")
+    account_default, default_key = _ebs_account_default(ctx)
+    encrypted: bool | Unknown
+    if account_default is True:
+        # With EBS encryption by default every new volume is encrypted, whatever `encrypted` says.
+        encrypted, by_default = True, as_bool(value, False) is not True
+    elif value is not None:
+        encrypted, by_default = as_bool(value, False), False
+    elif inherited is not None:
+        encrypted, by_default = Unknown(reason=inherited), False
+    else:
+        encrypted, by_default = account_default, False
+    key = (volume, "kms_key_id") if volume.has("kms_key_id") or default_key is None else default_key
+    return _store(volume, kind="block_volume", name=name, encrypted=encrypted,
+                  encrypted_at=volume.origin_of("encrypted"), key=key, by_default=by_default)
+
+
+_FROM_SNAPSHOT = "encrypted is not set, so the volume is encrypted only if its snapshot is; set encrypted = true"
+
+
+def ebs_volume(volume: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    inherited = _FROM_SNAPSHOT if volume.get("snapshot_id") is not None else None
+    yield _ebs_store(volume, ctx, name=_name(volume), inherited=inherited)
+
+
+def instance(vm: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Each block device is a data store of its own, located at its block."""
+    name = _name(vm)
+    for root in vm.blocks("root_block_device"):
+        yield _ebs_store(root, ctx, name=f"{name} root volume",
+                         inherited="encrypted is not set, so the root volume is encrypted only if the AMI's "
+                                   "snapshot is; set encrypted = true")
+    for device in vm.blocks("ebs_block_device"):
+        label = device.get("device_name")
+        yield _ebs_store(device, ctx, name=f"{name} {label if isinstance(label, str) else 'ebs_block_device'}",
+                         inherited=_FROM_SNAPSHOT if device.get("snapshot_id") is not None else None)
+
+
+def _db_store(db: ResourceView, *, kind: str, name: str, attr: str, key_attr: str, default: bool | Unknown,
+              inherit: Sequence[str] = ()) -> DataStore:
+    """Databases and clusters: `attr` set, unset with a source to inherit from, or unset (the default)."""
+    value = db.get(attr)
+    by_default = False
+    if value is not None:
+        encrypted, at = as_bool(value, False), db.origin_of(attr)
+    elif (source := next((a for a in inherit if db.get(a) is not None), None)) is not None:
+        encrypted = Unknown(reason=f"{attr} is not set, so encryption follows {source}; set {attr} = true")
+        at = db.origin_of(source)
+    else:
+        encrypted, at, by_default = default, db.origin, default is True
+    return _store(db, kind=kind, name=name, encrypted=encrypted, encrypted_at=at, key=(db, key_attr),
+                  by_default=by_default)
+
+
+def db_instance(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    engine = db.get("engine")
+    if isinstance(engine, str) and engine.startswith("aurora"):
+        return  # an Aurora instance stores nothing itself: its cluster's storage is mapped
+    # storage_encrypted defaults to false.
+    yield _db_store(db, kind="database", name=_name(db, "identifier"), attr="storage_encrypted",
+                    key_attr="kms_key_id", default=False, inherit=("replicate_source_db", "snapshot_identifier"))
+
+
+def rds_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    # storage_encrypted defaults to false, except for Aurora Serverless v1, which is always encrypted.
+    mode = cluster.get("engine_mode", "provisioned")
+    default = mode if isinstance(mode, Unknown) else mode == "serverless"
+    yield _db_store(cluster, kind="database", name=_name(cluster, "cluster_identifier"), attr="storage_encrypted",
+                    key_attr="kms_key_id", default=default,
+                    inherit=("snapshot_identifier", "replication_source_identifier"))
+
+
+def neptune_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield _db_store(cluster, kind="database", name=_name(cluster, "cluster_identifier"), attr="storage_encrypted",
+                    key_attr="kms_key_arn", default=False,
+                    inherit=("snapshot_identifier", "replication_source_identifier"))
+
+
+def docdb_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield _db_store(cluster, kind="database", name=_name(cluster, "cluster_identifier"), attr="storage_encrypted",
+                    key_attr="kms_key_id", default=False, inherit=("snapshot_identifier",))
+
+
+def efs_file_system(fs: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield _db_store(fs, kind="file_system", name=_name(fs, "creation_token"), attr="encrypted",
+                    key_attr="kms_key_id", default=False)
+
+
+_REDSHIFT_UNSET = (
+    "encrypted is not set: AWS encrypts clusters created since January 2025 (provider v6 defaults it to true), "
+    "but clusters created before stay unencrypted; set encrypted = true"
+)
+
+
+def redshift_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield _db_store(cluster, kind="data_warehouse", name=_name(cluster, "cluster_identifier"), attr="encrypted",
+                    key_attr="kms_key_id", default=Unknown(reason=_REDSHIFT_UNSET))
+
+
+def dynamodb_table(table: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(table, "name")
+    blocks = table.blocks("server_side_encryption")
+    enabled = as_bool(blocks[0].get("enabled"), False) if blocks else False
+    at = blocks[0].origin_of("enabled") if blocks else table.origin
+    if enabled is False:
+        # Tables are always encrypted; without a KMS option DynamoDB uses an AWS owned key.
+        yield _store(table, kind="table", name=name, encrypted=True, encrypted_at=at, key=None, by_default=True)
+        return
+    store = _store(table, kind="table", name=name, encrypted=True, encrypted_at=at, key=(blocks[0], "kms_key_arn"))
+    # `enabled` unknown: encrypted either way, but by whose key is unknown.
+    yield store.model_copy(update={"key_management": enabled}) if isinstance(enabled, Unknown) else store
+
+
+def _search_encryption(domain: ResourceView) -> DataStore:
+    blocks = domain.blocks("encrypt_at_rest")
+    name = _name(domain, "domain_name")
+    if not blocks:  # the API leaves encryption at rest off
+        return _store(domain, kind="search_domain", name=name, encrypted=False, encrypted_at=domain.origin, key=None)
+    block = blocks[0]
+    return _store(domain, kind="search_domain", name=name, encrypted=as_bool(block.get("enabled"), False),
+                  encrypted_at=block.origin_of("enabled"), key=(block, "kms_key_id"))
+
+
+def search_domain(domain: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield _search_tls(domain)
+    yield _search_encryption(domain)
+    yield from _policy(domain, "access_policies", GrantKind.RESOURCE_POLICY, _name(domain, "domain_name"))
+
+
+_SQS_UNSET = (
+    "neither kms_master_key_id nor sqs_managed_sse_enabled is set: SQS encrypts queues created since "
+    "October 2022 (SSE-SQS), but older queues stay unencrypted; set sqs_managed_sse_enabled = true"
+)
+
+
+def sqs_queue(queue: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(queue, "name")
+    if queue.get("kms_master_key_id") is not None:
+        yield _store(queue, kind="queue", name=name, encrypted=True, encrypted_at=queue.origin_of("kms_master_key_id"),
+                     key=(queue, "kms_master_key_id"), algorithm="aws:kms")
+    else:
+        managed = queue.get("sqs_managed_sse_enabled")
+        encrypted = Unknown(reason=_SQS_UNSET) if managed is None else as_bool(managed, False)
+        yield _store(queue, kind="queue", name=name, encrypted=encrypted,
+                     encrypted_at=queue.origin_of("sqs_managed_sse_enabled"), key=None)
+    yield from _policy(queue, "policy", GrantKind.RESOURCE_POLICY, name)
+
+
+# -- identity and access ------------------------------------------------------------------------------
+
+
+def _policy(view: ResourceView, attr: str, kind: GrantKind, name: str, self_resource: str | None = None
+            ) -> list[AccessGrant]:
+    if not view.has(attr):
+        return []
+    return grants_from_policy(view.get(attr), kind=kind, name=name, origin=view.origin_of(attr),
+                              statement_origins=view.statement_origins(attr), self_resource=self_resource)
+
+
+def _named_policy(kind: GrantKind, attr: str, name_attr: str) -> Mapper:
+    """A resource whose `attr` is a policy document; the grant is named after `name_attr`."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        yield from _policy(view, attr, kind, _name(view, name_attr))
+
+    return mapper
+
+
+def _attached_policy(attr: str, target: str) -> Mapper:
+    """A resource policy attached to another resource (`bucket`, `queue_url`, …), named after it."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        yield from _policy(view, attr, GrantKind.RESOURCE_POLICY, _target_name(view, target, ctx))
+
+    return mapper
+
+
+def kms_key(key: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    # In a key policy `Resource: "*"` is the key itself, not every key.
+    yield from _policy(key, "policy", GrantKind.RESOURCE_POLICY, _name(key, "description"), self_resource=key.address)
+
+
+def iam_role(role: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(role, "name")
+    yield from _policy(role, "assume_role_policy", GrantKind.TRUST_POLICY, f"{name} trust policy")
+    for block in role.blocks("inline_policy"):
+        label = block.get("name")
+        yield from _policy(block, "policy", GrantKind.IDENTITY_POLICY,
+                           label if isinstance(label, str) and label else f"{name} inline policy")
+    arns = string_list(role.get("managed_policy_arns"))
+    arn_list: list[str | Unknown] = [arns] if isinstance(arns, Unknown) else arns
+    for arn in arn_list:
+        yield _assignment(role, role=_policy_role(arn, None), principals=[name],
+                          role_at=role.origin_of("managed_policy_arns"), principals_at=role.origin)
+
+
+def _policy_role(arn: Any, ref: str | None) -> str | Unknown:
+    """What an attachment gives: an AWS managed policy's name, or the customer policy's ARN or address."""
+    if isinstance(arn, str):
+        return managed_policy_name(arn) or arn
+    if ref is not None:
+        return ref  # a policy of this module, whose own statements are mapped from its document
+    return arn if isinstance(arn, Unknown) else Unknown(reason="policy_arn is not set")
+
+
+def _principal_names(view: ResourceView, attrs: Sequence[str], ctx: MappingContext) -> list[str | Unknown] | Unknown:
+    names: list[str | Unknown] = []
+    for attr in attrs:
+        value = view.get(attr)
+        if isinstance(value, Unknown) and view.reference(attr) is not None:
+            names.append(_target_name(view, attr, ctx))
+            continue
+        listed = string_list(value)
+        if isinstance(listed, Unknown):
+            return listed
+        names.extend(listed)
+    return names
+
+
+def _assignment(view: ResourceView, *, role: str | Unknown, principals: list[str | Unknown] | Unknown,
+                role_at: Origin, principals_at: Origin) -> AccessGrant:
+    # Identity policies hold in the whole account, wherever they are attached.
+    return AccessGrant(origin=view.origin, kind=GrantKind.ROLE_ASSIGNMENT, name=view.address, role=role,
+                       scope=Scope.ACCOUNT, principals=principals,
+                       field_origins={"role": role_at, "principals": principals_at})
+
+
+def _policy_attachment(*principal_attrs: str) -> Mapper:
+    """`aws_iam_*_policy_attachment`: a managed or customer policy attached to roles, users or groups."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        role = _policy_role(view.get("policy_arn"), view.reference("policy_arn"))
+        yield _assignment(view, role=role, principals=_principal_names(view, principal_attrs, ctx),
+                          role_at=view.origin_of("policy_arn"), principals_at=view.origin_of(principal_attrs[0]))
+
+    return mapper
+
+
+MAPPERS = {
+    "aws_security_group": security_group,
+    "aws_security_group_rule": _standalone(
+        "security_group_rule", lambda r: _sg_rule(r, _direction(r.get("type")), r.address)),
+    "aws_vpc_security_group_ingress_rule": _standalone(
+        "vpc_ingress_rule", lambda r: _vpc_rule(r, Direction.INGRESS)),
+    "aws_vpc_security_group_egress_rule": _standalone(
+        "vpc_egress_rule", lambda r: _vpc_rule(r, Direction.EGRESS)),
+    # encryption in transit
+    "aws_lb_listener": lb_listener,
+    "aws_alb_listener": lb_listener,
+    "aws_cloudfront_distribution": cloudfront_distribution,
+    # encryption at rest (and the resource policies some of these hold)
+    "aws_s3_bucket": s3_bucket,
+    "aws_ebs_volume": ebs_volume,
+    "aws_instance": instance,
+    "aws_db_instance": db_instance,
+    "aws_rds_cluster": rds_cluster,
+    "aws_neptune_cluster": neptune_cluster,
+    "aws_docdb_cluster": docdb_cluster,
+    "aws_efs_file_system": efs_file_system,
+    "aws_redshift_cluster": redshift_cluster,
+    "aws_dynamodb_table": dynamodb_table,
+    "aws_elasticsearch_domain": search_domain,
+    "aws_opensearch_domain": search_domain,
+    "aws_sqs_queue": sqs_queue,
+    # identity and access
+    "aws_iam_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
+    "aws_iam_role_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
+    "aws_iam_user_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
+    "aws_iam_group_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
+    "aws_iam_role": iam_role,
+    "aws_iam_role_policy_attachment": _policy_attachment("role"),
+    "aws_iam_user_policy_attachment": _policy_attachment("user"),
+    "aws_iam_group_policy_attachment": _policy_attachment("group"),
+    "aws_iam_policy_attachment": _policy_attachment("roles", "users", "groups"),
+    "aws_kms_key": kms_key,
+    "aws_sns_topic": _named_policy(GrantKind.RESOURCE_POLICY, "policy", "name"),
+    "aws_s3_bucket_policy": _attached_policy("policy", "bucket"),
+    "aws_opensearch_domain_policy": _attached_policy("access_policies", "domain_name"),
+    "aws_elasticsearch_domain_policy": _attached_policy("access_policies", "domain_name"),
+    "aws_sqs_queue_policy": _attached_policy("policy", "queue_url"),
+    "aws_sns_topic_policy": _attached_policy("policy", "arn"),
+}
