@@ -20,7 +20,7 @@ def port_range(from_port: Any, to_port: Any) -> PortSet | Unknown:
     start = start if start is not None else end
     end = end if end is not None else start
     assert start is not None and end is not None
-    if start == 0 and end in (0, 65535) or start == -1:
+    if (start == 0 and end in (0, 65535)) or start == -1:
         return PortSet.all()
     if not (0 <= start <= 65535 and 0 <= end <= 65535):
         return Unknown(reason=f"port range {start}-{end} is outside 0-65535")

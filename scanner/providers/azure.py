@@ -1,0 +1,133 @@
+"""Azure facts: NSG rule vocabulary, TLS settings and their defaults, built-in roles, scope IDs.
+
+The Terraform mappings and the live Azure audit read Azure's own spellings
+(`Inbound`, `TLS1_2`, `AppGwSslPolicy20170401S`, role definition GUIDs, scope
+IDs) through these functions, so both judge a resource by the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanner.model import Access, Direction, Scope, TlsVersion
+
+# -- network security groups --------------------------------------------------------------------
+
+
+def nsg_direction(text: str) -> Direction | None:
+    """A security rule's `direction`: `Inbound` or `Outbound`."""
+    return {"inbound": Direction.INGRESS, "outbound": Direction.EGRESS}.get(text.strip().lower())
+
+
+def nsg_access(text: str) -> Access | None:
+    """A security rule's `access`: `Allow` or `Deny`."""
+    return {"allow": Access.ALLOW, "deny": Access.DENY}.get(text.strip().lower())
+
+
+# -- TLS --------------------------------------------------------------------------------------------
+
+# Settings that turn the minimum off; the service then still accepts TLS 1.0.
+_NO_MINIMUM = frozenset({"disabled", "none", "tlsenforcementdisabled"})
+
+
+def min_tls_version(text: str) -> TlsVersion | None:
+    """Azure's spellings of a minimum TLS version: `TLS1_2` (storage, single servers), `1.2`
+    (App Service, SQL, Redis), `TLSv1_2` (Application Gateway). `Disabled` and
+    `TLSEnforcementDisabled` enforce no minimum, so TLS 1.0 is accepted."""
+    if text.strip().lower() in _NO_MINIMUM:
+        return TlsVersion.TLS1_0
+    return TlsVersion.parse(text)
+
+
+# Unset attributes, as azurerm 3.x and 4.x fill them in.
+# Storage account `min_tls_version`: TLS1_2 since azurerm 3.0 (2.x used TLS1_0, which is out of support).
+STORAGE_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+# `https_traffic_only_enabled` (4.x) / `enable_https_traffic_only` (3.x).
+STORAGE_HTTPS_ONLY_DEFAULT = True
+# App Service `site_config.min_tls_version` / `minimum_tls_version`.
+APP_SERVICE_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+# App Service `https_only`: off, so plain HTTP is served.
+APP_SERVICE_HTTPS_ONLY_DEFAULT = False
+# PostgreSQL/MySQL single server `ssl_minimal_tls_version_enforced` (azurerm 3.x; 2.x disabled it).
+SINGLE_SERVER_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+# Azure SQL `minimum_tls_version`. SQL Database always encrypts connections.
+MSSQL_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+# Redis `non_ssl_port_enabled` / `enable_non_ssl_port`: the plaintext port 6379 is closed.
+REDIS_NON_SSL_PORT_DEFAULT = False
+# Redis `minimum_tls_version` has no version-independent default.
+REDIS_MIN_TLS_DEFAULT_UNKNOWN = (
+    "minimum_tls_version is not set: azurerm 3.x creates the cache with TLS 1.0 and 4.x with TLS 1.2; "
+    'set minimum_tls_version = "1.2"'
+)
+
+# Application Gateway predefined SSL policies and the oldest protocol each accepts.
+APP_GATEWAY_SSL_POLICIES: dict[str, TlsVersion] = {
+    "appgwsslpolicy20150501": TlsVersion.TLS1_0,
+    "appgwsslpolicy20170401": TlsVersion.TLS1_1,
+    "appgwsslpolicy20170401s": TlsVersion.TLS1_2,
+    "appgwsslpolicy20220101": TlsVersion.TLS1_2,
+    "appgwsslpolicy20220101s": TlsVersion.TLS1_2,
+}
+APP_GATEWAY_DEFAULT_POLICY_UNKNOWN = (
+    "no ssl_policy: the gateway's default policy depends on its API version (AppGwSslPolicy20150501, "
+    "which allows TLS 1.0, before 2023-02-01); set ssl_policy explicitly"
+)
+_GATEWAY_PROTOCOLS = (TlsVersion.TLS1_0, TlsVersion.TLS1_1, TlsVersion.TLS1_2, TlsVersion.TLS1_3)
+
+
+def app_gateway_predefined_policy(name: str) -> TlsVersion | None:
+    return APP_GATEWAY_SSL_POLICIES.get(name.strip().lower())
+
+
+def app_gateway_min_after_disabling(disabled: Iterable[str]) -> TlsVersion | None:
+    """The minimum protocol left by `disabled_protocols` on top of the default policy.
+
+    Known only when TLS 1.0 and 1.1 are both disabled: what remains is then
+    the same whichever default policy the gateway's API version applies.
+    """
+    off = {v for v in (TlsVersion.parse(d) for d in disabled) if v is not None}
+    if not {TlsVersion.TLS1_0, TlsVersion.TLS1_1} <= off:
+        return None
+    return next((v for v in _GATEWAY_PROTOCOLS if v not in off), None)
+
+
+# -- encryption at rest ---------------------------------------------------------------------------
+
+# Storage Service Encryption (storage accounts, managed disks) is always on, AES-256,
+# with Microsoft-managed keys unless a customer-managed key or disk encryption set is given.
+SSE_ALGORITHM = "AES256"
+SSE_KEY_BITS = 256
+
+# -- role-based access control ----------------------------------------------------------------------
+
+# Built-in role definition GUIDs, the same in every tenant.
+BUILTIN_ROLES: dict[str, str] = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+}
+
+
+def builtin_role_name(role_definition_id: str) -> str | None:
+    """`/subscriptions/…/providers/Microsoft.Authorization/roleDefinitions/<guid>` or a bare GUID."""
+    return BUILTIN_ROLES.get(role_definition_id.strip().rstrip("/").rsplit("/", 1)[-1].lower())
+
+
+def scope_of(scope_id: str) -> Scope | None:
+    """How far an assignment at this scope ID reaches; None when it is not a scope ID."""
+    parts = [p.lower() for p in scope_id.strip().strip("/").split("/") if p]
+    if not scope_id.strip().startswith("/"):
+        return None
+    if not parts:
+        return Scope.ORGANIZATION  # `/`: the tenant root
+    if parts[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) == 4:
+        return Scope.ORGANIZATION
+    if parts[0] == "subscriptions" and len(parts) >= 2:
+        if len(parts) == 2:
+            return Scope.ACCOUNT
+        if len(parts) == 4 and parts[2] == "resourcegroups":
+            return Scope.RESOURCE_GROUP
+        return Scope.RESOURCE
+    return None

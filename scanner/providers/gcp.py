@@ -1,0 +1,126 @@
+"""Google Cloud facts: firewall defaults, SSL policy and Cloud SQL TLS settings, IAM policies.
+
+The Terraform mappings and the live GCP audit read Google's own spellings
+(`INGRESS`, `TLS_1_0`, `ENCRYPTED_ONLY`, `{"bindings": [...]}`) through these
+functions, so both judge a resource by the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.model import Direction, Scope, TlsVersion, Unknown
+
+# -- VPC firewall rules -----------------------------------------------------------------------------
+
+FIREWALL_DEFAULT_PRIORITY = 1000
+# An ingress rule with no source ranges, tags or service accounts applies to every
+# IPv4 source; an egress rule without destination ranges to every IPv4 destination.
+FIREWALL_DEFAULT_SOURCE = "0.0.0.0/0"
+FIREWALL_DEFAULT_DESTINATION = "0.0.0.0/0"
+
+
+def firewall_direction(text: str) -> Direction | None:
+    return {"ingress": Direction.INGRESS, "egress": Direction.EGRESS}.get(text.strip().lower())
+
+
+# -- TLS --------------------------------------------------------------------------------------------
+
+# `google_compute_ssl_policy.min_tls_version` when unset.
+SSL_POLICY_MIN_TLS_DEFAULT = TlsVersion.TLS1_0
+# A target HTTPS or SSL proxy without an SSL policy uses Google's default policy:
+# the COMPATIBLE profile with TLS 1.0 as the minimum.
+DEFAULT_SSL_POLICY_NAME = "GCP default"
+DEFAULT_SSL_POLICY_MIN_TLS = TlsVersion.TLS1_0
+
+
+def ssl_policy_min_tls(text: str) -> TlsVersion | None:
+    """`TLS_1_0` … `TLS_1_3`."""
+    return TlsVersion.parse(text)
+
+
+# Cloud SQL `ip_configuration.ssl_mode`: whether unencrypted connections are accepted.
+CLOUD_SQL_SSL_MODES: dict[str, bool] = {
+    "ALLOW_UNENCRYPTED_AND_ENCRYPTED": True,
+    "ENCRYPTED_ONLY": False,
+    "TRUSTED_CLIENT_CERTIFICATE_REQUIRED": False,
+}
+
+def cloud_sql_plaintext(ssl_mode: str | None, require_ssl: bool | None) -> bool | None:
+    """Whether an instance accepts unencrypted connections; None for an unrecognised `ssl_mode`.
+
+    `ssl_mode` wins over the legacy `require_ssl`; with neither set Cloud SQL
+    accepts both encrypted and unencrypted connections.
+    """
+    if ssl_mode is not None:
+        return CLOUD_SQL_SSL_MODES.get(ssl_mode.strip().upper())
+    return not require_ssl
+
+
+# -- encryption at rest ---------------------------------------------------------------------------
+
+# Compute Engine disks, Cloud Storage and Cloud SQL encrypt everything with
+# Google-managed AES-256 keys unless a Cloud KMS key or a customer-supplied key is given.
+DEFAULT_ENCRYPTION_ALGORITHM = "AES256"
+DEFAULT_ENCRYPTION_KEY_BITS = 256
+
+# -- IAM --------------------------------------------------------------------------------------------
+
+# What an IAM policy on each kind of resource reaches. Folders count as the
+# organization: a folder binding applies to every project under it.
+_IAM_SCOPES: dict[str, Scope] = {
+    "organization": Scope.ORGANIZATION,
+    "folder": Scope.ORGANIZATION,
+    "project": Scope.ACCOUNT,
+}
+
+
+def iam_scope(resource_kind: str) -> Scope:
+    """`organization`, `folder`, `project`; anything else (a bucket, a key…) is one resource."""
+    return _IAM_SCOPES.get(resource_kind.strip().lower(), Scope.RESOURCE)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One role given to members; `conditional` when a `condition` narrows it."""
+
+    role: str | Unknown
+    members: list[str | Unknown] | Unknown
+    conditional: bool
+
+
+def policy_bindings(policy: Mapping[str, Any]) -> list[Binding | Unknown]:
+    """The bindings of an IAM policy document `{"bindings": [{"role", "members", "condition"}]}`."""
+    bindings = policy.get("bindings", [])
+    if isinstance(bindings, Unknown):
+        return [bindings]
+    if not isinstance(bindings, list):
+        return [Unknown(reason=f"policy bindings are not a list: {bindings!r}")]
+    result: list[Binding | Unknown] = []
+    for item in bindings:
+        if isinstance(item, Unknown):
+            result.append(item)
+        elif not isinstance(item, Mapping):
+            result.append(Unknown(reason=f"policy binding is not an object: {item!r}"))
+        else:
+            result.append(Binding(role=_text(item.get("role"), "role"), members=_members(item.get("members")),
+                                  conditional=item.get("condition") is not None))
+    return result
+
+
+def _text(value: Any, what: str) -> str | Unknown:
+    if isinstance(value, (str, Unknown)):
+        return value
+    return Unknown(reason=f"{what} is not a string: {value!r}")
+
+
+def _members(value: Any) -> list[str | Unknown] | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return Unknown(reason=f"members are not a list: {value!r}")
+    return [_text(m, "member") for m in value]

@@ -1,0 +1,494 @@
+"""Azure resources: network security groups, TLS on storage, web apps, gateways, databases and caches,
+encryption of disks and storage, role definitions and assignments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from scanner.model import (
+    Access,
+    AccessGrant,
+    Asset,
+    DataStore,
+    Direction,
+    Firewall,
+    GrantKind,
+    KeyManagement,
+    NetworkRule,
+    Origin,
+    Peer,
+    PortSet,
+    Scope,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+    normalize_protocol,
+)
+from scanner.providers import azure
+from scanner.sources.terraform.mappings.common import port_spec
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
+
+E = TypeVar("E")
+
+
+def _name(view: ResourceView) -> str:
+    name = view.get("name")
+    return name if isinstance(name, str) else view.address
+
+
+def _enum(value: Any, parse: Callable[[str], E | None], what: str) -> E | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    parsed = parse(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else Unknown(reason=f"{what} {value!r} is not recognised")
+
+
+def _protocol(value: Any) -> str | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    return normalize_protocol(str(value)) if value is not None else Unknown(reason="protocol is not set")
+
+
+def _first_set(view: ResourceView, *attrs: str) -> str:
+    """The attribute that is set, among names that changed between azurerm versions."""
+    return next((a for a in attrs if view.has(a)), attrs[0])
+
+
+def _negate(value: bool | Unknown) -> bool | Unknown:
+    return value if isinstance(value, Unknown) else not value
+
+
+def _tls_version(view: ResourceView, attr: str, default: TlsVersion | Unknown) -> TlsVersion | Unknown:
+    value = view.get(attr)
+    if value is None:
+        return default
+    if isinstance(value, Unknown):
+        return value
+    # `minimum_tls_version = 1.2` unquoted is common and accepted by Terraform.
+    parsed = azure.min_tls_version(str(value)) if isinstance(value, (str, int, float)) else None
+    return parsed if parsed is not None else Unknown(reason=f"{attr} {value!r} is not a TLS version")
+
+
+def _is_set(view: ResourceView, attr: str) -> bool | Unknown:
+    """Whether an ID attribute names something: a resource's computed `id` is unknown but set."""
+    value = view.get(attr)
+    if isinstance(value, Unknown):
+        return True if view.reference(attr) is not None else value
+    return bool(value)
+
+
+# -- network security groups ------------------------------------------------------------------------
+
+
+def _peers(rule: ResourceView, direction: Direction | Unknown) -> list[Peer | Unknown] | Unknown:
+    """The remote side: the source of inbound rules, the destination of outbound ones."""
+    if isinstance(direction, Unknown):
+        return direction
+    side = "source" if direction is Direction.INGRESS else "destination"
+    peers: list[Peer | Unknown] = []
+    for attr in (f"{side}_address_prefix", f"{side}_address_prefixes"):
+        values = string_list(rule.get(attr))
+        if isinstance(values, Unknown):
+            return values
+        peers.extend(v if isinstance(v, Unknown) else Peer.address_or_tag(v) for v in values if v != "")
+    attr = f"{side}_application_security_group_ids"
+    groups = string_list(rule.get(attr))
+    # Application security groups are never address ranges, so even unresolved IDs are group peers.
+    fallback = rule.reference(attr) or f"({attr})"
+    if isinstance(groups, Unknown):
+        peers.append(Peer.group(fallback))
+    else:
+        peers.extend(Peer.group(g if isinstance(g, str) else fallback) for g in groups)
+    if not peers:
+        return Unknown(reason=f"the rule sets no {side} address prefix or application security group")
+    return peers
+
+
+def _ports(rule: ResourceView) -> PortSet | Unknown:
+    values = [v for v in (rule.get("destination_port_range"), rule.get("destination_port_ranges"))
+              if v not in (None, "", [])]
+    if not values:
+        return Unknown(reason="neither destination_port_range nor destination_port_ranges is set")
+    spans: list[PortSet] = []
+    for value in values:
+        ports = port_spec(value)
+        if isinstance(ports, Unknown):
+            return ports
+        spans.append(ports)
+    return PortSet.of(*((r.start, r.end) for p in spans for r in p.ranges))
+
+
+def _priority(value: Any) -> int | Unknown:
+    """Required: without it the order of the rules, which decides the outcome, is unknown."""
+    priority = as_int(value)
+    return priority if priority is not None else Unknown(reason="priority is not set")
+
+
+def _security_rule(rule: ResourceView) -> NetworkRule:
+    """An inline `security_rule` block or an `azurerm_network_security_rule`."""
+    direction = _enum(rule.get("direction"), azure.nsg_direction, "direction")
+    name = rule.get("name")
+    return NetworkRule(
+        origin=rule.origin,
+        name=name if isinstance(name, str) else None,
+        direction=direction,
+        access=_enum(rule.get("access"), azure.nsg_access, "access"),
+        protocol=_protocol(rule.get("protocol")),
+        ports=_ports(rule),
+        peers=_peers(rule, direction),
+        priority=_priority(rule.get("priority")),
+    )
+
+
+def network_security_group(nsg: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    rules = [_security_rule(b) for b in nsg.blocks("security_rule")]
+    rules += [_security_rule(r) for r in ctx.referring("azurerm_network_security_rule", "network_security_group_name",
+                                                       nsg)]
+    yield Firewall(origin=nsg.origin, name=_name(nsg), ordering="priority", rules=rules)
+
+
+def network_security_rule(rule: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A rule whose group is not in this module is a group of its own."""
+    for nsg in ctx.resources("azurerm_network_security_group"):
+        attached = ctx.referring("azurerm_network_security_rule", "network_security_group_name", nsg)
+        if any(r.address == rule.address for r in attached):
+            return
+    yield Firewall(origin=rule.origin, name=rule.address, ordering="priority", rules=[_security_rule(rule)])
+
+
+# -- storage accounts -----------------------------------------------------------------------------
+
+
+def storage_account(sa: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    https_attr = _first_set(sa, "https_traffic_only_enabled", "enable_https_traffic_only")
+    yield TlsEndpoint(
+        origin=sa.origin,
+        field_origins={"min_version": sa.origin_of("min_tls_version"), "plaintext_allowed": sa.origin_of(https_attr)},
+        kind="storage_account",
+        name=_name(sa),
+        min_version=_tls_version(sa, "min_tls_version", azure.STORAGE_MIN_TLS_DEFAULT),
+        plaintext_allowed=_negate(as_bool(sa.get(https_attr), azure.STORAGE_HTTPS_ONLY_DEFAULT)),
+    )
+    # A customer-managed key is configured inline or by a separate resource.
+    key_origin = sa.origin
+    key_management: KeyManagement | Unknown = KeyManagement.PROVIDER
+    inline = sa.blocks("customer_managed_key")
+    separate = ctx.referring("azurerm_storage_account_customer_managed_key", "storage_account_id", sa)
+    if inline or separate:
+        key_management, key_origin = KeyManagement.CUSTOMER, (inline or separate)[0].origin
+    yield DataStore(
+        origin=sa.origin,
+        field_origins={"key_management": key_origin},
+        kind="object_storage",
+        name=_name(sa),
+        encrypted=True,
+        algorithm=azure.SSE_ALGORITHM,
+        key_bits=azure.SSE_KEY_BITS,
+        key_management=key_management,
+        by_default=key_management is KeyManagement.PROVIDER,
+    )
+
+
+# -- App Service ------------------------------------------------------------------------------------
+
+
+def _web_app(kind: str, tls_attr: str) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """`site_config.<tls_attr>` (default 1.2) and `https_only` (default false: plain HTTP served)."""
+
+    def mapper(app: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        site = next(iter(app.blocks("site_config")), app)
+        yield TlsEndpoint(
+            origin=app.origin,
+            field_origins={"min_version": site.origin_of(tls_attr), "plaintext_allowed": app.origin_of("https_only")},
+            kind=kind,
+            name=_name(app),
+            min_version=_tls_version(site, tls_attr, azure.APP_SERVICE_MIN_TLS_DEFAULT),
+            plaintext_allowed=_negate(as_bool(app.get("https_only"), azure.APP_SERVICE_HTTPS_ONLY_DEFAULT)),
+        )
+
+    mapper.__name__ = f"{kind}_{tls_attr}"
+    return mapper
+
+
+# -- Application Gateway ----------------------------------------------------------------------------
+
+
+def _ssl_policy(policy: ResourceView | None, holder: ResourceView) -> tuple[TlsVersion | Unknown, Any, Origin]:
+    """An `ssl_policy` block: the minimum version, the policy name, and where that is decided."""
+    if policy is None:
+        return Unknown(reason=azure.APP_GATEWAY_DEFAULT_POLICY_UNKNOWN), None, holder.origin
+    policy_type, policy_name = policy.get("policy_type"), policy.get("policy_name")
+    if isinstance(policy_type, Unknown):
+        return policy_type, None, policy.origin_of("policy_type")
+    kind = policy_type.lower() if isinstance(policy_type, str) else None
+    if kind == "predefined" or (kind is None and policy.has("policy_name")):
+        version = _enum(policy_name, azure.app_gateway_predefined_policy, "predefined SSL policy")
+        return version, policy_name, policy.origin_of("policy_name")
+    if kind in ("custom", "customv2"):
+        missing = Unknown(reason=f"policy_type {policy_type} without min_protocol_version; set it explicitly")
+        version = _tls_version(policy, "min_protocol_version", missing)
+        return version, policy_type, policy.origin_of("min_protocol_version")
+    if kind is not None:
+        return Unknown(reason=f"policy_type {policy_type!r} is not recognised"), None, policy.origin_of("policy_type")
+    # No type and no name: the default policy minus `disabled_protocols`.
+    disabled = string_list(policy.get("disabled_protocols"))
+    if isinstance(disabled, Unknown):
+        return disabled, None, policy.origin_of("disabled_protocols")
+    remaining = azure.app_gateway_min_after_disabling(d for d in disabled if isinstance(d, str))
+    if remaining is None:
+        return Unknown(reason=azure.APP_GATEWAY_DEFAULT_POLICY_UNKNOWN), None, policy.origin
+    return remaining, None, policy.origin_of("disabled_protocols")
+
+
+def _by_name(blocks: Sequence[ResourceView]) -> dict[str, ResourceView]:
+    """Gateway sub-blocks refer to each other by `name`."""
+    named = ((b.get("name"), b) for b in blocks)
+    return {name: b for name, b in named if isinstance(name, str)}
+
+
+def _redirects_to_https(gateway: ResourceView, listener: str) -> bool:
+    """Whether every routing rule on `listener` redirects to an HTTPS listener or URL."""
+    listeners = _by_name(gateway.blocks("http_listener"))
+    redirects = _by_name(gateway.blocks("redirect_configuration"))
+    rules = [r for r in gateway.blocks("request_routing_rule") if r.get("http_listener_name") == listener]
+    for rule in rules:
+        redirect_name = rule.get("redirect_configuration_name")
+        redirect = redirects.get(redirect_name) if isinstance(redirect_name, str) else None
+        if redirect is None:
+            return False
+        target, url = redirect.get("target_listener_name"), redirect.get("target_url")
+        target_listener = listeners.get(target) if isinstance(target, str) else None
+        to_https_listener = target_listener is not None and str(target_listener.get("protocol")).lower() == "https"
+        to_https_url = isinstance(url, str) and url.lower().startswith("https://")
+        if not (to_https_listener or to_https_url):
+            return False
+    return bool(rules)
+
+
+def application_gateway(gateway: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """One endpoint per listener serving plain HTTP, and one per TLS policy that HTTPS listeners
+    use: the gateway's `ssl_policy`, or an `ssl_profile`'s own."""
+    name = _name(gateway)
+    profiles = _by_name([p for p in gateway.blocks("ssl_profile") if p.blocks("ssl_policy")])
+    policies: dict[str, ResourceView] = {}  # endpoint name -> the gateway or the ssl_profile holding the policy
+    for listener in gateway.blocks("http_listener"):
+        listener_name, protocol = listener.get("name"), _protocol(listener.get("protocol"))
+        profile_name = listener.get("ssl_profile_name")
+        label = f"{name}/{listener_name}" if isinstance(listener_name, str) else name
+        if isinstance(protocol, Unknown):
+            yield TlsEndpoint(origin=listener.origin, kind="application_gateway_listener", name=label,
+                              min_version=protocol, plaintext_allowed=protocol)
+        elif protocol == "http":
+            if not (isinstance(listener_name, str) and _redirects_to_https(gateway, listener_name)):
+                yield TlsEndpoint(origin=listener.origin, kind="application_gateway_listener", name=label,
+                                  min_version=None, plaintext_allowed=True)
+        elif isinstance(profile_name, Unknown):  # which policy applies is not known
+            yield TlsEndpoint(origin=listener.origin, kind="application_gateway_listener", name=label,
+                              min_version=profile_name, plaintext_allowed=False)
+        elif isinstance(profile_name, str) and profile_name in profiles:
+            policies[f"{name}/{profile_name}"] = profiles[profile_name]
+        else:
+            policies[name] = gateway
+    for label, holder in policies.items():
+        version, policy_name, decided_at = _ssl_policy(next(iter(holder.blocks("ssl_policy")), None), holder)
+        yield TlsEndpoint(origin=holder.origin, field_origins={"min_version": decided_at},
+                          kind="application_gateway", name=label, min_version=version, plaintext_allowed=False,
+                          policy_name=policy_name if isinstance(policy_name, (str, Unknown)) else None)
+
+
+# -- databases and caches -------------------------------------------------------------------------
+
+
+def single_server(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """`azurerm_postgresql_server` / `azurerm_mysql_server`: SSL enforcement and its minimum version."""
+    if db.has("ssl_enforcement_enabled"):
+        enforced: bool | Unknown = as_bool(db.get("ssl_enforcement_enabled"), True)
+        enforced_at = db.origin_of("ssl_enforcement_enabled")
+    elif db.has("ssl_enforcement"):  # azurerm 2.x: "Enabled" / "Disabled"
+        value = db.get("ssl_enforcement")
+        enforced = value if isinstance(value, Unknown) else str(value).lower() == "enabled"
+        enforced_at = db.origin_of("ssl_enforcement")
+    else:
+        enforced = Unknown(reason="ssl_enforcement_enabled is not set (azurerm requires it)")
+        enforced_at = db.origin
+    yield TlsEndpoint(
+        origin=db.origin,
+        field_origins={"plaintext_allowed": enforced_at,
+                       "min_version": db.origin_of("ssl_minimal_tls_version_enforced")},
+        kind="database",
+        name=_name(db),
+        min_version=_tls_version(db, "ssl_minimal_tls_version_enforced", azure.SINGLE_SERVER_MIN_TLS_DEFAULT),
+        plaintext_allowed=_negate(enforced),
+    )
+
+
+def mssql_server(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield TlsEndpoint(
+        origin=db.origin,
+        field_origins={"min_version": db.origin_of("minimum_tls_version")},
+        kind="database",
+        name=_name(db),
+        min_version=_tls_version(db, "minimum_tls_version", azure.MSSQL_MIN_TLS_DEFAULT),
+        plaintext_allowed=False,  # Azure SQL encrypts every connection, whatever the client asks
+    )
+
+
+def redis_cache(cache: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    port_attr = _first_set(cache, "non_ssl_port_enabled", "enable_non_ssl_port")
+    yield TlsEndpoint(
+        origin=cache.origin,
+        field_origins={"min_version": cache.origin_of("minimum_tls_version"),
+                       "plaintext_allowed": cache.origin_of(port_attr)},
+        kind="cache",
+        name=_name(cache),
+        min_version=_tls_version(cache, "minimum_tls_version", Unknown(reason=azure.REDIS_MIN_TLS_DEFAULT_UNKNOWN)),
+        plaintext_allowed=as_bool(cache.get(port_attr), azure.REDIS_NON_SSL_PORT_DEFAULT),
+    )
+
+
+# -- managed disks ----------------------------------------------------------------------------------
+
+
+def managed_disk(disk: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Always AES-256 server-side encrypted; platform keys unless a disk encryption set is given."""
+    attr = _first_set(disk, "disk_encryption_set_id", "secure_vm_disk_encryption_set_id")
+    customer = _is_set(disk, attr)
+    key_management: KeyManagement | Unknown = (
+        customer if isinstance(customer, Unknown) else KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
+    )
+    yield DataStore(
+        origin=disk.origin,
+        field_origins={"key_management": disk.origin_of(attr)},
+        kind="block_volume",
+        name=_name(disk),
+        encrypted=True,
+        algorithm=azure.SSE_ALGORITHM,
+        key_bits=azure.SSE_KEY_BITS,
+        key_management=key_management,
+        by_default=key_management is KeyManagement.PROVIDER,
+    )
+
+
+# -- role-based access control ----------------------------------------------------------------------
+
+
+def _permitted(block: ResourceView, allowed: str, excluded: str
+               ) -> tuple[list[str | Unknown] | Unknown, list[str | Unknown] | Unknown]:
+    """Azure's `actions` minus `not_actions`, in the model's terms.
+
+    `*` minus some actions is "everything except", which the model calls
+    NotAction. Any other exclusion only narrows a list that is already named.
+    """
+    actions, not_actions = string_list(block.get(allowed)), string_list(block.get(excluded))
+    if isinstance(actions, Unknown) or "*" not in actions:
+        return actions, []
+    if isinstance(not_actions, Unknown):
+        return not_actions, not_actions
+    if not not_actions:
+        return actions, []
+    return [a for a in actions if a != "*"], not_actions
+
+
+def _concat(a: list[str | Unknown] | Unknown, b: list[str | Unknown] | Unknown) -> list[str | Unknown] | Unknown:
+    if isinstance(a, Unknown):
+        return a
+    return b if isinstance(b, Unknown) else a + b
+
+
+def role_definition(definition: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """One grant per `permissions` block. A definition names no resources: it reaches whatever
+    scope it is assigned at, so `resources` stays empty (the assignment carries the scope)."""
+    for block in definition.blocks("permissions"):
+        actions, not_actions = _permitted(block, "actions", "not_actions")
+        data_actions, not_data_actions = _permitted(block, "data_actions", "not_data_actions")
+        yield AccessGrant(
+            origin=block.origin,
+            field_origins={"actions": block.origin_of("actions"), "not_actions": block.origin_of("not_actions")},
+            kind=GrantKind.ROLE_DEFINITION,
+            name=_name(definition),
+            effect=Access.ALLOW,
+            actions=_concat(actions, data_actions),
+            not_actions=_concat(not_actions, not_data_actions),
+        )
+
+
+_SCOPE_BY_TYPE = {
+    "azurerm_management_group": Scope.ORGANIZATION,
+    "azurerm_subscription": Scope.ACCOUNT,
+    "azurerm_resource_group": Scope.RESOURCE_GROUP,
+}
+
+
+def _scope(assignment: ResourceView) -> Scope | Unknown:
+    value = assignment.get("scope")
+    if isinstance(value, str):
+        scope = azure.scope_of(value)
+        return scope if scope is not None else Unknown(reason=f"scope {value!r} is not an Azure scope ID")
+    ref = assignment.reference("scope")
+    if ref is not None:
+        # `azurerm_resource_group.main.id` is known only after apply, but it is a resource group.
+        return _SCOPE_BY_TYPE.get(ref.rsplit(".", 2)[-2], Scope.RESOURCE)
+    if isinstance(value, Unknown):
+        return value
+    return Unknown(reason="scope is not set" if value is None else f"scope {value!r} is not a string")
+
+
+def _role(assignment: ResourceView, ctx: MappingContext) -> str | Unknown:
+    if assignment.has("role_definition_name"):
+        name = assignment.get("role_definition_name")
+        return name if isinstance(name, (str, Unknown)) else Unknown(reason=f"role name {name!r} is not a string")
+    value = assignment.get("role_definition_id")
+    if isinstance(value, str):
+        return azure.builtin_role_name(value) or value
+    ref = assignment.reference("role_definition_id")
+    custom = [d for d in ctx.resources("azurerm_role_definition") if d.address.split("[", 1)[0] == ref]
+    if len(custom) == 1:  # a custom role's ID is known only after apply; its name is in the module
+        return _name(custom[0])
+    return value if isinstance(value, Unknown) else Unknown(reason="neither role_definition_name nor "
+                                                                   "role_definition_id is set")
+
+
+def role_assignment(assignment: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    role_attr = _first_set(assignment, "role_definition_name", "role_definition_id")
+    principal = assignment.get("principal_id")
+    # Azure RBAC has no anonymous principal: an unresolved object ID (a managed identity's
+    # `principal_id`) is still one identity, named here by what it refers to.
+    if isinstance(principal, Unknown):
+        principal = assignment.reference("principal_id") or f"(principal_id: {principal.reason})"
+    elif not isinstance(principal, str):
+        principal = Unknown(reason="principal_id is not set" if principal is None
+                            else f"principal_id {principal!r} is not an object ID")
+    yield AccessGrant(
+        origin=assignment.origin,
+        field_origins={"role": assignment.origin_of(role_attr), "principals": assignment.origin_of("principal_id"),
+                       "scope": assignment.origin_of("scope")},
+        kind=GrantKind.ROLE_ASSIGNMENT,
+        name=_name(assignment),
+        effect=Access.ALLOW,
+        principals=[principal],
+        role=_role(assignment, ctx),
+        scope=_scope(assignment),
+        conditions=["azure:condition"] if assignment.has("condition") else [],
+    )
+
+
+MAPPERS = {
+    "azurerm_network_security_group": network_security_group,
+    "azurerm_network_security_rule": network_security_rule,
+    "azurerm_storage_account": storage_account,
+    "azurerm_app_service": _web_app("web_app", "min_tls_version"),
+    "azurerm_function_app": _web_app("function_app", "min_tls_version"),
+    "azurerm_linux_web_app": _web_app("web_app", "minimum_tls_version"),
+    "azurerm_windows_web_app": _web_app("web_app", "minimum_tls_version"),
+    "azurerm_linux_function_app": _web_app("function_app", "minimum_tls_version"),
+    "azurerm_windows_function_app": _web_app("function_app", "minimum_tls_version"),
+    "azurerm_application_gateway": application_gateway,
+    "azurerm_postgresql_server": single_server,
+    "azurerm_mysql_server": single_server,
+    "azurerm_mssql_server": mssql_server,
+    "azurerm_redis_cache": redis_cache,
+    "azurerm_managed_disk": managed_disk,
+    "azurerm_role_definition": role_definition,
+    "azurerm_role_assignment": role_assignment,
+}

@@ -1,0 +1,367 @@
+"""Google Cloud resources: VPC firewalls, SSL policies and target proxies, Cloud SQL, disks and
+buckets, and IAM members, bindings and policies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from scanner.model import (
+    Access,
+    AccessGrant,
+    Asset,
+    DataStore,
+    Direction,
+    Firewall,
+    GrantKind,
+    KeyManagement,
+    NetworkRule,
+    Origin,
+    Peer,
+    PortSet,
+    Scope,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+    normalize_protocol,
+)
+from scanner.providers import gcp
+from scanner.sources.terraform.mappings.common import port_spec
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
+
+Mapper = Callable[[ResourceView, MappingContext], Iterator[Asset]]
+
+
+def _name(view: ResourceView) -> str:
+    name = view.get("name")
+    return name if isinstance(name, str) else view.address
+
+
+def _is_set(view: ResourceView, attr: str) -> bool | Unknown:
+    """Whether a key attribute names a key: a resource's computed `id` is unknown but set."""
+    value = view.get(attr)
+    if isinstance(value, Unknown):
+        return True if view.reference(attr) is not None else value
+    return bool(value)
+
+
+# -- VPC firewall rules -----------------------------------------------------------------------------
+
+
+def _direction(fw: ResourceView) -> Direction | Unknown:
+    value = fw.get("direction")
+    if value is None:
+        return Direction.INGRESS
+    if isinstance(value, Unknown):
+        return value
+    parsed = gcp.firewall_direction(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else Unknown(reason=f"direction {value!r} is not INGRESS or EGRESS")
+
+
+def _peers(fw: ResourceView, direction: Direction) -> list[Peer | Unknown] | Unknown:
+    """Sources of an ingress rule (ranges, tags, service accounts), destinations of an egress rule."""
+    peers: list[Peer | Unknown] = []
+    ranges_attr = "source_ranges" if direction is Direction.INGRESS else "destination_ranges"
+    group_attrs = ("source_tags", "source_service_accounts") if direction is Direction.INGRESS else ()
+    for attr in (ranges_attr, *group_attrs):
+        values = string_list(fw.get(attr))
+        if isinstance(values, Unknown):
+            return values
+        if attr == ranges_attr:
+            peers.extend(v if isinstance(v, Unknown) else Peer.address_or_tag(v) for v in values)
+        else:  # tags and service accounts select instances, never address ranges
+            peers.extend(Peer.group(v if isinstance(v, str) else f"({attr})") for v in values)
+    if not peers:
+        # Documented default: no sources (or, for egress, no destinations) means every IPv4 address.
+        default = gcp.FIREWALL_DEFAULT_SOURCE if direction is Direction.INGRESS else gcp.FIREWALL_DEFAULT_DESTINATION
+        peers.append(Peer.address_or_tag(default))
+    return peers
+
+
+def _protocol_rule(block: ResourceView, fw_name: str, access: Access, direction: Direction | Unknown,
+                   peers: list[Peer | Unknown] | Unknown, priority: int | Unknown | None) -> NetworkRule:
+    """An `allow` or `deny` block: a protocol and, optionally, its ports (all ports when absent)."""
+    protocol = block.get("protocol")
+    if not isinstance(protocol, Unknown):
+        protocol = normalize_protocol(str(protocol)) if protocol is not None else Unknown(reason="protocol is not set")
+    listed = block.get("ports")
+    ports: PortSet | Unknown = PortSet.all() if listed is None or listed == [] else port_spec(listed)
+    return NetworkRule(origin=block.origin, name=fw_name, direction=direction, access=access, protocol=protocol,
+                       ports=ports, peers=peers, priority=priority)
+
+
+def compute_firewall(fw: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(fw)
+    disabled = as_bool(fw.get("disabled"), False)
+    rules: list[NetworkRule] = []
+    if disabled is not True:
+        direction = _direction(fw)
+        # A rule that may be disabled cannot be judged: its direction stands for the doubt.
+        if isinstance(disabled, Unknown):
+            direction = disabled
+        peers = direction if isinstance(direction, Unknown) else _peers(fw, direction)
+        set_priority = fw.get("priority")
+        priority = gcp.FIREWALL_DEFAULT_PRIORITY if set_priority is None else as_int(set_priority)
+        rules = [_protocol_rule(b, name, access, direction, peers, priority)
+                 for access, kind in ((Access.ALLOW, "allow"), (Access.DENY, "deny"))
+                 for b in fw.blocks(kind)]
+    yield Firewall(origin=fw.origin, name=name, ordering="priority", rules=rules)
+
+
+# -- SSL policies and target proxies ---------------------------------------------------------------
+
+_PROXY_TYPES = ("google_compute_target_https_proxy", "google_compute_target_ssl_proxy")
+
+
+def _policy_version(policy: ResourceView) -> TlsVersion | Unknown:
+    value = policy.get("min_tls_version")
+    if value is None:
+        return gcp.SSL_POLICY_MIN_TLS_DEFAULT
+    if isinstance(value, Unknown):
+        return value
+    parsed = gcp.ssl_policy_min_tls(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else Unknown(reason=f"min_tls_version {value!r} is not a TLS version")
+
+
+def _users(policy: ResourceView, ctx: MappingContext) -> list[ResourceView]:
+    return [p for t in _PROXY_TYPES for p in ctx.referring(t, "ssl_policy", policy)]
+
+
+def ssl_policy(policy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A policy that proxies in this module use is reported on each proxy; otherwise on its own."""
+    if _users(policy, ctx):
+        return
+    yield TlsEndpoint(origin=policy.origin, field_origins={"min_version": policy.origin_of("min_tls_version")},
+                      kind="ssl_policy", name=_name(policy), min_version=_policy_version(policy),
+                      plaintext_allowed=False)
+
+
+def _target_proxy(kind: str) -> Mapper:
+    def mapper(proxy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        value = proxy.get("ssl_policy")
+        policy = next((p for p in ctx.resources("google_compute_ssl_policy")
+                       if any(u.address == proxy.address for u in _users(p, ctx))), None)
+        version: TlsVersion | Unknown
+        if policy is not None:  # the policy's own attribute is where the version is decided
+            version, policy_name = _policy_version(policy), _name(policy)
+            decided_at = policy.origin_of("min_tls_version")
+        elif value is None:
+            version, policy_name = gcp.DEFAULT_SSL_POLICY_MIN_TLS, gcp.DEFAULT_SSL_POLICY_NAME
+            decided_at = proxy.origin
+        else:
+            shown = value if isinstance(value, str) else proxy.reference("ssl_policy") or "ssl_policy"
+            version = Unknown(reason=f"SSL policy {shown} is not defined in this module")
+            policy_name, decided_at = shown, proxy.origin_of("ssl_policy")
+        yield TlsEndpoint(origin=proxy.origin, field_origins={"min_version": decided_at}, kind=kind,
+                          name=_name(proxy), min_version=version, plaintext_allowed=False, policy_name=policy_name)
+
+    mapper.__name__ = kind
+    return mapper
+
+
+# -- Cloud SQL --------------------------------------------------------------------------------------
+
+
+def _ip_configuration(instance: ResourceView) -> tuple[bool | Unknown, Origin]:
+    settings = next(iter(instance.blocks("settings")), None)
+    ip = next(iter(settings.blocks("ip_configuration")), None) if settings is not None else None
+    if ip is None:
+        return True, (settings or instance).origin  # neither setting: unencrypted connections accepted
+    mode, require = ip.get("ssl_mode"), as_bool(ip.get("require_ssl"), False)
+    if isinstance(mode, Unknown):
+        return mode, ip.origin_of("ssl_mode")
+    if mode is not None:
+        plaintext = gcp.cloud_sql_plaintext(str(mode), None)
+        result = plaintext if plaintext is not None else Unknown(reason=f"ssl_mode {mode!r} is not recognised")
+        return result, ip.origin_of("ssl_mode")
+    if isinstance(require, Unknown):
+        return require, ip.origin_of("require_ssl")
+    at = ip.origin_of("require_ssl") if ip.has("require_ssl") else ip.origin
+    return bool(gcp.cloud_sql_plaintext(None, require)), at
+
+
+def sql_database_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    plaintext, plaintext_at = _ip_configuration(instance)
+    # Cloud SQL has no minimum-TLS setting to check: only whether plaintext is accepted.
+    yield TlsEndpoint(origin=instance.origin, field_origins={"plaintext_allowed": plaintext_at}, kind="database",
+                      name=_name(instance), min_version=None, plaintext_allowed=plaintext)
+    yield _google_encrypted("database", _name(instance), instance.origin, _is_set(instance, "encryption_key_name"),
+                            instance.origin_of("encryption_key_name"))
+
+
+# -- encryption at rest ---------------------------------------------------------------------------
+
+
+def _google_encrypted(kind: str, name: str, origin: Origin, customer: bool | Unknown, key_origin: Origin
+                      ) -> DataStore:
+    """Google encrypts all data at rest with AES-256; the key is Google's unless one is given."""
+    key_management: KeyManagement | Unknown = (
+        customer if isinstance(customer, Unknown) else KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
+    )
+    return DataStore(origin=origin, field_origins={"key_management": key_origin}, kind=kind, name=name,
+                     encrypted=True, algorithm=gcp.DEFAULT_ENCRYPTION_ALGORITHM,
+                     key_bits=gcp.DEFAULT_ENCRYPTION_KEY_BITS, key_management=key_management,
+                     by_default=key_management is KeyManagement.PROVIDER)
+
+
+def _any_key(view: ResourceView, attrs: Sequence[str]) -> tuple[bool | Unknown, Origin]:
+    """A Cloud KMS key or a customer-supplied key among `attrs`; unknown if one may be."""
+    doubt: Unknown | None = None
+    for attr in attrs:
+        found = _is_set(view, attr)
+        if found is True:
+            return True, view.origin_of(attr)
+        if isinstance(found, Unknown):
+            doubt = doubt or found
+    return (doubt, view.origin) if doubt is not None else (False, view.origin)
+
+
+_DISK_KEYS = ("kms_key_self_link", "raw_key", "rsa_encrypted_key")
+
+
+def compute_disk(disk: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """`google_compute_disk` / `google_compute_region_disk`: `disk_encryption_key` holds the key."""
+    key = next(iter(disk.blocks("disk_encryption_key")), None)
+    customer, at = _any_key(key, _DISK_KEYS) if key is not None else (False, disk.origin)
+    yield _google_encrypted("block_volume", _name(disk), disk.origin, customer, at)
+
+
+def _defined_here(block: ResourceView, ctx: MappingContext) -> bool:
+    """Whether the disk a `source` names is a `google_compute_disk` of this module (mapped on its own)."""
+    ref = block.reference("source")
+    return ref is not None and any(d.address.split("[", 1)[0] == ref for d in ctx.resources("google_compute_disk"))
+
+
+def compute_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(instance)
+    disks = [("boot disk", b) for b in instance.blocks("boot_disk")]
+    disks += [(f"attached disk {i}", b) for i, b in enumerate(instance.blocks("attached_disk"))]
+    for label, block in disks:
+        if _defined_here(block, ctx):
+            continue
+        customer, at = _any_key(block, ("kms_key_self_link", "disk_encryption_key_raw", "disk_encryption_key_rsa"))
+        if customer is False and block.has("source"):
+            # An existing disk keeps the key it was created with: attaching a disk encrypted
+            # with a Cloud KMS key names no key, so nothing here tells which key it uses.
+            customer = Unknown(reason="the disk is created outside this module; its key is set where it is created")
+        yield _google_encrypted("block_volume", f"{name} {label}", block.origin, customer, at)
+
+
+def storage_bucket(bucket: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    encryption = next(iter(bucket.blocks("encryption")), None)
+    customer, at = _any_key(encryption, ("default_kms_key_name",)) if encryption is not None else (False, bucket.origin)
+    yield _google_encrypted("object_storage", _name(bucket), bucket.origin, customer, at)
+
+
+# -- IAM --------------------------------------------------------------------------------------------
+
+# Resources whose IAM is managed by `google_<kind>_iam_member`, `_binding` and `_policy`.
+_IAM_KINDS = (
+    "organization",
+    "folder",
+    "project",
+    "storage_bucket",
+    "service_account",
+    "kms_crypto_key",
+    "kms_key_ring",
+    "pubsub_topic",
+    "pubsub_subscription",
+    "bigquery_dataset",
+    "bigquery_table",
+    "cloud_run_service",
+    "cloud_run_v2_service",
+    "cloudfunctions_function",
+    "cloudfunctions2_function",
+    "secret_manager_secret",
+    "artifact_registry_repository",
+    "compute_instance",
+)
+
+
+def _grant(view: ResourceView, origin: Origin, scope: Scope, role: str | Unknown,
+           members: list[str | Unknown] | Unknown, conditional: bool,
+           field_origins: dict[str, Origin]) -> AccessGrant:
+    return AccessGrant(origin=origin, field_origins=field_origins, kind=GrantKind.ROLE_ASSIGNMENT, name=view.address,
+                       effect=Access.ALLOW, principals=members, role=role, scope=scope,
+                       # An IAM condition narrows by time or resource name, never who is let in.
+                       conditions=["gcp:condition"] if conditional else [])
+
+
+def _text(view: ResourceView, attr: str) -> str | Unknown:
+    value = view.get(attr)
+    if isinstance(value, (str, Unknown)):
+        return value
+    return Unknown(reason=f"{attr} is not set" if value is None else f"{attr} {value!r} is not a string")
+
+
+def _iam_member(scope: Scope) -> Mapper:
+    def mapper(member: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        yield _grant(member, member.origin, scope, _text(member, "role"), [_text(member, "member")],
+                     bool(member.blocks("condition")),
+                     {"role": member.origin_of("role"), "principals": member.origin_of("member")})
+
+    return mapper
+
+
+def _iam_binding(scope: Scope) -> Mapper:
+    def mapper(binding: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        yield _grant(binding, binding.origin, scope, _text(binding, "role"), string_list(binding.get("members")),
+                     bool(binding.blocks("condition")),
+                     {"role": binding.origin_of("role"), "principals": binding.origin_of("members")})
+
+    return mapper
+
+
+def _policy_document(value: Any) -> dict[str, Any] | Unknown:
+    """`policy_data`: a `google_iam_policy` document, `jsonencode(...)`, or a JSON string."""
+    if isinstance(value, Unknown):
+        return value
+    value = getattr(value, "value", value)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return Unknown(reason="policy_data is not valid JSON")
+    return value if isinstance(value, dict) else Unknown(reason=f"policy_data is not a policy: {value!r}")
+
+
+def _iam_policy(scope: Scope) -> Mapper:
+    def mapper(policy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        document = _policy_document(policy.get("policy_data"))
+        if isinstance(document, Unknown):
+            yield _grant(policy, policy.origin_of("policy_data"), scope, document, document, False, {})
+            return
+        origins = policy.statement_origins("policy_data") or []
+        for i, binding in enumerate(gcp.policy_bindings(document)):
+            origin = origins[i] if i < len(origins) else policy.origin_of("policy_data")
+            if isinstance(binding, Unknown):
+                yield _grant(policy, origin, scope, binding, binding, False, {})
+            else:
+                yield _grant(policy, origin, scope, binding.role, binding.members, binding.conditional, {})
+
+    return mapper
+
+
+def _iam_mappers() -> dict[str, Mapper]:
+    mappers: dict[str, Mapper] = {}
+    for kind in _IAM_KINDS:
+        scope = gcp.iam_scope(kind)
+        mappers[f"google_{kind}_iam_member"] = _iam_member(scope)
+        mappers[f"google_{kind}_iam_binding"] = _iam_binding(scope)
+        mappers[f"google_{kind}_iam_policy"] = _iam_policy(scope)
+    return mappers
+
+
+MAPPERS: dict[str, Mapper] = {
+    "google_compute_firewall": compute_firewall,
+    "google_compute_ssl_policy": ssl_policy,
+    "google_compute_target_https_proxy": _target_proxy("https_proxy"),
+    "google_compute_target_ssl_proxy": _target_proxy("ssl_proxy"),
+    "google_sql_database_instance": sql_database_instance,
+    "google_compute_disk": compute_disk,
+    "google_compute_region_disk": compute_disk,
+    "google_compute_instance": compute_instance,
+    "google_storage_bucket": storage_bucket,
+    **_iam_mappers(),
+}
