@@ -1,0 +1,272 @@
+"""Terraform plan JSON (`terraform show -json plan.out`), mapped with the same code as HCL.
+
+Values come from `resource_changes[].change.after` (or `planned_values`), and
+`after_unknown` becomes `Unknown`. When the configuration is on disk (the
+plan's directory, or `--source-dir`), each resource is located at its real
+.tf file and line; otherwise at the line of its address in the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from scanner.engine.findings import ScanError
+from scanner.model import Asset, Location, Origin, SourceKind, Unknown
+from scanner.sources.files import InputError, read_text
+from scanner.sources.interface import LoadContext, LoadResult
+from scanner.sources.terraform.hcl_view import HclView
+from scanner.sources.terraform.mappings import Mapper, all_mappers
+from scanner.sources.terraform.module import Module, ModuleReader
+from scanner.sources.terraform.view import ResourceView
+
+_SNIFF_BYTES = 4096
+_AFTER_APPLY = "known only after apply"
+
+
+def is_plan(path: Path) -> bool:
+    """A cheap look: plan JSON starts with its format and Terraform versions."""
+    if path.suffix != ".json":
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return b'"format_version"' in head and (b'"terraform_version"' in head or b'"planned_values"' in head)
+
+
+def _with_unknowns(value: Any, mask: Any) -> Any:
+    """Overlay `after_unknown` on `after`: a `true` in the mask makes that value Unknown."""
+    if mask is True:
+        return Unknown(reason=_AFTER_APPLY)
+    if isinstance(value, dict) and isinstance(mask, dict):
+        return {k: _with_unknowns(v, mask.get(k)) for k, v in value.items()} | {
+            k: Unknown(reason=_AFTER_APPLY) for k, m in mask.items() if m is True and k not in value
+        }
+    if isinstance(value, list) and isinstance(mask, list):
+        return [_with_unknowns(v, mask[i] if i < len(mask) else None) for i, v in enumerate(value)]
+    return value
+
+
+class PlanView:
+    """A planned resource instance (or nested block), with locations borrowed from its HCL when known."""
+
+    def __init__(self, values: Mapping[str, Any], *, block_type: str, address: str, origin: Origin,
+                 hcl: HclView | None, references: Mapping[str, list[str]]) -> None:
+        self.values = values
+        self._type = block_type
+        self._address = address
+        self._origin = origin
+        self.hcl = hcl
+        self.references = references
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def origin(self) -> Origin:
+        return self._origin
+
+    def get(self, attr: str, default: Any = None) -> Any:
+        value = self.values.get(attr)
+        return default if value is None else value
+
+    def has(self, attr: str) -> bool:
+        return self.values.get(attr) is not None
+
+    def blocks(self, block_type: str) -> Sequence[PlanView]:
+        items = self.values.get(block_type)
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list):
+            return []
+        hcl_blocks = list(self.hcl.blocks(block_type)) if self.hcl is not None else []
+        views = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            # The HCL block stands for this one only when the counts agree (no dynamic expansion differs).
+            hcl = hcl_blocks[i] if len(hcl_blocks) == len(items) else None
+            origin = self._origin.at(hcl.origin.location if hcl else None, f"{block_type}[{i}]")
+            views.append(PlanView(item, block_type=block_type, address=self._address, origin=origin, hcl=hcl,
+                                  references={}))
+        return views
+
+    def origin_of(self, attr: str) -> Origin:
+        if self.hcl is not None and self.hcl.has(attr):
+            return self._origin.at(self.hcl.origin_of(attr).location)
+        return self._origin
+
+    def reference(self, attr: str) -> str | None:
+        for ref in self.references.get(attr, []):
+            parts = ref.split(".")
+            if len(parts) >= 2 and parts[0] not in ("var", "local", "data", "module", "each", "count", "path"):
+                prefix = self._address.rsplit(".", 2)[0] + "." if self._address.startswith("module.") else ""
+                return f"{prefix}{parts[0]}.{parts[1]}"
+        return None
+
+    def statement_origins(self, attr: str) -> list[Origin] | None:
+        if self.hcl is None:
+            return None
+        origins = self.hcl.statement_origins(attr)
+        if origins is None:
+            return None
+        return [self._origin.at(o.location, o.anchor.rsplit(".", 1)[-1]) for o in origins]
+
+
+class PlanContext:
+    def __init__(self, views: Sequence[PlanView]) -> None:
+        self._by_type: dict[str, list[PlanView]] = {}
+        for v in views:
+            self._by_type.setdefault(v.type, []).append(v)
+
+    def resources(self, resource_type: str) -> Sequence[ResourceView]:
+        return self._by_type.get(resource_type, [])
+
+    def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
+        target_base = re.sub(r"\[[^\]]*\]$", "", target.address)
+        names = {n for n in (target.get(a) for a in ("name", "bucket", "id")) if isinstance(n, str)}
+        found: list[ResourceView] = []
+        for view in self._by_type.get(resource_type, []):
+            ref = view.reference(attr)
+            value = view.get(attr)
+            if ref == target_base or (ref is None and isinstance(value, str) and value in names):
+                found.append(view)
+        return found
+
+
+def _configuration_references(config: Any, prefix: str = "") -> dict[str, dict[str, list[str]]]:
+    """address -> attribute -> references, from the plan's `configuration` section."""
+    found: dict[str, dict[str, list[str]]] = {}
+    if not isinstance(config, dict):
+        return found
+    for resource in config.get("resources", []) or []:
+        if isinstance(resource, dict) and isinstance(resource.get("address"), str):
+            exprs = resource.get("expressions") or {}
+            found[prefix + resource["address"]] = {
+                attr: [r for r in expr.get("references", []) if isinstance(r, str)]
+                for attr, expr in exprs.items()
+                if isinstance(expr, dict)
+            }
+    for name, call in (config.get("module_calls") or {}).items():
+        if isinstance(call, dict):
+            found |= _configuration_references(call.get("module"), f"{prefix}module.{name}.")
+    return found
+
+
+def _planned_resources(plan: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(resource, values) for every managed resource that will exist after apply."""
+    changes = plan.get("resource_changes")
+    if isinstance(changes, list):
+        for rc in changes:
+            if not isinstance(rc, dict) or rc.get("mode") != "managed":
+                continue
+            change = rc.get("change") or {}
+            after = change.get("after")
+            if after is None or change.get("actions") == ["delete"]:
+                continue
+            yield rc, _with_unknowns(after, change.get("after_unknown"))
+        return
+    stack = [(plan.get("planned_values") or {}).get("root_module") or {}]
+    while stack:
+        module = stack.pop()
+        for r in module.get("resources", []) or []:
+            if isinstance(r, dict) and r.get("mode") == "managed":
+                yield r, r.get("values") or {}
+        stack.extend(m for m in module.get("child_modules", []) or [] if isinstance(m, dict))
+
+
+def _hcl_views(source_dir: Path, ctx: LoadContext) -> dict[str, HclView]:
+    """The configuration's resources by address, for real file locations."""
+    if not any(source_dir.glob("*.tf")):
+        return {}
+    root = Module(ModuleReader(ctx).files(source_dir), ctx)
+    views: dict[str, HclView] = {}
+    modules = [root]
+    while modules:
+        module = modules.pop()
+        for declared in module.resources.values():
+            for instance in module.instances(declared):
+                views[instance.address] = HclView.of_instance(instance)
+        modules.extend(child for _, _, child in module.children())
+    return views
+
+
+def _address_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for m in re.finditer(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"', text):
+        address = json.loads(f'"{m.group(1)}"')
+        lines.setdefault(address, text.count("\n", 0, m.start()) + 1)
+    return lines
+
+
+class PlanSource:
+    name = "terraform-plan"
+
+    def claims(self, path: Path) -> bool:
+        return is_plan(path)
+
+    def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
+        result = LoadResult()
+        mappers = all_mappers()
+        for path in files:
+            shown = ctx.display_path(path)
+            result.files.append(shown)
+            try:
+                text = read_text(path, ctx)
+                plan = json.loads(text)
+            except InputError as exc:
+                result.errors.append(exc.error)
+                continue
+            except json.JSONDecodeError as exc:
+                result.errors.append(ScanError(path=shown, line=exc.lineno, column=exc.colno,
+                                               message=f"invalid JSON: {exc.msg}"))
+                continue
+            if not isinstance(plan, dict):
+                result.errors.append(ScanError(path=shown, message="not a Terraform plan: the top level is not an object"))
+                continue
+            assets, errors = self._map(plan, text, shown, path, ctx, mappers)
+            result.assets.extend(assets)
+            result.errors.extend(errors)
+        return result
+
+    def _map(self, plan: dict[str, Any], text: str, shown: str, path: Path, ctx: LoadContext,
+             mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
+        hcl = _hcl_views(ctx.source_dir or path.parent, ctx)
+        errors: list[ScanError] = []
+        references = _configuration_references((plan.get("configuration") or {}).get("root_module"))
+        lines = _address_lines(text)
+        views = []
+        for resource, values in _planned_resources(plan):
+            address, rtype = resource.get("address"), resource.get("type")
+            if not isinstance(address, str) or not isinstance(rtype, str) or not isinstance(values, dict):
+                continue
+            base = re.sub(r"\[[^\]]*\]", "", address)
+            view = hcl.get(address) or hcl.get(base)
+            line = lines.get(address, 1)
+            location = view.origin.location if view else Location(path=shown, start_line=line, end_line=line)
+            origin = Origin(source=SourceKind.TERRAFORM_PLAN, resource=address, resource_type=rtype,
+                            location=location, module_call=view.origin.module_call if view else None)
+            views.append(PlanView(values, block_type=rtype, address=address, origin=origin, hcl=view,
+                                  references=references.get(base, {})))
+        context = PlanContext(views)
+        assets: list[Asset] = []
+        for v in views:
+            mapper = mappers.get(v.type)
+            if mapper is None:
+                continue
+            try:
+                assets.extend(mapper(v, context))
+            except Exception as exc:  # one resource's surprise must not lose the plan
+                errors.append(ScanError(path=shown, line=lines.get(v.address),
+                                        message=f"could not map {v.address}: {type(exc).__name__}: {exc}"))
+        return assets, errors
