@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -25,7 +26,10 @@ def read_text(path: Path, ctx: LoadContext) -> str:
     """The file's text, or an InputError naming the file, the line and the problem."""
     shown = ctx.display_path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(shown, "not a regular file (a FIFO, socket or device is never read)")
+        size = info.st_size
         if size > ctx.max_file_bytes:
             raise InputError(shown, f"file is too large ({size / 1048576:.1f} MiB; the limit is "
                                     f"{ctx.max_file_bytes / 1048576:.0f} MiB)")
