@@ -219,7 +219,8 @@ def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     if public:
         conditions = deferred.value(grant.conditions, "conditions")
         if conditions is not None and not _NARROWING_CONDITIONS.intersection(conditions):
-            what = grant.role if isinstance(grant.role, str) else join(deferred.items(grant.actions))
+            actions: list[str] = deferred.items(grant.actions, "actions")
+            what = grant.role if isinstance(grant.role, str) else join(actions)
             yield Violation(f"{grant.kind} {grant.name!r} grants {what or 'access'} to {join(public)}",
                             grant.origin_of("principals"))
     deferred.raise_pending()

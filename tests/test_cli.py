@@ -131,3 +131,9 @@ def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "x.tf" in proc.stdout and "binary" in proc.stdout
+
+
+def test_docs_rules_md_is_up_to_date() -> None:
+    code, out = run("rules", "--format", "markdown")
+    assert code == 0
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == out, "regenerate: tenet rules --format markdown"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from scanner._compat import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from scanner._compat import StrEnum
 from scanner.model.origin import Location, Origin, SourceKind
 
 

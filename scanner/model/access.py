@@ -6,9 +6,9 @@ bindings and Kubernetes RBAC all become `AccessGrant`s.
 
 from __future__ import annotations
 
-from scanner._compat import StrEnum
 from typing import Literal
 
+from scanner._compat import StrEnum
 from scanner.model.base import Located
 from scanner.model.network import Access
 from scanner.model.unknown import Unknown

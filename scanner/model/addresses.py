@@ -96,7 +96,7 @@ def covers_internet(networks: Iterable[IPNetwork], v4_prefix: int, v6_prefix: in
     whole internet, half of it, or an entire cloud provider's range.
     """
     v4, v6 = public_addresses(networks)
-    return v4 >= 2 ** (32 - v4_prefix) or v6 >= 2 ** (128 - v6_prefix)
+    return bool(v4 >= 2 ** (32 - v4_prefix) or v6 >= 2 ** (128 - v6_prefix))
 
 
 def is_private(net: IPNetwork) -> bool:
@@ -110,7 +110,7 @@ def subtract(networks: Iterable[IPNetwork], removed: Iterable[IPNetwork]) -> lis
     for cut in collapse(removed):
         next_remaining: list[IPNetwork] = []
         for net in remaining:
-            if net.version != cut.version or not net.overlaps(cut):  # type: ignore[arg-type]
+            if net.version != cut.version or not net.overlaps(cut):
                 next_remaining.append(net)
             elif net.subnet_of(cut):  # type: ignore[arg-type]
                 continue

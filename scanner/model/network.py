@@ -7,11 +7,11 @@ become a `Firewall` holding `NetworkRule`s.
 from __future__ import annotations
 
 import ipaddress
-from scanner._compat import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from scanner._compat import StrEnum
 from scanner.model.addresses import ALL_V4, ALL_V6, PRIVATE_V4, PRIVATE_V6, IPNetwork, parse_network, subtract
 from scanner.model.base import Located
 from scanner.model.unknown import Unknown

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scanner._compat import StrEnum
-
 from pydantic import BaseModel, ConfigDict
+
+from scanner._compat import StrEnum
 
 
 class SourceKind(StrEnum):

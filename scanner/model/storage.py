@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scanner._compat import StrEnum
 from typing import Literal
 
+from scanner._compat import StrEnum
 from scanner.model.base import Located
 from scanner.model.unknown import Unknown
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from scanner._compat import StrEnum
 from typing import Literal
 
+from scanner._compat import StrEnum
 from scanner.model.base import Located
 from scanner.model.unknown import Unknown
 

@@ -49,7 +49,7 @@ class Unknown(BaseModel):
     __contains__ = _refuse
     __len__ = _refuse
 
-    def __iter__(self) -> NoReturn:  # type: ignore[override]
+    def __iter__(self) -> NoReturn:
         raise CannotEvaluate(self)
 
     def __str__(self) -> str:

@@ -29,7 +29,10 @@ def test_violations_and_unknowns_are_separate_results() -> None:
     assert errors == []
     got = {(f.resource, f.rule_id, f.status) for f in findings}
     # One unknown for the whole family, under the first rule, naming the others it stopped.
-    assert got == {("aws_ebs_volume.plain", "ENC-001", Status.FAIL), ("aws_ebs_volume.maybe", "ENC-001", Status.UNKNOWN)}
+    assert got == {
+        ("aws_ebs_volume.plain", "ENC-001", Status.FAIL),
+        ("aws_ebs_volume.maybe", "ENC-001", Status.UNKNOWN),
+    }
     unknown = next(f for f in findings if f.status is Status.UNKNOWN)
     assert unknown.message == "could not evaluate: encrypted: var.enc has no value (vars.tf:4) (also stops ENC-002)"
 

@@ -83,6 +83,6 @@ def test_unknown_refuses_to_be_used_as_a_value() -> None:
         with pytest.raises(CannotEvaluate) as exc:
             use(u)
         assert exc.value.unknown == u
-    with pytest.raises(CannotEvaluate, match="ports: var.x has no value"):
+    with pytest.raises(CannotEvaluate, match=r"ports: var\.x has no value"):
         known(u, "ports")
     assert known(5, "x") == 5

@@ -52,7 +52,7 @@ class _Unresolved(dict[str, Any]):
     def __contains__(self, key: object) -> bool:
         return True
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return self[key]
 
 

@@ -204,13 +204,14 @@ class Module(Scope):
                     for name, attr in block.body.attributes.items():
                         self._declare(self.locals, name, (attr, path), f"local.{name}", path, attr.range)
                     continue
-                table: dict[Any, Any] | None = {
+                tables: dict[tuple[str, int], dict[Any, Any]] = {
                     ("variable", 1): self.variables,
                     ("resource", 2): self.resources,
                     ("data", 2): self.data,
                     ("module", 1): self.module_calls,
                     ("output", 1): self.outputs,
-                }.get((kind, len(labels)))
+                }
+                table = tables.get((kind, len(labels)))
                 if table is not None:
                     key = labels[0] if len(labels) == 1 else (labels[0], labels[1])
                     self._declare(table, key, declared, f"{kind} {'.'.join(labels)}", path, block.range)

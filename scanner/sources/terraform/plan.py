@@ -232,7 +232,7 @@ class PlanSource:
                                                message=f"invalid JSON: {exc.msg}"))
                 continue
             if not isinstance(plan, dict):
-                result.errors.append(ScanError(path=shown, message="not a Terraform plan: the top level is not an object"))
+                result.errors.append(ScanError(path=shown, message="not a plan: the top level is not an object"))
                 continue
             assets, errors = self._map(plan, text, shown, path, ctx, mappers)
             result.assets.extend(assets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scanner.engine.findings import ErrorLevel, Finding
-from scanner.scan import ScanResult, Scanner
+from scanner.scan import Scanner, ScanResult
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures" / "terraform"
