@@ -22,6 +22,7 @@ from scanner.sources.terraform.hcl import (
     Block,
     Body,
     DictScope,
+    EvaluationError,
     Evaluator,
     HclSyntaxError,
     Range,
@@ -181,6 +182,8 @@ class Module(Scope):
         self.address_prefix = address_prefix
         self.module_call = module_call
         self.depth = depth
+        # file("${path.module}/policy.json") may read files under the scan's common root, nothing else.
+        self.file_root = os.path.commonpath([os.path.abspath(ctx.cwd), os.path.abspath(self.root_dir)])
         self.errors: list[ScanError] = list(files.errors)
         self.variables: dict[str, Declared] = {}
         self.locals: dict[str, tuple[Attribute, str]] = {}
@@ -277,10 +280,11 @@ class Module(Scope):
         if any(t == root for t, _ in self.resources):
             return _LazyMapping(lambda name: self._resource_value(root, name),
                                 [n for t, n in self.resources if t == root], f"{root} resource")
-        return Unknown(reason=f"reference to undeclared {root!r}")
+        # An error, not an unknown: `try(undeclared, fallback)` falls back, as in Terraform.
+        raise EvaluationError(f"reference to undeclared {root!r}")
 
     def evaluate(self, expr: Any, path: str, scope: Scope | None = None) -> Any:
-        return Evaluator(scope or self, path).evaluate(expr)
+        return Evaluator(scope or self, path, file_root=self.file_root).evaluate(expr)
 
     def _guarded(self, key: tuple[str, ...], compute: Any) -> Any:
         if key in self._cache:
@@ -490,7 +494,7 @@ class _LazyMapping(Mapping[str, Any]):
         return self._compute(name)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str)
+        return name in self._names
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)

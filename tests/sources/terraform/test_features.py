@@ -57,9 +57,15 @@ def test_for_each_and_count_instances_are_addressed_as_terraform_does() -> None:
     }
 
 
-def test_policy_built_with_jsonencode_concat() -> None:
+def test_policies_built_with_jsonencode_concat_and_read_with_file() -> None:
     result = scan(FIXTURES / "policies")
-    assert [(f.rule_id, f.resource) for f in result.findings] == [("IAM-001", "aws_iam_policy.assembled")]
+    assert [(f.rule_id, f.status.value, f.resource) for f in result.findings] == [
+        ("IAM-001", "fail", "aws_iam_policy.assembled"),
+        ("IAM-001", "fail", "aws_iam_policy.from_file"),
+        # Only files under the scanned tree are read: anything else is unknown, never a pass.
+        ("IAM-001", "unknown", "aws_iam_policy.outside"),
+    ]
+    assert "outside the scanned directory" in result.findings[2].message
 
 
 def test_dynamic_ingress_over_a_variable_from_another_file() -> None:
