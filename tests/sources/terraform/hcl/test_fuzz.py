@@ -22,7 +22,7 @@ from scanner.sources.terraform.hcl import (
     parse_template,
 )
 
-FUZZ = settings(max_examples=200, deadline=1000, database=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 SAMPLE = """\
 # sample

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -570,10 +569,9 @@ def test_syntax_errors(text: str, line: int, column: int, fragment: str) -> None
     ],
 )
 def test_deep_nesting_is_a_syntax_error(text: str) -> None:
-    start = time.perf_counter()
+    # Stopped by the depth limit, not by running out of stack or time.
     err = syntax_error(text)
     assert f"deeper than {MAX_DEPTH}" in err.message
-    assert time.perf_counter() - start < 5  # generous: only catches runaway behaviour
 
 
 def test_nesting_below_the_limit_parses() -> None:
@@ -591,7 +589,5 @@ def test_binary_content() -> None:
     assert (err.line, err.column) == (2, 7)
     assert "binary" in err.message
     garbage = bytes(range(1, 256)).decode("latin-1") * 50
-    start = time.perf_counter()
     with pytest.raises(HclSyntaxError):
         parse(garbage, "image.png")
-    assert time.perf_counter() - start < 5
