@@ -114,8 +114,12 @@ def _protocol(allow: _Allow) -> str:
     return "all protocols" if allow.protocol == "all" else allow.protocol.upper()
 
 
+def _rule_name(allow: _Allow) -> str:
+    return f" (rule {allow.rule.name!r})" if allow.rule.name else ""
+
+
 def _describe(allow: _Allow, ports: PortSet) -> str:
-    return f"{allow.public_peers()} can reach {ports} ({_protocol(allow)})"
+    return f"{allow.public_peers()} can reach {ports} ({_protocol(allow)}){_rule_name(allow)}"
 
 
 @rule(
@@ -216,7 +220,8 @@ def unrestricted_egress(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
             continue
         ports = allow.ports(deferred)
         if ports is not None and ports.is_all:
-            yield Violation(f"{_protocol(allow)} on all ports may leave to {allow.public_peers()}", allow.rule.origin)
+            yield Violation(f"{_protocol(allow)} on all ports may leave to {allow.public_peers()}{_rule_name(allow)}",
+                            allow.rule.origin)
     deferred.raise_pending()
 
 

@@ -19,7 +19,8 @@ from scanner.scan import Scanner
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_FIXTURES = ROOT / "fixtures" / "rules"
-_EXPECT = re.compile(r"#\s*expect(-unknown)?:\s*([A-Z0-9, -]+?)\s*$")
+# Several annotations may share a line: `# expect: NET-004 expect-unknown: NET-001`.
+_EXPECT = re.compile(r"expect(-unknown)?:\s*([A-Z]+-\d{3}(?:\s*,\s*[A-Z]+-\d{3})*)")
 # `# tenet-params: {"allowed_cidrs": ["10.0.0.0/8"]}` in a fixture's first lines sets rule parameters.
 _PARAMS = re.compile(r"#\s*tenet-params:\s*(\{.*\})\s*$")
 FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.rglob("*") if p.suffix in (".tf", ".yaml", ".yml"))
@@ -28,10 +29,10 @@ FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.rglob("*") if p.suffix in (".tf"
 def expected(path: Path) -> set[tuple[int, str, str]]:
     found = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        m = _EXPECT.search(line)
-        if m:
+        comment = line.partition("#")[2]
+        for m in _EXPECT.finditer(comment):
             status = "unknown" if m.group(1) else "fail"
-            found |= {(number, rule.strip(), status) for rule in m.group(2).split(",") if rule.strip()}
+            found |= {(number, rule.strip(), status) for rule in m.group(2).split(",")}
     return found
 
 

@@ -29,6 +29,8 @@ def test_seed_findings_are_exactly_these() -> None:
         ("fixtures/seed/security.tf", 17, "NET-005", "low"),
         # NSG rule AllowApplicationTraffic: `*` on 8080 at priority 100; the deny at 200 does not shadow it.
         ("fixtures/seed/security.tf", 46, "NET-002", "high"),
+        # The NSG keeps Azure's default AllowInternetOutBound: nothing overrides it.
+        ("fixtures/seed/security.tf", 41, "NET-004", "medium"),
         # The role policy statement on arn:aws:logs:*:*:*.
         ("fixtures/seed/security.tf", 130, "IAM-003", "medium"),
         # The LoadBalancer Service: no loadBalancerSourceRanges, plaintext port 80.

@@ -131,3 +131,16 @@ def scope_of(scope_id: str) -> Scope | None:
             return Scope.RESOURCE_GROUP
         return Scope.RESOURCE
     return None
+
+
+# The rules Azure adds to every NSG (priorities 65000-65500). They cannot be removed, only
+# overridden by rules of higher priority, so they are part of every NSG's effective policy.
+# (name, direction, access, source, destination, priority)
+NSG_DEFAULT_RULES: tuple[tuple[str, str, str, str, str, int], ...] = (
+    ("AllowVnetInBound", "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", 65000),
+    ("AllowAzureLoadBalancerInBound", "Inbound", "Allow", "AzureLoadBalancer", "*", 65001),
+    ("DenyAllInBound", "Inbound", "Deny", "*", "*", 65500),
+    ("AllowVnetOutBound", "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", 65000),
+    ("AllowInternetOutBound", "Outbound", "Allow", "*", "Internet", 65001),
+    ("DenyAllOutBound", "Outbound", "Deny", "*", "*", 65500),
+)

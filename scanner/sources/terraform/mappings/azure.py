@@ -141,10 +141,29 @@ def _security_rule(rule: ResourceView) -> NetworkRule:
     )
 
 
+def _default_rules(nsg: ResourceView) -> list[NetworkRule]:
+    """Azure's own rules, as a live audit sees them: the same rule ids fire on code and on the cloud."""
+    rules = []
+    for name, direction, access, source, destination, priority in azure.NSG_DEFAULT_RULES:
+        inbound = direction == "Inbound"
+        rules.append(NetworkRule(
+            origin=nsg.origin.at(None, f"default[{name}]"),
+            name=f"{name} (Azure default rule)",
+            direction=Direction.INGRESS if inbound else Direction.EGRESS,
+            access=Access.ALLOW if access == "Allow" else Access.DENY,
+            protocol="all",
+            ports=PortSet.all(),
+            peers=[Peer.address_or_tag(source if inbound else destination)],
+            priority=priority,
+        ))
+    return rules
+
+
 def network_security_group(nsg: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     rules = [_security_rule(b) for b in nsg.blocks("security_rule")]
     rules += [_security_rule(r) for r in ctx.referring("azurerm_network_security_rule", "network_security_group_name",
                                                        nsg)]
+    rules += _default_rules(nsg)
     yield Firewall(origin=nsg.origin, name=_name(nsg), ordering="priority", rules=rules)
 
 
