@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from scanner.engine.findings import ScanError
+from scanner.gating.suppressions import Suppression
 from scanner.model import Asset
 
 
@@ -17,16 +19,16 @@ class LoadContext:
 
     cwd: Path
     var_files: Sequence[Path] = ()
+    # Where a plan JSON's configuration is (default: the plan's directory).
+    source_dir: Path | None = None
     max_file_bytes: int = 10 * 1024 * 1024
 
     def display_path(self, path: Path) -> str:
-        """Paths in reports: relative to the current directory, forward slashes."""
-        try:
-            return path.resolve().relative_to(self.cwd.resolve()).as_posix()
-        except ValueError:
-            import os
+        """Paths in reports: relative to the current directory, forward slashes.
 
-            return Path(os.path.relpath(path.resolve(), self.cwd.resolve())).as_posix()
+        Symbolic links are not resolved: a finding names the path the user scanned.
+        """
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.cwd))).as_posix()
 
 
 @dataclass
@@ -34,11 +36,15 @@ class LoadResult:
     assets: list[Asset] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Suppressions a source read from its input (a Kubernetes `tenet.dev/ignore` annotation); comments are read
+    # by the Scanner itself.
+    suppressions: list[Suppression] = field(default_factory=list)
 
     def extend(self, other: LoadResult) -> None:
         self.assets.extend(other.assets)
         self.errors.extend(other.errors)
         self.files.extend(other.files)
+        self.suppressions.extend(other.suppressions)
 
 
 class FileSource(Protocol):

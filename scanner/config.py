@@ -1,0 +1,278 @@
+"""The configuration: `[tool.tenet]` in pyproject.toml or a `.tenet.toml`, validated, in one place.
+
+It is found by walking up from the scanned paths to the repository root (the
+directory holding `.git`), or given with `--config FILE`. Options given on the
+command line win over it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.engine.findings import Severity
+from scanner.engine.params import RuleParams
+from scanner.engine.registry import Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
+    import tomli as tomllib
+
+CONFIG_FILE = ".tenet.toml"
+PYPROJECT = "pyproject.toml"
+
+FailOn = Literal["critical", "high", "medium", "low", "none"]
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used. The message names the file and the key."""
+
+
+class Config(BaseModel):
+    """The `[tool.tenet]` table. Keys are spelled as in TOML (`fail-on`); rule parameters as in RuleParams."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    params: RuleParams = Field(default_factory=RuleParams)
+    # Rule (id, alias or name) -> the severity its findings get.
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    # Rules to run (empty: all of them), and rules not to run; `disable` wins.
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    # Globs relative to the configuration file's directory, for files that are never scanned.
+    exclude: tuple[str, ...] = ()
+    fail_on: FailOn | None = Field(default=None, alias="fail-on")
+    fail_on_unknown: bool | None = Field(default=None, alias="fail-on-unknown")
+    # A baseline file, relative to the configuration file's directory.
+    baseline: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedConfig:
+    """A validated configuration and where it came from (None: Tenet's defaults)."""
+
+    config: Config
+    path: Path | None = None
+    # How messages name it: "pyproject.toml: [tool.tenet] " or ".tenet.toml: ".
+    label: str = ""
+
+    @property
+    def directory(self) -> Path | None:
+        return self.path.parent if self.path is not None else None
+
+    def excluder(self) -> Excluder | None:
+        if not self.config.exclude or self.directory is None:
+            return None
+        return Excluder(self.directory, self.config.exclude)
+
+    def baseline_path(self) -> Path | None:
+        if self.config.baseline is None or self.directory is None:
+            return None
+        return self.directory / self.config.baseline
+
+
+def discover(paths: Sequence[Path], cwd: Path) -> Path | None:
+    """The nearest `.tenet.toml`, or pyproject.toml with a `[tool.tenet]` table, above the scanned paths.
+
+    The walk starts at the paths' common directory and stops at the repository root or the filesystem root.
+    """
+    directory = _common_directory(paths, cwd)
+    while True:
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and _has_tenet_table(pyproject):
+            return pyproject
+        if (directory / ".git").exists() or directory.parent == directory:
+            return None
+        directory = directory.parent
+
+
+def load(path: Path | None, cwd: Path) -> LoadedConfig:
+    """Read and validate a configuration file; None gives the defaults."""
+    if path is None:
+        return LoadedConfig(Config())
+    shown = _shown(path, cwd)
+    data = _read_toml(path, shown)
+    if path.name == PYPROJECT:
+        label = f"{shown}: [tool.tenet] "
+        tool = data.get("tool")
+        table = tool.get("tenet") if isinstance(tool, dict) else None
+        if table is None:
+            raise ConfigError(f"{shown}: no [tool.tenet] table")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{shown}: [tool.tenet] must be a table")
+    else:
+        label, table = f"{shown}: ", data
+    try:
+        config = Config.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_messages(exc, label))) from None
+    return LoadedConfig(config, path.resolve(), label)
+
+
+def configure_rules(rules: Sequence[Rule], loaded: LoadedConfig) -> list[Rule]:
+    """The rules to run: `enable`/`disable` applied, severities overridden (so findings and rule metadata agree)."""
+    config, label = loaded.config, loaded.label
+    lookup: dict[str, str] = {}
+    for r in rules:
+        for key in (r.id, r.name, *r.aliases):
+            lookup[key.upper()] = r.id
+
+    def resolve(key: str, where: str) -> str:
+        rule_id = lookup.get(key.strip().upper())
+        if rule_id is None:
+            raise ConfigError(f"{label}{where}: no rule {key!r} (`tenet rules` lists them)")
+        return rule_id
+
+    enabled = {resolve(k, f"enable.{i}") for i, k in enumerate(config.enable)}
+    disabled = {resolve(k, f"disable.{i}") for i, k in enumerate(config.disable)}
+    overrides = {resolve(k, f"severity.{k}"): v for k, v in config.severity.items()}
+    return [
+        dataclasses.replace(r, severity=overrides[r.id]) if r.id in overrides else r
+        for r in rules
+        if (not enabled or r.id in enabled) and r.id not in disabled
+    ]
+
+
+class Excluder:
+    """`exclude` globs, relative to a base directory.
+
+    `**` spans directories, `*` and `?` stay within one. A pattern with a slash
+    is matched against the path from the base directory (and so excludes what
+    is under a matching directory); one without is matched against every path
+    component, as `.terraform` or `*.auto.tfvars`.
+    """
+
+    def __init__(self, base: Path, patterns: Iterable[str]) -> None:
+        self.base = base.resolve()
+        anchored: list[str] = []
+        anywhere: list[str] = []
+        for pattern in patterns:
+            cleaned = pattern.strip().removeprefix("./").strip("/")
+            if cleaned:
+                (anchored if "/" in cleaned else anywhere).append(_glob_regex(cleaned))
+        self._anchored = re.compile("|".join(anchored)) if anchored else None
+        self._anywhere = re.compile("|".join(anywhere)) if anywhere else None
+
+    def __call__(self, path: Path) -> bool:
+        try:
+            parts = path.resolve().relative_to(self.base).parts
+        except ValueError:
+            return False  # outside the configuration's directory: not its business
+        if self._anywhere is not None and any(self._anywhere.fullmatch(p) for p in parts):
+            return True
+        if self._anchored is not None:
+            return any(self._anchored.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1))
+        return False
+
+
+def _glob_regex(pattern: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            negate = body.startswith("!")
+            chars = "".join("\\" + ch if ch in "\\^[]" else ch for ch in (body[1:] if negate else body))
+            out.append("[" + ("^" if negate else "") + chars + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "(?:" + "".join(out) + ")"
+
+
+def _common_directory(paths: Sequence[Path], cwd: Path) -> Path:
+    if not paths:
+        return cwd.resolve()
+    dirs = [str(p if p.is_dir() else p.parent) for p in ((cwd / q).resolve() for q in paths)]
+    return Path(os.path.commonpath(dirs))
+
+
+def _has_tenet_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "tenet" not in text:  # most pyproject.toml files are not Tenet's: skip the parse
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return True  # let `load` report it: this may be the configuration
+    return isinstance(tool, dict) and "tenet" in tool
+
+
+def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: invalid UTF-8 ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _messages(exc: ValidationError, label: str) -> list[str]:
+    messages = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            known = _keys(RuleParams) if loc[:1] == ["params"] and len(loc) == 2 else _keys(Config)
+            message = f"unknown key (expected one of: {', '.join(known)})"
+        elif loc[:1] == ["params"] and len(loc) == 2 and isinstance(error.get("input"), list):
+            # A field validator rejects the whole list: name the offending item, as TOML users count them.
+            index = _bad_item(str(loc[1]), error["input"])
+            if index is not None:
+                loc.append(index)
+        messages.append(f"{label}{'.'.join(str(p) for p in loc)}: {message}")
+    return messages
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _bad_item(field: str, values: list[Any]) -> int | None:
+    for index, value in enumerate(values):
+        try:
+            RuleParams.model_validate({field: [value]})
+        except ValidationError:
+            return index
+    return None

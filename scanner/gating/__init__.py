@@ -1,0 +1,172 @@
+"""Gating: which findings count. Excludes, inline suppressions and a baseline, set up from the configuration
+and the command line, and applied by the Scanner to what the rules found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from scanner.engine.findings import ErrorLevel, Finding, ScanError, Severity
+from scanner.engine.params import RuleParams
+from scanner.engine.registry import Rule
+from scanner.gating import suppressions
+from scanner.gating.baseline import Baseline, BaselineError
+
+if TYPE_CHECKING:
+    from scanner.config import LoadedConfig
+    from scanner.model import Asset
+    from scanner.scan import ScanResult
+    from scanner.sources.interface import LoadResult
+
+# Files whose comments are read for suppressions (JSON has none).
+COMMENTED_SUFFIXES = (".tf", ".tfvars", ".hcl", ".yaml", ".yml")
+
+
+class Gated(NamedTuple):
+    findings: list[Finding]
+    warnings: list[ScanError]
+    fixed: list[str]
+
+
+@dataclass(frozen=True)
+class Gating:
+    """Applied by `Scanner`: the default (no configuration) still honours inline suppressions."""
+
+    exclude: Callable[[Path], bool] | None = None
+    baseline: Baseline | None = None
+    # Every rule a suppression may name, also those the configuration disabled (no false "no rule" warnings).
+    known_rules: Sequence[Rule] = ()
+    today: date | None = None
+
+    def excludes(self, path: Path) -> bool:
+        return self.exclude is not None and self.exclude(path)
+
+    def apply(
+        self,
+        findings: Sequence[Finding],
+        loaded: LoadResult,
+        *,
+        rules: Sequence[Rule],
+        cwd: Path,
+        reported: Callable[[str], bool] | None = None,
+    ) -> Gated:
+        """`reported` says which paths the scan reports on (None: a live audit, everything)."""
+
+        excluded: dict[str, bool] = {}
+
+        def shown_excluded(path: str) -> bool:
+            if path not in excluded:  # many findings share a file: resolve each path once
+                excluded[path] = self.excludes(cwd / path)
+            return excluded[path]
+
+        def in_scope(path: str | None) -> bool:
+            if reported is None:
+                return True
+            return path is not None and reported(path) and not shown_excluded(path)
+
+        kept = [f for f in findings if f.location is None or not shown_excluded(f.location.path)]
+        # Comments are read in the reported files (so their problems are always warned about) and wherever a
+        # finding is (a module's source reported through its call, a plan's configuration).
+        located = {f.location.path for f in kept if f.location is not None}
+        located |= {f.module_call.path for f in kept if f.module_call is not None}
+        files = [p for p in dict.fromkeys(loaded.files) if in_scope(p)] + sorted(located)
+        written = [s for s in loaded.suppressions if in_scope(s.path) or s.path in located]
+        written += _comment_suppressions(cwd, dict.fromkeys(files))
+        kept, warnings = suppressions.apply(kept, written, resource_starts(loaded.assets),
+                                            self.known_rules or rules, self.today or date.today())
+        fixed: list[str] = []
+        if self.baseline is not None:
+            kept = self.baseline.suppress(kept)
+            # A file that could not be read lost its findings: they are not fixed.
+            broken = {e.path for e in loaded.errors if e.level is ErrorLevel.ERROR}
+            fixed = self.baseline.fixed(kept, lambda p: in_scope(p) and p not in broken)
+        return Gated(kept, warnings, fixed)
+
+
+def resource_starts(assets: Sequence[Asset]) -> dict[tuple[str, str], int]:
+    """(resource, path) -> first line of its block or manifest: a comment there covers all its findings."""
+    starts: dict[tuple[str, str], int] = {}
+    for asset in assets:
+        loc = asset.origin.resource_location or asset.origin.location
+        if loc is not None:
+            starts.setdefault((asset.origin.resource, loc.path), loc.start_line)
+    return starts
+
+
+def _comment_suppressions(cwd: Path, paths: Iterable[str]) -> list[suppressions.Suppression]:
+    found: list[suppressions.Suppression] = []
+    for path in paths:
+        if not path.endswith(COMMENTED_SUFFIXES):
+            continue
+        try:
+            text = (cwd / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # the source already reported why it could not read the file
+        if suppressions.COMMENT in text:
+            found.extend(suppressions.parse_comments(text, path))
+    return found
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run's settings: the configuration with the command line's options on top."""
+
+    config: LoadedConfig
+    params: RuleParams
+    rules: list[Rule]
+    gating: Gating
+    fail_on: Severity | None
+    fail_on_unknown: bool
+
+
+def prepare(
+    paths: Sequence[Path],
+    *,
+    cwd: Path,
+    all_rules: Sequence[Rule],
+    config_file: Path | None = None,
+    fail_on: str | None = None,
+    fail_on_unknown: bool | None = None,
+    baseline_file: Path | None = None,
+    writing_baseline: bool = False,
+) -> Settings:
+    """Raises ConfigError or BaselineError with a message that names the file."""
+    from scanner import config as cfg
+
+    loaded = cfg.load(config_file if config_file is not None else cfg.discover(paths, cwd), cwd)
+    rules = cfg.configure_rules(all_rules, loaded)
+    threshold = fail_on or loaded.config.fail_on or "low"
+    baseline = None
+    baseline_path = baseline_file if baseline_file is not None else loaded.baseline_path()
+    if baseline_path is not None and not writing_baseline:
+        baseline = Baseline.read(baseline_path, _shown(baseline_path, cwd))
+    return Settings(
+        config=loaded,
+        params=loaded.config.params,
+        rules=rules,
+        gating=Gating(exclude=loaded.excluder(), baseline=baseline, known_rules=tuple(all_rules)),
+        fail_on=None if threshold == "none" else Severity(threshold),
+        fail_on_unknown=bool(fail_on_unknown if fail_on_unknown is not None else loaded.config.fail_on_unknown),
+    )
+
+
+def record_baseline(result: ScanResult, path: Path, cwd: Path) -> Baseline:
+    """Write today's findings to `path` and mark them accepted in `result`."""
+    baseline = Baseline.of(result.findings, _shown(path, cwd))
+    baseline.write(path)
+    result.findings = baseline.suppress(result.findings)
+    result.fixed = []
+    return baseline
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["Baseline", "BaselineError", "Gated", "Gating", "Settings", "prepare", "record_baseline"]
