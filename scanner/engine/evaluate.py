@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from scanner.engine.findings import Finding, ScanError, Status
@@ -21,7 +21,10 @@ class _Unevaluated:
 
 
 def evaluate(
-    assets: Iterable[Asset], rules: Sequence[Rule], params: RuleParams
+    assets: Iterable[Asset],
+    rules: Sequence[Rule],
+    params: RuleParams,
+    fingerprint_path: Callable[[str], str] | None = None,
 ) -> tuple[list[Finding], list[ScanError]]:
     """Every rule on every asset of its type.
 
@@ -29,6 +32,19 @@ def evaluate(
     network rule needs the peers): those are reported as one finding under the
     first rule's id, naming the others, instead of one per rule.
     """
+    def _finding(r: Rule, status: Status, message: str, origin: Origin) -> Finding:
+        loc = origin.location
+        return Finding.create(
+            rule_id=r.id,
+            title=r.title,
+            category=r.category,
+            severity=r.severity,
+            status=status,
+            message=message,
+            origin=origin,
+            fingerprint_path=fingerprint_path(loc.path) if loc and fingerprint_path else None,
+        )
+
     findings: dict[str, Finding] = {}
     unevaluated: dict[tuple[str, str, str, str], _Unevaluated] = {}
     errors: list[ScanError] = []
@@ -70,14 +86,3 @@ def _reason(exc: CannotEvaluate) -> str:
     what = f"{exc.what}: " if exc.what else ""
     return f"{what}{unknown.reason}{where}"
 
-
-def _finding(r: Rule, status: Status, message: str, origin: Origin) -> Finding:
-    return Finding.create(
-        rule_id=r.id,
-        title=r.title,
-        category=r.category,
-        severity=r.severity,
-        status=status,
-        message=message,
-        origin=origin,
-    )

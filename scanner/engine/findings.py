@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from scanner._compat import StrEnum
 from scanner.model.origin import Location, Origin, SourceKind
@@ -27,6 +27,8 @@ class Category(StrEnum):
     TLS = "tls"
     ENCRYPTION = "encryption"
     IAM = "iam"
+    # A second engine's check (checkov) that belongs to none of Tenet's families.
+    OTHER = "other"
 
 
 class Status(StrEnum):
@@ -55,6 +57,8 @@ class Finding(BaseModel):
     region: str | None = None
     suppressed: bool = False
     justification: str | None = None
+    # Ids of other engines' checks (checkov) that reported the same issue, merged into this finding.
+    aliases: list[str] = Field(default_factory=list)
 
     @classmethod
     def create(
@@ -67,7 +71,10 @@ class Finding(BaseModel):
         status: Status,
         message: str,
         origin: Origin,
+        fingerprint_path: str | None = None,
     ) -> Finding:
+        """`fingerprint_path`: the file as the fingerprint knows it (relative to the repository root),
+        so a baseline matches wherever Tenet is run from."""
         return cls(
             rule_id=rule_id,
             title=title,
@@ -79,7 +86,7 @@ class Finding(BaseModel):
             resource=origin.resource,
             resource_type=origin.resource_type,
             location=origin.location,
-            fingerprint=fingerprint(rule_id, origin, message),
+            fingerprint=fingerprint(rule_id, origin, message, fingerprint_path),
             module_call=origin.module_call,
             account=origin.account,
             region=origin.region,
@@ -97,9 +104,10 @@ class Finding(BaseModel):
         )
 
 
-def fingerprint(rule_id: str, origin: Origin, message: str) -> str:
+def fingerprint(rule_id: str, origin: Origin, message: str, path: str | None = None) -> str:
     """Stable across line shifts (no line numbers), distinct across files."""
-    path = origin.location.path if origin.location else ""
+    if path is None:
+        path = origin.location.path if origin.location else ""
     key = "\x1f".join((rule_id, origin.source, path, origin.resource, origin.anchor, message))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 

@@ -19,7 +19,7 @@ class RuleParams(BaseModel):
     admin_ports: tuple[int, ...] = (20, 21, 22, 23, 135, 139, 445, 2375, 2376, 3389, 5800, 5900, 5985, 5986, 6443)
     # Ports a public endpoint is meant to serve; their exposure is reported low.
     public_ports: tuple[int, ...] = (80, 443)
-    # Sources that ingress may come from. Empty: not enforced (NET-007 is off).
+    # Sources that ingress may come from. Empty: not enforced (NET-006 is off).
     allowed_cidrs: tuple[str, ...] = ()
     # A private source range broader than this prefix length is flagged low.
     private_prefix_threshold: int = Field(default=16, ge=0, le=32)

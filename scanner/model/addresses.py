@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -32,7 +32,7 @@ _NON_PUBLIC_V4 = (
 )
 # IPv6: only global unicast (2000::/3) is public; documentation space is not.
 _PUBLIC_V6 = ipaddress.IPv6Network("2000::/3")
-_NON_PUBLIC_IN_V6_GLOBAL = ("2001:db8::/32",)
+_NON_PUBLIC_IN_V6_GLOBAL = (ipaddress.IPv6Network("2001:db8::/32"),)
 
 PRIVATE_V4 = tuple(
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
@@ -48,6 +48,7 @@ def _non_public_v4() -> tuple[ipaddress.IPv4Network, ...]:
     return tuple(ipaddress.IPv4Network(n) for n in _NON_PUBLIC_V4)
 
 
+@lru_cache(maxsize=4096)
 def parse_network(text: str) -> IPNetwork | None:
     """Parse a CIDR or a bare address; None when `text` is not an address."""
     try:
@@ -74,17 +75,20 @@ def collapse(networks: Iterable[IPNetwork]) -> list[IPNetwork]:
 
 def public_addresses(networks: Iterable[IPNetwork]) -> tuple[int, int]:
     """How many globally routable (IPv4, IPv6) addresses the union covers."""
+    return _public_addresses(tuple(collapse(networks)))
+
+
+@lru_cache(maxsize=4096)
+def _public_addresses(collapsed: tuple[IPNetwork, ...]) -> tuple[int, int]:
     v4 = v6 = 0
-    for net in collapse(networks):
+    for net in collapsed:
         if isinstance(net, ipaddress.IPv4Network):
             v4 += net.num_addresses - sum(_overlap(net, b) for b in _non_public_v4())
         else:
             covered = _overlap(net, _PUBLIC_V6)
             if covered:
                 public_part = net if net.subnet_of(_PUBLIC_V6) else _PUBLIC_V6
-                covered -= sum(
-                    _overlap(public_part, ipaddress.IPv6Network(b)) for b in _NON_PUBLIC_IN_V6_GLOBAL
-                )
+                covered -= sum(_overlap(public_part, b) for b in _NON_PUBLIC_IN_V6_GLOBAL)
             v6 += covered
     return v4, v6
 

@@ -7,6 +7,7 @@ become a `Firewall` holding `NetworkRule`s.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -133,23 +134,28 @@ class Peer(BaseModel):
 
     def networks(self) -> list[IPNetwork]:
         """The address space this peer stands for; empty for group references."""
-        if self.kind is PeerKind.NETWORK:
-            net = parse_network(self.value)
-            return [net] if net is not None else []
-        if self.kind is PeerKind.TAG:
-            base = self.value.split(".", 1)[0].lower()  # regional tags: AzureCloud.WestEurope
-            if self.value.lower() in _ANY_TAGS:
-                return [ALL_V4, ALL_V6]
-            if base in _PUBLIC_TAGS:
-                return subtract([ALL_V4, ALL_V6], [*PRIVATE_V4, *PRIVATE_V6])
-            if base in _PRIVATE_TAGS:
-                return [*PRIVATE_V4, *PRIVATE_V6]
-            if base == "azureloadbalancer":
-                return [_AZURE_LB]
-        return []
+        return list(_peer_networks(self.kind, self.value))
 
     def __str__(self) -> str:
         return self.value
+
+
+@lru_cache(maxsize=4096)
+def _peer_networks(kind: PeerKind, value: str) -> tuple[IPNetwork, ...]:
+    if kind is PeerKind.NETWORK:
+        net = parse_network(value)
+        return (net,) if net is not None else ()
+    if kind is PeerKind.TAG:
+        base = value.split(".", 1)[0].lower()  # regional tags: AzureCloud.WestEurope
+        if value.lower() in _ANY_TAGS:
+            return (ALL_V4, ALL_V6)
+        if base in _PUBLIC_TAGS:
+            return tuple(subtract([ALL_V4, ALL_V6], [*PRIVATE_V4, *PRIVATE_V6]))
+        if base in _PRIVATE_TAGS:
+            return (*PRIVATE_V4, *PRIVATE_V6)
+        if base == "azureloadbalancer":
+            return (_AZURE_LB,)
+    return ()
 
 
 Protocol = str  # "all", "tcp", "udp", "icmp", "icmpv6" or an IANA protocol number

@@ -22,6 +22,7 @@ import attr
 import sarif_om as om
 
 from scanner import __version__
+from scanner.sources.files import repository_root
 from scanner.engine.findings import Category, ErrorLevel, Finding, ScanError, Severity, Status
 from scanner.engine.registry import Rule
 from scanner.model.origin import Location
@@ -101,15 +102,6 @@ def _fields(cls: type) -> dict[str, _Field] | None:
     if cls not in _FIELDS:
         _FIELDS[cls] = {f.name: _Field(f) for f in attr.fields(cls)} if attr.has(cls) else None
     return _FIELDS[cls]
-
-
-def repository_root(cwd: Path) -> Path:
-    """The nearest directory holding `.git` (a file in worktrees and submodules), else `cwd`."""
-    start = cwd.resolve()
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return start
 
 
 class _Files:
@@ -280,6 +272,10 @@ def _rule_descriptor(r: Rule) -> object:
 
 
 def _descriptor_for(f: Finding) -> object:
+    from scanner.engines.checkov import CHECK_ID  # the table only: checkov itself is not imported
+
+    if CHECK_ID.match(f.rule_id):
+        return _checkov_descriptor(f)
     text = f"{f.title}. `tenet rules show {f.rule_id}` explains the rule and its remediation."
     return _descriptor(
         rule_id=f.rule_id,
@@ -292,6 +288,26 @@ def _descriptor_for(f: Finding) -> object:
         category=f.category,
         severity=f.severity,
         extra={},
+    )
+
+
+def _checkov_descriptor(f: Finding) -> object:
+    """A checkov check (`tenet scan --engine checkov`): its name, and where checkov documents it."""
+    from scanner.engines.checkov import help_uri
+
+    uri = help_uri(f.rule_id, f.source)
+    text = f"{f.title} (checkov check {f.rule_id}, run by `tenet scan --engine checkov`)."
+    return _descriptor(
+        rule_id=f.rule_id,
+        name=f.title,
+        title=f.title,
+        description=text,
+        help_text=f"{text} checkov's policy index documents it: {uri}",
+        help_markdown=f"{text} checkov's [policy index]({uri}) documents it.",
+        help_uri=uri,
+        category=f.category,
+        severity=f.severity,
+        extra={"engine": "checkov"},
     )
 
 
@@ -345,6 +361,9 @@ def _result(f: Finding, rule_index: int, files: _Files) -> tuple[object, bool]:
         properties["account"] = f.account
     if f.region:
         properties["region"] = f.region
+    if f.aliases:
+        # Checks of other engines (checkov) that reported this same issue.
+        properties["aliases"] = list(f.aliases)
     unknown = f.status is Status.UNKNOWN
     sarif_result = _om(
         om.Result,

@@ -48,6 +48,15 @@ def read_text(path: Path, ctx: LoadContext) -> str:
     return text.removeprefix("\ufeff")
 
 
+def repository_root(cwd: Path) -> Path:
+    """The nearest directory holding `.git` (a file in worktrees and submodules), else `cwd`."""
+    start = cwd.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
 def discover(paths: Iterable[Path], ctx: LoadContext) -> tuple[list[Path], list[ScanError]]:
     """Files under `paths`, sorted and de-duplicated; symlink loops and unreadable folders are errors."""
     found: dict[Path, None] = {}
