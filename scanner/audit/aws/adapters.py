@@ -1,0 +1,493 @@
+"""Pure functions from AWS API responses (as boto3 returns them) to model objects.
+
+No SDK here: every function takes the response dict of one read call (one page
+of a paginated one) and the `Where` it was read from, and returns model
+objects. Provider facts (TLS policy tables, IAM document parsing, managed
+policy names) come from `scanner.providers.aws`, the same tables the
+Terraform mappings use, so a live resource and its code are judged alike.
+
+Conventions: `Origin.resource` is the ARN, `resource_type` the CloudFormation
+type name (`AWS::EC2::SecurityGroup`), `region` None for global resources
+(IAM, CloudFront), `anchor` a stable name for the part (`ingress[tcp/22]`,
+`inline[deploy].statement[0]`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from scanner.model import (
+    Access,
+    AccessGrant,
+    DataStore,
+    Direction,
+    Firewall,
+    GrantKind,
+    KeyManagement,
+    NetworkRule,
+    Origin,
+    Peer,
+    PortSet,
+    Scope,
+    SourceKind,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+    normalize_protocol,
+)
+from scanner.model.network import protocol_carries_ports
+from scanner.providers.aws import (
+    CLOUDFRONT_DEFAULT_POLICY,
+    cloudfront_min_version,
+    elb_policy_min_version,
+    grants_from_policy,
+    is_aws_managed_key,
+    managed_policy_name,
+)
+
+Response = Mapping[str, Any]
+
+# A key id (a UUID, or `mrk-` and 32 hex digits for multi-Region keys), alone or at the end of a key ARN.
+_KEY_ID = re.compile(r"(?:^|:key/)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
+
+
+@dataclass(frozen=True)
+class Where:
+    """The account and region a response was read in. `region` is None for global services."""
+
+    account: str
+    region: str | None
+    partition: str = "aws"
+
+    def origin(self, resource: str, resource_type: str, anchor: str = "") -> Origin:
+        return Origin(source=SourceKind.AWS, resource=resource, resource_type=resource_type, anchor=anchor,
+                      account=self.account, region=self.region)
+
+    def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
+        return (f"arn:{self.partition}:{service}:{self.region if regional and self.region else ''}:"
+                f"{self.account if account else ''}:{resource}")
+
+
+def _items(value: object) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# -- EC2 security groups -----------------------------------------------------------------------------
+
+
+def _ports(permission: Mapping[str, Any], protocol: str) -> PortSet | Unknown:
+    if protocol == "all" or not protocol_carries_ports(protocol):
+        return PortSet.all()  # rules ignore ports of port-less protocols; ICMP types are not ports
+    start, end = permission.get("FromPort"), permission.get("ToPort")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return Unknown(reason=f"permission has no port range (FromPort {start!r}, ToPort {end!r})")
+    if start == -1 or (start == 0 and end in (0, 65535)):
+        return PortSet.all()
+    if not (0 <= start <= 65535 and 0 <= end <= 65535):
+        return Unknown(reason=f"port range {start}-{end} is outside 0-65535")
+    return PortSet.of((start, end))
+
+
+def _permission_peers(permission: Mapping[str, Any], owner: str) -> tuple[list[Peer | Unknown], str | None]:
+    """IPv4 and IPv6 ranges, prefix lists and group references; and the first description."""
+    peers: list[Peer | Unknown] = []
+    descriptions: list[str] = []
+    for key, field in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
+        for entry in _items(permission.get(key)):
+            cidr = _str(entry.get(field))
+            peers.append(Peer.address_or_tag(cidr) if cidr else Unknown(reason=f"{key} entry without {field}"))
+            descriptions.append(entry.get("Description") or "")
+    for entry in _items(permission.get("PrefixListIds")):
+        pl = _str(entry.get("PrefixListId"))
+        peers.append(Peer.group(pl) if pl else Unknown(reason="PrefixListIds entry without PrefixListId"))
+        descriptions.append(entry.get("Description") or "")
+    for pair in _items(permission.get("UserIdGroupPairs")):
+        group = _str(pair.get("GroupId")) or _str(pair.get("GroupName"))
+        user = _str(pair.get("UserId"))
+        if group is None:
+            peers.append(Unknown(reason="UserIdGroupPairs entry without GroupId"))
+        else:
+            # Another account's group is named with its account, as AWS shows it.
+            peers.append(Peer.group(f"{user}/{group}" if user and user != owner else group))
+        descriptions.append(pair.get("Description") or "")
+    return peers, next((d for d in descriptions if d), None)
+
+
+def _permission_rule(permission: Mapping[str, Any], direction: Direction, group: Origin, owner: str) -> NetworkRule:
+    raw = permission.get("IpProtocol")
+    protocol: str | Unknown = normalize_protocol(raw) if isinstance(raw, (str, int)) else Unknown(
+        reason="permission has no IpProtocol")
+    ports: PortSet | Unknown = _ports(permission, protocol) if isinstance(protocol, str) else protocol
+    peers, description = _permission_peers(permission, owner)
+    spec = protocol if isinstance(protocol, str) else "?"
+    if isinstance(protocol, str) and protocol_carries_ports(protocol) and protocol != "all":
+        spec += "/?" if isinstance(ports, Unknown) else "/all" if ports.is_all else f"/{ports}"
+    return NetworkRule(origin=group.at(None, f"{direction}[{spec}]"), name=description, direction=direction,
+                       protocol=protocol, ports=ports, peers=peers)
+
+
+def security_group(group: Response, where: Where) -> Firewall:
+    """One entry of DescribeSecurityGroups: a rule per IpPermission (AWS merges same protocol and ports)."""
+    group_id = str(group.get("GroupId", "?"))
+    owner = str(group.get("OwnerId") or where.account)
+    arn = _str(group.get("SecurityGroupArn")) or where.arn("ec2", f"security-group/{group_id}")
+    origin = where.origin(arn, "AWS::EC2::SecurityGroup")
+    rules = [_permission_rule(p, direction, origin, owner)
+             for key, direction in (("IpPermissions", Direction.INGRESS), ("IpPermissionsEgress", Direction.EGRESS))
+             for p in _items(group.get(key))]
+    name = _str(group.get("GroupName"))
+    return Firewall(origin=origin, name=f"{name} ({group_id})" if name else group_id, rules=rules)
+
+
+def security_groups(page: Response, where: Where) -> list[Firewall]:
+    return [security_group(g, where) for g in _items(page.get("SecurityGroups"))]
+
+
+# -- ELBv2 listeners -----------------------------------------------------------------------------------
+
+_TLS_PROTOCOLS = frozenset({"HTTPS", "TLS"})
+# Protocols passed through without terminating TLS or HTTP: not endpoints the TLS rules judge.
+_PASS_THROUGH = frozenset({"TCP", "UDP", "TCP_UDP", "GENEVE", "QUIC", "TCP_QUIC"})
+
+
+def http_plaintext(actions: Iterable[Mapping[str, Any]]) -> bool | Unknown:
+    """Whether an HTTP listener serves anything over HTTP, from its default and rule actions.
+
+    Only redirects to HTTPS keep it from doing so; authentication actions precede a routing action.
+    """
+    pending: Unknown | None = None
+    seen = False
+    for action in actions:
+        seen = True
+        kind = action.get("Type")
+        if kind in ("forward", "fixed-response"):
+            return True
+        if kind == "redirect":
+            config = action.get("RedirectConfig")
+            target = config.get("Protocol", "#{protocol}") if isinstance(config, Mapping) else "#{protocol}"
+            if str(target).upper() != "HTTPS":
+                return True
+        elif not str(kind).startswith("authenticate-"):
+            pending = pending or Unknown(reason=f"listener action type {kind!r} is not known")
+    if not seen:
+        return Unknown(reason="the listener reports no default action")
+    return pending if pending is not None else False
+
+
+def needs_rules(item: Response) -> bool:
+    """An HTTP listener whose default action redirects to HTTPS: its rules may still serve plaintext."""
+    return str(item.get("Protocol", "")).upper() == "HTTP" and http_plaintext(
+        _items(item.get("DefaultActions"))) is False
+
+
+def listener(item: Response, where: Where, load_balancer: str,
+             rules: Sequence[Mapping[str, Any]] = ()) -> TlsEndpoint | None:
+    """One entry of DescribeListeners (and, for HTTP listeners, the entries of DescribeRules).
+
+    The SSL policy is judged only on HTTPS and TLS listeners (the API also
+    reports one on HTTP listeners, where it does nothing); an HTTP listener
+    that only redirects to HTTPS does not accept plaintext. TCP, UDP and
+    GENEVE listeners terminate nothing and are left out.
+    """
+    protocol = str(item.get("Protocol", "")).upper()
+    port = item.get("Port")
+    arn = _str(item.get("ListenerArn")) or where.arn("elasticloadbalancing", f"listener/{load_balancer}/{port}")
+    origin = where.origin(arn, "AWS::ElasticLoadBalancingV2::Listener")
+    name = f"{load_balancer}:{port}"
+    if protocol in _TLS_PROTOCOLS:
+        policy = _str(item.get("SslPolicy"))
+        version: TlsVersion | Unknown = (elb_policy_min_version(policy) if policy
+                                         else Unknown(reason=f"{protocol} listener reports no SslPolicy"))
+        return TlsEndpoint(origin=origin, kind="load_balancer_listener", name=name, min_version=version,
+                           plaintext_allowed=False, policy_name=policy)
+    if protocol == "HTTP":
+        # The default rule (`IsDefault`) repeats the default actions.
+        actions = [*_items(item.get("DefaultActions")),
+                   *(a for r in rules if r.get("IsDefault") is not True for a in _items(r.get("Actions")))]
+        return TlsEndpoint(origin=origin, kind="load_balancer_listener", name=name, min_version=None,
+                           plaintext_allowed=http_plaintext(actions))
+    if protocol in _PASS_THROUGH:
+        return None
+    unknown = Unknown(reason=f"listener protocol {protocol!r} is not known")
+    return TlsEndpoint(origin=origin, kind="load_balancer_listener", name=name, min_version=unknown,
+                       plaintext_allowed=unknown)
+
+
+def listeners(page: Response, where: Where, load_balancer: str) -> list[TlsEndpoint]:
+    """A DescribeListeners page, judged on the listeners' default actions only."""
+    found = (listener(item, where, load_balancer) for item in _items(page.get("Listeners")))
+    return [ep for ep in found if ep is not None]
+
+
+# -- CloudFront ----------------------------------------------------------------------------------------
+
+
+_VIEWER_PLAINTEXT = {"allow-all": True, "https-only": False, "redirect-to-https": False}
+
+
+def distribution(summary: Response, where: Where) -> TlsEndpoint:
+    """One DistributionSummary of ListDistributions.
+
+    With the default *.cloudfront.net certificate CloudFront accepts TLSv1
+    whatever MinimumProtocolVersion says, so that is the minimum.
+    """
+    dist_id = str(summary.get("Id", "?"))
+    arn = _str(summary.get("ARN")) or where.arn("cloudfront", f"distribution/{dist_id}", regional=False)
+    origin = where.origin(arn, "AWS::CloudFront::Distribution")
+    cert = summary.get("ViewerCertificate")
+    cert = cert if isinstance(cert, Mapping) else {}
+    policy = _str(cert.get("MinimumProtocolVersion"))
+    if cert.get("CloudFrontDefaultCertificate") is True or cert.get("CertificateSource") == "cloudfront":
+        policy = CLOUDFRONT_DEFAULT_POLICY
+    version: TlsVersion | Unknown = (cloudfront_min_version(policy) if policy
+                                     else Unknown(reason="distribution reports no MinimumProtocolVersion"))
+    behaviors = [summary.get("DefaultCacheBehavior")]
+    cache = summary.get("CacheBehaviors")
+    if isinstance(cache, Mapping):
+        behaviors += _items(cache.get("Items"))
+    plaintext: bool | Unknown = False
+    for behavior in behaviors:
+        viewer = behavior.get("ViewerProtocolPolicy") if isinstance(behavior, Mapping) else None
+        allowed = _VIEWER_PLAINTEXT.get(str(viewer))
+        if allowed is True:
+            plaintext = True
+            break
+        if allowed is None:
+            plaintext = Unknown(reason=f"ViewerProtocolPolicy {viewer!r} is not known")
+    aliases = summary.get("Aliases")
+    names = [a for a in aliases.get("Items", []) if isinstance(a, str)] if isinstance(aliases, Mapping) else []
+    name = f"{dist_id} ({names[0]})" if names else dist_id
+    return TlsEndpoint(origin=origin, kind="cdn_distribution", name=name, min_version=version,
+                       plaintext_allowed=plaintext, policy_name=policy,
+                       field_origins={"plaintext_allowed": origin.at(None, "viewer_protocol_policy")})
+
+
+def distributions(page: Response, where: Where) -> list[TlsEndpoint]:
+    listing = page.get("DistributionList")
+    return [distribution(s, where) for s in _items(listing.get("Items"))] if isinstance(listing, Mapping) else []
+
+
+# -- KMS key ownership ---------------------------------------------------------------------------------
+
+
+def aws_managed_key_ids(pages: Iterable[Response]) -> frozenset[str]:
+    """Key ids behind `alias/aws/*` aliases (ListAliases): AWS managed keys. Every other key is the customer's."""
+    return frozenset(
+        a["TargetKeyId"] for page in pages for a in _items(page.get("Aliases"))
+        if str(a.get("AliasName", "")).startswith("alias/aws/") and isinstance(a.get("TargetKeyId"), str)
+    )
+
+
+def key_management(key: str | None, aws_managed: frozenset[str] | None) -> KeyManagement | Unknown:
+    """Who manages the KMS key an encrypted resource names (a key ARN, key id or alias)."""
+    if not key:
+        return KeyManagement.PROVIDER  # no key named: the service's AWS managed key
+    if is_aws_managed_key(key):
+        return KeyManagement.PROVIDER
+    m = _KEY_ID.search(key)
+    if m is None:
+        return Unknown(reason=f"KMS key {key!r} is neither a key ARN nor a key id")
+    if aws_managed is None:
+        return Unknown(reason=f"whether KMS key {key} is AWS managed is not known: its aliases could not be read")
+    return KeyManagement.PROVIDER if m.group(1) in aws_managed else KeyManagement.CUSTOMER
+
+
+# -- Data at rest --------------------------------------------------------------------------------------
+
+
+def _kms_store(origin: Origin, kind: str, name: str, encrypted: object, key: object,
+               aws_managed: frozenset[str] | None) -> DataStore:
+    if not isinstance(encrypted, bool):
+        unknown = Unknown(reason=f"the response does not say whether {name} is encrypted")
+        return DataStore(origin=origin, kind=kind, name=name, encrypted=unknown, key_management=unknown)
+    if not encrypted:
+        return DataStore(origin=origin, kind=kind, name=name, encrypted=False, key_management=KeyManagement.NONE)
+    return DataStore(origin=origin, kind=kind, name=name, encrypted=True, algorithm="aws:kms", key_bits=256,
+                     key_management=key_management(_str(key), aws_managed))
+
+
+def volumes(page: Response, where: Where, aws_managed: frozenset[str] | None) -> list[DataStore]:
+    """DescribeVolumes: EBS volumes are AES-256 under a KMS key when `Encrypted`."""
+    stores = []
+    for v in _items(page.get("Volumes")):
+        vol_id = str(v.get("VolumeId", "?"))
+        origin = where.origin(where.arn("ec2", f"volume/{vol_id}"), "AWS::EC2::Volume", "encrypted")
+        stores.append(_kms_store(origin, "block_volume", vol_id, v.get("Encrypted"), v.get("KmsKeyId"), aws_managed))
+    return stores
+
+
+def ebs_default_encryption(setting: Response, default_key: Response | None, where: Where,
+                           aws_managed: frozenset[str] | None) -> DataStore:
+    """GetEbsEncryptionByDefault (+ GetEbsDefaultKmsKeyId): what every new volume in the region gets.
+
+    CIS AWS 2.2.1 asks for it in every region; off, a volume created without
+    `Encrypted` is stored in clear, so it is reported like an unencrypted store.
+    """
+    region = where.region or "?"
+    origin = where.origin(where.arn("ec2", "ebs-encryption-by-default"), "AWS::EC2::EBSEncryptionByDefault",
+                          "encrypted")
+    key = default_key.get("KmsKeyId") if default_key is not None else None
+    return _kms_store(origin, "block_volume_default", f"EBS default encryption in {region}",
+                      setting.get("EbsEncryptionByDefault"), key, aws_managed)
+
+
+def db_instances(page: Response, where: Where, aws_managed: frozenset[str] | None) -> list[DataStore]:
+    """DescribeDBInstances. Members of a cluster are left out: their storage is the cluster's."""
+    stores = []
+    for db in _items(page.get("DBInstances")):
+        if _str(db.get("DBClusterIdentifier")):
+            continue
+        name = str(db.get("DBInstanceIdentifier", "?"))
+        arn = _str(db.get("DBInstanceArn")) or where.arn("rds", f"db:{name}")
+        origin = where.origin(arn, "AWS::RDS::DBInstance", "storage_encrypted")
+        stores.append(_kms_store(origin, "database", name, db.get("StorageEncrypted"), db.get("KmsKeyId"),
+                                 aws_managed))
+    return stores
+
+
+def db_clusters(page: Response, where: Where, aws_managed: frozenset[str] | None) -> list[DataStore]:
+    """DescribeDBClusters: Aurora, Multi-AZ DB clusters, DocumentDB and Neptune."""
+    stores = []
+    for db in _items(page.get("DBClusters")):
+        name = str(db.get("DBClusterIdentifier", "?"))
+        arn = _str(db.get("DBClusterArn")) or where.arn("rds", f"cluster:{name}")
+        origin = where.origin(arn, "AWS::RDS::DBCluster", "storage_encrypted")
+        stores.append(_kms_store(origin, "database", name, db.get("StorageEncrypted"), db.get("KmsKeyId"),
+                                 aws_managed))
+    return stores
+
+
+# -- S3 ------------------------------------------------------------------------------------------------
+
+
+def bucket_region(bucket: Response, location: Response | None) -> str | None:
+    """ListBuckets' `BucketRegion`, or GetBucketLocation's constraint (None and `EU` are legacy names)."""
+    region = _str(bucket.get("BucketRegion"))
+    if region or location is None:
+        return region
+    constraint = location.get("LocationConstraint")
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(constraint, constraint)
+
+
+def bucket_arn(bucket: str, where: Where) -> str:
+    return f"arn:{where.partition}:s3:::{bucket}"
+
+
+def bucket_encryption(bucket: str, response: Response | None, where: Where) -> DataStore:
+    """GetBucketEncryption; None when the bucket has no configuration (AES-256 SSE-S3 by default since 2023)."""
+    origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket", "encryption")
+    if response is None:
+        return DataStore(origin=origin, kind="object_storage", name=bucket, encrypted=True, algorithm="AES256",
+                         key_bits=256, key_management=KeyManagement.PROVIDER, by_default=True)
+    config = response.get("ServerSideEncryptionConfiguration")
+    rules = _items(config.get("Rules")) if isinstance(config, Mapping) else []
+    defaults = [r["ApplyServerSideEncryptionByDefault"] for r in rules
+                if isinstance(r.get("ApplyServerSideEncryptionByDefault"), Mapping)]
+    if not defaults:
+        unknown = Unknown(reason="the encryption configuration has no default rule")
+        return DataStore(origin=origin, kind="object_storage", name=bucket, encrypted=unknown,
+                         key_management=unknown)
+    rule = defaults[0]
+    algorithm = str(rule.get("SSEAlgorithm"))
+    if algorithm not in ("AES256", "aws:kms", "aws:kms:dsse"):
+        unknown = Unknown(reason=f"SSEAlgorithm {algorithm!r} is not known")
+        return DataStore(origin=origin, kind="object_storage", name=bucket, encrypted=unknown, algorithm=unknown,
+                         key_management=unknown)
+    key = _str(rule.get("KMSMasterKeyID"))
+    managed: KeyManagement | Unknown = KeyManagement.PROVIDER
+    if algorithm.startswith("aws:kms") and key and not is_aws_managed_key(key):
+        # A bucket names a key only to use its own: the AWS managed aws/s3 key is the default.
+        managed = KeyManagement.CUSTOMER
+    return DataStore(origin=origin, kind="object_storage", name=bucket, encrypted=True, algorithm=algorithm,
+                     key_bits=256, key_management=managed)
+
+
+def bucket_policy(bucket: str, response: Response | None, where: Where) -> list[AccessGrant]:
+    """GetBucketPolicy; None when the bucket has no policy."""
+    if response is None:
+        return []
+    origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket", "policy")
+    return grants_from_policy(_document(response.get("Policy")), kind=GrantKind.RESOURCE_POLICY,
+                              name=f"{bucket} bucket policy", origin=origin)
+
+
+# -- IAM -----------------------------------------------------------------------------------------------
+
+
+def _document(document: object) -> object:
+    """boto3 decodes IAM documents into dicts; raw API answers carry them URL-encoded."""
+    if isinstance(document, str) and document.lstrip().startswith("%"):
+        return unquote(document)
+    return document
+
+
+def _inline(owner: str, owner_arn: str, resource_type: str, policies: Sequence[Mapping[str, Any]],
+            where: Where) -> list[AccessGrant]:
+    grants: list[AccessGrant] = []
+    for p in policies:
+        name = str(p.get("PolicyName", "?"))
+        origin = where.origin(owner_arn, resource_type, f"inline[{name}]")
+        grants += grants_from_policy(_document(p.get("PolicyDocument")), kind=GrantKind.IDENTITY_POLICY,
+                                     name=f"{owner}/{name}", origin=origin)
+    return grants
+
+
+def _attachments(owner_arn: str, resource_type: str, attached: Sequence[Mapping[str, Any]],
+                 where: Where) -> list[AccessGrant]:
+    """Attached managed policies, as role assignments at account scope (identity policies hold account-wide):
+    an AWS managed policy by its name (`AdministratorAccess`), a customer policy by its ARN, whose own
+    statements are read from its document."""
+    grants = []
+    for a in attached:
+        arn = str(a.get("PolicyArn", ""))
+        role = managed_policy_name(arn) or arn
+        grants.append(AccessGrant(origin=where.origin(owner_arn, resource_type, f"attached[{role}]"),
+                                  kind=GrantKind.ROLE_ASSIGNMENT, name=f"{role} attached to {owner_arn}",
+                                  effect=Access.ALLOW, principals=[owner_arn], role=role, scope=Scope.ACCOUNT))
+    return grants
+
+
+def _default_version(policy: Mapping[str, Any]) -> object:
+    default = policy.get("DefaultVersionId")
+    for version in _items(policy.get("PolicyVersionList")):
+        if version.get("IsDefaultVersion") is True or (default and version.get("VersionId") == default):
+            return version.get("Document")
+    return Unknown(reason=f"the default version {default} of the policy is not in the response")
+
+
+def authorization_details(page: Response, where: Where) -> list[AccessGrant]:
+    """One page of GetAccountAuthorizationDetails (Filter User, Role, Group, LocalManagedPolicy).
+
+    Customer-managed policies (their default version), the inline policies of
+    users, groups and roles, role trust policies, and managed policy
+    attachments (`AdministratorAccess` among them).
+    """
+    grants: list[AccessGrant] = []
+    for p in _items(page.get("Policies")):
+        arn = str(p.get("Arn", "?"))
+        grants += grants_from_policy(_document(_default_version(p)), kind=GrantKind.IDENTITY_POLICY,
+                                     name=str(p.get("PolicyName") or arn.rsplit("/", 1)[-1]),
+                                     origin=where.origin(arn, "AWS::IAM::ManagedPolicy"))
+    for role in _items(page.get("RoleDetailList")):
+        name, arn = str(role.get("RoleName", "?")), str(role.get("Arn", "?"))
+        grants += grants_from_policy(_document(role.get("AssumeRolePolicyDocument")), kind=GrantKind.TRUST_POLICY,
+                                     name=f"{name} trust policy", origin=where.origin(arn, "AWS::IAM::Role", "trust"))
+        grants += _inline(name, arn, "AWS::IAM::Role", _items(role.get("RolePolicyList")), where)
+        grants += _attachments(arn, "AWS::IAM::Role", _items(role.get("AttachedManagedPolicies")), where)
+    for user in _items(page.get("UserDetailList")):
+        name, arn = str(user.get("UserName", "?")), str(user.get("Arn", "?"))
+        grants += _inline(name, arn, "AWS::IAM::User", _items(user.get("UserPolicyList")), where)
+        grants += _attachments(arn, "AWS::IAM::User", _items(user.get("AttachedManagedPolicies")), where)
+    for group in _items(page.get("GroupDetailList")):
+        name, arn = str(group.get("GroupName", "?")), str(group.get("Arn", "?"))
+        grants += _inline(name, arn, "AWS::IAM::Group", _items(group.get("GroupPolicyList")), where)
+        grants += _attachments(arn, "AWS::IAM::Group", _items(group.get("AttachedManagedPolicies")), where)
+    return grants

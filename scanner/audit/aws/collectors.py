@@ -1,0 +1,416 @@
+"""The AWS audit's boto3 calls: credentials, accounts, regions, and the read calls of each service.
+
+Every call is a `Call` of the audit engine, made once per account, region,
+operation (and resource, for per-bucket and per-load-balancer reads), on the
+engine's threads. Only Describe*, Get* and List* operations are made, plus
+sts:GetCallerIdentity and sts:AssumeRole to obtain credentials. Responses go
+to the pure functions of `adapters`.
+
+Credentials come from the standard boto3 chain (environment, profiles, SSO,
+instance and container roles); `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`
+are honoured by botocore itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+import botocore.session  # type: ignore[import-untyped]
+from botocore import xform_name
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+from botocore.loaders import create_loader  # type: ignore[import-untyped]
+from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
+
+from scanner import __version__
+from scanner.audit.aws import adapters
+from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
+from scanner.model import SourceKind
+
+# botocore's failures: ClientError (the service said no), BotoCoreError (no credentials, no
+# connection, bad parameters…) and ResponseParserError (an answer that is not the API's,
+# such as an HTML error page), which derives from neither.
+RECOVERABLE: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, ResponseParserError)
+
+# Error codes of a region that is not enabled for the account, or credentials it does not know.
+_REGION_CODES = frozenset({"OptInRequired", "AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId"})
+_THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+                               "SlowDown", "RequestThrottled", "RequestThrottledException"})
+# Where global services live, by partition.
+_HOME_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+
+SessionFactory = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class AwsAuditOptions:
+    """What to audit and how. `regions` None: every region enabled in each account."""
+
+    profiles: tuple[str, ...] = ()
+    regions: tuple[str, ...] | None = None
+    # A role ARN (it may contain `{account}`) or a role name (with an optional path), assumed in `accounts`.
+    assume_role: str | None = None
+    accounts: tuple[str, ...] = ()
+    external_id: str | None = None
+    role_session_name: str = "tenet-audit"
+    workers: int = 16
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+    def problems(self) -> list[str]:
+        """Usage errors in the combination of options."""
+        found = []
+        if self.accounts and not self.assume_role:
+            found.append("--accounts needs --assume-role: the role to assume in each account")
+        if self.assume_role:
+            role = self.assume_role
+            if len(self.profiles) > 1:
+                found.append("--assume-role takes at most one --profile: the credentials that assume the role")
+            fixed = role.startswith("arn:") and "{account}" not in role
+            if not self.accounts and not fixed:
+                found.append("--assume-role with a role name or an {account} ARN needs --accounts")
+            if fixed and self.accounts and any(a != _arn_account(role) for a in self.accounts):
+                found.append(f"--assume-role {role} names one account; use {{account}} in the ARN, "
+                             "or a role name, to assume it in every account of --accounts")
+        if self.regions is not None and not self.regions:
+            found.append("--regions is empty")
+        return found
+
+
+def explain(exc: BaseException) -> tuple[str, str]:
+    """The error code and message of a botocore failure, for the audit's error list."""
+    if isinstance(exc, ClientError):
+        response = exc.response if isinstance(exc.response, Mapping) else {}
+        error = response.get("Error", {})
+        meta = response.get("ResponseMetadata", {})
+        code = str(error.get("Code") or meta.get("HTTPStatusCode") or "ClientError")
+        message = str(error.get("Message") or exc)
+        if code in _REGION_CODES:
+            message += " (is the region enabled for this account?)"
+        elif code in _THROTTLING_CODES:
+            message += f" (still throttled after {int(meta.get('RetryAttempts', 0)) + 1} attempts)"
+        return code, message
+    if isinstance(exc, ResponseParserError):
+        # moto answers unimplemented actions with an HTML page; keep the report readable.
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return "ResponseParserError", f"the answer could not be parsed: {first}"
+    return type(exc).__name__, str(exc)
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _arn_partition(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 5 and parts[1] else "aws"
+
+
+def role_arn(role: str, account: str, partition: str) -> str:
+    """`--assume-role` for one account: an ARN (with `{account}` filled in) or a role name."""
+    if "{account}" in role:
+        return role.replace("{account}", account)
+    if role.startswith("arn:"):
+        return role
+    return f"arn:{partition}:iam::{account}:role/{role.strip('/')}"
+
+
+class _Account:
+    """Credentials for one account and the clients made from them, one per service and region."""
+
+    def __init__(self, session: Any, account: str, partition: str, options: AwsAuditOptions) -> None:
+        self.session = session
+        self.account = account
+        self.partition = partition
+        self.options = options
+        self.home = _HOME_REGIONS.get(partition, "us-east-1")
+        self.config = Config(
+            # `total_max_attempts` counts the first attempt; botocore reads `max_attempts` as retries.
+            retries={"mode": "standard", "total_max_attempts": options.max_attempts},
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.read_timeout,
+            max_pool_connections=max(10, options.workers),
+            user_agent_extra=f"tenet/{__version__}",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        # boto3 sessions are not thread-safe; clients are, once made.
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str) -> Any:
+        region = self.home if region == GLOBAL else region
+        with self._lock:
+            client = self._clients.get((service, region))
+            if client is None:
+                client = self.session.client(service, region_name=region, config=self.config)
+                self._clients[(service, region)] = client
+        return client
+
+    def where(self, region: str) -> adapters.Where:
+        return adapters.Where(self.account, None if region == GLOBAL else region, self.partition)
+
+    def call(self, region: str, service: str, operation: str, run: Callable[[], Iterable[Any]],
+             target: str = "") -> Call:
+        return Call(self.account, region, service, operation, run, target)
+
+    def pages(self, region: str, service: str, operation: str, **params: Any) -> Iterator[Mapping[str, Any]]:
+        """Every page of a read call, through botocore's paginator when the operation has one."""
+        client = self.client(service, region)
+        name = xform_name(operation)
+        if client.can_paginate(name):
+            yield from client.get_paginator(name).paginate(**params)
+        else:
+            yield getattr(client, name)(**params)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+# -- Per account -----------------------------------------------------------------------------------------
+
+
+def _account_calls(acct: _Account, regions: Sequence[str] | None) -> Iterator[Call]:
+    yield acct.call(GLOBAL, "iam", "GetAccountAuthorizationDetails", partial(_iam, acct))
+    yield acct.call(GLOBAL, "cloudfront", "ListDistributions", partial(_cloudfront, acct))
+    yield acct.call(GLOBAL, "s3", "ListBuckets", partial(_buckets, acct, regions))
+    if regions is None:
+        home = acct.session.region_name or acct.home
+        yield acct.call(home, "ec2", "DescribeRegions", partial(_enabled_regions, acct, home))
+    else:
+        for region in regions:
+            yield from _region_calls(acct, region)
+
+
+def _enabled_regions(acct: _Account, home: str) -> Iterator[Call]:
+    answer = acct.client("ec2", home).describe_regions()
+    for region in sorted(r["RegionName"] for r in answer.get("Regions", []) if r.get("RegionName")):
+        yield from _region_calls(acct, region)
+
+
+def _iam(acct: _Account) -> Iterator[Any]:
+    where = acct.where(GLOBAL)
+    for page in acct.pages(GLOBAL, "iam", "GetAccountAuthorizationDetails",
+                           Filter=["User", "Role", "Group", "LocalManagedPolicy"]):
+        yield from adapters.authorization_details(page, where)
+
+
+def _cloudfront(acct: _Account) -> Iterator[Any]:
+    where = acct.where(GLOBAL)
+    for page in acct.pages(GLOBAL, "cloudfront", "ListDistributions"):
+        yield from adapters.distributions(page, where)
+
+
+# -- S3 ------------------------------------------------------------------------------------------------
+
+
+def _buckets(acct: _Account, regions: Sequence[str] | None) -> Iterator[Call]:
+    for page in acct.pages(GLOBAL, "s3", "ListBuckets"):
+        for bucket in page.get("Buckets", []):
+            name = bucket.get("Name")
+            if not name:
+                continue
+            region = adapters.bucket_region(bucket, None)
+            if region is None:
+                yield acct.call(GLOBAL, "s3", "GetBucketLocation", partial(_locate, acct, bucket, regions),
+                                target=name)
+            else:
+                yield from _bucket_calls(acct, name, region, regions)
+
+
+def _locate(acct: _Account, bucket: Mapping[str, Any], regions: Sequence[str] | None) -> Iterator[Call]:
+    location = acct.client("s3", GLOBAL).get_bucket_location(Bucket=bucket["Name"])
+    region = adapters.bucket_region(bucket, location) or acct.home
+    yield from _bucket_calls(acct, bucket["Name"], region, regions)
+
+
+def _bucket_calls(acct: _Account, name: str, region: str, regions: Sequence[str] | None) -> Iterator[Call]:
+    # Buckets are regional: --regions narrows them like every other regional resource.
+    if regions is not None and region not in regions:
+        return
+    yield acct.call(region, "s3", "GetBucketEncryption", partial(_bucket_encryption, acct, name, region), target=name)
+    yield acct.call(region, "s3", "GetBucketPolicy", partial(_bucket_policy, acct, name, region), target=name)
+
+
+def _bucket_encryption(acct: _Account, name: str, region: str) -> Iterator[Any]:
+    try:
+        answer = acct.client("s3", region).get_bucket_encryption(Bucket=name)
+    except ClientError as exc:
+        if _error_code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
+            raise
+        answer = None  # no configuration: SSE-S3 applies
+    yield adapters.bucket_encryption(name, answer, acct.where(region))
+
+
+def _bucket_policy(acct: _Account, name: str, region: str) -> Iterator[Any]:
+    try:
+        answer = acct.client("s3", region).get_bucket_policy(Bucket=name)
+    except ClientError as exc:
+        if _error_code(exc) != "NoSuchBucketPolicy":
+            raise
+        return
+    yield from adapters.bucket_policy(name, answer, acct.where(region))
+
+
+# -- Per region ----------------------------------------------------------------------------------------
+
+
+def _region_calls(acct: _Account, region: str) -> Iterator[Call]:
+    yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(_security_groups, acct, region))
+    yield acct.call(region, "elbv2", "DescribeLoadBalancers", partial(_load_balancers, acct, region))
+    yield acct.call(region, "kms", "ListAliases", partial(_key_aliases, acct, region))
+
+
+def _security_groups(acct: _Account, region: str) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, "ec2", "DescribeSecurityGroups"):
+        yield from adapters.security_groups(page, where)
+
+
+def _load_balancers(acct: _Account, region: str) -> Iterator[Call]:
+    for page in acct.pages(region, "elbv2", "DescribeLoadBalancers"):
+        for lb in page.get("LoadBalancers", []):
+            arn = lb.get("LoadBalancerArn")
+            if arn:
+                name = lb.get("LoadBalancerName") or arn
+                yield acct.call(region, "elbv2", "DescribeListeners", partial(_listeners, acct, region, arn, name),
+                                target=arn)
+
+
+def _listeners(acct: _Account, region: str, arn: str, name: str) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, "elbv2", "DescribeListeners", LoadBalancerArn=arn):
+        for item in page.get("Listeners", []):
+            if adapters.needs_rules(item) and item.get("ListenerArn"):
+                yield acct.call(region, "elbv2", "DescribeRules", partial(_listener_rules, acct, region, item, name),
+                                target=item["ListenerArn"])
+            elif (endpoint := adapters.listener(item, where, name)) is not None:
+                yield endpoint
+
+
+def _listener_rules(acct: _Account, region: str, item: Mapping[str, Any], name: str) -> Iterator[Any]:
+    """The rules of an HTTP listener that redirects to HTTPS: one of them may still forward plaintext."""
+    rules = [r for page in acct.pages(region, "elbv2", "DescribeRules", ListenerArn=item["ListenerArn"])
+             for r in page.get("Rules", [])]
+    endpoint = adapters.listener(item, acct.where(region), name, rules)
+    if endpoint is not None:
+        yield endpoint
+
+
+def _key_aliases(acct: _Account, region: str) -> Iterator[Call]:
+    """Which keys are AWS managed decides the key management of volumes and databases read next.
+
+    When the aliases cannot be read, the stores are still read (their key
+    management is then unknown) and the failure is recorded.
+    """
+    try:
+        managed: frozenset[str] | None = adapters.aws_managed_key_ids(acct.pages(region, "kms", "ListAliases"))
+    except RECOVERABLE:
+        yield from _store_calls(acct, region, None)
+        raise
+    yield from _store_calls(acct, region, managed)
+
+
+def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    reads: list[tuple[str, str, Callable[..., Any]]] = [
+        ("ec2", "DescribeVolumes", adapters.volumes),
+        ("rds", "DescribeDBInstances", adapters.db_instances),
+        ("rds", "DescribeDBClusters", adapters.db_clusters),
+    ]
+    for service, operation, adapt in reads:
+        yield acct.call(region, service, operation, partial(_stores, acct, region, service, operation, adapt, managed))
+    yield acct.call(region, "ec2", "GetEbsEncryptionByDefault", partial(_ebs_default, acct, region, managed))
+
+
+def _stores(acct: _Account, region: str, service: str, operation: str, adapt: Callable[..., Any],
+            managed: frozenset[str] | None) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, service, operation):
+        yield from adapt(page, where, managed)
+
+
+def _ebs_default(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    setting = acct.client("ec2", region).get_ebs_encryption_by_default()
+    if setting.get("EbsEncryptionByDefault") is True:
+        yield acct.call(region, "ec2", "GetEbsDefaultKmsKeyId",
+                        partial(_ebs_default_key, acct, region, setting, managed))
+    else:
+        yield adapters.ebs_default_encryption(setting, None, acct.where(region), managed)
+
+
+def _ebs_default_key(acct: _Account, region: str, setting: Mapping[str, Any], managed: frozenset[str] | None
+                     ) -> Iterator[Any]:
+    key = acct.client("ec2", region).get_ebs_default_kms_key_id()
+    yield adapters.ebs_default_encryption(setting, key, acct.where(region), managed)
+
+
+# -- Credentials -----------------------------------------------------------------------------------------
+
+
+def _identify(factory: SessionFactory, profile: str | None, options: AwsAuditOptions) -> Iterator[Call]:
+    """GetCallerIdentity on a profile (or the default chain): the account it audits, or assumes roles from."""
+    session = factory(profile_name=profile) if profile else factory()
+    hub = _Account(session, "", "aws", options)
+    identity = hub.client("sts", session.region_name or GLOBAL).get_caller_identity()
+    account, partition = str(identity["Account"]), _arn_partition(str(identity.get("Arn", "")))
+    if options.assume_role is None:
+        yield from _account_calls(_Account(session, account, partition, options), options.regions)
+        return
+    targets = options.accounts or (_arn_account(options.assume_role),)
+    for target in targets:
+        arn = role_arn(options.assume_role, target, partition)
+        yield Call(target, GLOBAL, "sts", "AssumeRole", partial(_assume, factory, hub, arn, target, options),
+                   target=arn)
+
+
+def _assume(factory: SessionFactory, hub: _Account, arn: str, account: str, options: AwsAuditOptions
+            ) -> Iterator[Call]:
+    params: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": options.role_session_name}
+    if options.external_id:
+        params["ExternalId"] = options.external_id
+    creds = hub.client("sts", hub.session.region_name or GLOBAL).assume_role(**params)["Credentials"]
+    session = factory(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                      aws_session_token=creds["SessionToken"], region_name=hub.session.region_name)
+    yield from _account_calls(_Account(session, account, _arn_partition(arn), options), options.regions)
+
+
+def credential_calls(options: AwsAuditOptions, factory: SessionFactory) -> list[Call]:
+    """The audit's first calls: one GetCallerIdentity per profile (or the default credentials)."""
+    return [
+        Call("", GLOBAL, "sts", "GetCallerIdentity", partial(_identify, factory, profile, options),
+             target=f"profile {profile}" if profile else "default credentials")
+        for profile in (options.profiles or (None,))
+    ]
+
+
+def shared_model_sessions() -> SessionFactory:
+    """boto3 sessions (keyword arguments as `boto3.Session`) sharing one botocore loader, so that the
+    service models (about a second of JSON parsing) are read once per audit, not once per account."""
+    loader = create_loader()
+    lock = threading.Lock()
+
+    def make(**kwargs: Any) -> Any:
+        with lock:
+            core = botocore.session.Session()
+            core.register_component("data_loader", loader)
+            session = boto3.Session(botocore_session=core, **kwargs)
+            # Each boto3 session appends its resource models' folder to the loader's path.
+            loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+        return session
+
+    return make
+
+
+def audit_aws(options: AwsAuditOptions, *, progress: Progress | None = None,
+              session_factory: SessionFactory | None = None) -> AuditResult:
+    """Audit every account and region `options` name. `session_factory` makes boto3 sessions
+    (keyword arguments as `boto3.Session`); tests pass one that hooks the sessions' events."""
+    factory = session_factory or shared_model_sessions()
+    return run_audit(credential_calls(options, factory), provider=SourceKind.AWS, recoverable=RECOVERABLE,
+                     explain=explain, workers=options.workers, progress=progress)

@@ -1,0 +1,379 @@
+"""Pure adapters: Azure Resource Manager JSON (as the REST API returns it) -> model objects.
+
+No SDK here. The collectors hand over each resource as its REST JSON (the
+camelCase body, `properties` nested), so recorded responses and the local test
+servers go through exactly the code that live answers do. Decisions mirror the
+Terraform mapping (`scanner.sources.terraform.mappings.azure`), through the
+shared facts in `scanner.providers.azure`; where the API says more than a .tf
+file (default security rules, the API's own defaults), the API wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from scanner.model import (
+    Access,
+    AccessGrant,
+    Asset,
+    DataStore,
+    Direction,
+    Firewall,
+    GrantKind,
+    KeyManagement,
+    NetworkRule,
+    Origin,
+    Peer,
+    PortSet,
+    SourceKind,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+    normalize_protocol,
+)
+from scanner.providers import azure
+from scanner.sources.terraform.mappings.common import port_spec
+
+Json = Mapping[str, Any]
+E = TypeVar("E")
+
+# Origins carry ARM resource types, as the API's `type` field spells them.
+NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
+APP_GATEWAY_TYPE = "Microsoft.Network/applicationGateways"
+STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
+ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
+ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+
+# The REST API's documented interpretation of an absent `minimumTlsVersion` (older
+# accounts). This differs from azurerm's default (TLS1_2), which only applies to
+# accounts Terraform creates.
+STORAGE_API_MIN_TLS_DEFAULT = TlsVersion.TLS1_0
+# `supportsHttpsTrafficOnly` defaults to true since API version 2019-04-01.
+STORAGE_API_HTTPS_ONLY_DEFAULT = True
+# The provider table's reason, in the API's terms rather than Terraform's.
+GATEWAY_DEFAULT_POLICY_UNKNOWN = (
+    "the gateway has no sslPolicy: its default policy depends on the API version it was created with "
+    "(AppGwSslPolicy20150501, which allows TLS 1.0, before 2023-02-01); set an SSL policy explicitly"
+)
+
+
+def origin(resource: Json, subscription: str, resource_type: str, anchor: str = "") -> Origin:
+    """The origin of a top-level ARM resource: its full ID, its subscription and location."""
+    location = resource.get("location")
+    return Origin(
+        source=SourceKind.AZURE,
+        resource=str(resource.get("id") or resource.get("name") or "(no id)"),
+        resource_type=resource_type,
+        anchor=anchor,
+        account=subscription,
+        region=location if isinstance(location, str) and location else None,
+    )
+
+
+def _props(resource: Json) -> Json:
+    props = resource.get("properties")
+    return props if isinstance(props, Mapping) else {}
+
+
+def _name(resource: Json) -> str:
+    name = resource.get("name")
+    return name if isinstance(name, str) and name else str(resource.get("id", "(unnamed)"))
+
+
+def _enum(value: Any, parse: Callable[[str], E | None], what: str) -> E | Unknown:
+    parsed = parse(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else Unknown(reason=f"{what} {value!r} is not recognised")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str) and v]
+    return []
+
+
+def _ids(value: Any) -> list[str]:
+    """`[{"id": "..."}]` sub-resource references."""
+    if not isinstance(value, list):
+        return []
+    return [str(v["id"]) for v in value if isinstance(v, Mapping) and v.get("id")]
+
+
+def _id_name(resource_id: Any) -> str:
+    return str(resource_id).rstrip("/").rsplit("/", 1)[-1] if resource_id else ""
+
+
+# -- network security groups ------------------------------------------------------------------------
+
+
+def _ports(props: Json) -> PortSet | Unknown:
+    ranges = _strings(props.get("destinationPortRange")) + _strings(props.get("destinationPortRanges"))
+    if not ranges:
+        return Unknown(reason="neither destinationPortRange nor destinationPortRanges is set")
+    return port_spec(ranges)
+
+
+def _peers(props: Json, direction: Direction | Unknown) -> list[Peer | Unknown] | Unknown:
+    """The remote side: the source of inbound rules, the destination of outbound ones."""
+    if isinstance(direction, Unknown):
+        return direction
+    side = "source" if direction is Direction.INGRESS else "destination"
+    peers: list[Peer | Unknown] = [
+        Peer.address_or_tag(p)
+        for p in _strings(props.get(f"{side}AddressPrefix")) + _strings(props.get(f"{side}AddressPrefixes"))
+    ]
+    peers += [Peer.group(g) for g in _ids(props.get(f"{side}ApplicationSecurityGroups"))]
+    if not peers:
+        return Unknown(reason=f"the rule sets no {side} address prefix or application security group")
+    return peers
+
+
+def _priority(value: Any) -> int | Unknown:
+    return value if isinstance(value, int) and not isinstance(value, bool) else Unknown(
+        reason=f"priority {value!r} is not a number")
+
+
+def _security_rule(rule: Json, at: Origin) -> NetworkRule:
+    props = _props(rule)
+    direction = _enum(props.get("direction"), azure.nsg_direction, "direction")
+    protocol = props.get("protocol")
+    return NetworkRule(
+        origin=at,
+        name=_name(rule),
+        direction=direction,
+        access=_enum(props.get("access"), azure.nsg_access, "access"),
+        protocol=normalize_protocol(protocol) if isinstance(protocol, str) else Unknown(
+            reason=f"protocol {protocol!r} is not recognised"),
+        ports=_ports(props),
+        peers=_peers(props, direction),
+        priority=_priority(props.get("priority")),
+    )
+
+
+def network_security_group(nsg: Json, subscription: str) -> Firewall:
+    """Custom rules and the default rules (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound
+    65001, DenyAllInBound 65500 and their outbound counterparts): both decide what gets through."""
+    base = origin(nsg, subscription, NSG_TYPE)
+    props = _props(nsg)
+    rules = [
+        _security_rule(rule, base.at(None, f"{key}[{_name(rule)}]"))
+        for key in ("securityRules", "defaultSecurityRules")
+        for rule in props.get(key) or []
+        if isinstance(rule, Mapping)
+    ]
+    return Firewall(origin=base, name=_name(nsg), ordering="priority", rules=rules)
+
+
+# -- application gateways -----------------------------------------------------------------------------
+
+
+def ssl_policy_min_version(policy: Json | None) -> tuple[TlsVersion | Unknown, str | None]:
+    """An Application Gateway `sslPolicy`: the oldest protocol it accepts, and its name or type."""
+    if not policy:
+        return Unknown(reason=GATEWAY_DEFAULT_POLICY_UNKNOWN), None
+    policy_type, policy_name = policy.get("policyType"), policy.get("policyName")
+    kind = policy_type.lower() if isinstance(policy_type, str) else None
+    if kind == "predefined" or (kind is None and policy_name):
+        return _enum(policy_name, azure.app_gateway_predefined_policy, "predefined SSL policy"), str(policy_name)
+    if kind in ("custom", "customv2"):
+        minimum = policy.get("minProtocolVersion")
+        if minimum is None:
+            return Unknown(reason=f"policyType {policy_type} without minProtocolVersion"), str(policy_type)
+        return _enum(minimum, azure.min_tls_version, "minProtocolVersion"), str(policy_type)
+    if kind is not None:
+        return Unknown(reason=f"policyType {policy_type!r} is not recognised"), None
+    # Neither type nor name: the default policy minus `disabledSslProtocols`.
+    remaining = azure.app_gateway_min_after_disabling(_strings(policy.get("disabledSslProtocols")))
+    if remaining is None:
+        return Unknown(reason=GATEWAY_DEFAULT_POLICY_UNKNOWN), None
+    return remaining, None
+
+
+def _redirects_to_https(listener_id: str, listeners: Mapping[str, Json], props: Json) -> bool:
+    """Whether every routing rule on the listener redirects to an HTTPS listener or URL."""
+    redirects = {str(r.get("id", "")).lower(): _props(r) for r in props.get("redirectConfigurations") or []
+                 if isinstance(r, Mapping)}
+    rules = [_props(r) for r in props.get("requestRoutingRules") or [] if isinstance(r, Mapping)
+             and str((_props(r).get("httpListener") or {}).get("id", "")).lower() == listener_id]
+    for rule in rules:
+        redirect = redirects.get(str((rule.get("redirectConfiguration") or {}).get("id", "")).lower())
+        if redirect is None:
+            return False
+        target = listeners.get(str((redirect.get("targetListener") or {}).get("id", "")).lower())
+        url = redirect.get("targetUrl")
+        to_https_listener = target is not None and str(target.get("protocol", "")).lower() == "https"
+        to_https_url = isinstance(url, str) and url.lower().startswith("https://")
+        if not (to_https_listener or to_https_url):
+            return False
+    return bool(rules)
+
+
+def application_gateway(gateway: Json, subscription: str) -> Iterator[TlsEndpoint]:
+    """One endpoint per listener serving plain HTTP, and one per TLS policy that HTTPS listeners
+    use: the gateway's `sslPolicy`, or an `sslProfile`'s own (as the Terraform mapping does)."""
+    name, props = _name(gateway), _props(gateway)
+    listeners = {str(item.get("id", "")).lower(): _props(item) for item in props.get("httpListeners") or []
+                 if isinstance(item, Mapping)}
+    listener_names = {str(item.get("id", "")).lower(): _name(item) for item in props.get("httpListeners") or []
+                      if isinstance(item, Mapping)}
+    profiles = {str(p.get("id", "")).lower(): p for p in props.get("sslProfiles") or [] if isinstance(p, Mapping)}
+    policies: dict[str, tuple[Json | None, str]] = {}  # endpoint name -> (the policy, its anchor)
+    for listener_id, listener in listeners.items():
+        label = f"{name}/{listener_names[listener_id]}"
+        protocol = str(listener.get("protocol", "")).lower()
+        profile = profiles.get(str((listener.get("sslProfile") or {}).get("id", "")).lower())
+        if protocol == "http":
+            if not _redirects_to_https(listener_id, listeners, props):
+                yield TlsEndpoint(origin=origin(gateway, subscription, APP_GATEWAY_TYPE,
+                                                f"httpListeners[{listener_names[listener_id]}]"),
+                                  kind="application_gateway_listener", name=label, min_version=None,
+                                  plaintext_allowed=True)
+        elif protocol != "https":
+            yield TlsEndpoint(origin=origin(gateway, subscription, APP_GATEWAY_TYPE,
+                                            f"httpListeners[{listener_names[listener_id]}]"),
+                              kind="application_gateway_listener", name=label,
+                              min_version=Unknown(reason=f"listener protocol {listener.get('protocol')!r}"),
+                              plaintext_allowed=Unknown(reason=f"listener protocol {listener.get('protocol')!r}"))
+        elif profile is not None and _props(profile).get("sslPolicy"):
+            policies[f"{name}/{_name(profile)}"] = (_props(profile).get("sslPolicy"),
+                                                    f"sslProfiles[{_name(profile)}].sslPolicy")
+        else:
+            policies[name] = (props.get("sslPolicy"), "sslPolicy")
+    for label, (policy, anchor) in policies.items():
+        at = origin(gateway, subscription, APP_GATEWAY_TYPE, anchor)
+        version, policy_name = ssl_policy_min_version(policy)
+        yield TlsEndpoint(origin=origin(gateway, subscription, APP_GATEWAY_TYPE), field_origins={"min_version": at},
+                          kind="application_gateway", name=label, min_version=version, plaintext_allowed=False,
+                          policy_name=policy_name)
+
+
+# -- storage accounts -------------------------------------------------------------------------------
+
+
+def storage_account(account: Json, subscription: str) -> Iterator[Asset]:
+    props = _props(account)
+    base = origin(account, subscription, STORAGE_ACCOUNT_TYPE)
+    minimum = props.get("minimumTlsVersion")
+    https_only = props.get("supportsHttpsTrafficOnly")
+    yield TlsEndpoint(
+        origin=base,
+        field_origins={"min_version": base.at(None, "minimumTlsVersion"),
+                       "plaintext_allowed": base.at(None, "supportsHttpsTrafficOnly")},
+        kind="storage_account",
+        name=_name(account),
+        min_version=STORAGE_API_MIN_TLS_DEFAULT if minimum is None else _enum(
+            minimum, azure.min_tls_version, "minimumTlsVersion"),
+        plaintext_allowed=not (STORAGE_API_HTTPS_ONLY_DEFAULT if https_only is None else bool(https_only)),
+    )
+    # Azure Storage encrypts everything with AES-256 and cannot be turned off; the key is
+    # Microsoft's unless `keySource` is Microsoft.Keyvault.
+    encryption = props.get("encryption") if isinstance(props.get("encryption"), Mapping) else {}
+    source = encryption.get("keySource") if encryption else None
+    key_management: KeyManagement | Unknown
+    if source is None or str(source).lower() == "microsoft.storage":
+        key_management = KeyManagement.PROVIDER
+    elif str(source).lower() == "microsoft.keyvault":
+        key_management = KeyManagement.CUSTOMER
+    else:
+        key_management = Unknown(reason=f"encryption keySource {source!r} is not recognised")
+    yield DataStore(
+        origin=base,
+        field_origins={"key_management": base.at(None, "encryption.keySource")},
+        kind="object_storage",
+        name=_name(account),
+        encrypted=True,
+        algorithm="AES256",
+        key_bits=256,
+        key_management=key_management,
+        by_default=key_management is KeyManagement.PROVIDER,
+    )
+
+
+# -- role-based access control ----------------------------------------------------------------------
+
+
+def is_custom_role(definition: Json) -> bool:
+    return str(_props(definition).get("type", "")).lower() == "customrole"
+
+
+def _permitted(allowed: list[str], excluded: list[str]) -> tuple[list[str | Unknown], list[str | Unknown]]:
+    """Azure's `actions` minus `notActions`, in the model's terms (as the Terraform mapping):
+    `*` minus some actions is "everything except", which the model calls NotAction."""
+    if "*" not in allowed or not excluded:
+        return list(allowed), []
+    return [a for a in allowed if a != "*"], list(excluded)
+
+
+def role_definition(definition: Json, subscription: str) -> Iterator[AccessGrant]:
+    """One grant per `permissions` entry. A definition names no resources: it reaches whatever
+    scope it is assigned at, so `resources` stays empty."""
+    props = _props(definition)
+    name = props.get("roleName") if isinstance(props.get("roleName"), str) else _name(definition)
+    base = origin(definition, subscription, ROLE_DEFINITION_TYPE)
+    for i, permission in enumerate(props.get("permissions") or []):
+        if not isinstance(permission, Mapping):
+            continue
+        actions, not_actions = _permitted(_strings(permission.get("actions")), _strings(permission.get("notActions")))
+        data, not_data = _permitted(_strings(permission.get("dataActions")),
+                                    _strings(permission.get("notDataActions")))
+        at = base.at(None, f"permissions[{i}]")
+        yield AccessGrant(origin=at, field_origins={"actions": at.at(None, "actions"),
+                                                    "not_actions": at.at(None, "notActions")},
+                          kind=GrantKind.ROLE_DEFINITION, name=str(name), effect=Access.ALLOW,
+                          actions=actions + data, not_actions=not_actions + not_data)
+
+
+def role_names(definitions: Sequence[Json]) -> dict[str, str]:
+    """Role definition GUID (lower case) -> role name, for the definitions listed."""
+    names: dict[str, str] = {}
+    for definition in definitions:
+        role = _props(definition).get("roleName")
+        guid = definition.get("name") or _id_name(definition.get("id"))
+        if isinstance(role, str) and guid:
+            names[str(guid).lower()] = role
+    return names
+
+
+def _role(definition_id: Any, names: Mapping[str, str] | None) -> str | Unknown:
+    if not isinstance(definition_id, str) or not definition_id:
+        return Unknown(reason="the assignment names no role definition")
+    guid = _id_name(definition_id).lower()
+    if names is not None and guid in names:
+        return names[guid]
+    builtin = azure.builtin_role_name(definition_id)
+    if builtin is not None:
+        return builtin
+    if names is None:
+        return Unknown(reason=f"role definitions could not be listed to name {definition_id}")
+    return Unknown(reason=f"role definition {definition_id} is not among those listed at the subscription")
+
+
+def role_assignment(assignment: Json, subscription: str, names: Mapping[str, str] | None) -> AccessGrant:
+    """`names`: the role names listed at the subscription; None when they could not be listed."""
+    props = _props(assignment)
+    scope_id = props.get("scope")
+    scope = azure.scope_of(scope_id) if isinstance(scope_id, str) else None
+    principal = props.get("principalId")
+    base = origin(assignment, subscription, ROLE_ASSIGNMENT_TYPE)
+    return AccessGrant(
+        origin=base,
+        field_origins={"role": base.at(None, "roleDefinitionId"), "principals": base.at(None, "principalId"),
+                       "scope": base.at(None, "scope")},
+        kind=GrantKind.ROLE_ASSIGNMENT,
+        name=_name(assignment),
+        effect=Access.ALLOW,
+        principals=[principal if isinstance(principal, str) and principal else Unknown(
+            reason="the assignment names no principal")],
+        resources=[scope_id if isinstance(scope_id, str) else Unknown(reason="the assignment has no scope")],
+        role=_role(props.get("roleDefinitionId"), names),
+        scope=scope if scope is not None else Unknown(reason=f"scope {scope_id!r} is not an Azure scope ID"),
+        conditions=["azure:condition"] if props.get("condition") else [],
+    )
+
+
+def subscription_ids(subscriptions: Sequence[Json]) -> list[str]:
+    """The subscriptions worth auditing from a `GET /subscriptions` listing: not disabled or deleted."""
+    return [str(s["subscriptionId"]) for s in subscriptions
+            if s.get("subscriptionId") and str(s.get("state", "Enabled")).lower() not in ("disabled", "deleted")]

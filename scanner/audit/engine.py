@@ -1,0 +1,364 @@
+"""The provider-neutral audit engine: calls fanned out over threads, failures recorded, progress, snapshots.
+
+A provider describes its work as `Call`s. A call is one API operation in one
+account and region (and, for per-resource reads, one `target`); its `run`
+yields model assets and, for reads that depend on an earlier answer (a
+bucket's policy after ListBuckets, the regions after DescribeRegions),
+further `Call`s, which the engine schedules in turn.
+
+`run_audit` runs the calls on a thread pool. An exception of one of the
+provider's `recoverable` types (its SDK's errors: access denied, throttled
+beyond the retries, disabled region, unparseable answer) becomes an
+`AuditError` naming account, region, service and operation; the audit goes
+on, and the result is `partial`. Any other exception is a bug and propagates.
+
+Stable API, shared by the AWS, Azure and GCP audits:
+
+- `Call(account, region, service, operation, run, target="")`
+- `run_audit(calls, provider=..., recoverable=..., explain=..., workers=..., progress=...) -> AuditResult`
+- `AuditResult`: assets, errors, calls, seconds, accounts, regions; `.partial`, `.load_result()`, `.snapshot()`
+- `AuditError`: one failed call; `.scan_error()` is how it appears in reports
+- `Progress`, `progress_for(stream, label)`: a rich bar on a terminal, plain lines otherwise
+- `Snapshot`: the saved inventory (`tenet audit ... --save-inventory FILE`, read back by `tenet scan FILE`)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal, Protocol, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scanner import __version__
+from scanner.engine.findings import ScanError
+from scanner.model import Asset, Inventory, SourceKind
+from scanner.sources.interface import LoadResult
+
+# `Call.region` of services that have no region (AWS IAM, CloudFront; Azure and GCP global APIs).
+GLOBAL = "global"
+
+# The first key of a snapshot file: how `tenet scan` tells it from other JSON (plans, manifests).
+SNAPSHOT_MARKER = "tenet_inventory"
+SNAPSHOT_VERSION: Literal["1"] = "1"
+
+Work = Callable[[], Iterable["Asset | Call"]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API operation in one account and region, made once per audit.
+
+    `target` names the resource a per-resource read is about (a bucket, a load
+    balancer ARN); empty for listing calls. Calls with the same account,
+    region, service, operation and target are made once, whoever schedules them.
+    `account` may be empty while it is not known yet (a profile before
+    GetCallerIdentity); `target` then says which credentials are meant.
+    """
+
+    account: str
+    region: str
+    service: str
+    operation: str
+    run: Work = field(compare=False, repr=False)
+    target: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        return (self.account, self.region, self.service, self.operation, self.target)
+
+
+class AuditError(BaseModel):
+    """A call that failed: the audit did not see what it would have returned."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: str
+    region: str
+    service: str
+    operation: str
+    target: str = ""
+    code: str  # the provider's error code: AccessDenied, Throttling, AuthorizationFailed, ResponseParserError …
+    message: str
+
+    @classmethod
+    def of(cls, call: Call, code: str, message: str) -> AuditError:
+        return cls(account=call.account, region=call.region, service=call.service, operation=call.operation,
+                   target=call.target, code=code, message=message)
+
+    def scan_error(self, path: str | None = None) -> ScanError:
+        """How the failure appears in reports: an error (exit code 2) saying the audit is partial."""
+        where = ", ".join(w for w in (
+            f"account {self.account}" if self.account else "",
+            f"region {self.region}",
+            self.target,
+        ) if w)
+        return ScanError(path=path, message=f"partial audit: {self.service}:{self.operation} failed ({where}): "
+                                            f"{self.code}: {self.message}")
+
+
+class Progress(Protocol):
+    """What the engine reports as it goes. Called from the engine's thread only."""
+
+    def scheduled(self, count: int) -> None:
+        """`count` more calls were scheduled."""
+
+    def finished(self, call: Call, error: AuditError | None) -> None:
+        """One call completed, or failed with `error`."""
+
+    def close(self, result: AuditResult) -> None:
+        """The audit is over."""
+
+
+class SilentProgress:
+    def scheduled(self, count: int) -> None:
+        return None
+
+    def finished(self, call: Call, error: AuditError | None) -> None:
+        return None
+
+    def close(self, result: AuditResult) -> None:
+        return None
+
+
+class LineProgress:
+    """Plain lines for logs and CI: every error at once, the count at most every `interval` seconds."""
+
+    def __init__(self, stream: TextIO, label: str, interval: float = 2.0) -> None:
+        self.stream, self.label, self.interval = stream, label, interval
+        self.total = self.done = self.failed = 0
+        self.last = time.monotonic()
+
+    def scheduled(self, count: int) -> None:
+        self.total += count
+
+    def finished(self, call: Call, error: AuditError | None) -> None:
+        self.done += 1
+        if error is not None:
+            self.failed += 1
+            self._line(f"error: {error.scan_error().message}")
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            self._line(f"{self.done}/{self.total} calls" + (f", {self.failed} failed" if self.failed else ""))
+
+    def close(self, result: AuditResult) -> None:
+        self._line(_summary(result))
+
+    def _line(self, text: str) -> None:
+        print(f"{self.label}: {text}", file=self.stream, flush=True)
+
+
+class BarProgress:
+    """A rich progress bar (imported only when a terminal is there to show it)."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.label = label
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=Console(file=stream), transient=True)
+        self.task = self.bar.add_task(label, total=0)
+        self.total = 0
+        self.bar.start()
+
+    def scheduled(self, count: int) -> None:
+        self.total += count
+        self.bar.update(self.task, total=self.total)
+
+    def finished(self, call: Call, error: AuditError | None) -> None:
+        if error is not None:
+            self.bar.console.print(f"[red]error[/red]: {error.scan_error().message}", markup=True, highlight=False)
+        self.bar.update(self.task, advance=1, description=f"{self.label} {call.service}:{call.operation}")
+
+    def close(self, result: AuditResult) -> None:
+        self.bar.stop()
+        self.bar.console.print(f"{self.label}: {_summary(result)}", highlight=False)
+
+    def abort(self) -> None:
+        """Give the terminal back (cursor, line) when the audit stops on Ctrl-C or a bug."""
+        self.bar.stop()
+
+
+def progress_for(stream: TextIO | None = None, *, label: str) -> Progress:
+    """A bar when `stream` (default stderr) is a terminal, plain lines otherwise."""
+    out = stream if stream is not None else sys.stderr
+    return BarProgress(out, label) if out.isatty() else LineProgress(out, label)
+
+
+def _summary(result: AuditResult) -> str:
+    text = f"{result.calls} calls in {result.seconds:.1f} s, {len(result.assets)} objects"
+    if result.partial:
+        text += f"; partial audit: {len(result.errors)} call{'s' if len(result.errors) != 1 else ''} failed"
+    return text
+
+
+@dataclass
+class AuditResult:
+    provider: SourceKind
+    assets: list[Asset]
+    errors: list[AuditError]
+    calls: int  # calls made, failed ones included
+    seconds: float
+    accounts: list[str]
+    regions: list[str]  # regional calls' regions; GLOBAL is left out
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.errors)
+
+    def load_result(self) -> LoadResult:
+        """For `Scanner.evaluate`: the assets, and every failed call as an error."""
+        return LoadResult(assets=list(self.assets), errors=[e.scan_error() for e in self.errors])
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            tool=SnapshotTool(version=__version__),
+            provider=self.provider,
+            created=self.started,
+            accounts=self.accounts,
+            regions=self.regions,
+            calls=self.calls,
+            errors=self.errors,
+            inventory=Inventory(assets=self.assets),
+        )
+
+
+class SnapshotTool(BaseModel):
+    name: Literal["tenet"] = "tenet"
+    version: str
+
+
+class Snapshot(BaseModel):
+    """A saved audit: the normalised inventory plus what is needed to judge it later.
+
+    `tenet_inventory` is declared first so it is the file's first key: the
+    inventory source recognises a snapshot from its first bytes.
+    """
+
+    tenet_inventory: Literal["1"] = SNAPSHOT_VERSION
+    tool: SnapshotTool
+    provider: SourceKind
+    created: datetime
+    accounts: list[str]
+    regions: list[str]
+    calls: int
+    # The failed calls: a re-evaluation is as partial as the audit was.
+    errors: list[AuditError] = Field(default_factory=list)
+    inventory: Inventory
+
+    def dump(self) -> str:
+        return self.model_dump_json(indent=1) + "\n"
+
+    @classmethod
+    def parse(cls, text: str) -> Snapshot:
+        """Raises pydantic.ValidationError (a ValueError) when `text` is not a snapshot."""
+        return cls.model_validate_json(text)
+
+    def load_result(self, path: str) -> LoadResult:
+        return LoadResult(assets=list(self.inventory.assets), errors=[e.scan_error(path) for e in self.errors],
+                          files=[path])
+
+
+@dataclass
+class _Outcome:
+    assets: list[Asset] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    error: AuditError | None = None
+
+
+def _execute(call: Call, recoverable: tuple[type[BaseException], ...],
+             explain: Callable[[BaseException], tuple[str, str]]) -> _Outcome:
+    """Run one call on a worker thread; what it yielded before failing is kept."""
+    outcome = _Outcome()
+    try:
+        for item in call.run():
+            if isinstance(item, Call):
+                outcome.calls.append(item)
+            else:
+                outcome.assets.append(item)
+    except recoverable as exc:
+        code, message = explain(exc)
+        outcome.error = AuditError.of(call, code, message)
+    return outcome
+
+
+def run_audit(
+    calls: Iterable[Call],
+    *,
+    provider: SourceKind,
+    recoverable: tuple[type[BaseException], ...],
+    explain: Callable[[BaseException], tuple[str, str]],
+    workers: int = 16,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Make every call (and every call they lead to) on `workers` threads.
+
+    `recoverable`: the provider SDK's exception types that mean "this call
+    failed" rather than "Tenet has a bug". `explain(exc)` gives their error
+    code and message.
+    """
+    shown = progress or SilentProgress()
+    started_at = datetime.now(timezone.utc)
+    start = time.monotonic()
+    seen: set[tuple[str, str, str, str, str]] = set()
+    made: list[Call] = []
+    assets: list[Asset] = []
+    errors: list[AuditError] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tenet-audit") as pool:
+        pending: dict[Future[_Outcome], Call] = {}
+
+        def schedule(batch: Iterable[Call]) -> None:
+            fresh = 0
+            for call in batch:
+                if call.key in seen:
+                    continue
+                seen.add(call.key)
+                pending[pool.submit(_execute, call, recoverable, explain)] = call
+                fresh += 1
+            if fresh:
+                shown.scheduled(fresh)
+
+        try:
+            schedule(calls)
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    call = pending.pop(future)
+                    outcome = future.result()
+                    made.append(call)
+                    assets.extend(outcome.assets)
+                    if outcome.error is not None:
+                        errors.append(outcome.error)
+                    shown.finished(call, outcome.error)
+                    schedule(outcome.calls)
+        except BaseException:
+            # Ctrl-C or a bug: do not wait for the queued calls.
+            pool.shutdown(wait=False, cancel_futures=True)
+            if isinstance(shown, BarProgress):
+                shown.abort()
+            raise
+    result = AuditResult(
+        provider=provider,
+        assets=sorted(assets, key=_asset_order),
+        errors=sorted(errors, key=lambda e: (e.account, e.region, e.service, e.operation, e.target)),
+        calls=len(made),
+        seconds=time.monotonic() - start,
+        accounts=sorted({c.account for c in made if c.account}),
+        regions=sorted({c.region for c in made if c.region != GLOBAL}),
+        started=started_at,
+    )
+    shown.close(result)
+    return result
+
+
+def _asset_order(asset: Asset) -> tuple[str, str, str, str]:
+    o = asset.origin
+    return (o.account or "", o.region or "", o.resource, o.anchor)
+

@@ -1,0 +1,313 @@
+"""Pure adapters: Google Cloud REST JSON (Compute v1, Resource Manager v3, Storage JSON API) -> model objects.
+
+No SDK here. The collectors hand over each resource as the REST API's JSON
+(camelCase), so recorded responses and the local test servers go through the
+same code as live answers. Decisions mirror the Terraform mapping
+(`scanner.sources.terraform.mappings.gcp`) through the shared facts in
+`scanner.providers.gcp`.
+
+Resources are named by their full resource names, as Cloud Asset Inventory
+writes them: `//compute.googleapis.com/projects/p/global/firewalls/f`,
+`//storage.googleapis.com/bucket`, and (with the project ID, not its number)
+`//cloudresourcemanager.googleapis.com/projects/p`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from scanner.model import (
+    Access,
+    AccessGrant,
+    DataStore,
+    Direction,
+    Firewall,
+    GrantKind,
+    KeyManagement,
+    NetworkRule,
+    Origin,
+    Peer,
+    PortSet,
+    Scope,
+    SourceKind,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+    normalize_protocol,
+)
+from scanner.providers import gcp
+from scanner.sources.terraform.mappings.common import port_spec
+
+Json = Mapping[str, Any]
+
+# Cloud Asset Inventory asset types.
+PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project"
+FIREWALL_TYPE = "compute.googleapis.com/Firewall"
+SSL_POLICY_TYPE = "compute.googleapis.com/SslPolicy"
+TARGET_HTTPS_PROXY_TYPE = "compute.googleapis.com/TargetHttpsProxy"
+BUCKET_TYPE = "storage.googleapis.com/Bucket"
+
+COMPUTE = "//compute.googleapis.com/"
+
+
+def project_resource(project: str) -> str:
+    return f"//cloudresourcemanager.googleapis.com/projects/{project}"
+
+
+def bucket_resource(bucket: str) -> str:
+    return f"//storage.googleapis.com/{bucket}"
+
+
+def compute_resource(project: str, scope: str, collection: str, name: str) -> str:
+    """`scope`: `global`, or `regions/<region>` as aggregated lists key their items."""
+    return f"{COMPUTE}projects/{project}/{scope}/{collection}/{name}"
+
+
+def region_of(scope: str) -> str | None:
+    """`regions/europe-west1` -> `europe-west1`; global resources have no region."""
+    return scope.split("/", 1)[1] if scope.startswith(("regions/", "zones/")) else None
+
+
+def relative_name(url: str) -> str:
+    """`https://www.googleapis.com/compute/v1/projects/p/global/networks/n` -> `projects/p/global/networks/n`,
+    whatever the host (private endpoints keep the same path)."""
+    marker = url.find("projects/")
+    return url[marker:].rstrip("/") if marker >= 0 else url.rstrip("/")
+
+
+def _origin(resource: str, resource_type: str, project: str, region: str | None = None) -> Origin:
+    return Origin(source=SourceKind.GCP, resource=resource, resource_type=resource_type, account=project,
+                  region=region)
+
+
+def _name(item: Json) -> str:
+    name = item.get("name")
+    return name if isinstance(name, str) and name else "(unnamed)"
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []
+
+
+# -- VPC firewall rules -----------------------------------------------------------------------------
+
+
+def _direction(firewall: Json) -> Direction | Unknown:
+    value = firewall.get("direction") or "INGRESS"
+    parsed = gcp.firewall_direction(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else Unknown(reason=f"direction {value!r} is not INGRESS or EGRESS")
+
+
+def _peers(firewall: Json, direction: Direction) -> list[Peer | Unknown]:
+    if direction is Direction.INGRESS:
+        peers: list[Peer | Unknown] = [Peer.address_or_tag(r) for r in _strings(firewall.get("sourceRanges"))]
+        # Tags and service accounts select instances, never address ranges.
+        peers += [Peer.group(g) for key in ("sourceTags", "sourceServiceAccounts")
+                  for g in _strings(firewall.get(key))]
+        default = gcp.FIREWALL_DEFAULT_SOURCE
+    else:
+        peers = [Peer.address_or_tag(r) for r in _strings(firewall.get("destinationRanges"))]
+        default = gcp.FIREWALL_DEFAULT_DESTINATION
+    return peers or [Peer.address_or_tag(default)]
+
+
+def _priority(firewall: Json) -> int | Unknown:
+    value = firewall.get("priority", gcp.FIREWALL_DEFAULT_PRIORITY)
+    return value if isinstance(value, int) and not isinstance(value, bool) else Unknown(
+        reason=f"priority {value!r} is not a number")
+
+
+def _ports(entry: Json) -> PortSet | Unknown:
+    listed = _strings(entry.get("ports"))
+    return port_spec(listed) if listed else PortSet.all()
+
+
+def firewall_resource(firewall: Json, project: str) -> str:
+    return compute_resource(project, "global", "firewalls", _name(firewall))
+
+
+def _rules(firewall: Json, project: str) -> list[NetworkRule]:
+    """One rule per `allowed` / `denied` entry; a disabled firewall filters nothing."""
+    if firewall.get("disabled") is True:
+        return []
+    base = _origin(firewall_resource(firewall, project), FIREWALL_TYPE, project)
+    direction = _direction(firewall)
+    peers: list[Peer | Unknown] | Unknown = direction if isinstance(direction, Unknown) else _peers(firewall,
+                                                                                                     direction)
+    rules = []
+    for access, key in ((Access.ALLOW, "allowed"), (Access.DENY, "denied")):
+        for i, entry in enumerate(firewall.get(key) or []):
+            if not isinstance(entry, Mapping):
+                continue
+            protocol = entry.get("IPProtocol")
+            rules.append(NetworkRule(
+                origin=base.at(None, f"{key}[{i}]"),
+                name=_name(firewall),
+                direction=direction,
+                access=access,
+                protocol=normalize_protocol(str(protocol)) if protocol is not None else Unknown(
+                    reason="the rule names no IPProtocol"),
+                ports=_ports(entry),
+                peers=peers,
+                priority=_priority(firewall),
+            ))
+    return rules
+
+
+def _targets(firewall: Json) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(_strings(firewall.get("targetTags"))), frozenset(_strings(firewall.get("targetServiceAccounts")))
+
+
+def _deny_covers(deny: Json, allow: Json) -> bool:
+    """Whether `deny` applies to every instance `allow` applies to."""
+    deny_tags, deny_accounts = _targets(deny)
+    allow_tags, allow_accounts = _targets(allow)
+    if not deny_tags and not deny_accounts:
+        return True
+    return bool(allow_tags and allow_tags <= deny_tags) or bool(allow_accounts and allow_accounts <= deny_accounts)
+
+
+def firewalls(items: Sequence[Json], project: str) -> list[Firewall]:
+    """One `Firewall` per firewall rule resource, as from Terraform.
+
+    Unlike a .tf file, the listing shows every rule of the network, so each
+    firewall also carries the deny rules of its network that apply to all of
+    its target instances: the rule engine then subtracts those evaluated first
+    (lower priority number, or equal: a deny wins a tie), and an allow shadowed
+    by a deny is not reported.
+    """
+    result = []
+    for firewall in items:
+        own = _rules(firewall, project)
+        network = relative_name(str(firewall.get("network", "")))
+        direction = firewall.get("direction") or "INGRESS"
+        shadowing = [
+            rule
+            for other in items
+            if own and other is not firewall and other.get("denied") and not firewall.get("denied")
+            and relative_name(str(other.get("network", ""))) == network
+            and (other.get("direction") or "INGRESS") == direction and _deny_covers(other, firewall)
+            for rule in _rules(other, project)
+        ]
+        result.append(Firewall(origin=_origin(firewall_resource(firewall, project), FIREWALL_TYPE, project),
+                               name=_name(firewall), ordering="priority", rules=own + shadowing))
+    return result
+
+
+# -- SSL policies and target HTTPS proxies ------------------------------------------------------------
+
+
+def ssl_policy_key(project: str, scope: str, name: str) -> str:
+    return f"projects/{project}/{scope}/sslPolicies/{name}"
+
+
+def ssl_policy_version(policy: Json) -> TlsVersion | Unknown:
+    value = policy.get("minTlsVersion")
+    if value is None:
+        return gcp.SSL_POLICY_MIN_TLS_DEFAULT
+    parsed = gcp.ssl_policy_min_tls(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else Unknown(reason=f"minTlsVersion {value!r} is not a TLS version")
+
+
+def ssl_policy(policy: Json, project: str, scope: str) -> TlsEndpoint:
+    """A policy no listed proxy uses; a policy in use is judged on each proxy, as from Terraform."""
+    base = _origin(compute_resource(project, scope, "sslPolicies", _name(policy)), SSL_POLICY_TYPE, project,
+                   region_of(scope))
+    return TlsEndpoint(origin=base, field_origins={"min_version": base.at(None, "minTlsVersion")}, kind="ssl_policy",
+                       name=_name(policy), min_version=ssl_policy_version(policy), plaintext_allowed=False,
+                       policy_name=_name(policy))
+
+
+def target_https_proxy(proxy: Json, project: str, scope: str, policies: Mapping[str, Json] | None) -> TlsEndpoint:
+    """`policies`: the project's SSL policies by `ssl_policy_key`; None when they could not be listed."""
+    base = _origin(compute_resource(project, scope, "targetHttpsProxies", _name(proxy)), TARGET_HTTPS_PROXY_TYPE,
+                   project, region_of(scope))
+    reference = proxy.get("sslPolicy")
+    version: TlsVersion | Unknown
+    if not reference:
+        version, policy_name = gcp.DEFAULT_SSL_POLICY_MIN_TLS, gcp.DEFAULT_SSL_POLICY_NAME
+        decided_at = base
+    else:
+        key = relative_name(str(reference))
+        policy_name = key.rsplit("/", 1)[-1]
+        policy = policies.get(key) if policies is not None else None
+        if policy is not None:
+            version = ssl_policy_version(policy)
+            decided_at = _origin(f"{COMPUTE}{key}", SSL_POLICY_TYPE, project, region_of(scope)).at(
+                None, "minTlsVersion")
+        else:
+            reason = "SSL policies could not be listed" if policies is None else "it is not among the listed policies"
+            version = Unknown(reason=f"SSL policy {key}: {reason}")
+            decided_at = base.at(None, "sslPolicy")
+    return TlsEndpoint(origin=base, field_origins={"min_version": decided_at}, kind="https_proxy", name=_name(proxy),
+                       min_version=version, plaintext_allowed=False, policy_name=policy_name)
+
+
+# -- IAM --------------------------------------------------------------------------------------------
+
+
+def _condition_title(binding: Any) -> str:
+    condition = binding.get("condition") if isinstance(binding, Mapping) else None
+    title = condition.get("title") if isinstance(condition, Mapping) else None
+    return str(title) if title else ""
+
+
+def iam_grants(policy: Json, *, resource: str, resource_type: str, label: str, project: str,
+               scope: Scope) -> Iterator[AccessGrant]:
+    """One grant per binding of an IAM policy (`{"bindings": [{"role", "members", "condition"}]}`)."""
+    listed = policy.get("bindings")
+    raw: list[Any] = listed if isinstance(listed, list) else []
+    base = _origin(resource, resource_type, project)
+    for i, binding in enumerate(gcp.policy_bindings(policy)):
+        if isinstance(binding, Unknown):
+            yield AccessGrant(origin=base.at(None, f"bindings[{i}]"), kind=GrantKind.ROLE_ASSIGNMENT,
+                              name=f"{label} binding {i}", principals=binding, role=binding, scope=scope)
+            continue
+        role = binding.role if isinstance(binding.role, str) else f"binding {i}"
+        title = _condition_title(raw[i]) if i < len(raw) else ""
+        anchor = f"bindings[{role}{' if ' + title if title else ''}]"
+        yield AccessGrant(
+            origin=base.at(None, anchor),
+            kind=GrantKind.ROLE_ASSIGNMENT,
+            name=f"{label} {role}",
+            effect=Access.ALLOW,
+            principals=binding.members,
+            role=binding.role,
+            scope=scope,
+            # An IAM condition narrows by time or resource name, never who is let in.
+            conditions=["gcp:condition"] if binding.conditional else [],
+        )
+
+
+def project_iam(policy: Json, project: str) -> Iterator[AccessGrant]:
+    return iam_grants(policy, resource=project_resource(project), resource_type=PROJECT_TYPE,
+                      label=f"projects/{project}", project=project, scope=gcp.iam_scope("project"))
+
+
+def bucket_iam(policy: Json, bucket: str, project: str) -> Iterator[AccessGrant]:
+    return iam_grants(policy, resource=bucket_resource(bucket), resource_type=BUCKET_TYPE, label=f"bucket {bucket}",
+                      project=project, scope=gcp.iam_scope("storage_bucket"))
+
+
+# -- Cloud Storage ------------------------------------------------------------------------------------
+
+
+def bucket(item: Json, project: str) -> DataStore:
+    """Always AES-256 encrypted; with Google's keys unless `encryption.defaultKmsKeyName` is set."""
+    name = _name(item)
+    location = item.get("location")
+    base = _origin(bucket_resource(name), BUCKET_TYPE, project, location.lower() if isinstance(location, str) else None)
+    encryption = item.get("encryption")
+    customer = isinstance(encryption, Mapping) and bool(encryption.get("defaultKmsKeyName"))
+    key_management = KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
+    return DataStore(origin=base, field_origins={"key_management": base.at(None, "encryption.defaultKmsKeyName")},
+                     kind="object_storage", name=name, encrypted=True, algorithm=gcp.DEFAULT_ENCRYPTION_ALGORITHM,
+                     key_bits=gcp.DEFAULT_ENCRYPTION_KEY_BITS, key_management=key_management,
+                     by_default=key_management is KeyManagement.PROVIDER)
+
+
+def active_projects(projects: Sequence[Json]) -> list[str]:
+    """Project IDs from a Resource Manager listing, without those being deleted."""
+    return [str(p["projectId"]) for p in projects
+            if p.get("projectId") and str(p.get("state", "ACTIVE")).upper() in ("ACTIVE", "1")]

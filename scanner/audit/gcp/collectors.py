@@ -1,0 +1,251 @@
+"""Google Cloud SDK calls: one `Call` per API method and project, each listing once.
+
+Clients are created inside each call from `GcpOptions` and always use the
+REST transport: with gRPC a wrong endpoint retries for a minute before it
+fails, and REST is what private endpoints and the test servers speak.
+Responses go to the pure adapters as the REST API's JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
+from scanner.audit.gcp import adapters
+from scanner.model import Asset, SourceKind
+
+Item = Asset | Call
+# The services a `--endpoint service=URL` may name.
+SERVICES = ("cloudresourcemanager", "compute", "storage")
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+RESOURCE_MANAGER, COMPUTE, STORAGE = SERVICES
+
+
+@dataclass(frozen=True)
+class GcpOptions:
+    """Endpoints by service (`cloudresourcemanager`, `compute`, `storage`); the key `""` stands
+    for every service not named. Unset services use the SDKs' own resolution
+    (GOOGLE_CLOUD_UNIVERSE_DOMAIN, STORAGE_EMULATOR_HOST, …)."""
+
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    # How long Cloud Storage calls keep retrying transient failures (refused connections
+    # included); None keeps the library's 120 s.
+    storage_retry_timeout: float | None = None
+
+    def storage_retry(self) -> dict[str, Any]:
+        if self.storage_retry_timeout is None:
+            return {}
+        from google.cloud.storage.retry import DEFAULT_RETRY
+
+        return {"retry": DEFAULT_RETRY.with_timeout(self.storage_retry_timeout)}
+
+    def client_options(self, service: str) -> dict[str, str] | None:
+        url = self.endpoints.get(service) or self.endpoints.get("")
+        return {"api_endpoint": url.rstrip("/")} if url else None
+
+
+def recoverable() -> tuple[type[BaseException], ...]:
+    """What a failed call raises: API errors, credential errors, and the REST transport's own."""
+    import requests
+    from google.api_core.exceptions import GoogleAPIError
+    from google.auth.exceptions import GoogleAuthError
+
+    return (GoogleAPIError, GoogleAuthError, requests.RequestException)
+
+
+# Google's canonical codes by HTTP status, for errors whose body names none (the Storage JSON API's).
+_HTTP_CODES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+               409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
+               503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+
+
+def explain(exc: BaseException) -> tuple[str, str]:
+    """`PERMISSION_DENIED`, `NOT_FOUND` … and the API's message."""
+    from google.api_core.exceptions import GoogleAPICallError
+
+    if isinstance(exc, GoogleAPICallError):
+        return _status(exc), " ".join(str(exc.message).split())
+    return type(exc).__name__, " ".join(str(exc).split())
+
+
+def _status(exc: Any) -> str:
+    """The error body's `status`, else the gRPC code, else the HTTP status's canonical code."""
+    try:
+        status = exc.response.json()["error"]["status"]
+    except (AttributeError, ValueError, KeyError, TypeError):
+        status = None
+    if isinstance(status, str) and status:
+        return status
+    if exc.grpc_status_code is not None:
+        return str(exc.grpc_status_code.name)
+    code = int(exc.code) if exc.code is not None else 0
+    return _HTTP_CODES.get(code, f"HTTP {code}")
+
+
+def _message_json(message: Any) -> dict[str, Any]:
+    """A proto-plus message as the REST API's JSON (camelCase, enums by name)."""
+    converted: dict[str, Any] = type(message).to_dict(message, preserving_proto_field_name=False,
+                                                      use_integers_for_enums=False)
+    return converted
+
+
+class GcpCollector:
+    """The calls of one GCP audit, over one set of credentials and endpoints."""
+
+    def __init__(self, credentials: Any, options: GcpOptions | None = None) -> None:
+        self.credentials = credentials
+        self.options = options or GcpOptions()
+
+    def _gapic(self, factory: Any, service: str) -> Any:
+        return factory(transport="rest", credentials=self.credentials,
+                       client_options=self.options.client_options(service))
+
+    # -- projects of an organization ------------------------------------------------------------
+
+    def organization_calls(self, organization: str) -> list[Call]:
+        parent = organization if organization.startswith("organizations/") else f"organizations/{organization}"
+        return self._parent_calls(parent)
+
+    def _parent_calls(self, parent: str) -> list[Call]:
+        """Projects directly under `parent`, and the folders under it, walked in turn."""
+        return [
+            Call("", GLOBAL, RESOURCE_MANAGER, "projects.list", lambda: self._projects(parent), target=parent),
+            Call("", GLOBAL, RESOURCE_MANAGER, "folders.list", lambda: self._folders(parent), target=parent),
+        ]
+
+    def _projects(self, parent: str) -> Iterator[Item]:
+        from google.cloud import resourcemanager_v3
+
+        with self._gapic(resourcemanager_v3.ProjectsClient, RESOURCE_MANAGER) as client:
+            listed = [_message_json(p) for p in client.list_projects(parent=parent)]
+        for project in adapters.active_projects(listed):
+            yield from self.project_calls(project)
+
+    def _folders(self, parent: str) -> Iterator[Item]:
+        from google.cloud import resourcemanager_v3
+
+        with self._gapic(resourcemanager_v3.FoldersClient, RESOURCE_MANAGER) as client:
+            names = [f.name for f in client.list_folders(parent=parent)]
+        for name in names:
+            yield from self._parent_calls(name)
+
+    # -- one project ------------------------------------------------------------------------------
+
+    def project_calls(self, project: str) -> list[Call]:
+        return [
+            Call(project, GLOBAL, RESOURCE_MANAGER, "projects.getIamPolicy", lambda: self._project_iam(project)),
+            Call(project, GLOBAL, COMPUTE, "firewalls.list", lambda: self._firewalls(project)),
+            Call(project, GLOBAL, COMPUTE, "sslPolicies.aggregatedList", lambda: self._ssl_policies(project)),
+            Call(project, GLOBAL, STORAGE, "buckets.list", lambda: self._buckets(project)),
+        ]
+
+    def _project_iam(self, project: str) -> Iterator[Item]:
+        from google.cloud import resourcemanager_v3
+        from google.protobuf import json_format
+
+        with self._gapic(resourcemanager_v3.ProjectsClient, RESOURCE_MANAGER) as client:
+            # Version 3 returns conditional bindings as they are, instead of refusing the read.
+            policy = client.get_iam_policy(request={"resource": f"projects/{project}",
+                                                    "options": {"requested_policy_version": 3}})
+        yield from adapters.project_iam(json_format.MessageToDict(policy), project)
+
+    def _firewalls(self, project: str) -> Iterator[Item]:
+        from google.cloud import compute_v1
+
+        # The whole list first: a deny in one firewall can shadow an allow in another.
+        with self._gapic(compute_v1.FirewallsClient, COMPUTE) as client:
+            listed = [_message_json(f) for f in client.list(project=project)]
+        yield from adapters.firewalls(listed, project)
+
+    def _ssl_policies(self, project: str) -> Iterator[Item]:
+        """A proxy is judged by the policy it names, so the proxies are listed once the
+        policies are; if the policies cannot be listed, proxies naming one are unknown."""
+        from google.cloud import compute_v1
+
+        try:
+            with self._gapic(compute_v1.SslPoliciesClient, COMPUTE) as client:
+                policies = [(scope, _message_json(p)) for scope, listed in client.aggregated_list(project=project)
+                            for p in listed.ssl_policies]
+        except recoverable():
+            yield self._proxies_call(project, None)
+            raise
+        yield self._proxies_call(project, policies)
+
+    def _proxies_call(self, project: str, policies: list[tuple[str, dict[str, Any]]] | None) -> Call:
+        return Call(project, GLOBAL, COMPUTE, "targetHttpsProxies.aggregatedList",
+                    lambda: self._target_https_proxies(project, policies))
+
+    def _target_https_proxies(self, project: str, policies: list[tuple[str, dict[str, Any]]] | None
+                              ) -> Iterator[Item]:
+        from google.cloud import compute_v1
+
+        by_key = {adapters.ssl_policy_key(project, scope, str(p.get("name", ""))): (scope, p)
+                  for scope, p in policies or []}
+        try:
+            with self._gapic(compute_v1.TargetHttpsProxiesClient, COMPUTE) as client:
+                proxies = [(scope, _message_json(p)) for scope, listed in client.aggregated_list(project=project)
+                           for p in listed.target_https_proxies]
+        except recoverable():
+            # Which policies are in use is unknown: each is judged on its own.
+            for scope, policy in by_key.values():
+                yield adapters.ssl_policy(policy, project, scope)
+            raise
+        known = None if policies is None else {key: policy for key, (_, policy) in by_key.items()}
+        used = set()
+        for scope, proxy in proxies:
+            used.add(adapters.relative_name(str(proxy.get("sslPolicy") or "")))
+            yield adapters.target_https_proxy(proxy, project, scope, known)
+        for key, (scope, policy) in by_key.items():
+            if key not in used:
+                yield adapters.ssl_policy(policy, project, scope)
+
+    def _storage_client(self, project: str) -> Any:
+        from google.cloud.storage import Client
+
+        return Client(project=project, credentials=self.credentials,
+                              client_options=self.options.client_options(STORAGE))
+
+    def _buckets(self, project: str) -> Iterator[Item]:
+        with closing(self._storage_client(project)) as client:
+            listed = list(client.list_buckets(project=project, **self.options.storage_retry()))
+        for item in listed:
+            # The JSON API's shape, from the client's public properties.
+            yield adapters.bucket({"name": item.name, "location": item.location,
+                                   "encryption": {"defaultKmsKeyName": item.default_kms_key_name}}, project)
+            yield Call(project, GLOBAL, STORAGE, "buckets.getIamPolicy", partial(self._bucket_iam, project, item.name),
+                       target=f"bucket {item.name}")
+
+    def _bucket_iam(self, project: str, name: str) -> Iterator[Item]:
+        with closing(self._storage_client(project)) as client:
+            policy = client.bucket(name).get_iam_policy(requested_policy_version=3, **self.options.storage_retry())
+        yield from adapters.bucket_iam(policy.to_api_repr(), name, project)
+
+
+def default_credentials() -> tuple[Any, str | None]:
+    """Application default credentials and the project they name, if any."""
+    import google.auth
+
+    credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+    return credentials, project
+
+
+def audit(
+    credentials: Any,
+    projects: Sequence[str] = (),
+    *,
+    organization: str | None = None,
+    options: GcpOptions | None = None,
+    workers: int = 16,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit the given projects, and those under `organization` (its folders walked)."""
+    collector = GcpCollector(credentials, options)
+    calls = [c for p in dict.fromkeys(projects) for c in collector.project_calls(p)]
+    if organization:
+        calls += collector.organization_calls(organization)
+    return run_audit(calls, provider=SourceKind.GCP, recoverable=recoverable(), explain=explain, workers=workers,
+                     progress=progress)

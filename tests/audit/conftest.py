@@ -1,0 +1,303 @@
+"""A real moto server for the AWS audit tests, the AWS state they audit, and a fault-injecting proxy.
+
+The server runs on 127.0.0.1 for the whole session. `aws_world` creates the
+resources once, with boto3, in two regions (and a second account reached by
+AssumeRole); tests only read them. `FaultProxy` sits between boto3 and moto
+and answers chosen (service, region) pairs the way AWS fails: AccessDenied,
+throttling, an HTML error page.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+
+ACCOUNT = "123456789012"  # moto's default account
+OTHER_ACCOUNT = "111111111111"  # reached with AssumeRole; moto keeps its state apart
+REGIONS = ("us-east-1", "eu-west-1")
+ROLE = "TenetAudit"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    with pytest.MonkeyPatch.context() as mp:
+        # AWS managed policies exist, so AdministratorAccess can be attached.
+        mp.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        port = free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+def point_at(mp: pytest.MonkeyPatch, endpoint: str, tmp: Path) -> None:
+    """The environment of an audit against `endpoint`: fake credentials, no user configuration."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("AWS_ENDPOINT_URL_", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE", "AWS_WEB_IDENTITY")):
+            mp.delenv(name, raising=False)
+    mp.setenv("AWS_ENDPOINT_URL", endpoint)
+    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    mp.setenv("AWS_CONFIG_FILE", str(tmp / "no-aws-config"))
+    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp / "no-aws-credentials"))
+    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    point_at(monkeypatch, moto_endpoint, tmp_path)
+    return moto_endpoint
+
+
+@dataclass
+class World:
+    """What `aws_world` created, by name: ARNs and ids for exact assertions."""
+
+    arns: dict[str, str] = field(default_factory=dict)
+    default_groups: dict[str, str] = field(default_factory=dict)  # region -> default VPC security group ARN
+
+
+def _client(endpoint: str, service: str, region: str, creds: Mapping[str, str] | None = None) -> Any:
+    keys = creds or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, **keys)
+
+
+def _group(ec2: Any, name: str, permission: dict[str, Any]) -> str:
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    group_id = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[permission])
+    return str(ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]["SecurityGroupArn"])
+
+
+def _ssh(**peers: Any) -> dict[str, Any]:
+    return {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, **peers}
+
+
+def _load_balancer(endpoint: str, region: str, name: str, listeners: list[tuple[str, int, str | None]]
+                   ) -> dict[str, str]:
+    ec2, elb = _client(endpoint, "ec2", region), _client(endpoint, "elbv2", region)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]
+    cert = _client(endpoint, "acm", region).request_certificate(DomainName=f"{name}.example.com")["CertificateArn"]
+    target = elb.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=80,
+                                     VpcId=lb["VpcId"])["TargetGroups"][0]["TargetGroupArn"]
+    arns = {}
+    for protocol, port, policy in listeners:
+        params: dict[str, Any] = {"LoadBalancerArn": lb["LoadBalancerArn"], "Protocol": protocol, "Port": port}
+        if protocol == "HTTPS":
+            params |= {"SslPolicy": policy, "Certificates": [{"CertificateArn": cert}],
+                       "DefaultActions": [{"Type": "forward", "TargetGroupArn": target}]}
+        else:
+            params["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {
+                "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+        arns[f"{name}:{port}"] = elb.create_listener(**params)["Listeners"][0]["ListenerArn"]
+    return arns
+
+
+def _document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@pytest.fixture(scope="session")
+def aws_world(moto_endpoint: str) -> World:
+    """The acceptance state. Expected findings, besides moto's defaults:
+
+    us-east-1: ssh-v4 (22 from 0.0.0.0/0) NET-001; scoped (22 from 10.0.0.0/16) nothing; an
+    unencrypted volume ENC-001 and an encrypted one; load balancer `east` with an HTTPS listener
+    on ELBSecurityPolicy-2016-08 TLS-002 and an HTTP listener redirecting to HTTPS.
+    eu-west-1: ssh-v6 (22 from ::/0) NET-001; an unencrypted RDS instance ENC-001 and an
+    encrypted one; load balancer `west` on ELBSecurityPolicy-TLS13-1-2-2021-06; a bucket whose
+    policy is open to `*` IAM-005.
+    Global: a customer-managed policy `*` on `*` IAM-001; a role trusting `*` IAM-005; a group
+    with AdministratorAccess attached IAM-006.
+    Account 111111111111 (AssumeRole): rdp-open (3389 from 0.0.0.0/0) NET-001 in us-east-1.
+    moto's own state adds: the default VPC security group of each region, and the default egress
+    of every group (all traffic to 0.0.0.0/0) NET-004; EBS encryption by default, off in every
+    region, ENC-001.
+    """
+    world = World()
+    east, west = (_client(moto_endpoint, "ec2", r) for r in REGIONS)
+    world.arns["ssh-v4"] = _group(east, "ssh-v4", _ssh(IpRanges=[{"CidrIp": "0.0.0.0/0"}]))
+    world.arns["scoped"] = _group(east, "scoped", _ssh(IpRanges=[{"CidrIp": "10.0.0.0/16"}]))
+    world.arns["ssh-v6"] = _group(west, "ssh-v6", _ssh(Ipv6Ranges=[{"CidrIpv6": "::/0"}]))
+    for region, ec2 in zip(REGIONS, (east, west), strict=True):
+        default = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])
+        world.default_groups[region] = default["SecurityGroups"][0]["SecurityGroupArn"]
+    plain = east.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
+    east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=True)
+    world.arns["plain-volume"] = f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{plain}"
+    for region in REGIONS:  # moto leaves EBS encryption by default off (and cannot answer GetEbsDefaultKmsKeyId)
+        world.arns[f"ebs-default-{region}"] = f"arn:aws:ec2:{region}:{ACCOUNT}:ebs-encryption-by-default"
+
+    rds = _client(moto_endpoint, "rds", "eu-west-1")
+    for name, encrypted in (("orders-db", False), ("billing-db", True)):
+        db = rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine="postgres",
+                                    MasterUsername="app", MasterUserPassword="not-a-secret-1",
+                                    AllocatedStorage=20, StorageEncrypted=encrypted)
+        world.arns[name] = db["DBInstance"]["DBInstanceArn"]
+
+    world.arns |= _load_balancer(moto_endpoint, "us-east-1", "east",
+                                 [("HTTPS", 443, "ELBSecurityPolicy-2016-08"), ("HTTP", 80, None)])
+    world.arns |= _load_balancer(moto_endpoint, "eu-west-1", "west",
+                                 [("HTTPS", 443, "ELBSecurityPolicy-TLS13-1-2-2021-06")])
+
+    iam = _client(moto_endpoint, "iam", "us-east-1")
+    policy = iam.create_policy(PolicyName="allow-everything",
+                               PolicyDocument=_document({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    world.arns["allow-everything"] = policy["Policy"]["Arn"]
+    role = iam.create_role(RoleName="open-trust", AssumeRolePolicyDocument=_document(
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}))
+    world.arns["open-trust"] = role["Role"]["Arn"]
+    iam.put_role_policy(RoleName="open-trust", PolicyName="read-reports", PolicyDocument=_document(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::tenet-reports/*"}))
+    world.arns["admins"] = iam.create_group(GroupName="admins")["Group"]["Arn"]
+    iam.attach_group_policy(GroupName="admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+
+    s3 = _client(moto_endpoint, "s3", "eu-west-1")
+    s3.create_bucket(Bucket="tenet-public-assets", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_policy(Bucket="tenet-public-assets", Policy=_document(
+        {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::tenet-public-assets/*"}))
+    world.arns["tenet-public-assets"] = "arn:aws:s3:::tenet-public-assets"
+
+    sts = _client(moto_endpoint, "sts", "us-east-1")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/{ROLE}", RoleSessionName="setup")
+    keys = {"aws_access_key_id": creds["Credentials"]["AccessKeyId"],
+            "aws_secret_access_key": creds["Credentials"]["SecretAccessKey"],
+            "aws_session_token": creds["Credentials"]["SessionToken"]}
+    other = _client(moto_endpoint, "ec2", "us-east-1", keys)
+    world.arns["rdp-open"] = _group(other, "rdp-open", {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
+                                                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    return world
+
+
+# -- Fault injection -------------------------------------------------------------------------------------
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_JSON_SERVICES = frozenset({"kms"})
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                         "proxy-authorization", "proxy-authenticate", "content-length"})
+
+
+def _error_body(service: str, code: str, message: str) -> tuple[str, bytes]:
+    """An error as the service's protocol spells it (EC2 query, AWS query, JSON, REST-XML)."""
+    if service in _JSON_SERVICES:
+        return "application/x-amz-json-1.1", json.dumps({"__type": code, "message": message}).encode()
+    if service == "ec2":
+        body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                "<RequestID>fault-proxy</RequestID></Response>")
+    elif service == "s3":
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault-proxy</RequestId></Error>"
+    else:
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                "</Error><RequestId>fault-proxy</RequestId></ErrorResponse>")
+    return "text/xml", body.encode()
+
+
+# What a fault answers: status, error code (None: moto's HTML page for an unimplemented action).
+FAULTS: dict[str, tuple[int, str | None]] = {
+    "deny": (403, "AccessDenied"),
+    "unauthorized": (403, "UnauthorizedOperation"),
+    "throttle": (400, "ThrottlingException"),
+    "html500": (500, None),
+}
+_HTML_500 = (b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+             b"<h1>Internal Server Error</h1>\n<p>The server encountered an internal error.</p>\n")
+
+
+class FaultProxy:
+    """127.0.0.1 HTTP proxy to moto that fails requests signed for chosen (service, region) pairs.
+
+    `faults` maps (signing name, region) to a key of FAULTS; `hits` counts the failed requests,
+    so tests can see botocore's retries.
+    """
+
+    def __init__(self, upstream: str, faults: Mapping[tuple[str, str], str]) -> None:
+        self.upstream = urlsplit(upstream)
+        self.faults = dict(faults)
+        self.hits: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                m = _SCOPE.search(self.headers.get("Authorization", ""))
+                key = (m.group(2), m.group(1)) if m else ("", "")
+                fault = proxy.faults.get(key)
+                if fault is not None:
+                    with proxy._lock:
+                        proxy.hits[key] += 1
+                    status, code = FAULTS[fault]
+                    if code is None:
+                        kind, payload = "text/html; charset=utf-8", _HTML_500
+                    else:
+                        kind, payload = _error_body(key[0], code, f"{code} injected by the test for {key}")
+                    self._reply(status, {"Content-Type": kind}, payload)
+                    return
+                upstream = http.client.HTTPConnection(proxy.upstream.hostname or "127.0.0.1", proxy.upstream.port,
+                                                      timeout=30)
+                try:
+                    upstream.request(self.command, self.path, body=body or None, headers=dict(self.headers))
+                    answer = upstream.getresponse()
+                    payload = answer.read()
+                    headers = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP}
+                    self._reply(answer.status, headers, payload)
+                finally:
+                    upstream.close()
+
+            def _reply(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,378 @@
+"""The AWS adapters on recorded API responses (fixtures/aws/responses/): model objects, then the rules' verdicts.
+
+The responses are shaped as boto3 returns them (IAM documents decoded, except
+one left URL-encoded as the raw API sends it). No SDK and no server here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.audit.aws import adapters
+from scanner.audit.aws.adapters import Where
+from scanner.audit.engine import Snapshot, SnapshotTool
+from scanner.engine.findings import Status
+from scanner.engine.params import RuleParams
+from scanner.model import (
+    AccessGrant,
+    Asset,
+    DataStore,
+    Direction,
+    GrantKind,
+    Inventory,
+    KeyManagement,
+    Peer,
+    PortSet,
+    Scope,
+    SourceKind,
+    TlsEndpoint,
+    TlsVersion,
+    Unknown,
+)
+from scanner.scan import Scanner
+from scanner.sources.interface import LoadContext
+from scanner.sources.inventory import InventorySource
+
+RESPONSES = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "responses"
+EU = Where("123456789012", "eu-west-1")
+GLOBAL = Where("123456789012", None)
+ACCOUNT_ARN = "arn:aws:iam::123456789012"
+
+
+def response(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((RESPONSES / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def verdicts(assets: list[Any], params: RuleParams | None = None) -> Counter[tuple[str, str, str]]:
+    """(rule id, resource, status) of every finding the rules give on `assets`."""
+    result = Scanner(params=params).evaluate(_loaded(assets))
+    assert result.errors == []
+    return Counter((f.rule_id, f.resource, f.status.value) for f in result.findings)
+
+
+def _loaded(assets: list[Any]) -> Any:
+    from scanner.sources.interface import LoadResult
+
+    return LoadResult(assets=list(assets))
+
+
+def fails(*pairs: tuple[str, str]) -> Counter[tuple[str, str, str]]:
+    return Counter((rule, resource, "fail") for rule, resource in pairs)
+
+
+# -- Security groups ---------------------------------------------------------------------------------------
+
+SG = "arn:aws:ec2:eu-west-1:123456789012:security-group/"
+
+
+def test_security_groups_become_firewalls_with_every_kind_of_peer() -> None:
+    bastion, database, split = adapters.security_groups(response("ec2_describe_security_groups"), EU)
+    assert bastion.name == "bastion (sg-0a1b2c3d4e5f60001)"
+    assert bastion.origin.model_dump(exclude={"location", "resource_location", "module_call"}) == {
+        "source": SourceKind.AWS, "resource": f"{SG}sg-0a1b2c3d4e5f60001", "resource_type": "AWS::EC2::SecurityGroup",
+        "anchor": "", "account": "123456789012", "region": "eu-west-1"}
+    ssh, icmp, egress = bastion.rules
+    assert (ssh.direction, ssh.protocol, ssh.ports, ssh.name) == (Direction.INGRESS, "tcp", PortSet.ports(22),
+                                                                  "ops on the road")
+    assert ssh.peers == [Peer.address_or_tag("0.0.0.0/0"), Peer.address_or_tag("::/0")]
+    assert [r.origin.anchor for r in bastion.rules] == ["ingress[tcp/22]", "ingress[icmp]", "egress[all]"]
+    assert (icmp.protocol, egress.protocol, egress.ports) == ("icmp", "all", PortSet.all())
+
+    postgres, app = database.rules
+    # Prefix lists and group references (another account's named with it) are groups, not networks.
+    assert postgres.peers == [Peer.group("pl-0f1e2d3c4b5a69788"), Peer.group("sg-0a1b2c3d4e5f60003"),
+                              Peer.group("210987654321/sg-0999888877776666a")]
+    assert postgres.name == "corporate networks"
+    assert app.ports == PortSet.of((8000, 8080)) and app.origin.anchor == "ingress[tcp/8000-8080]"
+    # No SecurityGroupArn in older answers: the ARN is built from account, region and id.
+    assert database.origin.resource == f"{SG}sg-0a1b2c3d4e5f60002"
+    assert split.rules[0].protocol == "tcp"  # IpProtocol "6"
+
+
+def test_security_group_verdicts() -> None:
+    groups = adapters.security_groups(response("ec2_describe_security_groups"), EU)
+    bastion, database, split = (f"{SG}sg-0a1b2c3d4e5f6000{n}" for n in (1, 2, 4))
+    # ICMP open to the world has no ports to expose; the split /1 halves are the internet.
+    assert verdicts(groups) == fails(("NET-001", bastion), ("NET-004", bastion), ("NET-005", database),
+                                     ("NET-002", split), ("NET-003", split))
+
+
+def test_unreadable_permission_is_unknown_not_a_guess() -> None:
+    group = {"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+    rule = adapters.security_group(group, EU).rules[0]
+    assert isinstance(rule.ports, Unknown) and rule.origin.anchor == "ingress[tcp/?]"
+    assert verdicts([adapters.security_group(group, EU)]) == Counter(
+        {("NET-001", f"{SG}sg-1", "unknown"): 1})
+
+
+# -- Load balancer listeners -------------------------------------------------------------------------------
+
+LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/"
+
+
+def test_listeners_judge_tls_only_where_tls_is_terminated() -> None:
+    page = response("elbv2_describe_listeners")
+    eps = {ep.name: ep for ep in adapters.listeners(page, EU, "shop")}
+    assert eps["shop:443"].min_version is TlsVersion.TLS1_0
+    assert eps["shop:443"].policy_name == "ELBSecurityPolicy-2016-08"
+    assert eps["shop:8443"].min_version is TlsVersion.TLS1_2
+    # The API reports an SslPolicy on HTTP listeners too; it is not TLS.
+    assert (eps["shop:80"].min_version, eps["shop:80"].plaintext_allowed, eps["shop:80"].policy_name) == \
+        (None, False, None)
+    assert eps["shop:8080"].plaintext_allowed is True  # authenticate, then forward over HTTP
+    assert isinstance(eps["shop:9443"].min_version, Unknown)
+    assert [adapters.needs_rules(item) for item in page["Listeners"]] == [False, False, True, False, False]
+    assert verdicts(list(eps.values())) == Counter({
+        ("TLS-002", f"{LISTENER}f2f7dc8efc522ab2", "fail"): 1,
+        ("TLS-001", f"{LISTENER}9c0d1e2f3a4b5c6d", "fail"): 1,
+        ("TLS-002", f"{LISTENER}5e6f7a8b9c0d1e2f", "unknown"): 1,
+    })
+
+
+def test_a_rule_forwarding_plain_http_makes_the_redirecting_listener_plaintext() -> None:
+    item = response("elbv2_describe_listeners")["Listeners"][2]
+    rules = response("elbv2_describe_rules")["Rules"]
+    ep = adapters.listener(item, EU, "shop", rules)
+    assert ep is not None and ep.plaintext_allowed is True
+    only_default = adapters.listener(item, EU, "shop", [r for r in rules if r["IsDefault"]])
+    assert only_default is not None and only_default.plaintext_allowed is False
+
+
+def test_network_load_balancer_listeners() -> None:
+    eps = adapters.listeners(response("elbv2_describe_listeners_network"), EU, "ingest")
+    assert [(ep.name, ep.min_version, ep.plaintext_allowed) for ep in eps] == [
+        ("ingest:6514", TlsVersion.TLS1_1, False)]  # the TCP listener passes connections through
+
+
+# -- CloudFront --------------------------------------------------------------------------------------------
+
+DIST = "arn:aws:cloudfront::123456789012:distribution/"
+
+
+def test_cloudfront_distributions() -> None:
+    default_cert, modern, legacy = adapters.distributions(response("cloudfront_list_distributions"), GLOBAL)
+    # The *.cloudfront.net certificate negotiates TLSv1 whatever MinimumProtocolVersion says.
+    assert (default_cert.min_version, default_cert.policy_name) == (TlsVersion.TLS1_0, "TLSv1")
+    assert (modern.min_version, modern.plaintext_allowed, modern.name) == \
+        (TlsVersion.TLS1_2, False, "E2MODERNTLS0002 (www.example.com)")
+    assert (legacy.min_version, legacy.plaintext_allowed) == (TlsVersion.TLS1_0, True)
+    assert legacy.origin.region is None and legacy.origin.resource_type == "AWS::CloudFront::Distribution"
+    assert verdicts([default_cert, modern, legacy]) == fails(
+        ("TLS-002", f"{DIST}E1DEFAULTCERT01"), ("TLS-002", f"{DIST}E3LEGACYHTTP003"),
+        ("TLS-001", f"{DIST}E3LEGACYHTTP003"))
+
+
+def test_unknown_viewer_protocol_policy() -> None:
+    summary = {"Id": "E4", "ViewerCertificate": {"MinimumProtocolVersion": "TLSv1.2_2021"},
+               "DefaultCacheBehavior": {"ViewerProtocolPolicy": "sometimes-https"}}
+    assert isinstance(adapters.distribution(summary, GLOBAL).plaintext_allowed, Unknown)
+
+
+# -- Data at rest ------------------------------------------------------------------------------------------
+
+VOL = "arn:aws:ec2:eu-west-1:123456789012:volume/"
+MANAGED = adapters.aws_managed_key_ids([response("kms_list_aliases")])
+
+
+def test_aws_managed_keys_are_those_behind_aws_aliases() -> None:
+    assert {"0b9c8d7e-6f5a-4b3c-2d1e-0f9a8b7c6d5e", "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"} == MANAGED
+
+
+@pytest.mark.parametrize(("key", "managed", "want"), [
+    (None, MANAGED, KeyManagement.PROVIDER),
+    ("alias/aws/ebs", None, KeyManagement.PROVIDER),
+    ("arn:aws:kms:eu-west-1:123456789012:key/0b9c8d7e-6f5a-4b3c-2d1e-0f9a8b7c6d5e", MANAGED, KeyManagement.PROVIDER),
+    ("6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f", MANAGED, KeyManagement.CUSTOMER),
+    ("arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab", MANAGED, KeyManagement.CUSTOMER),
+])
+def test_key_management(key: str | None, managed: frozenset[str] | None, want: KeyManagement) -> None:
+    assert adapters.key_management(key, managed) is want
+
+
+def test_key_management_unknowns() -> None:
+    assert "aliases could not be read" in str(adapters.key_management("6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f", None))
+    assert "neither a key ARN nor a key id" in str(adapters.key_management("default_kms_key_id", MANAGED))
+
+
+def test_volumes() -> None:
+    plain, aws_key, own_key = adapters.volumes(response("ec2_describe_volumes"), EU, MANAGED)
+    assert (plain.encrypted, plain.key_management, plain.kind) == (False, KeyManagement.NONE, "block_volume")
+    assert (aws_key.key_management, own_key.key_management) == (KeyManagement.PROVIDER, KeyManagement.CUSTOMER)
+    assert (own_key.algorithm, own_key.key_bits) == ("aws:kms", 256)
+    cmk = RuleParams(require_customer_managed_keys=True)
+    assert verdicts([plain, aws_key, own_key], cmk) == fails(
+        ("ENC-001", f"{VOL}vol-0123456789abcdef0"), ("ENC-003", f"{VOL}vol-0123456789abcdef1"))
+
+
+def test_ebs_encryption_by_default() -> None:
+    on = adapters.ebs_default_encryption(response("ec2_get_ebs_encryption_by_default_on"),
+                                         response("ec2_get_ebs_default_kms_key_id"), EU, MANAGED)
+    off = adapters.ebs_default_encryption(response("ec2_get_ebs_encryption_by_default_off"), None, EU, MANAGED)
+    assert (on.encrypted, on.key_management) == (True, KeyManagement.CUSTOMER)
+    assert (off.encrypted, off.name, off.kind) == (False, "EBS default encryption in eu-west-1", "block_volume_default")
+    arn = "arn:aws:ec2:eu-west-1:123456789012:ebs-encryption-by-default"
+    assert verdicts([on, off]) == fails(("ENC-001", arn))
+
+
+def test_databases() -> None:
+    instances = adapters.db_instances(response("rds_describe_db_instances"), EU, MANAGED)
+    clusters = adapters.db_clusters(response("rds_describe_db_clusters"), EU, MANAGED)
+    # catalog-1 is an Aurora member: its storage is the cluster's, reported once.
+    assert [(d.name, d.encrypted, d.key_management) for d in instances + clusters] == [
+        ("orders", False, KeyManagement.NONE), ("billing", True, KeyManagement.PROVIDER),
+        ("catalog", False, KeyManagement.NONE), ("search", True, KeyManagement.CUSTOMER)]
+    assert verdicts(instances + clusters) == fails(("ENC-001", "arn:aws:rds:eu-west-1:123456789012:db:orders"),
+                                                   ("ENC-001", "arn:aws:rds:eu-west-1:123456789012:cluster:catalog"))
+
+
+# -- S3 ----------------------------------------------------------------------------------------------------
+
+
+def test_bucket_regions() -> None:
+    invoices, legacy = response("s3_list_buckets")["Buckets"]
+    assert adapters.bucket_region(invoices, None) == "eu-west-1"
+    assert adapters.bucket_region(legacy, None) is None  # GetBucketLocation is needed
+    assert adapters.bucket_region(legacy, response("s3_get_bucket_location_legacy")) == "us-east-1"
+    assert adapters.bucket_region(legacy, response("s3_get_bucket_location_eu")) == "eu-west-1"
+
+
+def test_bucket_encryption() -> None:
+    default = adapters.bucket_encryption("acme-legacy-logs", None, EU)
+    assert (default.encrypted, default.algorithm, default.key_management, default.by_default) == \
+        (True, "AES256", KeyManagement.PROVIDER, True)
+    kms = adapters.bucket_encryption("acme-invoices", response("s3_get_bucket_encryption_kms"), EU)
+    assert (kms.algorithm, kms.key_management, kms.by_default) == ("aws:kms", KeyManagement.CUSTOMER, False)
+    sse_s3 = adapters.bucket_encryption("acme-site", response("s3_get_bucket_encryption_sse_s3"), EU)
+    assert (sse_s3.algorithm, sse_s3.key_management) == ("AES256", KeyManagement.PROVIDER)
+    odd = {"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {
+        "SSEAlgorithm": "ROT13"}}]}}
+    assert isinstance(adapters.bucket_encryption("odd", odd, EU).encrypted, Unknown)
+    assert verdicts([default, kms, sse_s3]) == Counter()
+
+
+def test_bucket_policy() -> None:
+    grants = adapters.bucket_policy("acme-invoices", response("s3_get_bucket_policy"), EU)
+    assert [g.name for g in grants] == [f"acme-invoices bucket policy statement[{i}] ({sid})"
+                                        for i, sid in enumerate(("PublicRead", "FromOurEndpoint", "DenyPlaintext"))]
+    assert {g.kind for g in grants} == {GrantKind.RESOURCE_POLICY}
+    assert grants[1].conditions == ["aws:sourcevpce"]
+    # Only the unconditioned public read; the VPC endpoint narrows the second, the third is a Deny.
+    assert verdicts(grants) == fails(("IAM-005", "arn:aws:s3:::acme-invoices"))
+    assert adapters.bucket_policy("acme-invoices", None, EU) == []
+
+
+# -- IAM ---------------------------------------------------------------------------------------------------
+
+
+def iam_grants() -> list[AccessGrant]:
+    return adapters.authorization_details(response("iam_get_account_authorization_details"), GLOBAL)
+
+
+def test_authorization_details_grants() -> None:
+    grants = iam_grants()
+    by_kind = Counter(g.kind for g in grants)
+    assert by_kind == {GrantKind.IDENTITY_POLICY: 5, GrantKind.TRUST_POLICY: 3, GrantKind.ROLE_ASSIGNMENT: 4}
+    deploy = [g for g in grants if g.origin.resource == f"{ACCOUNT_ARN}:policy/deploy"]
+    # Only the default version (v2) counts, not v1's `*`.
+    assert [g.actions for g in deploy] == [["s3:PutObject", "s3:GetObject"]]
+    legacy = [g for g in grants if g.origin.resource.endswith("all-but-iam")]
+    assert [g.not_actions for g in legacy] == [["iam:*", "organizations:*"]]  # URL-encoded document, decoded
+    assignments = sorted((g.principals[0], g.role, g.scope) for g in grants  # type: ignore[index]
+                         if g.kind is GrantKind.ROLE_ASSIGNMENT)
+    assert assignments == [
+        (f"{ACCOUNT_ARN}:group/admins", "AdministratorAccess", Scope.ACCOUNT),
+        (f"{ACCOUNT_ARN}:role/ci-deployer", "AdministratorAccess", Scope.ACCOUNT),
+        (f"{ACCOUNT_ARN}:role/ci-deployer", f"{ACCOUNT_ARN}:policy/deploy", Scope.ACCOUNT),
+        (f"{ACCOUNT_ARN}:user/alice", "ReadOnlyAccess", Scope.ACCOUNT),
+    ]
+    inline = next(g for g in grants if g.origin.anchor.startswith("inline[manage-ec2]"))
+    assert (inline.name, inline.origin.resource_type, inline.origin.region) == \
+        ("ci-deployer/manage-ec2 statement[0]", "AWS::IAM::Role", None)
+
+
+def test_authorization_details_verdicts() -> None:
+    from policies import iam as iam_rules
+
+    want = fails(
+        ("IAM-001", f"{ACCOUNT_ARN}:policy/break-glass"),
+        ("IAM-004", f"{ACCOUNT_ARN}:policy/legacy/all-but-iam"),
+        ("IAM-002", f"{ACCOUNT_ARN}:role/ci-deployer"), ("IAM-003", f"{ACCOUNT_ARN}:role/ci-deployer"),
+        ("IAM-005", f"{ACCOUNT_ARN}:role/public-trust"),
+        ("IAM-002", f"{ACCOUNT_ARN}:user/alice"), ("IAM-003", f"{ACCOUNT_ARN}:user/alice"),
+    )
+    # AdministratorAccess attachments are role assignments; IAM-006 reports them once the rule
+    # lists the policy among its privileged roles.
+    if "administratoraccess" in iam_rules._PRIVILEGED_ROLES:
+        want += fails(("IAM-006", f"{ACCOUNT_ARN}:role/ci-deployer"), ("IAM-006", f"{ACCOUNT_ARN}:group/admins"))
+    assert verdicts(iam_grants()) == want
+
+
+# -- Snapshots of adapter output ---------------------------------------------------------------------------
+
+
+def every_asset() -> list[Asset]:
+    assets: list[Asset] = [
+        *adapters.security_groups(response("ec2_describe_security_groups"), EU),
+        *adapters.listeners(response("elbv2_describe_listeners"), EU, "shop"),
+        *adapters.distributions(response("cloudfront_list_distributions"), GLOBAL),
+        *adapters.volumes(response("ec2_describe_volumes"), EU, None),
+        *adapters.db_clusters(response("rds_describe_db_clusters"), EU, MANAGED),
+        adapters.bucket_encryption("acme-invoices", response("s3_get_bucket_encryption_kms"), EU),
+        *adapters.bucket_policy("acme-invoices", response("s3_get_bucket_policy"), EU),
+        *iam_grants(),
+    ]
+    return assets
+
+
+def snapshot_text(assets: list[Asset]) -> str:
+    return Snapshot(tool=SnapshotTool(version="test"), provider=SourceKind.AWS, created="2024-06-01T00:00:00Z",
+                    accounts=["123456789012"], regions=["eu-west-1"], calls=9,
+                    inventory=Inventory(assets=assets)).dump()
+
+
+def test_snapshots_keep_every_object_and_every_unknown(tmp_path: Path) -> None:
+    assets = every_asset()
+    assert any(isinstance(a, TlsEndpoint) and isinstance(a.min_version, Unknown) for a in assets)
+    assert any(isinstance(a, DataStore) and isinstance(a.key_management, Unknown) for a in assets)
+    path = tmp_path / "inventory.json"
+    path.write_text(snapshot_text(assets), encoding="utf-8")
+    loaded = InventorySource().load([path], LoadContext(cwd=tmp_path))
+    assert loaded.errors == [] and loaded.files == ["inventory.json"]
+    assert loaded.assets == assets
+    direct = Scanner().evaluate(_loaded(assets))
+    offline = Scanner(cwd=tmp_path).scan([path])
+    assert offline.findings == direct.findings
+    assert {f.status for f in offline.findings} == {Status.FAIL, Status.UNKNOWN}
+
+
+def test_inventory_source_claims_only_snapshots(tmp_path: Path) -> None:
+    source = InventorySource()
+    snap = tmp_path / "snap.json"
+    snap.write_text(snapshot_text([]), encoding="utf-8")
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b'\xef\xbb\xbf \n{ "tenet_inventory" : "1"}')
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"format_version": "1.2", "terraform_version": "1.8.0", "tenet_inventory": "no"}',
+                    encoding="utf-8")
+    renamed = tmp_path / "snap.txt"
+    renamed.write_text(snapshot_text([]), encoding="utf-8")
+    assert [source.claims(p) for p in (snap, bom, plan, renamed, tmp_path / "missing.json")] == \
+        [True, True, False, False, False]
+
+
+def test_a_broken_snapshot_is_an_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"tenet_inventory": "1", "tool": {"version": "0"}, "inventory": {"assets": [{"asset_type": '
+                      '"firewall"}]}}', encoding="utf-8")
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text(snapshot_text(every_asset())[:5000], encoding="utf-8")
+    result = Scanner(cwd=tmp_path).scan([broken, truncated])
+    assert [(e.path, e.message.split(" (")[0]) for e in result.errors] == [
+        ("broken.json", "not a valid Tenet inventory"), ("truncated.json", "not a valid Tenet inventory")]
+    assert result.exit_code(None) == 2

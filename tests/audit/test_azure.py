@@ -1,0 +1,560 @@
+"""The live Azure audit, with the real azure-mgmt clients against a local HTTPS Resource Manager.
+
+The server (tests/audit/fake_clouds.py) serves API-shaped JSON, paginates
+every list with absolute `nextLink`s and answers 403 where a subscription is
+set up to. Findings are asserted exactly, as (rule id, Azure resource ID).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from scanner.audit.azure import adapters
+from scanner.audit.azure.collectors import AzureOptions, audit, explain
+from scanner.audit.engine import AuditResult, Snapshot
+from scanner.engine.findings import Status
+from scanner.model import AccessGrant, Direction, Firewall, TlsEndpoint, TlsVersion, Unknown
+from scanner.scan import Scanner
+from tests.audit.fake_clouds import AzureSubscription, FakeAzure, running
+
+SUB_A = "00000000-0000-0000-0000-00000000000a"
+SUB_B = "00000000-0000-0000-0000-00000000000b"
+SUB_C = "00000000-0000-0000-0000-00000000000c"
+RG_A = f"/subscriptions/{SUB_A}/resourceGroups/rg-app"
+RG_B = f"/subscriptions/{SUB_B}/resourceGroups/rg-data"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+BREAK_GLASS = "11111111-2222-3333-4444-555555555555"
+STORAGE_OPERATOR = "22222222-3333-4444-5555-666666666666"
+NEARLY_OWNER = "33333333-4444-5555-6666-777777777777"
+UNLISTED_CUSTOM = "44444444-5555-6666-7777-888888888888"
+
+
+# -- API-shaped resources ---------------------------------------------------------------------------
+
+
+def security_rule(nsg_id: str, name: str, priority: int, direction: str, access: str, protocol: str,
+                  remote: str | list[str], ports: str | list[str], *, default: bool = False) -> dict[str, Any]:
+    """A security rule as ARM returns it; `remote` is the source (inbound) or destination (outbound)."""
+    collection = "defaultSecurityRules" if default else "securityRules"
+    remote_side, local_side = ("source", "destination") if direction == "Inbound" else ("destination", "source")
+    props: dict[str, Any] = {"protocol": protocol, "sourcePortRange": "*", f"{local_side}AddressPrefix": "*",
+                             "access": access, "priority": priority, "direction": direction,
+                             "provisioningState": "Succeeded"}
+    props.update({f"{remote_side}AddressPrefixes": remote} if isinstance(remote, list)
+                 else {f"{remote_side}AddressPrefix": remote})
+    props.update({"destinationPortRanges": ports} if isinstance(ports, list) else {"destinationPortRange": ports})
+    return {"id": f"{nsg_id}/{collection}/{name}", "name": name, "etag": 'W/"1"',
+            "type": f"Microsoft.Network/networkSecurityGroups/{collection}", "properties": props}
+
+
+def default_rules(nsg_id: str) -> list[dict[str, Any]]:
+    """The six rules every NSG has, as the API lists them under `defaultSecurityRules`."""
+    return [
+        security_rule(nsg_id, "AllowVnetInBound", 65000, "Inbound", "Allow", "*", "VirtualNetwork", "*", default=True),
+        security_rule(nsg_id, "AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "*", "AzureLoadBalancer",
+                      "*", default=True),
+        security_rule(nsg_id, "DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "*", default=True),
+        security_rule(nsg_id, "AllowVnetOutBound", 65000, "Outbound", "Allow", "*", "VirtualNetwork", "*",
+                      default=True),
+        security_rule(nsg_id, "AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "*",
+                      default=True),
+        security_rule(nsg_id, "DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "*", default=True),
+    ]
+
+
+def nsg_id(group: str, name: str) -> str:
+    return f"{group}/providers/Microsoft.Network/networkSecurityGroups/{name}"
+
+
+def nsg(group: str, name: str, rules: list[tuple[Any, ...]]) -> dict[str, Any]:
+    resource_id = nsg_id(group, name)
+    return {"id": resource_id, "name": name, "type": "Microsoft.Network/networkSecurityGroups",
+            "location": "westeurope", "etag": 'W/"1"',
+            "properties": {"securityRules": [security_rule(resource_id, *r) for r in rules],
+                           "defaultSecurityRules": default_rules(resource_id),
+                           "provisioningState": "Succeeded"}}
+
+
+def gateway_id(name: str) -> str:
+    return f"{RG_A}/providers/Microsoft.Network/applicationGateways/{name}"
+
+
+def app_gateway(name: str, *, ssl_policy: dict[str, Any] | None, listeners: list[dict[str, Any]],
+                profiles: dict[str, dict[str, Any]] | None = None,
+                routes: Sequence[tuple[str, str | None]] = ()) -> dict[str, Any]:
+    """`listeners`: {name, protocol, profile?}; `routes`: (listener, redirect target listener or None)."""
+    gid = gateway_id(name)
+    props: dict[str, Any] = {
+        "sku": {"name": "WAF_v2", "tier": "WAF_v2", "capacity": 2},
+        "operationalState": "Running",
+        "httpListeners": [
+            {"id": f"{gid}/httpListeners/{ln['name']}", "name": ln["name"],
+             "properties": {"protocol": ln["protocol"],
+                            **({"sslProfile": {"id": f"{gid}/sslProfiles/{ln['profile']}"}} if "profile" in ln else {}),
+                            **({"sslCertificate": {"id": f"{gid}/sslCertificates/cert"}}
+                               if ln["protocol"] == "Https" else {})}}
+            for ln in listeners
+        ],
+        "sslProfiles": [{"id": f"{gid}/sslProfiles/{p}", "name": p, "properties": {"sslPolicy": policy}}
+                        for p, policy in (profiles or {}).items()],
+        "redirectConfigurations": [
+            {"id": f"{gid}/redirectConfigurations/to-{target}", "name": f"to-{target}",
+             "properties": {"redirectType": "Permanent", "targetListener": {"id": f"{gid}/httpListeners/{target}"}}}
+            for _, target in routes if target
+        ],
+        "requestRoutingRules": [
+            {"id": f"{gid}/requestRoutingRules/rule-{listener}", "name": f"rule-{listener}",
+             "properties": {"ruleType": "Basic", "priority": 100 + i,
+                            "httpListener": {"id": f"{gid}/httpListeners/{listener}"},
+                            **({"redirectConfiguration": {"id": f"{gid}/redirectConfigurations/to-{target}"}}
+                               if target else {"backendAddressPool": {"id": f"{gid}/backendAddressPools/pool"}})}}
+            for i, (listener, target) in enumerate(routes)
+        ],
+    }
+    if ssl_policy is not None:
+        props["sslPolicy"] = ssl_policy
+    return {"id": gid, "name": name, "type": "Microsoft.Network/applicationGateways", "location": "westeurope",
+            "properties": props}
+
+
+def storage_id(group: str, name: str) -> str:
+    return f"{group}/providers/Microsoft.Storage/storageAccounts/{name}"
+
+
+def storage_account(group: str, name: str, *, tls: str | None, https_only: bool = True,
+                    key_source: str = "Microsoft.Storage") -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "supportsHttpsTrafficOnly": https_only,
+        "encryption": {"keySource": key_source, "services": {"blob": {"enabled": True, "keyType": "Account"}},
+                       **({"keyvaultproperties": {"keyname": "cmk", "keyvaulturi": "https://kv.vault.azure.net"}}
+                          if key_source == "Microsoft.Keyvault" else {})},
+        "provisioningState": "Succeeded",
+        "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"},
+    }
+    if tls is not None:
+        props["minimumTlsVersion"] = tls
+    return {"id": storage_id(group, name), "name": name, "type": "Microsoft.Storage/storageAccounts",
+            "location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS", "tier": "Standard"},
+            "properties": props}
+
+
+def role_definition(subscription: str, guid: str, name: str, kind: str, actions: list[str],
+                    not_actions: Sequence[str] = ()) -> dict[str, Any]:
+    return {"id": f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+            "name": guid, "type": "Microsoft.Authorization/roleDefinitions",
+            "properties": {"roleName": name, "type": kind, "description": name,
+                           "assignableScopes": ["/"] if kind == "BuiltInRole" else [f"/subscriptions/{subscription}"],
+                           "permissions": [{"actions": actions, "notActions": list(not_actions),
+                                            "dataActions": [], "notDataActions": []}]}}
+
+
+def assignment_id(scope: str, guid: str) -> str:
+    return f"{scope.rstrip('/')}/providers/Microsoft.Authorization/roleAssignments/{guid}"
+
+
+def role_assignment(subscription: str, scope: str, guid: str, role_guid: str, principal: str) -> dict[str, Any]:
+    return {"id": assignment_id(scope, guid), "name": guid, "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {"scope": scope, "principalId": principal, "principalType": "User",
+                           "roleDefinitionId": f"/subscriptions/{subscription}/providers/Microsoft.Authorization/"
+                                               f"roleDefinitions/{role_guid}"}}
+
+
+def subscription_a() -> AzureSubscription:
+    return AzureSubscription(
+        SUB_A,
+        network_security_groups=[
+            # Internet and * may both reach SSH, and nothing denies it first: two NET-001.
+            nsg(RG_A, "nsg-ssh-open", [("AllowSshFromInternet", 100, "Inbound", "Allow", "Tcp", "Internet", "22"),
+                                       ("AllowSshFromAnywhere", 110, "Inbound", "Allow", "Tcp", "*", "22")]),
+            # The same allow, shadowed by a deny at a higher priority (lower number): not reported.
+            nsg(RG_A, "nsg-ssh-shadowed", [("DenyInternet", 100, "Inbound", "Deny", "*", "Internet", "*"),
+                                           ("AllowSshFromInternet", 200, "Inbound", "Allow", "Tcp", "Internet", "22")]),
+            # Overrides the defaults: denies all inbound and all outbound ahead of them.
+            nsg(RG_A, "nsg-locked", [("AllowHttpsFromOffice", 100, "Inbound", "Allow", "Tcp",
+                                      ["203.0.113.0/24"], ["443", "8443-8444"]),
+                                     ("DenyAllIn", 4096, "Inbound", "Deny", "*", "*", "*"),
+                                     ("DenyAllOut", 4096, "Outbound", "Deny", "*", "*", "*")]),
+        ],
+        application_gateways=[
+            app_gateway("agw-legacy", ssl_policy={"policyType": "Predefined", "policyName": "AppGwSslPolicy20150501"},
+                        listeners=[{"name": "https", "protocol": "Https"}]),
+            app_gateway("agw-mixed",
+                        ssl_policy={"policyType": "Predefined", "policyName": "AppGwSslPolicy20220101S"},
+                        profiles={"partner": {"policyType": "Custom", "minProtocolVersion": "TLSv1_0",
+                                              "cipherSuites": ["TLS_RSA_WITH_AES_128_CBC_SHA"]}},
+                        listeners=[{"name": "https", "protocol": "Https"},
+                                   {"name": "https-partner", "protocol": "Https", "profile": "partner"},
+                                   {"name": "http-redirect", "protocol": "Http"},
+                                   {"name": "http-plain", "protocol": "Http"}],
+                        routes=[("https", None), ("https-partner", None), ("http-redirect", "https"),
+                                ("http-plain", None)]),
+            app_gateway("agw-modern", ssl_policy={"policyType": "CustomV2", "minProtocolVersion": "TLSv1_2"},
+                        listeners=[{"name": "https", "protocol": "Https"}]),
+            # No sslPolicy: the default depends on the gateway's API version, which the API does not say.
+            app_gateway("agw-default", ssl_policy=None, listeners=[{"name": "https", "protocol": "Https"}]),
+        ],
+        storage_accounts=[
+            storage_account(RG_A, "stlegacy", tls="TLS1_0"),
+            storage_account(RG_A, "stcmk", tls="TLS1_2", key_source="Microsoft.Keyvault"),
+            storage_account(RG_A, "sthttp", tls="TLS1_2", https_only=False),
+        ],
+        role_definitions=[
+            role_definition(SUB_A, OWNER, "Owner", "BuiltInRole", ["*"]),
+            role_definition(SUB_A, CONTRIBUTOR, "Contributor", "BuiltInRole", ["*"],
+                            ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write"]),
+            role_definition(SUB_A, READER, "Reader", "BuiltInRole", ["*/read"]),
+            role_definition(SUB_A, BREAK_GLASS, "Tenet Break Glass", "CustomRole", ["*"]),
+            role_definition(SUB_A, STORAGE_OPERATOR, "Storage Operator", "CustomRole", ["Microsoft.Storage/*"]),
+            role_definition(SUB_A, NEARLY_OWNER, "Nearly Owner", "CustomRole", ["*"],
+                            ["Microsoft.Authorization/*/Write"]),
+        ],
+        role_assignments=[
+            role_assignment(SUB_A, f"/subscriptions/{SUB_A}", "a-owner", OWNER, "user-1"),
+            role_assignment(SUB_A, RG_A, "a-contributor-rg", CONTRIBUTOR, "user-2"),
+            role_assignment(SUB_A, f"/subscriptions/{SUB_A}", "a-break-glass", BREAK_GLASS, "user-3"),
+            role_assignment(SUB_A, f"/subscriptions/{SUB_A}", "a-reader", READER, "user-4"),
+            role_assignment(SUB_A, "/providers/Microsoft.Management/managementGroups/mg-root", "a-mg-contributor",
+                            CONTRIBUTOR, "user-5"),
+        ],
+    )
+
+
+def subscription_b() -> AzureSubscription:
+    """The credential may not read NSGs nor role definitions here; the rest is still audited."""
+    return AzureSubscription(
+        SUB_B,
+        network_security_groups=[nsg(RG_B, "nsg-hidden", [("AllowSsh", 100, "Inbound", "Allow", "Tcp", "*", "22")])],
+        storage_accounts=[storage_account(RG_B, "stolder", tls="TLS1_1"),
+                          storage_account(RG_B, "stunset", tls=None)],
+        role_assignments=[
+            role_assignment(SUB_B, f"/subscriptions/{SUB_B}", "b-owner", OWNER, "user-9"),
+            role_assignment(SUB_B, f"/subscriptions/{SUB_B}", "b-custom", UNLISTED_CUSTOM, "user-9"),
+        ],
+        forbidden={"network_security_groups", "role_definitions"},
+    )
+
+
+# -- running the audit ------------------------------------------------------------------------------
+
+
+class StaticCredential:
+    """Any object with `get_token` is a TokenCredential: no Azure AD in tests."""
+
+    def __init__(self, token: str = FakeAzure.TOKEN) -> None:
+        self.token = token
+        self.scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        self.scopes.append(scopes)
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[FakeAzure]:
+    disabled = AzureSubscription(SUB_C, network_security_groups=[nsg(RG_A, "nsg-never-read", [])], state="Disabled")
+    server = FakeAzure([subscription_a(), subscription_b(), disabled], page_size=2)
+    with running(server):
+        yield server
+
+
+def options(server: FakeAzure, **kwargs: Any) -> AzureOptions:
+    # retry_total=0: a refused or failed request fails at once instead of after ~5 s of retries.
+    return AzureOptions(endpoint=server.url,
+                        client_kwargs={"connection_verify": str(server.cert_file), "retry_total": 0, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def result(cloud: FakeAzure) -> AuditResult:
+    return audit(StaticCredential(), [SUB_A, SUB_B], options=options(cloud))
+
+
+def failed(result: AuditResult) -> Counter[tuple[str, str]]:
+    scan = Scanner().evaluate(result.load_result())
+    return Counter((f.rule_id, f.resource) for f in scan.findings if f.status is Status.FAIL)
+
+
+def unknown(result: AuditResult) -> set[tuple[str, str]]:
+    scan = Scanner().evaluate(result.load_result())
+    return {(f.rule_id, f.resource) for f in scan.findings if f.status is Status.UNKNOWN}
+
+
+def definition_id(subscription: str, guid: str) -> str:
+    return f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+EXPECTED_FAILURES = Counter({
+    # SSH from Internet and from *. The default AllowInternetOutBound is part of the effective
+    # policy: every NSG without an outbound deny ahead of it lets everything out.
+    ("NET-001", nsg_id(RG_A, "nsg-ssh-open")): 2,
+    ("NET-004", nsg_id(RG_A, "nsg-ssh-open")): 1,
+    # The SSH allow shadowed by the Internet deny is not reported; the default outbound rule is.
+    ("NET-004", nsg_id(RG_A, "nsg-ssh-shadowed")): 1,
+    ("TLS-002", gateway_id("agw-legacy")): 1,
+    ("TLS-002", gateway_id("agw-mixed")): 1,  # the partner profile's TLSv1_0
+    ("TLS-001", gateway_id("agw-mixed")): 1,  # http-plain; http-redirect only redirects
+    ("TLS-002", storage_id(RG_A, "stlegacy")): 1,
+    ("TLS-001", storage_id(RG_A, "sthttp")): 1,
+    ("IAM-001", definition_id(SUB_A, BREAK_GLASS)): 1,
+    ("IAM-002", definition_id(SUB_A, STORAGE_OPERATOR)): 1,
+    ("IAM-004", definition_id(SUB_A, NEARLY_OWNER)): 1,
+    ("IAM-006", assignment_id(f"/subscriptions/{SUB_A}", "a-owner")): 1,
+    ("IAM-006", assignment_id("/providers/Microsoft.Management/managementGroups/mg-root", "a-mg-contributor")): 1,
+    # Subscription B: NSGs and role definitions are forbidden, storage and assignments are not.
+    ("TLS-002", storage_id(RG_B, "stolder")): 1,
+    ("TLS-002", storage_id(RG_B, "stunset")): 1,  # no minimumTlsVersion: the API's TLS 1.0
+    ("IAM-006", assignment_id(f"/subscriptions/{SUB_B}", "b-owner")): 1,  # Owner is named by its built-in GUID
+})
+
+
+def test_findings_are_the_terraform_rule_ids_on_azure_resource_ids(result: AuditResult) -> None:
+    assert failed(result) == EXPECTED_FAILURES
+
+
+def test_unresolvable_facts_are_could_not_evaluate_never_a_pass(result: AuditResult) -> None:
+    assert unknown(result) == {
+        ("TLS-002", gateway_id("agw-default")),
+        # A custom role's name cannot be known without the forbidden definitions listing.
+        ("IAM-006", assignment_id(f"/subscriptions/{SUB_B}", "b-custom")),
+    }
+
+
+def test_a_forbidden_list_is_a_partial_audit_naming_subscription_service_and_operation(result: AuditResult) -> None:
+    assert [(e.account, e.service, e.operation, e.code) for e in result.errors] == [
+        (SUB_B, "Microsoft.Authorization", "RoleDefinitions_List", "AuthorizationFailed"),
+        (SUB_B, "Microsoft.Network", "NetworkSecurityGroups_ListAll", "AuthorizationFailed"),
+    ]
+    assert result.partial
+    message = result.errors[1].scan_error().message
+    assert SUB_B in message and "Microsoft.Network:NetworkSecurityGroups_ListAll" in message
+    assert "Microsoft.Network/networkSecurityGroups/read" in message
+    scan = Scanner().evaluate(result.load_result())
+    assert scan.exit_code(None) == 2
+
+
+def test_every_list_is_followed_through_its_next_links(cloud: FakeAzure, result: AuditResult) -> None:
+    nsgs = [a for a in result.assets if isinstance(a, Firewall)]
+    assert sorted(f.name for f in nsgs) == ["nsg-locked", "nsg-ssh-open", "nsg-ssh-shadowed"]
+    # 6 definitions and 5 assignments, 2 a page: 3 requests each, the later ones by nextLink.
+    definitions = [r for r in cloud.requests if r.path.endswith("roleDefinitions") and SUB_A in r.path]
+    assert [r.query.get("$skiptoken") for r in definitions] == [None, "2", "4"]
+    assert len([a for a in result.assets if isinstance(a, AccessGrant) and a.kind == "role-assignment"
+                and a.origin.account == SUB_A]) == 5
+
+
+def test_default_rules_are_part_of_the_effective_policy(result: AuditResult) -> None:
+    fw = next(a for a in result.assets if isinstance(a, Firewall) and a.name == "nsg-ssh-open")
+    assert fw.ordering == "priority"
+    by_name = {r.name: r for r in fw.rules}
+    assert {n: by_name[n].priority for n in ("AllowVnetInBound", "AllowAzureLoadBalancerInBound",
+                                             "DenyAllInBound")} == {
+        "AllowVnetInBound": 65000, "AllowAzureLoadBalancerInBound": 65001, "DenyAllInBound": 65500}
+    ssh = by_name["AllowSshFromInternet"]
+    assert (ssh.direction, ssh.protocol, str(ssh.ports), [str(p) for p in ssh.peers]) == (
+        Direction.INGRESS, "tcp", "22", ["Internet"])
+    assert ssh.origin.resource == nsg_id(RG_A, "nsg-ssh-open")
+    assert ssh.origin.anchor == "securityRules[AllowSshFromInternet]"
+    assert by_name["DenyAllInBound"].origin.anchor == "defaultSecurityRules[DenyAllInBound]"
+    assert (fw.origin.account, fw.origin.region, fw.origin.resource_type) == (
+        SUB_A, "westeurope", "Microsoft.Network/networkSecurityGroups")
+
+
+def test_role_assignments_are_named_through_the_listed_definitions(result: AuditResult) -> None:
+    roles = {a.name: a.role for a in result.assets if isinstance(a, AccessGrant) and a.kind == "role-assignment"}
+    assert roles["a-break-glass"] == "Tenet Break Glass"
+    assert roles["a-owner"] == "Owner"
+    assert roles["b-owner"] == "Owner"
+    assert isinstance(roles["b-custom"], Unknown)
+    # Built-in definitions name roles but are not findings themselves (Owner has `*` actions).
+    definitions = {a.name for a in result.assets if isinstance(a, AccessGrant) and a.kind == "role-definition"}
+    assert definitions == {"Tenet Break Glass", "Storage Operator", "Nearly Owner"}
+
+
+def test_application_gateway_policies_resolve_to_a_minimum_version(result: AuditResult) -> None:
+    endpoints = {(a.name, a.min_version if not isinstance(a.min_version, Unknown) else "unknown", a.plaintext_allowed)
+                 for a in result.assets if isinstance(a, TlsEndpoint) and a.kind.startswith("application_gateway")}
+    assert endpoints == {
+        ("agw-legacy", TlsVersion.TLS1_0, False),
+        ("agw-mixed", TlsVersion.TLS1_2, False),
+        ("agw-mixed/partner", TlsVersion.TLS1_0, False),
+        ("agw-mixed/http-plain", None, True),
+        ("agw-modern", TlsVersion.TLS1_2, False),
+        ("agw-default", "unknown", False),
+    }
+
+
+def test_discovery_audits_every_enabled_subscription_the_credential_sees(cloud: FakeAzure) -> None:
+    credential = StaticCredential()
+    discovered = audit(credential, options=options(cloud))
+    assert discovered.accounts == [SUB_A, SUB_B]
+    assert failed(discovered) == EXPECTED_FAILURES
+    assert not any(SUB_C in r.path for r in cloud.requests if r.path != "/subscriptions")
+    # Three subscriptions, two a page: the listing followed its nextLink.
+    listing = [r for r in cloud.requests if r.path == "/subscriptions"]
+    assert [r.query.get("$skiptoken") for r in listing][-2:] == [None, "2"]
+    assert set(credential.scopes) == {(f"{cloud.url}/.default",)}
+
+
+def test_the_token_audience_follows_the_endpoint(cloud: FakeAzure) -> None:
+    credential = StaticCredential()
+    audit(credential, [SUB_A], options=options(cloud))
+    assert set(credential.scopes) == {(f"{cloud.url}/.default",)}
+    custom = StaticCredential()
+    audit(custom, [SUB_A], options=AzureOptions(endpoint=cloud.url, credential_scopes=("https://stack/.default",),
+                                                client_kwargs={"connection_verify": str(cloud.cert_file)}))
+    assert set(custom.scopes) == {("https://stack/.default",)}
+
+
+def test_an_unreachable_endpoint_is_recorded_not_raised() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    unreachable = audit(StaticCredential(), [SUB_A], options=AzureOptions(
+        endpoint=f"https://127.0.0.1:{port}", client_kwargs={"retry_total": 0}))
+    assert time.monotonic() - started < 5
+    assert {(e.operation, e.code) for e in unreachable.errors} == {
+        ("NetworkSecurityGroups_ListAll", "ServiceRequestError"),
+        ("ApplicationGateways_ListAll", "ServiceRequestError"),
+        ("StorageAccounts_List", "ServiceRequestError"),
+        ("RoleDefinitions_List", "ServiceRequestError"),
+        ("RoleAssignments_ListForSubscription", "ServiceRequestError"),
+    }
+
+
+def test_a_rejected_token_is_an_error_of_every_call(cloud: FakeAzure) -> None:
+    rejected = audit(StaticCredential("expired"), [SUB_A], options=options(cloud))
+    assert not rejected.assets
+    assert {e.code for e in rejected.errors} == {"InvalidAuthenticationToken"}
+
+
+def test_the_snapshot_judges_exactly_as_the_audit(result: AuditResult) -> None:
+    snapshot = Snapshot.parse(result.snapshot().dump())
+    assert snapshot.provider == "azure"
+    assert snapshot.accounts == [SUB_A, SUB_B]
+    reloaded = Scanner().evaluate(snapshot.load_result("azure.json"))
+    assert Counter((f.rule_id, f.resource) for f in reloaded.findings if f.status is Status.FAIL) == EXPECTED_FAILURES
+    assert len(reloaded.errors) == 2
+
+
+# -- adapters on their own --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("policy", "expected"), [
+    ({"policyType": "Predefined", "policyName": "AppGwSslPolicy20150501"}, TlsVersion.TLS1_0),
+    ({"policyType": "Predefined", "policyName": "AppGwSslPolicy20170401"}, TlsVersion.TLS1_1),
+    ({"policyType": "Predefined", "policyName": "AppGwSslPolicy20170401S"}, TlsVersion.TLS1_2),
+    ({"policyName": "AppGwSslPolicy20220101"}, TlsVersion.TLS1_2),
+    ({"policyType": "Custom", "minProtocolVersion": "TLSv1_1"}, TlsVersion.TLS1_1),
+    ({"policyType": "CustomV2", "minProtocolVersion": "TLSv1_3"}, TlsVersion.TLS1_3),
+    ({"disabledSslProtocols": ["TLSv1_0", "TLSv1_1"]}, TlsVersion.TLS1_2),
+    ({"disabledSslProtocols": ["TLSv1_0"]}, None),
+    ({"policyType": "Predefined", "policyName": "AppGwSslPolicy2099"}, None),
+    ({"policyType": "Custom"}, None),
+    (None, None),
+])
+def test_ssl_policy_min_version(policy: dict[str, Any] | None, expected: TlsVersion | None) -> None:
+    version, _ = adapters.ssl_policy_min_version(policy)
+    assert (None if isinstance(version, Unknown) else version) == expected
+
+
+def test_a_malformed_rule_is_unknown_not_dropped() -> None:
+    resource_id = nsg_id(RG_A, "odd")
+    odd = nsg(RG_A, "odd", [])
+    odd["properties"]["securityRules"] = [{"name": "weird", "properties": {
+        "direction": "Sideways", "access": "Allow", "protocol": "Tcp", "priority": "high",
+        "destinationPortRange": "ssh", "sourceAddressPrefix": "*"}}]
+    fw = adapters.network_security_group(odd, SUB_A)
+    weird = fw.rules[0]
+    assert fw.origin.resource == resource_id
+    assert all(isinstance(v, Unknown) for v in (weird.direction, weird.ports, weird.peers, weird.priority))
+
+
+def test_storage_defaults_are_the_apis_when_properties_are_absent() -> None:
+    tls, store = adapters.storage_account({"id": storage_id(RG_A, "bare"), "name": "bare", "properties": {}}, SUB_A)
+    assert isinstance(tls, TlsEndpoint) and (tls.min_version, tls.plaintext_allowed) == (TlsVersion.TLS1_0, False)
+    assert store.model_dump(include={"encrypted", "key_management", "by_default"}) == {
+        "encrypted": True, "key_management": "provider-managed", "by_default": True}
+
+
+def test_explain_reads_the_arm_error() -> None:
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
+
+    assert explain(ServiceRequestError("connection refused")) == ("ServiceRequestError", "connection refused")
+    assert explain(ClientAuthenticationError("no credential\nfound")) == ("ClientAuthenticationError",
+                                                                          "no credential found")
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def managed_identity(cloud: FakeAzure, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> FakeAzure:
+    """DefaultAzureCredential's real chain, ending at App Service managed identity served locally."""
+    for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE",
+                 "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IDENTITY_ENDPOINT", cloud.identity_endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", FakeAzure.IDENTITY_HEADER)
+    # How a private CA is trusted: requests (azure-core's transport) reads REQUESTS_CA_BUNDLE.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cloud.cert_file))
+    monkeypatch.chdir(tmp_path)
+    return cloud
+
+
+def test_tenet_audit_azure_reports_saves_and_exits_2_on_a_partial_audit(managed_identity: FakeAzure) -> None:
+    import json
+
+    code, out, err = run_cli("audit", "azure", "--endpoint", managed_identity.url, "--subscription", SUB_A,
+                             "--subscription", SUB_B, "--format", "json", "--save-inventory", "azure.json")
+    assert code == 2, err
+    report = json.loads(out)
+    found = Counter((f["rule_id"], f["resource"]) for f in report["findings"] if f["status"] == "fail")
+    assert found == EXPECTED_FAILURES
+    assert {f["source"] for f in report["findings"]} == {"azure"}
+    assert all(f["location"] is None and f["account"] in (SUB_A, SUB_B) for f in report["findings"])
+    messages = [e["message"] for e in report["errors"]]
+    assert len(messages) == 2 and all(SUB_B in m and "AuthorizationFailed" in m for m in messages)
+    assert "partial audit: 2 calls failed" in err
+    # The saved inventory is re-judged offline by `tenet scan`, partial as the audit was.
+    code, out, _ = run_cli("scan", "azure.json", "--format", "json")
+    rescanned = json.loads(out)
+    assert code == 2
+    assert Counter((f["rule_id"], f["resource"]) for f in rescanned["findings"]
+                   if f["status"] == "fail") == EXPECTED_FAILURES
+
+
+def test_tenet_audit_azure_without_a_credential_is_one_clear_error(cloud: FakeAzure, tmp_path: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDENTITY_ENDPOINT", cloud.identity_endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", "wrong-header")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cloud.cert_file))
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential")
+    code, out, err = run_cli("audit", "azure", "--endpoint", cloud.url, "--subscription", SUB_A)
+    assert code == 2
+    assert "no Azure credential" in err and out == ""
+
+
+def test_tenet_audit_azure_refuses_an_endpoint_that_is_not_a_url() -> None:
+    code, _, err = run_cli("audit", "azure", "--endpoint", "management.azure.com")
+    assert code == 2 and "give a URL" in err

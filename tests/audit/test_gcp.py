@@ -1,0 +1,463 @@
+"""The live GCP audit, with the real google-cloud clients (REST transport) against a local server.
+
+The server (tests/audit/fake_clouds.py) serves Resource Manager v3, Compute v1
+and Storage JSON API paths, paginates with `nextPageToken`, and answers 403
+where a project is set up to. Findings are asserted exactly, as (rule id,
+full resource name).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.audit.engine import AuditResult, Snapshot
+from scanner.audit.gcp import adapters
+from scanner.audit.gcp.collectors import GcpOptions, audit, explain
+from scanner.engine.findings import Status
+from scanner.model import AccessGrant, DataStore, Firewall, KeyManagement, Peer, TlsEndpoint, TlsVersion, Unknown
+from scanner.providers import gcp
+from scanner.scan import Scanner
+from tests.audit.fake_clouds import FakeGcp, GcpProject, running
+
+PROD, DEV, SANDBOX, DELETED = "tenet-prod", "tenet-dev", "tenet-sandbox", "tenet-old"
+COMPUTE_URL = "https://www.googleapis.com/compute/v1"
+
+
+def firewall(project: str, name: str, *, allowed: Sequence[tuple[str, list[str]]] = (),
+             denied: Sequence[tuple[str, list[str]]] = (), direction: str = "INGRESS", priority: int = 1000,
+             ranges: Sequence[str] = (), source_tags: Sequence[str] = (), target_tags: Sequence[str] = (),
+             network: str = "default", disabled: bool = False) -> dict[str, Any]:
+    """A firewall as Compute v1 returns it."""
+    def entries(items: Sequence[tuple[str, list[str]]]) -> list[dict[str, Any]]:
+        return [{"IPProtocol": proto, **({"ports": ports} if ports else {})} for proto, ports in items]
+
+    item: dict[str, Any] = {
+        "kind": "compute#firewall", "id": str(abs(hash(name)) % 10**12), "name": name, "priority": priority,
+        "network": f"{COMPUTE_URL}/projects/{project}/global/networks/{network}", "direction": direction,
+        "selfLink": f"{COMPUTE_URL}/projects/{project}/global/firewalls/{name}", "disabled": disabled,
+        "logConfig": {"enable": False},
+    }
+    if allowed:
+        item["allowed"] = entries(allowed)
+    if denied:
+        item["denied"] = entries(denied)
+    if ranges:
+        item["sourceRanges" if direction == "INGRESS" else "destinationRanges"] = list(ranges)
+    if source_tags:
+        item["sourceTags"] = list(source_tags)
+    if target_tags:
+        item["targetTags"] = list(target_tags)
+    return item
+
+
+def ssl_policy(project: str, scope: str, name: str, min_tls: str | None, profile: str = "COMPATIBLE"
+               ) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "compute#sslPolicy", "name": name, "profile": profile,
+                            "selfLink": f"{COMPUTE_URL}/projects/{project}/{scope}/sslPolicies/{name}"}
+    if min_tls is not None:
+        item["minTlsVersion"] = min_tls
+    return item
+
+
+def https_proxy(project: str, scope: str, name: str, policy: str | None) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "compute#targetHttpsProxy", "name": name,
+                            "urlMap": f"{COMPUTE_URL}/projects/{project}/{scope}/urlMaps/web",
+                            "sslCertificates": [f"{COMPUTE_URL}/projects/{project}/{scope}/sslCertificates/cert"]}
+    if policy is not None:
+        item["sslPolicy"] = f"{COMPUTE_URL}/projects/{project}/{scope}/sslPolicies/{policy}"
+    return item
+
+
+def bucket(name: str, kms_key: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "storage#bucket", "id": name, "name": name, "projectNumber": "123456",
+                            "location": "EU", "storageClass": "STANDARD",
+                            "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True}}}
+    if kms_key:
+        item["encryption"] = {"defaultKmsKeyName": kms_key}
+    return item
+
+
+def policy(*bindings: tuple[str, list[str]] | tuple[str, list[str], str]) -> dict[str, Any]:
+    """An IAM policy; a third element is a condition title."""
+    return {"version": 3, "etag": "BwYxZz1=", "bindings": [
+        {"role": b[0], "members": b[1],
+         **({"condition": {"title": b[2], "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}}
+            if len(b) == 3 else {})}
+        for b in bindings
+    ]}
+
+
+def prod() -> GcpProject:
+    return GcpProject(
+        PROD,
+        iam_policy=policy(
+            ("roles/owner", ["user:alice@example.com"]),
+            ("roles/editor", [f"serviceAccount:ci@{PROD}.iam.gserviceaccount.com"]),
+            ("roles/viewer", ["group:eng@example.com", "allUsers"]),
+            ("roles/storage.objectViewer", ["allAuthenticatedUsers"], "until-2027"),
+            ("roles/logging.viewer", ["group:sre@example.com"]),
+        ),
+        firewalls=[
+            firewall(PROD, "ssh-world", allowed=[("tcp", ["22"])], ranges=["0.0.0.0/0"]),
+            firewall(PROD, "web", allowed=[("tcp", ["80", "443"]), ("icmp", [])], ranges=["0.0.0.0/0"]),
+            # Shadowed: a deny at priority 900 covers every instance the allow applies to.
+            firewall(PROD, "rdp-windows", allowed=[("tcp", ["3389"])], ranges=["0.0.0.0/0"],
+                     target_tags=["windows"]),
+            firewall(PROD, "deny-rdp", denied=[("tcp", ["3389"])], ranges=["0.0.0.0/0"], priority=900),
+            # Not shadowed: the earlier deny applies to `web` instances, the allow to `db` ones.
+            firewall(PROD, "postgres-db", allowed=[("tcp", ["5432"])], ranges=["0.0.0.0/0"], target_tags=["db"]),
+            firewall(PROD, "deny-web-all", denied=[("all", [])], ranges=["0.0.0.0/0"], priority=500,
+                     target_tags=["web"]),
+            # Not shadowed either: the deny is in another network.
+            firewall(PROD, "deny-ssh-other-vpc", denied=[("tcp", ["22"])], ranges=["0.0.0.0/0"], priority=100,
+                     network="other"),
+            firewall(PROD, "allow-internal", allowed=[("all", [])], ranges=["10.128.0.0/9"]),
+            firewall(PROD, "ssh-from-bastion", allowed=[("tcp", ["22"])], source_tags=["bastion"]),
+            firewall(PROD, "telnet-disabled", allowed=[("tcp", ["23"])], ranges=["0.0.0.0/0"], disabled=True),
+            firewall(PROD, "egress-all", allowed=[("all", [])], direction="EGRESS", ranges=["0.0.0.0/0"]),
+        ],
+        ssl_policies={
+            "global": [ssl_policy(PROD, "global", "legacy-tls", "TLS_1_0"),
+                       ssl_policy(PROD, "global", "modern", "TLS_1_2", "MODERN"),
+                       ssl_policy(PROD, "global", "unset-min", None)],
+            "regions/europe-west1": [ssl_policy(PROD, "regions/europe-west1", "regional-old", "TLS_1_1")],
+        },
+        target_https_proxies={
+            "global": [https_proxy(PROD, "global", "px-default", None),
+                       https_proxy(PROD, "global", "px-modern", "modern")],
+            "regions/europe-west1": [https_proxy(PROD, "regions/europe-west1", "px-regional", "regional-old")],
+        },
+        buckets=[bucket("public-assets"),
+                 bucket("cmek-data", f"projects/{PROD}/locations/europe/keyRings/data/cryptoKeys/bucket"),
+                 bucket("plain-logs")],
+        bucket_policies={
+            "public-assets": policy(("roles/storage.objectViewer", ["allUsers"])),
+            "cmek-data": policy(("roles/storage.objectAdmin", [f"serviceAccount:etl@{PROD}.iam.gserviceaccount.com"])),
+            "plain-logs": policy(),
+        },
+    )
+
+
+def dev() -> GcpProject:
+    """Firewalls and bucket policies may not be read here; everything else is audited."""
+    return GcpProject(
+        DEV, parent="folders/7",
+        iam_policy=policy(("roles/viewer", ["allAuthenticatedUsers"])),
+        firewalls=[firewall(DEV, "hidden-ssh", allowed=[("tcp", ["22"])], ranges=["0.0.0.0/0"])],
+        buckets=[bucket("dev-scratch")],
+        bucket_policies={"dev-scratch": policy(("roles/storage.admin", ["allUsers"]))},
+        forbidden={"firewalls", "bucketIam"},
+    )
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[FakeGcp]:
+    server = FakeGcp(
+        [prod(), dev(), GcpProject(SANDBOX, parent="folders/8"),
+         GcpProject(DELETED, state="DELETE_REQUESTED", firewalls=[firewall(DELETED, "x", allowed=[("all", [])])])],
+        folders={"folders/7": "organizations/100", "folders/8": "folders/7"},
+        page_size=2,
+    )
+    with running(server):
+        yield server
+
+
+class Anonymous:
+    """google-auth's AnonymousCredentials, created lazily so collection needs no SDK."""
+
+    def __new__(cls) -> Any:
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture(scope="module")
+def result(cloud: FakeGcp) -> AuditResult:
+    return audit(Anonymous(), [PROD, DEV], options=GcpOptions(endpoints={"": cloud.url}))
+
+
+def failed(result: AuditResult) -> Counter[tuple[str, str]]:
+    scan = Scanner().evaluate(result.load_result())
+    return Counter((f.rule_id, f.resource) for f in scan.findings if f.status is Status.FAIL)
+
+
+def fw(project: str, name: str) -> str:
+    return f"//compute.googleapis.com/projects/{project}/global/firewalls/{name}"
+
+
+def compute(project: str, scope: str, collection: str, name: str) -> str:
+    return f"//compute.googleapis.com/projects/{project}/{scope}/{collection}/{name}"
+
+
+def project(project_id: str) -> str:
+    return f"//cloudresourcemanager.googleapis.com/projects/{project_id}"
+
+
+EXPECTED_FAILURES = Counter({
+    ("NET-001", fw(PROD, "ssh-world")): 1,
+    ("NET-003", fw(PROD, "web")): 1,
+    ("NET-002", fw(PROD, "postgres-db")): 1,
+    ("NET-005", fw(PROD, "allow-internal")): 1,
+    ("NET-004", fw(PROD, "egress-all")): 1,
+    ("IAM-006", project(PROD)): 2,  # roles/owner and roles/editor
+    ("IAM-005", project(PROD)): 2,  # allUsers, and allAuthenticatedUsers despite the time condition
+    ("TLS-002", compute(PROD, "global", "sslPolicies", "legacy-tls")): 1,
+    ("TLS-002", compute(PROD, "global", "sslPolicies", "unset-min")): 1,  # no minTlsVersion: TLS 1.0
+    ("TLS-002", compute(PROD, "global", "targetHttpsProxies", "px-default")): 1,  # Google's default policy
+    # A proxy with an old policy: reported where the version is decided, the policy (as from Terraform).
+    ("TLS-002", compute(PROD, "regions/europe-west1", "sslPolicies", "regional-old")): 1,
+    ("IAM-005", "//storage.googleapis.com/public-assets"): 1,
+    ("IAM-005", project(DEV)): 1,
+})
+
+
+def test_findings_are_the_terraform_rule_ids_on_full_resource_names(result: AuditResult) -> None:
+    assert failed(result) == EXPECTED_FAILURES
+
+
+def test_a_forbidden_call_is_a_partial_audit_naming_project_service_and_operation(result: AuditResult) -> None:
+    assert [(e.account, e.service, e.operation, e.target, e.code) for e in result.errors] == [
+        (DEV, "compute", "firewalls.list", "", "PERMISSION_DENIED"),
+        (DEV, "storage", "buckets.getIamPolicy", "bucket dev-scratch", "PERMISSION_DENIED"),
+    ]
+    message = result.errors[0].scan_error().message
+    assert DEV in message and "compute:firewalls.list" in message and "Permission denied" in message
+    assert Scanner().evaluate(result.load_result()).exit_code(None) == 2
+    # The rest of the forbidden project is still there: its IAM and its bucket.
+    assert any(isinstance(a, DataStore) and a.name == "dev-scratch" for a in result.assets)
+
+
+def test_firewalls_keep_priority_and_carry_the_denies_that_shadow_them(result: AuditResult) -> None:
+    walls = {a.name: a for a in result.assets if isinstance(a, Firewall)}
+    assert len(walls) == 11  # six pages of two were followed
+    rdp = walls["rdp-windows"]
+    assert rdp.ordering == "priority"
+    assert [(r.name, r.access, r.priority) for r in rdp.rules] == [("rdp-windows", "allow", 1000),
+                                                                   ("deny-rdp", "deny", 900)]
+    # deny-rdp applies to every instance, so it is weighed everywhere (it only shadows 3389);
+    # deny-web-all applies to `web` instances only, and deny-ssh-other-vpc to another network.
+    assert [r.name for r in walls["postgres-db"].rules] == ["postgres-db", "deny-rdp"]
+    assert [r.name for r in walls["ssh-world"].rules] == ["ssh-world", "deny-rdp"]
+    assert walls["telnet-disabled"].rules == []
+    bastion = walls["ssh-from-bastion"].rules[0]
+    assert [(p.kind, p.value) for p in bastion.peers if isinstance(p, Peer)] == [("group", "bastion")]
+    web = walls["web"]
+    assert [(r.name, r.protocol, str(r.ports), r.origin.anchor) for r in web.rules] == [
+        ("web", "tcp", "80, 443", "allowed[0]"), ("web", "icmp", "all ports", "allowed[1]"),
+        ("deny-rdp", "tcp", "3389", "denied[0]")]
+    assert (web.origin.resource, web.origin.resource_type, web.origin.account) == (
+        fw(PROD, "web"), "compute.googleapis.com/Firewall", PROD)
+
+
+def test_proxies_are_judged_by_the_policy_they_name(result: AuditResult) -> None:
+    endpoints = {(a.kind, a.name): (a.min_version, a.policy_name, a.origin.region)
+                 for a in result.assets if isinstance(a, TlsEndpoint)}
+    assert endpoints == {
+        ("https_proxy", "px-default"): (TlsVersion.TLS1_0, gcp.DEFAULT_SSL_POLICY_NAME, None),
+        ("https_proxy", "px-modern"): (TlsVersion.TLS1_2, "modern", None),
+        ("https_proxy", "px-regional"): (TlsVersion.TLS1_1, "regional-old", "europe-west1"),
+        # Policies no proxy uses are judged on their own.
+        ("ssl_policy", "legacy-tls"): (TlsVersion.TLS1_0, "legacy-tls", None),
+        ("ssl_policy", "unset-min"): (TlsVersion.TLS1_0, "unset-min", None),
+    }
+
+
+def test_buckets_and_their_keys(result: AuditResult) -> None:
+    stores = {a.name: a.key_management for a in result.assets if isinstance(a, DataStore)}
+    assert stores == {"public-assets": KeyManagement.PROVIDER, "cmek-data": KeyManagement.CUSTOMER,
+                      "plain-logs": KeyManagement.PROVIDER, "dev-scratch": KeyManagement.PROVIDER}
+
+
+def test_iam_bindings_become_grants_at_their_scope(result: AuditResult) -> None:
+    grants = {(a.origin.resource, a.origin.anchor): (a.scope, a.conditions) for a in result.assets
+              if isinstance(a, AccessGrant)}
+    assert grants[(project(PROD), "bindings[roles/storage.objectViewer if until-2027]")] == ("account",
+                                                                                             ["gcp:condition"])
+    assert grants[("//storage.googleapis.com/public-assets", "bindings[roles/storage.objectViewer]")] == (
+        "resource", [])
+
+
+def test_an_organization_is_walked_through_its_folders(cloud: FakeGcp) -> None:
+    walked = audit(Anonymous(), organization="100", options=GcpOptions(endpoints={"": cloud.url}))
+    assert walked.accounts == [DEV, PROD, SANDBOX]  # not the project being deleted
+    assert failed(walked) == EXPECTED_FAILURES
+    listed = [(r.path, r.query.get("parent")) for r in cloud.requests if r.path in ("/v3/projects", "/v3/folders")]
+    assert {p for _, p in listed} == {"organizations/100", "folders/7", "folders/8"}
+
+
+def test_a_project_named_twice_is_audited_once(cloud: FakeGcp) -> None:
+    before = len(cloud.requests)
+    twice = audit(Anonymous(), [SANDBOX, SANDBOX], organization=None, options=GcpOptions(endpoints={"": cloud.url}))
+    # IAM, firewalls, SSL policies, then the proxies, and buckets: one request each.
+    assert twice.calls == 5
+    assert len(cloud.requests) - before == 5
+
+
+def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    started = time.monotonic()
+    split = audit(Anonymous(), [SANDBOX], options=GcpOptions(endpoints={"": cloud.url, "storage": closed},
+                                                             storage_retry_timeout=0.5))
+    assert time.monotonic() - started < 5
+    assert [(e.service, e.operation) for e in split.errors] == [("storage", "buckets.list")]
+
+
+def test_when_policies_or_proxies_cannot_be_listed_the_other_is_still_judged() -> None:
+    def tls(project_id: str, forbidden: str) -> GcpProject:
+        return GcpProject(project_id, forbidden={forbidden},
+                          ssl_policies={"global": [ssl_policy(project_id, "global", "old", "TLS_1_0")]},
+                          target_https_proxies={"global": [https_proxy(project_id, "global", "px-default", None),
+                                                           https_proxy(project_id, "global", "px-old", "old")]})
+
+    with running(FakeGcp([tls("no-policies", "sslPolicies"), tls("no-proxies", "targetHttpsProxies")])) as server:
+        partial = audit(Anonymous(), ["no-policies", "no-proxies"], options=GcpOptions(endpoints={"": server.url}))
+    assert [(e.account, e.operation) for e in partial.errors] == [
+        ("no-policies", "sslPolicies.aggregatedList"), ("no-proxies", "targetHttpsProxies.aggregatedList")]
+    scan = Scanner().evaluate(partial.load_result())
+    assert {(f.rule_id, f.resource, f.status) for f in scan.findings} == {
+        # Without the policies: the proxy without one is still judged, the other one is unknown.
+        ("TLS-002", compute("no-policies", "global", "targetHttpsProxies", "px-default"), Status.FAIL),
+        ("TLS-002", compute("no-policies", "global", "targetHttpsProxies", "px-old"), Status.UNKNOWN),
+        # Without the proxies: each policy is judged on its own.
+        ("TLS-002", compute("no-proxies", "global", "sslPolicies", "old"), Status.FAIL),
+    }
+
+
+def test_the_snapshot_judges_exactly_as_the_audit(result: AuditResult) -> None:
+    snapshot = Snapshot.parse(result.snapshot().dump())
+    assert (snapshot.provider, snapshot.accounts) == ("gcp", [DEV, PROD])
+    reloaded = Scanner().evaluate(snapshot.load_result("gcp.json"))
+    assert Counter((f.rule_id, f.resource) for f in reloaded.findings if f.status is Status.FAIL) == EXPECTED_FAILURES
+
+
+def test_application_default_credentials_reach_the_token_endpoint(cloud: FakeGcp, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service-account key file whose token_uri is the local server: the real ADC chain, no Google."""
+    from scanner.audit.gcp.collectors import default_credentials
+
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, cloud)))
+    credentials, default_project = default_credentials()
+    assert default_project == PROD
+    with_adc = audit(credentials, [PROD], options=GcpOptions(endpoints={"": cloud.url}))
+    assert not with_adc.errors
+    assert any(r.path == "/token" for r in cloud.requests)  # the storage client exchanged the key for a token
+
+
+def service_account_file(directory: Path, server: FakeGcp) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path = directory / "adc.json"
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": PROD, "private_key_id": "k1", "private_key": pem,
+        "client_email": f"tenet@{PROD}.iam.gserviceaccount.com", "client_id": "1", "token_uri": server.token_uri,
+    }))
+    return path
+
+
+# -- adapters on their own --------------------------------------------------------------------------
+
+
+def test_a_firewall_without_sources_applies_to_every_ipv4_address() -> None:
+    (wall,) = adapters.firewalls([{"name": "bare", "network": "projects/p/global/networks/n",
+                                   "allowed": [{"IPProtocol": "tcp", "ports": ["6379"]}]}], "p")
+    rule = wall.rules[0]
+    assert ([str(p) for p in rule.peers], rule.priority, rule.direction) == (["0.0.0.0/0"], 1000, "ingress")
+
+
+def test_unreadable_values_are_unknown() -> None:
+    (wall,) = adapters.firewalls([{"name": "odd", "direction": "SIDEWAYS", "priority": "high",
+                                   "allowed": [{"ports": ["ssh"]}]}], "p")
+    rule = wall.rules[0]
+    assert all(isinstance(v, Unknown) for v in (rule.direction, rule.peers, rule.priority, rule.protocol, rule.ports))
+    grants = list(adapters.project_iam({"bindings": "everyone"}, "p"))
+    assert len(grants) == 1 and isinstance(grants[0].principals, Unknown)
+
+
+def test_a_proxy_naming_an_unlisted_policy_is_unknown() -> None:
+    proxy = https_proxy("p", "global", "px", "gone")
+    assert isinstance(adapters.target_https_proxy(proxy, "p", "global", {}).min_version, Unknown)
+    assert isinstance(adapters.target_https_proxy(proxy, "p", "global", None).min_version, Unknown)
+
+
+def test_explain_reads_the_api_error() -> None:
+    from google.api_core.exceptions import Forbidden
+
+    forbidden = Forbidden("no\naccess")  # type: ignore[no-untyped-call]
+    assert explain(forbidden) == ("PERMISSION_DENIED", "no access")
+    assert explain(OSError("boom")) == ("OSError", "boom")
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def adc(cloud: FakeGcp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGcp:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, cloud)))
+    monkeypatch.chdir(tmp_path)
+    return cloud
+
+
+def test_tenet_audit_gcp_walks_the_organization_reports_and_exits_2(adc: FakeGcp) -> None:
+    code, out, err = run_cli("audit", "gcp", "--organization", "100", "--endpoint", adc.url, "--format", "json",
+                             "--save-inventory", "gcp.json")
+    assert code == 2, err
+    report = json.loads(out)
+    assert Counter((f["rule_id"], f["resource"]) for f in report["findings"]
+                   if f["status"] == "fail") == EXPECTED_FAILURES
+    assert [e["message"].split(":")[0:3] for e in report["errors"]] == [
+        ["partial audit", " compute", "firewalls.list failed (account tenet-dev, region global)"],
+        ["partial audit", " storage", "buckets.getIamPolicy failed (account tenet-dev, region global, bucket "
+                                      "dev-scratch)"],
+    ]
+    code, out, _ = run_cli("scan", "gcp.json", "--format", "json")
+    assert code == 2
+    assert Counter((f["rule_id"], f["resource"]) for f in json.loads(out)["findings"]
+                   if f["status"] == "fail") == EXPECTED_FAILURES
+
+
+def test_tenet_audit_gcp_defaults_to_the_credentials_project(adc: FakeGcp) -> None:
+    code, out, err = run_cli("audit", "gcp", "--endpoint", adc.url, "--endpoint", f"storage={adc.url}",
+                             "--format", "json")
+    assert code == 1, err  # findings, and no failed call
+    report = json.loads(out)
+    assert {f["account"] for f in report["findings"]} == {PROD}
+    assert not report["errors"]
+
+
+def test_tenet_audit_gcp_usage_errors(adc: FakeGcp) -> None:
+    code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "bigquery=http://127.0.0.1:1")
+    assert code == 2 and "cloudresourcemanager, compute, storage" in err
+    code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "127.0.0.1:8080")
+    assert code == 2 and "give a URL" in err
+
+
+def test_tenet_audit_gcp_without_credentials_is_one_clear_error(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    code, out, err = run_cli("audit", "gcp", "--project", PROD)
+    assert code == 2 and out == ""
+    assert "no Google Cloud credentials" in err and "missing.json" in err
