@@ -76,5 +76,6 @@ def summary_line(result: ScanResult) -> str:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     if warnings:
         parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    parts.append(f"{len(result.files)} files, {result.resources} resources, {len(result.rules)} rules")
+    scanned = f"{len(result.files)} files, " if result.files else ""  # live audits read no files
+    parts.append(f"{scanned}{result.resources} resources, {len(result.rules)} rules")
     return " · ".join(parts)

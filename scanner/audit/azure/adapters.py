@@ -33,7 +33,7 @@ from scanner.model import (
     normalize_protocol,
 )
 from scanner.providers import azure
-from scanner.sources.terraform.mappings.common import port_spec
+from scanner.providers.ports import port_spec
 
 Json = Mapping[str, Any]
 E = TypeVar("E")

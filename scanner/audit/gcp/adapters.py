@@ -37,7 +37,7 @@ from scanner.model import (
     normalize_protocol,
 )
 from scanner.providers import gcp
-from scanner.sources.terraform.mappings.common import port_spec
+from scanner.providers.ports import port_spec
 
 Json = Mapping[str, Any]
 

@@ -34,7 +34,7 @@ from scanner.providers.aws import (
     opensearch_min_version,
 )
 from scanner.sources.terraform.mappings import Mapper
-from scanner.sources.terraform.mappings.common import port_range
+from scanner.providers.ports import port_range
 from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, string_list
 
 

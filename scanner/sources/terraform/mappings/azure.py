@@ -26,7 +26,7 @@ from scanner.model import (
     normalize_protocol,
 )
 from scanner.providers import azure
-from scanner.sources.terraform.mappings.common import port_spec
+from scanner.providers.ports import port_spec
 from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
 
 E = TypeVar("E")

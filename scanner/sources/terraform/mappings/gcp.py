@@ -27,7 +27,7 @@ from scanner.model import (
     normalize_protocol,
 )
 from scanner.providers import gcp
-from scanner.sources.terraform.mappings.common import port_spec
+from scanner.providers.ports import port_spec
 from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
 
 Mapper = Callable[[ResourceView, MappingContext], Iterator[Asset]]

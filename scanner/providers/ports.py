@@ -1,11 +1,11 @@
-"""Helpers several providers' mappings share."""
+"""Port ranges as providers write them, shared by Terraform mappings and live audits."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from scanner.model import PortSet, Unknown
-from scanner.sources.terraform.view import as_int
+from scanner.providers.values import as_int
 
 
 def port_range(from_port: Any, to_port: Any) -> PortSet | Unknown:
