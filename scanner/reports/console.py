@@ -30,6 +30,8 @@ def _finding_lines(f: Finding, colour: bool) -> list[str]:
             else f"{f.severity.value:<8}"
     rule = click.style(f.rule_id, bold=True) if colour else f.rule_id
     lines = [f"  {line:>5}  {label} {rule}  {f.title}", f"{'':16}{f.resource}: {f.message}"]
+    if f.aliases:
+        lines.append(f"{'':16}also reported by: {', '.join(f.aliases)}")
     if f.suppressed:
         lines.append(f"{'':16}suppressed: {f.justification or 'no reason given'}")
     return lines

@@ -22,11 +22,11 @@ import attr
 import sarif_om as om
 
 from scanner import __version__
-from scanner.sources.files import repository_root
 from scanner.engine.findings import Category, ErrorLevel, Finding, ScanError, Severity, Status
 from scanner.engine.registry import Rule
 from scanner.model.origin import Location
 from scanner.scan import ScanResult
+from scanner.sources.files import repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/tenet-scanner/tenet"

@@ -33,8 +33,8 @@ from scanner.providers.aws import (
     managed_policy_name,
     opensearch_min_version,
 )
-from scanner.sources.terraform.mappings import Mapper
 from scanner.providers.ports import port_range
+from scanner.sources.terraform.mappings import Mapper
 from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, string_list
 
 
