@@ -7,16 +7,27 @@ that need them, so `tenet scan` starts fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from scanner import __version__
 
+if TYPE_CHECKING:
+    from scanner.audit.engine import AuditResult
+
 SEVERITIES = ("critical", "high", "medium", "low", "none")
 
 
 class UsageError(click.UsageError):
+    exit_code = 2
+
+
+class InputError(click.ClickException):
+    """A configuration or baseline file that cannot be used: exit 2, no usage text."""
+
     exit_code = 2
 
 
@@ -34,11 +45,28 @@ def main() -> None:
               help="Also write a SARIF 2.1.0 report to FILE, whatever the --format.")
 @click.option("--category", default="tenet/", show_default=True,
               help="SARIF automationDetails.id: the GitHub code scanning category of this analysis.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
-@click.option("--fail-on-unknown", is_flag=True, help="Also fail on rules that could not be evaluated.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Exit 1 when a finding is at or above this severity.  [default: the configuration's fail-on, "
+                   "else low]")
+@click.option("--fail-on-unknown/--no-fail-on-unknown", default=None,
+              help="Also fail on rules that could not be evaluated.  [default: the configuration's, else no]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the configuration from FILE (a .tenet.toml, or a pyproject.toml with [tool.tenet]) "
+                   "instead of the nearest one above the scanned paths.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fail only on findings that are not in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record today's findings in FILE as accepted (then gate against it).")
+@click.option("--quiet", "-q", is_flag=True, help="List only the findings that fail the run, then the summary.")
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Terraform variable file (repeatable), as for terraform plan.")
+@click.option("--source-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The Terraform configuration of a plan JSON, to locate findings at .tf lines "
+                   "[default: the plan's directory].")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(["tenet", "checkov"]), default=("tenet",),
+              show_default=True,
+              help="Engine to run (repeatable): Tenet's rules, checkov's Terraform and Kubernetes checks, or both. "
+                   "An issue both report is listed once, under Tenet's rule, with the checkov id as an alias.")
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],
@@ -46,18 +74,42 @@ def scan(
     output: Path | None,
     sarif_file: Path | None,
     category: str,
-    fail_on: str,
-    fail_on_unknown: bool,
+    fail_on: str | None,
+    fail_on_unknown: bool | None,
+    config_file: Path | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+    quiet: bool,
     var_files: tuple[Path, ...],
+    source_dir: Path | None,
+    engines: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Scan Terraform and Kubernetes files or directories (default: the current directory)."""
-    from scanner.engine.findings import Severity
+    from scanner.config import ConfigError
+    from scanner.engine.registry import load_rules
+    from scanner.engines import TENET, external_engines
+    from scanner.gating import BaselineError, prepare, record_baseline
     from scanner.scan import Scanner
 
     if sarif_file is not None and output is not None and sarif_file.resolve() == output.resolve():
         raise UsageError("--sarif and --output name the same file")
-    result = Scanner(var_files=var_files).scan(list(paths) or [Path(".")])
+    targets = list(paths) or [Path(".")]
+    try:
+        settings = prepare(targets, cwd=Path.cwd(), all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
+                           fail_on_unknown=fail_on_unknown, baseline_file=baseline_file,
+                           writing_baseline=write_baseline is not None)
+        tenet = TENET in engines  # without it, only the other engines' findings are reported
+        scanner = Scanner(var_files=var_files, source_dir=source_dir, params=settings.params,
+                          rules=settings.rules if tenet else [], sources=None if tenet else [],
+                          gating=settings.gating, engines=external_engines(engines))
+        result = scanner.scan(targets)
+        if write_baseline is not None:
+            written = record_baseline(result, write_baseline, Path.cwd())
+            count = len(written.entries)
+            click.echo(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}", err=True)
+    except (ConfigError, BaselineError) as exc:
+        raise InputError(str(exc)) from None
     sarif_text = ""
     if fmt == "sarif" or sarif_file is not None:
         from scanner.reports import sarif
@@ -73,12 +125,12 @@ def scan(
         from scanner.reports import console
 
         to_terminal = output is None and sys.stdout.isatty()
-        text = console.render(result, colour=to_terminal if color is None else color)
+        shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
+        text = console.render(result, colour=to_terminal if color is None else color, findings=shown)
     _write(text, output)
     if sarif_file is not None:
         _write(sarif_text, sarif_file)
-    threshold = None if fail_on == "none" else Severity(fail_on)
-    sys.exit(result.exit_code(threshold, fail_on_unknown))
+    sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -92,13 +144,19 @@ def _write(text: str, output: Path | None) -> None:
 
 
 @main.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @click.pass_context
-def rules(ctx: click.Context) -> None:
+def rules(ctx: click.Context, fmt: str) -> None:
     """List every rule: id, category, severity and title."""
     if ctx.invoked_subcommand is not None:
         return
     from scanner.engine.registry import load_rules
 
+    if fmt == "markdown":
+        from scanner.reports import rules_doc
+
+        click.echo(rules_doc.render(load_rules()), nl=False)
+        return
     for r in load_rules():
         click.echo(f"{r.id:<9} {r.category.value:<11} {r.severity.value:<9} {r.title}")
 
@@ -125,3 +183,247 @@ def rules_show(rule_id: str) -> None:
                 click.echo("\nCompliance\n" + "\n".join(f"  {k}: {', '.join(v)}" for k, v in r.compliance.items()))
             return
     raise UsageError(f"no rule {rule_id!r}; `tenet rules` lists them")
+
+
+# -- live audits ---------------------------------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def audit_options(command: F) -> F:
+    """The options every `tenet audit <cloud>` command shares: report, gating, snapshot, concurrency.
+
+    The command receives them as keyword arguments and passes them on: `finish_audit(result, **report)`.
+    """
+    options = [
+        click.option("--format", "fmt", type=click.Choice(["console", "json", "sarif"]), default="console",
+                     show_default=True),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the report to FILE."),
+        click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Also write a SARIF 2.1.0 report to FILE, whatever the --format."),
+        click.option("--category", default="tenet/", show_default=True,
+                     help="SARIF automationDetails.id: the GitHub code scanning category of this analysis."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                     help="Exit 1 when a finding is at or above this severity.  [default: the configuration's "
+                          "fail-on, else low]"),
+        click.option("--fail-on-unknown/--no-fail-on-unknown", default=None,
+                     help="Also fail on rules that could not be evaluated."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Read the configuration from FILE instead of the nearest one above the current directory."),
+        click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Fail only on findings that are not in this baseline file."),
+        click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Record today's findings in FILE as accepted (then gate against it)."),
+        click.option("--save-inventory", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Save what was read, normalised, as JSON; `tenet scan FILE` re-evaluates it offline."),
+        click.option("--workers", type=click.IntRange(1, 128), default=16, show_default=True,
+                     help="API calls made at the same time."),
+        click.option("--quiet", "-q", is_flag=True, help="List only the findings that fail the run, then the summary."),
+        click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.group()
+def audit() -> None:
+    """Audit live cloud accounts against the same rules as `scan` (read-only API calls)."""
+
+
+def finish_audit(
+    audited: AuditResult,
+    *,
+    fmt: str,
+    output: Path | None,
+    sarif_file: Path | None,
+    category: str,
+    fail_on: str | None,
+    fail_on_unknown: bool | None,
+    config_file: Path | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+    save_inventory: Path | None,
+    quiet: bool,
+    color: bool | None,
+) -> NoReturn:
+    """Save the snapshot, run the rules, report, and exit (2 when the audit is partial)."""
+    from scanner.config import ConfigError
+    from scanner.engine.registry import load_rules
+    from scanner.gating import BaselineError, prepare, record_baseline
+    from scanner.scan import Scanner
+
+    if sarif_file is not None and output is not None and sarif_file.resolve() == output.resolve():
+        raise UsageError("--sarif and --output name the same file")
+    if save_inventory is not None:
+        _write(audited.snapshot().dump(), save_inventory)
+    cwd = Path.cwd()
+    try:
+        settings = prepare([cwd], cwd=cwd, all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
+                           fail_on_unknown=fail_on_unknown, baseline_file=baseline_file,
+                           writing_baseline=write_baseline is not None)
+        scanner = Scanner(params=settings.params, rules=settings.rules, gating=settings.gating, cwd=cwd)
+        result = scanner.evaluate(audited.load_result())
+        if write_baseline is not None:
+            written = record_baseline(result, write_baseline, cwd)
+            count = len(written.entries)
+            click.echo(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}", err=True)
+    except (ConfigError, BaselineError) as exc:
+        raise InputError(str(exc)) from None
+    sarif_text = ""
+    if fmt == "sarif" or sarif_file is not None:
+        from scanner.reports import sarif
+
+        sarif_text = sarif.render(result, category=category, cwd=cwd)
+    if fmt == "json":
+        from scanner.reports import json as json_report
+
+        text = json_report.render(result)
+    elif fmt == "sarif":
+        text = sarif_text
+    else:
+        from scanner.reports import console
+
+        to_terminal = output is None and sys.stdout.isatty()
+        shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
+        text = console.render(result, colour=to_terminal if color is None else color, findings=shown)
+        if audited.partial:
+            failed = len(audited.errors)
+            text += (f"partial audit: {failed} of {audited.calls} API call{'s' if audited.calls != 1 else ''} "
+                     "failed; the findings cover only what could be read\n")
+    _write(text, output)
+    if sarif_file is not None:
+        _write(sarif_text, sarif_file)
+    sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
+
+
+def _csv(text: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (text or "").split(",") if item.strip())
+
+
+@audit.command("aws")
+@click.option("--profile", "profiles", multiple=True,
+              help="Profile to audit (repeatable). Default: the standard credential chain (environment, "
+                   "AWS_PROFILE, SSO, instance or container role).")
+@click.option("--regions", default="all", show_default=True,
+              help="`all`: every region enabled in the account; or a comma-separated list.")
+@click.option("--assume-role", help="Role to assume in each of --accounts: an ARN, in which `{account}` stands for "
+                                    "the account id, or a role name (with an optional path).")
+@click.option("--accounts", help="Comma-separated account ids to audit through --assume-role.")
+@click.option("--external-id", help="ExternalId for --assume-role, when the role's trust policy asks for one.")
+@audit_options
+def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, accounts: str | None,
+              external_id: str | None, workers: int, **report: Any) -> None:
+    """Audit AWS accounts: security groups, load balancers, CloudFront, S3, EBS, RDS and IAM.
+
+    Only Describe*, Get* and List* calls are made (and sts:AssumeRole, sts:GetCallerIdentity for
+    credentials). Exit codes as for `scan`; 2 also when a call failed and the audit is partial.
+    """
+    from scanner.audit.aws.collectors import AwsAuditOptions
+    from scanner.audit.aws.collectors import audit_aws as run_aws_audit
+    from scanner.audit.engine import progress_for
+
+    wanted = _csv(regions)
+    options = AwsAuditOptions(
+        profiles=profiles,
+        regions=None if [r.lower() for r in wanted] == ["all"] else wanted,
+        assume_role=assume_role,
+        accounts=_csv(accounts),
+        external_id=external_id,
+        workers=workers,
+    )
+    problems = options.problems()
+    if problems:
+        raise UsageError("; ".join(problems))
+    finish_audit(run_aws_audit(options, progress=progress_for(label="tenet audit aws")), **report)
+
+
+@audit.command("azure")
+@click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
+              help="Subscription to audit (repeatable). Default: every enabled subscription the credential can see.")
+@click.option("--endpoint", metavar="URL",
+              help="Resource Manager URL, for sovereign clouds, Azure Stack Hub or a test server.  "
+                   "[default: https://management.azure.com]")
+@click.option("--audience", metavar="URI",
+              help="Token audience when it is not the endpoint (Azure Stack Hub).  [default: the endpoint]")
+@audit_options
+def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: str | None, workers: int,
+                **report: Any) -> None:
+    """Audit Azure subscriptions: NSGs, application gateways, storage accounts and RBAC.
+
+    Credentials come from azure-identity's DefaultAzureCredential (environment, workload or managed
+    identity, Azure CLI, …). Only list calls are made. Exit codes as for `scan`; 2 also when a call
+    failed and the audit is partial.
+    """
+    import logging
+
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.identity import DefaultAzureCredential
+
+    from scanner.audit.azure.collectors import PUBLIC_ENDPOINT, AzureOptions
+    from scanner.audit.azure.collectors import audit as run_azure_audit
+    from scanner.audit.engine import progress_for
+
+    url = _endpoint_url(endpoint or PUBLIC_ENDPOINT, "--endpoint")
+    scopes = (f"{_endpoint_url(audience, '--audience')}/.default",) if audience else ()
+    options = AzureOptions(endpoint=url, credential_scopes=scopes)
+    # azure-identity also logs the credential chain's failure; the error below already says it all.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
+    with DefaultAzureCredential() as credential:
+        try:
+            # Once, up front: a missing credential is one clear error, not one per call.
+            credential.get_token(*options.scopes)
+        except ClientAuthenticationError as exc:
+            raise InputError(f"no Azure credential: {exc.message}") from None
+        audited = run_azure_audit(credential, subscriptions, options=options, workers=workers,
+                                  progress=progress_for(label="tenet audit azure"))
+    finish_audit(audited, **report)
+
+
+@audit.command("gcp")
+@click.option("--project", "projects", multiple=True, metavar="ID",
+              help="Project to audit (repeatable). Default: the application default credentials' project.")
+@click.option("--organization", metavar="ID",
+              help="Also audit every active project of this organization, its folders included.")
+@click.option("--endpoint", "endpoints", multiple=True, metavar="[SERVICE=]URL",
+              help="API endpoint for every service, or for one of cloudresourcemanager, compute, storage "
+                   "(repeatable): private endpoints, other universes, a test server.")
+@audit_options
+def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tuple[str, ...], workers: int,
+              **report: Any) -> None:
+    """Audit Google Cloud projects: IAM policies, firewalls, SSL policies and HTTPS proxies, buckets.
+
+    Credentials are the application default credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's,
+    or the metadata server's). Only list and getIamPolicy calls are made. Exit codes as for `scan`;
+    2 also when a call failed and the audit is partial.
+    """
+    from google.auth.exceptions import DefaultCredentialsError
+
+    from scanner.audit.engine import progress_for
+    from scanner.audit.gcp.collectors import SERVICES, GcpOptions, default_credentials
+    from scanner.audit.gcp.collectors import audit as run_gcp_audit
+
+    by_service: dict[str, str] = {}
+    for value in endpoints:
+        service, _, url = value.partition("=") if "=" in value.split("://", 1)[0] else ("", "", value)
+        if service and service not in SERVICES:
+            raise UsageError(f"--endpoint {value}: the service is one of {', '.join(SERVICES)}")
+        by_service[service] = _endpoint_url(url, "--endpoint")
+    try:
+        credentials, default_project = default_credentials()
+    except DefaultCredentialsError as exc:
+        raise InputError(f"no Google Cloud credentials: {' '.join(str(exc).split())}") from None
+    if not projects and not organization:
+        if default_project is None:
+            raise UsageError("name --project or --organization: the credentials name no project")
+        projects = (default_project,)
+    audited = run_gcp_audit(credentials, projects, organization=organization, options=GcpOptions(endpoints=by_service),
+                            workers=workers, progress=progress_for(label="tenet audit gcp"))
+    finish_audit(audited, **report)
+
+
+def _endpoint_url(url: str, option: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f"{option} {url}: give a URL starting with https://")
+    return url.rstrip("/")

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.engine.evaluate import evaluate
 from scanner.engine.findings import ErrorLevel, Finding, ScanError, Severity, Status
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Rule, load_rules
-from scanner.sources.files import discover
+from scanner.gating import Gating
+from scanner.model import SourceKind
+from scanner.sources.files import discover, repository_root
 from scanner.sources.interface import FileSource, LoadContext, LoadResult
+
+if TYPE_CHECKING:
+    from scanner.engines import Engine, EngineResult
 
 
 @dataclass
@@ -53,10 +60,12 @@ class ScanResult:
 
 
 def default_sources() -> list[FileSource]:
+    from scanner.sources.inventory import InventorySource
     from scanner.sources.kubernetes import KubernetesSource
     from scanner.sources.terraform import TerraformSource
+    from scanner.sources.terraform.plan import PlanSource
 
-    return [TerraformSource(), KubernetesSource()]
+    return [InventorySource(), PlanSource(), TerraformSource(), KubernetesSource()]
 
 
 class Scanner:
@@ -69,38 +78,72 @@ class Scanner:
         rules: Sequence[Rule] | None = None,
         sources: Sequence[FileSource] | None = None,
         var_files: Sequence[Path] = (),
+        source_dir: Path | None = None,
         cwd: Path | None = None,
+        gating: Gating | None = None,
+        engines: Sequence[Engine] = (),
     ) -> None:
         self.params = params or RuleParams()
+        # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
+        self.engines = list(engines)
+        self.gating = gating or Gating()
         self.rules = list(rules) if rules is not None else load_rules()
         self.sources = list(sources) if sources is not None else default_sources()
-        self.context = LoadContext(cwd=cwd or Path.cwd(), var_files=tuple(var_files))
+        self.context = LoadContext(cwd=cwd or Path.cwd(), var_files=tuple(var_files), source_dir=source_dir)
+        self._root: Path | None = None
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
         files, errors = discover(paths, self.context)
-        loaded = LoadResult(errors=[e.model_copy(update={"path": self._shown(e.path)}) for e in errors])
+        files = [f for f in files if not self.gating.excludes(f)]
+        loaded = LoadResult(errors=errors)
+        scanned = list(files)
         for source in self.sources:
             claimed = [f for f in files if source.claims(f)]
             files = [f for f in files if f not in set(claimed)]
             if claimed:
                 loaded.extend(source.load(claimed, self.context))
-        return self.evaluate(loaded, reported=self._reported(paths))
+        external = [engine.run(paths, scanned, self.context) for engine in self.engines]
+        for result in external:
+            loaded.errors.extend(result.errors)
+            loaded.files.extend(result.files)
+        return self.evaluate(loaded, reported=self._reported(paths), external=external)
 
-    def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None) -> ScanResult:
+    def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None,
+                 external: Sequence[EngineResult] = ()) -> ScanResult:
         """Run the rules over what a source (files, or a live audit) produced."""
-        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params)
+        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params, self._repository_path)
+        if external:
+            from scanner.engines import merge
+
+            findings = merge(findings, external)
         if reported is not None:
-            findings = [f for f in findings if f.location is None or reported(f.location.path)]
+            # A finding inside a called module is reported where the module is called from, too; a plan's
+            # findings are located at its configuration's .tf lines, wherever those are.
+            findings = [
+                f for f in findings
+                if f.location is None or f.source is SourceKind.TERRAFORM_PLAN or reported(f.location.path)
+                or (f.module_call and reported(f.module_call.path))
+            ]
+        # Excludes, inline suppressions and the baseline: suppressed findings stay, marked.
+        gated = self.gating.apply(findings, loaded, rules=self.rules, cwd=self.context.cwd, reported=reported)
+        # A module called from two places reports its parse errors once.
+        errors = {(e.path, e.line, e.column, e.message, e.level): e
+                  for e in loaded.errors + rule_errors + gated.warnings}
         return ScanResult(
-            findings=findings,
-            errors=sorted(loaded.errors + rule_errors, key=lambda e: (e.path or "", e.line or 0, e.message)),
+            findings=gated.findings,
+            errors=sorted(errors.values(), key=lambda e: (e.path or "", e.line or 0, e.message)),
             files=sorted(set(loaded.files)),
             rules=self.rules,
             resources=len({a.origin.resource for a in loaded.assets}),
+            fixed=gated.fixed,
         )
 
-    def _shown(self, path: str | None) -> str | None:
-        return self.context.display_path(Path(path)) if path else path
+    def _repository_path(self, shown: str) -> str:
+        """A report path (relative to the cwd) relative to the repository root instead, for fingerprints."""
+        if self._root is None:
+            self._root = repository_root(self.context.cwd)
+        path = os.path.abspath(os.path.join(self.context.cwd, shown))
+        return Path(os.path.relpath(path, self._root)).as_posix()
 
     def _reported(self, paths: Sequence[Path]) -> ScanFilter:
         """Findings are reported for the paths asked for, even when a source reads more
