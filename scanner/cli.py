@@ -17,6 +17,8 @@ from scanner import __version__
 
 if TYPE_CHECKING:
     from scanner.audit.engine import AuditResult
+    from scanner.gating import Settings
+    from scanner.scan import ScanResult
 
 SEVERITIES = ("critical", "high", "medium", "low", "none")
 
@@ -110,11 +112,18 @@ def scan(
             click.echo(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}", err=True)
     except (ConfigError, BaselineError) as exc:
         raise InputError(str(exc)) from None
+    _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, category=category, quiet=quiet,
+            color=color, cwd=Path.cwd())
+
+
+def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | None, sarif_file: Path | None,
+            category: str, quiet: bool, color: bool | None, cwd: Path, console_footer: str = "") -> NoReturn:
+    """Render the chosen report (and SARIF beside it), write them, and exit with the gating code."""
     sarif_text = ""
     if fmt == "sarif" or sarif_file is not None:
         from scanner.reports import sarif
 
-        sarif_text = sarif.render(result, category=category, cwd=Path.cwd())
+        sarif_text = sarif.render(result, category=category, cwd=cwd)
     if fmt == "json":
         from scanner.reports import json as json_report
 
@@ -127,6 +136,7 @@ def scan(
         to_terminal = output is None and sys.stdout.isatty()
         shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
         text = console.render(result, colour=to_terminal if color is None else color, findings=shown)
+        text += console_footer
     _write(text, output)
     if sarif_file is not None:
         _write(sarif_text, sarif_file)
@@ -271,31 +281,13 @@ def finish_audit(
             click.echo(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}", err=True)
     except (ConfigError, BaselineError) as exc:
         raise InputError(str(exc)) from None
-    sarif_text = ""
-    if fmt == "sarif" or sarif_file is not None:
-        from scanner.reports import sarif
-
-        sarif_text = sarif.render(result, category=category, cwd=cwd)
-    if fmt == "json":
-        from scanner.reports import json as json_report
-
-        text = json_report.render(result)
-    elif fmt == "sarif":
-        text = sarif_text
-    else:
-        from scanner.reports import console
-
-        to_terminal = output is None and sys.stdout.isatty()
-        shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
-        text = console.render(result, colour=to_terminal if color is None else color, findings=shown)
-        if audited.partial:
-            failed = len(audited.errors)
-            text += (f"partial audit: {failed} of {audited.calls} API call{'s' if audited.calls != 1 else ''} "
-                     "failed; the findings cover only what could be read\n")
-    _write(text, output)
-    if sarif_file is not None:
-        _write(sarif_text, sarif_file)
-    sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
+    footer = ""
+    if audited.partial:
+        calls = audited.calls
+        footer = (f"partial audit: {len(audited.errors)} of {calls} API call{'s' if calls != 1 else ''} "
+                  "failed; the findings cover only what could be read\n")
+    _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, category=category, quiet=quiet,
+            color=color, cwd=cwd, console_footer=footer)
 
 
 def _csv(text: str | None) -> tuple[str, ...]:

@@ -11,33 +11,7 @@ from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
 from scanner.sources.terraform.module import Module, ModuleReader
-from scanner.sources.terraform.view import ResourceView
-
-
-class ModuleContext:
-    """`MappingContext` over one module's resource instances."""
-
-    def __init__(self, views: Sequence[HclView]) -> None:
-        self._by_type: dict[str, list[HclView]] = {}
-        for v in views:
-            self._by_type.setdefault(v.type, []).append(v)
-
-    def resources(self, resource_type: str) -> Sequence[ResourceView]:
-        return self._by_type.get(resource_type, [])
-
-    def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
-        target_base = target.address.split("[", 1)[0]
-        names = {target.get(a) for a in ("name", "bucket", "id")}
-        names = {n for n in names if isinstance(n, str)}
-        found: list[ResourceView] = []
-        for view in self._by_type.get(resource_type, []):
-            ref = view.reference(attr)
-            if ref is not None:
-                if ref == target_base:
-                    found.append(view)
-            elif isinstance(value := view.get(attr), str) and value in names:
-                found.append(view)
-        return found
+from scanner.sources.terraform.view import ResourceIndex
 
 
 def map_module(module: Module, mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
@@ -47,7 +21,7 @@ def map_module(module: Module, mappers: dict[str, Mapper]) -> tuple[list[Asset],
         for declared in module.resources.values()
         for instance in module.instances(declared)
     ]
-    ctx = ModuleContext(views)
+    ctx = ResourceIndex(views)
     assets: list[Asset] = []
     errors: list[ScanError] = []
     for view in views:

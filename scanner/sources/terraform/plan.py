@@ -21,7 +21,7 @@ from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
 from scanner.sources.terraform.module import Module, ModuleReader
-from scanner.sources.terraform.view import ResourceView
+from scanner.sources.terraform.view import ResourceIndex
 
 _SNIFF_BYTES = 4096
 _AFTER_APPLY = "known only after apply"
@@ -121,27 +121,6 @@ class PlanView:
         if origins is None:
             return None
         return [self._origin.at(o.location, o.anchor.rsplit(".", 1)[-1]) for o in origins]
-
-
-class PlanContext:
-    def __init__(self, views: Sequence[PlanView]) -> None:
-        self._by_type: dict[str, list[PlanView]] = {}
-        for v in views:
-            self._by_type.setdefault(v.type, []).append(v)
-
-    def resources(self, resource_type: str) -> Sequence[ResourceView]:
-        return self._by_type.get(resource_type, [])
-
-    def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
-        target_base = re.sub(r"\[[^\]]*\]$", "", target.address)
-        names = {n for n in (target.get(a) for a in ("name", "bucket", "id")) if isinstance(n, str)}
-        found: list[ResourceView] = []
-        for view in self._by_type.get(resource_type, []):
-            ref = view.reference(attr)
-            value = view.get(attr)
-            if ref == target_base or (ref is None and isinstance(value, str) and value in names):
-                found.append(view)
-        return found
 
 
 def _configuration_references(config: Any, prefix: str = "") -> dict[str, dict[str, list[str]]]:
@@ -258,7 +237,7 @@ class PlanSource:
                             location=location, module_call=view.origin.module_call if view else None)
             views.append(PlanView(values, block_type=rtype, address=address, origin=origin, hcl=view,
                                   references=references.get(base, {})))
-        context = PlanContext(views)
+        context = ResourceIndex(views)
         assets: list[Asset] = []
         for v in views:
             mapper = mappers.get(v.type)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from scanner.model import Origin
 from scanner.providers.values import as_bool, as_int, string_list
 
-__all__ = ["MappingContext", "ResourceView", "as_bool", "as_int", "string_list"]
+__all__ = ["MappingContext", "ResourceIndex", "ResourceView", "as_bool", "as_int", "string_list"]
 
 
 class ResourceView(Protocol):
@@ -73,3 +73,29 @@ class MappingContext(Protocol):
     def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
         """Resources of `resource_type` whose `attr` refers to `target`, by reference or by name."""
         ...
+
+
+class ResourceIndex:
+    """`MappingContext` over a module's (or a plan's) resource instances."""
+
+    def __init__(self, views: Sequence[ResourceView]) -> None:
+        self._by_type: dict[str, list[ResourceView]] = {}
+        for v in views:
+            self._by_type.setdefault(v.type, []).append(v)
+
+    def resources(self, resource_type: str) -> Sequence[ResourceView]:
+        return self._by_type.get(resource_type, [])
+
+    def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
+        target_base = target.address.split("[", 1)[0]
+        names = {n for n in (target.get(a) for a in ("name", "bucket", "id")) if isinstance(n, str)}
+        found: list[ResourceView] = []
+        for view in self._by_type.get(resource_type, []):
+            ref = view.reference(attr)
+            if ref is not None:
+                if ref == target_base:
+                    found.append(view)
+            elif isinstance(value := view.get(attr), str) and value in names:
+                found.append(view)
+        return found
+
