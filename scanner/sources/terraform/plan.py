@@ -39,6 +39,15 @@ def is_plan(path: Path) -> bool:
     return b'"format_version"' in head and (b'"terraform_version"' in head or b'"planned_values"' in head)
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one: a plan is input, and input may be malformed."""
+    return value if isinstance(value, dict) else {}
+
+
+def _arr(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _with_unknowns(value: Any, mask: Any) -> Any:
     """Overlay `after_unknown` on `after`: a `true` in the mask makes that value Unknown."""
     if mask is True:
@@ -126,17 +135,15 @@ class PlanView:
 def _configuration_references(config: Any, prefix: str = "") -> dict[str, dict[str, list[str]]]:
     """address -> attribute -> references, from the plan's `configuration` section."""
     found: dict[str, dict[str, list[str]]] = {}
-    if not isinstance(config, dict):
-        return found
-    for resource in config.get("resources", []) or []:
+    config = _obj(config)
+    for resource in _arr(config.get("resources")):
         if isinstance(resource, dict) and isinstance(resource.get("address"), str):
-            exprs = resource.get("expressions") or {}
             found[prefix + resource["address"]] = {
-                attr: [r for r in expr.get("references", []) if isinstance(r, str)]
-                for attr, expr in exprs.items()
+                attr: [r for r in _arr(expr.get("references")) if isinstance(r, str)]
+                for attr, expr in _obj(resource.get("expressions")).items()
                 if isinstance(expr, dict)
             }
-    for name, call in (config.get("module_calls") or {}).items():
+    for name, call in _obj(config.get("module_calls")).items():
         if isinstance(call, dict):
             found |= _configuration_references(call.get("module"), f"{prefix}module.{name}.")
     return found
@@ -149,19 +156,19 @@ def _planned_resources(plan: dict[str, Any]) -> Iterator[tuple[dict[str, Any], A
         for rc in changes:
             if not isinstance(rc, dict) or rc.get("mode") != "managed":
                 continue
-            change = rc.get("change") or {}
+            change = _obj(rc.get("change"))
             after = change.get("after")
             if after is None or change.get("actions") == ["delete"]:
                 continue
             yield rc, _with_unknowns(after, change.get("after_unknown"))
         return
-    stack = [(plan.get("planned_values") or {}).get("root_module") or {}]
+    stack = [_obj(_obj(plan.get("planned_values")).get("root_module"))]
     while stack:
         module = stack.pop()
-        for r in module.get("resources", []) or []:
+        for r in _arr(module.get("resources")):
             if isinstance(r, dict) and r.get("mode") == "managed":
-                yield r, r.get("values") or {}
-        stack.extend(m for m in module.get("child_modules", []) or [] if isinstance(m, dict))
+                yield r, _obj(r.get("values"))
+        stack.extend(m for m in _arr(module.get("child_modules")) if isinstance(m, dict))
 
 
 def _hcl_views(source_dir: Path, ctx: LoadContext) -> dict[str, HclView]:
@@ -222,7 +229,7 @@ class PlanSource:
              mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
         hcl = _hcl_views(ctx.source_dir or path.parent, ctx)
         errors: list[ScanError] = []
-        references = _configuration_references((plan.get("configuration") or {}).get("root_module"))
+        references = _configuration_references(_obj(plan.get("configuration")).get("root_module"))
         lines = _address_lines(text)
         views = []
         for resource, values in _planned_resources(plan):
