@@ -100,17 +100,7 @@ ELSEWHERE: dict[Key, tuple[str, int]] = {
 
 # Real Tenet misses, reported to the lead; they need policy or mapping work outside the engine. Listed so that
 # the test fails once they are fixed, and the entry must go.
-TENET_MISSES: dict[Key, str] = {
-    ("CKV_AWS_26", "rules/aws/messaging.tf", "aws_sns_topic.events"):
-        "aws_sns_topic is mapped for its policy only: a topic without kms_master_key_id is not encrypted at rest "
-        "(SNS server-side encryption is opt-in), and no ENC rule sees it",
-    ("CKV_AWS_26", "rules/aws/messaging.tf", "aws_sns_topic.open"):
-        "as aws_sns_topic.events",
-    ("CKV2_AZURE_16", "rules/azure/databases.tf", "azurerm_mysql_server.unenforced"):
-        "azurerm_mysql_server is mapped for TLS only: its encryption at rest (a platform key unless a customer key "
-        "is configured) is never a DataStore, so ENC-003 cannot fire when customer-managed keys are required",
-    ("CKV2_AZURE_16", "rules/azure/databases.tf", "azurerm_mysql_server.enforced"):
-        "as azurerm_mysql_server.unenforced",
+TENET_MISSES: dict[Key, str] = {  # none at the moment
 }
 
 # Resource types Tenet reads besides its mappers: data sources it resolves and companions of mapped resources.

@@ -557,6 +557,17 @@ def sqs_queue(queue: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield from _policy(queue, "policy", GrantKind.RESOURCE_POLICY, name)
 
 
+def sns_topic(topic: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """SNS server-side encryption is opt-in: without `kms_master_key_id` messages are stored unencrypted."""
+    name = _name(topic, "name")
+    key = topic.get("kms_master_key_id")
+    encrypted: bool | Unknown = key if isinstance(key, Unknown) else bool(key)
+    yield _store(topic, kind="message_topic", name=name, encrypted=encrypted,
+                 encrypted_at=topic.origin_of("kms_master_key_id"), key=(topic, "kms_master_key_id"),
+                 algorithm="aws:kms" if encrypted is True else None)
+    yield from _policy(topic, "policy", GrantKind.RESOURCE_POLICY, name)
+
+
 # -- identity and access ------------------------------------------------------------------------------
 
 
@@ -684,7 +695,7 @@ MAPPERS = {
     "aws_iam_group_policy_attachment": _policy_attachment("group"),
     "aws_iam_policy_attachment": _policy_attachment("roles", "users", "groups"),
     "aws_kms_key": kms_key,
-    "aws_sns_topic": _named_policy(GrantKind.RESOURCE_POLICY, "policy", "name"),
+    "aws_sns_topic": sns_topic,
     "aws_s3_bucket_policy": _attached_policy("policy", "bucket"),
     "aws_opensearch_domain_policy": _attached_policy("access_policies", "domain_name"),
     "aws_elasticsearch_domain_policy": _attached_policy("access_policies", "domain_name"),

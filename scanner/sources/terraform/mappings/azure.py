@@ -340,6 +340,19 @@ def single_server(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         min_version=_tls_version(db, "ssl_minimal_tls_version_enforced", azure.SINGLE_SERVER_MIN_TLS_DEFAULT),
         plaintext_allowed=_negate(enforced),
     )
+    # Storage is always AES-256 encrypted; a customer key is a separate azurerm_<engine>_server_key.
+    keys = ctx.referring(f"{db.type}_key", "server_id", db)
+    yield DataStore(
+        origin=db.origin,
+        field_origins={"key_management": keys[0].origin if keys else db.origin},
+        kind="database",
+        name=_name(db),
+        encrypted=True,
+        algorithm=azure.SSE_ALGORITHM,
+        key_bits=azure.SSE_KEY_BITS,
+        key_management=KeyManagement.CUSTOMER if keys else KeyManagement.PROVIDER,
+        by_default=True,
+    )
 
 
 def mssql_server(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
