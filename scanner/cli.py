@@ -137,15 +137,16 @@ def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | 
         shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
         text = console.render(result, colour=to_terminal if color is None else color, findings=shown)
         text += console_footer
-    _write(text, output)
+    _write(text, output, colour=color)
     if sarif_file is not None:
         _write(sarif_text, sarif_file)
     sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, colour: bool | None = None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        # click strips colour codes off a non-terminal unless told otherwise (--color).
+        click.echo(text, nl=False, color=colour)
         return
     try:
         output.write_text(text, encoding="utf-8")

@@ -137,3 +137,10 @@ def test_docs_rules_md_is_up_to_date() -> None:
     code, out = run("rules", "--format", "markdown")
     assert code == 0
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == out, "regenerate: tenet rules --format markdown"
+
+
+def test_colour_only_when_asked_off_a_terminal(repo: Path) -> None:
+    (repo / "sg.tf").write_text(OPEN_SSH)
+    assert "\x1b[" not in run("scan", ".")[1]
+    coloured = run("scan", ".", "--color")[1]
+    assert "\x1b[35m\x1b[1mcritical" in coloured
