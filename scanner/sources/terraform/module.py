@@ -111,7 +111,7 @@ class ModuleReader:
     def __init__(self, ctx: LoadContext) -> None:
         self.ctx = ctx
         self._files: dict[Path, ModuleFiles] = {}
-        self._manifests: dict[Path, dict[str, Path]] = {}
+        self._manifests: dict[Path, dict[str, Path] | str] = {}
 
     def files(self, directory: Path) -> ModuleFiles:
         key = directory.resolve()
@@ -124,23 +124,34 @@ class ModuleReader:
         if source.startswith(("./", "../")):
             target = caller_dir / source
             return target if target.is_dir() else f"source {source!r} not found"
-        installed = self._manifest(root_dir).get(call_key)
+        manifest = self._manifest(root_dir)
+        if isinstance(manifest, str):
+            return f"source {source!r} cannot be located: {manifest}"
+        installed = manifest.get(call_key)
         if installed is not None and installed.is_dir():
             return installed
         return f"source {source!r} is not installed (run `terraform init`; Tenet never downloads modules)"
 
-    def _manifest(self, root_dir: Path) -> dict[str, Path]:
+    def _manifest(self, root_dir: Path) -> dict[str, Path] | str:
+        """`terraform init`'s record of installed modules by call key; empty when init has not run,
+        and why when the record cannot be read."""
         import json
 
         if root_dir not in self._manifests:
             entries: dict[str, Path] = {}
             path = root_dir / ".terraform" / "modules" / "modules.json"
-            try:
-                for m in json.loads(path.read_text(encoding="utf-8")).get("Modules", []):
+            if path.is_file():
+                try:
+                    modules = json.loads(read_text(path, self.ctx)).get("Modules", [])
+                except InputError as exc:
+                    self._manifests[root_dir] = f"{exc.error.path}: {exc.error.message}"
+                    return self._manifests[root_dir]
+                except (ValueError, AttributeError):
+                    self._manifests[root_dir] = f"{self.ctx.display_path(path)} is not a valid module manifest"
+                    return self._manifests[root_dir]
+                for m in modules if isinstance(modules, list) else []:
                     if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str):
                         entries[m["Key"]] = root_dir / m["Dir"]
-            except (OSError, ValueError, AttributeError):
-                pass  # no manifest (terraform init has not run), or an unreadable one: modules stay unresolved
             self._manifests[root_dir] = entries
         return self._manifests[root_dir]
 

@@ -107,3 +107,13 @@ def test_tfvars_and_auto_tfvars_precedence(tmp_path: Path) -> None:
     (tmp_path / "z.auto.tfvars").write_text('cidr = "0.0.0.0/0"\n')
     result = Scanner(cwd=tmp_path).scan([tmp_path])
     assert [f.rule_id for f in result.findings] == ["NET-001"]
+
+
+def test_a_broken_module_manifest_is_named_in_the_warning(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    manifest = tmp_path / ".terraform" / "modules" / "modules.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{not json")
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    [warning] = [e.message for e in result.errors]
+    assert "modules.json is not a valid module manifest" in warning and "module 'vpc'" in warning
