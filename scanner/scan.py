@@ -99,7 +99,8 @@ class Scanner:
         scanned = list(files)
         for source in self.sources:
             claimed = [f for f in files if source.claims(f)]
-            files = [f for f in files if f not in set(claimed)]
+            taken = set(claimed)
+            files = [f for f in files if f not in taken]
             if claimed:
                 loaded.extend(source.load(claimed, self.context))
         external = [engine.run(paths, scanned, self.context) for engine in self.engines]
