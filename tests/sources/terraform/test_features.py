@@ -117,3 +117,10 @@ def test_a_broken_module_manifest_is_named_in_the_warning(tmp_path: Path) -> Non
     result = Scanner(cwd=tmp_path).scan([tmp_path])
     [warning] = [e.message for e in result.errors]
     assert "modules.json is not a valid module manifest" in warning and "module 'vpc'" in warning
+
+
+def test_terraform_json_syntax_is_a_warning_not_a_silent_pass(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": {"bucket": "x"}}}}')
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    assert [(e.path, e.level.value) for e in result.errors] == [("main.tf.json", "warning")]
+    assert "not supported" in result.errors[0].message
