@@ -250,5 +250,6 @@ def privileged_role_assignment(grant: AccessGrant, p: RuleParams) -> Iterator[Vi
         return
     scope = known(grant.scope, "scope")
     if role.lower() == "cluster-admin" or scope in (Scope.ACCOUNT, Scope.ORGANIZATION):
-        principals = join(known(grant.principals, "principals")) or "a principal"
+        # Who holds it only decorates the message: unknown principals must not hide the violation.
+        principals = (join(grant.principals) if isinstance(grant.principals, list) else "") or "a principal"
         yield Violation(f"{principals} holds {role} at {scope or 'cluster'} scope", grant.origin_of("role"))

@@ -54,7 +54,7 @@ def outdated_tls_version(ep: TlsEndpoint, p: RuleParams) -> Iterator[Violation]:
     """
     version = known(ep.min_version, "minimum TLS version")
     if version is not None and version < p.min_tls_version:
-        policy = known(ep.policy_name, "TLS policy")
-        via = f" (policy {policy})" if policy else ""
+        # The policy name only decorates the message: an unknown one must not hide the violation.
+        via = f" (policy {ep.policy_name})" if isinstance(ep.policy_name, str) else ""
         yield Violation(f"{ep.kind.replace('_', ' ')} {ep.name!r} allows {version}{via}; "
                         f"the minimum is {p.min_tls_version}", ep.origin_of("min_version"))

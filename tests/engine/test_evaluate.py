@@ -60,3 +60,15 @@ def test_rules_load_with_metadata_and_docs() -> None:
         assert r.title and r.rationale and r.remediation and r.name
         assert r.id.split("-")[0] in {"NET", "TLS", "ENC", "IAM"}
     assert known(True) is True
+
+
+def test_an_unknown_detail_of_the_message_does_not_hide_a_violation() -> None:
+    from scanner.model import AccessGrant, GrantKind, Scope, TlsEndpoint, TlsVersion
+
+    origin = store("x", True, 1).origin
+    endpoint = TlsEndpoint(origin=origin, kind="load_balancer_listener", name="l", min_version=TlsVersion.TLS1_0,
+                           plaintext_allowed=False, policy_name=Unknown(reason="var.policy has no value"))
+    grant = AccessGrant(origin=origin, kind=GrantKind.ROLE_ASSIGNMENT, name="a", role="Owner", scope=Scope.ACCOUNT,
+                        principals=Unknown(reason="principal_id is known only after apply"))
+    findings, _ = evaluate([endpoint, grant], rules("TLS-002", "IAM-006"), RuleParams())
+    assert [(f.rule_id, f.status) for f in findings] == [("IAM-006", Status.FAIL), ("TLS-002", Status.FAIL)]
