@@ -22,7 +22,7 @@ from scanner.model.network import (
 from scanner.model.origin import Location, Origin, SourceKind
 from scanner.model.storage import DataStore, KeyManagement
 from scanner.model.tls import TlsEndpoint, TlsVersion
-from scanner.model.unknown import CannotEvaluate, Unknown, is_unknown, known
+from scanner.model.unknown import CannotEvaluate, Unknown, known
 
 Asset = Annotated[Firewall | TlsEndpoint | DataStore | AccessGrant, Field(discriminator="asset_type")]
 
@@ -58,7 +58,6 @@ __all__ = [
     "TlsVersion",
     "Unknown",
     "is_public_principal",
-    "is_unknown",
     "known",
     "normalize_protocol",
 ]

@@ -15,10 +15,6 @@ class SourceKind(StrEnum):
     AZURE = "azure"
     GCP = "gcp"
 
-    @property
-    def is_live(self) -> bool:
-        return self in (SourceKind.AWS, SourceKind.AZURE, SourceKind.GCP)
-
 
 class Location(BaseModel):
     """A region of a file. Lines and columns are 1-based; `end_column` is exclusive."""

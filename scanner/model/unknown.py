@@ -56,10 +56,6 @@ class Unknown(BaseModel):
         return f"<unknown: {self.reason}>"
 
 
-def is_unknown(value: object) -> bool:
-    return isinstance(value, Unknown)
-
-
 def known(value: T | Unknown, what: str = "") -> T:
     """Return `value`, or raise `CannotEvaluate` if it is unknown."""
     if isinstance(value, Unknown):

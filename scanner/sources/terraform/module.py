@@ -47,10 +47,6 @@ class Declared:
     block: Block
     path: str  # as shown in reports
 
-    @property
-    def name(self) -> str:
-        return self.block.labels[-1] if self.block.labels else ""
-
 
 @dataclass
 class ModuleFiles:
