@@ -172,6 +172,15 @@ def rules(ctx: click.Context, fmt: str) -> None:
         click.echo(f"{r.id:<9} {r.category.value:<11} {r.severity.value:<9} {r.title}")
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown", show_default=True)
+def coverage(fmt: str) -> None:
+    """The coverage matrix (docs/coverage.md): resource types, families, rules, sources, live reads."""
+    from scanner.reports import coverage_doc
+
+    click.echo(coverage_doc.render(), nl=False)
+
+
 @rules.command("show")
 @click.argument("rule_id")
 def rules_show(rule_id: str) -> None:
