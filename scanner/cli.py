@@ -69,6 +69,9 @@ def main() -> None:
               show_default=True,
               help="Engine to run (repeatable): Tenet's rules, checkov's Terraform and Kubernetes checks, or both. "
                    "An issue both report is listed once, under Tenet's rule, with the checkov id as an alias.")
+@click.option("--max-instances", type=click.IntRange(min=1), default=None,
+              help="Most instances one count, for_each or dynamic block may expand to; a resource past it is an "
+                   "error entry and is not scanned.  [default: the configuration's max-instances, else 10000]")
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],
@@ -85,6 +88,7 @@ def scan(
     var_files: tuple[Path, ...],
     source_dir: Path | None,
     engines: tuple[str, ...],
+    max_instances: int | None,
     color: bool | None,
 ) -> None:
     """Scan Terraform and Kubernetes files or directories (default: the current directory)."""
@@ -104,7 +108,9 @@ def scan(
         tenet = TENET in engines  # without it, only the other engines' findings are reported
         scanner = Scanner(var_files=var_files, source_dir=source_dir, params=settings.params,
                           rules=settings.rules if tenet else [], sources=None if tenet else [],
-                          gating=settings.gating, engines=external_engines(engines))
+                          gating=settings.gating, engines=external_engines(engines),
+                          max_instances=max_instances or settings.config.config.max_instances,
+                          max_plan_bytes=settings.config.config.max_plan_mib * 1024 * 1024)
         result = scanner.scan(targets)
         if write_baseline is not None:
             written = record_baseline(result, write_baseline, Path.cwd())

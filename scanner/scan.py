@@ -15,7 +15,13 @@ from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
 from scanner.model import SourceKind
 from scanner.sources.files import discover, repository_root
-from scanner.sources.interface import FileSource, LoadContext, LoadResult
+from scanner.sources.interface import (
+    DEFAULT_MAX_INSTANCES,
+    DEFAULT_MAX_PLAN_BYTES,
+    FileSource,
+    LoadContext,
+    LoadResult,
+)
 
 if TYPE_CHECKING:
     from scanner.engines import Engine, EngineResult
@@ -82,6 +88,8 @@ class Scanner:
         cwd: Path | None = None,
         gating: Gating | None = None,
         engines: Sequence[Engine] = (),
+        max_instances: int = DEFAULT_MAX_INSTANCES,
+        max_plan_bytes: int = DEFAULT_MAX_PLAN_BYTES,
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -89,7 +97,8 @@ class Scanner:
         self.gating = gating or Gating()
         self.rules = list(rules) if rules is not None else load_rules()
         self.sources = list(sources) if sources is not None else default_sources()
-        self.context = LoadContext(cwd=cwd or Path.cwd(), var_files=tuple(var_files), source_dir=source_dir)
+        self.context = LoadContext(cwd=cwd or Path.cwd(), var_files=tuple(var_files), source_dir=source_dir,
+                                   max_instances=max_instances, max_plan_bytes=max_plan_bytes)
         self._root: Path | None = None
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:

@@ -12,6 +12,10 @@ from scanner.engine.findings import ScanError
 from scanner.gating.suppressions import Suppression
 from scanner.model import Asset
 
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PLAN_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_INSTANCES = 10_000
+
 
 @dataclass
 class LoadContext:
@@ -21,7 +25,11 @@ class LoadContext:
     var_files: Sequence[Path] = ()
     # Where a plan JSON's configuration is (default: the plan's directory).
     source_dir: Path | None = None
-    max_file_bytes: int = 10 * 1024 * 1024
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # A plan JSON may be larger than any hand-written file (`terraform show -json` of a big estate).
+    max_plan_bytes: int = DEFAULT_MAX_PLAN_BYTES
+    # Instances one `count`/`for_each`/`dynamic` may expand to, the enclosing module instances counted in.
+    max_instances: int = DEFAULT_MAX_INSTANCES
 
     def display_path(self, path: Path) -> str:
         """Paths in reports: relative to the current directory, forward slashes.

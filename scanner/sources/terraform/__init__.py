@@ -16,11 +16,10 @@ from scanner.sources.terraform.view import ResourceIndex
 
 def map_module(module: Module, mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
     """The module's resources and those of every module it calls, each mapped in its own module's context."""
-    views = [
-        HclView.of_instance(instance)
-        for declared in module.resources.values()
-        for instance in module.instances(declared)
-    ]
+    views: list[HclView] = []
+    for declared in module.resources.values():
+        instances = module.instances(declared)
+        views.extend(HclView.of_instance(i, module.multiplicity * len(instances)) for i in instances)
     ctx = ResourceIndex(views)
     assets: list[Asset] = []
     errors: list[ScanError] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.engine.findings import ScanError
 from scanner.model import Origin, Unknown
 from scanner.sources.terraform.data_sources import LocatedDocument
 from scanner.sources.terraform.hcl import Block, Body, FunctionCall, ObjectExpr, Scope, TupleExpr, references
@@ -15,7 +16,7 @@ class HclView:
     """A resource instance or a nested block, read through its module's scope."""
 
     def __init__(self, module: Module, body: Body, *, block_type: str, address: str, origin: Origin, path: str,
-                 scope: Scope) -> None:
+                 scope: Scope, multiplicity: int = 1) -> None:
         self.module = module
         self.body = body
         self._type = block_type
@@ -23,9 +24,13 @@ class HclView:
         self._origin = origin
         self.path = path
         self.scope = scope
+        # How many blocks like this one there are for the resource (its instances, enclosing dynamic blocks):
+        # a dynamic block inside expands to at most `max_instances` divided by it.
+        self.multiplicity = multiplicity
 
     @classmethod
-    def of_instance(cls, instance: Instance) -> HclView:
+    def of_instance(cls, instance: Instance, multiplicity: int = 1) -> HclView:
+        """`multiplicity`: the resource's instances (in every instance of its module)."""
         declared = instance.declared
         return cls(
             instance.module,
@@ -35,6 +40,7 @@ class HclView:
             origin=instance.module.resource_origin(declared, instance.address),
             path=declared.path,
             scope=instance.scope,
+            multiplicity=multiplicity,
         )
 
     @property
@@ -69,15 +75,15 @@ class HclView:
         views: list[HclView] = []
         for block in self.body.blocks:
             if block.type == block_type:
-                views.append(self._child(block, block.body, self.scope, len(views)))
+                views.append(self._child(block, block.body, self.scope, len(views), self.multiplicity))
             elif block.type == "dynamic" and block.labels == (block_type,):
                 views.extend(self._dynamic(block, len(views)))
         return views
 
-    def _child(self, block: Block, body: Body, scope: Scope, index: int) -> HclView:
+    def _child(self, block: Block, body: Body, scope: Scope, index: int, multiplicity: int) -> HclView:
         origin = self._origin.at(location(self.path, block.range), f"{block_type_name(block)}[{index}]")
         return HclView(self.module, body, block_type=block_type_name(block), address=self._address,
-                       origin=origin, path=self.path, scope=scope)
+                       origin=origin, path=self.path, scope=scope, multiplicity=multiplicity)
 
     def _dynamic(self, block: Block, start: int) -> list[HclView]:
         """`dynamic "x" { for_each = …; content { … } }`: one view per element, at the dynamic block."""
@@ -105,8 +111,20 @@ class HclView:
             unknown = Unknown(reason=f"dynamic block for_each is not a collection: {items!r}", path=self.path,
                               line=block.range.start_line)
             pairs = [(unknown, unknown)]
+        total = len(pairs) * self.multiplicity
+        cap = self.module.ctx.max_instances
+        if total > cap:
+            times = f" for each of {self.multiplicity} enclosing blocks" if self.multiplicity > 1 else ""
+            where = for_each_attr.range.start_line if for_each_attr is not None else block.range.start_line
+            self.module.errors.append(ScanError(
+                path=self.path, line=where,
+                message=f"{self._address}: dynamic {block.labels[0]!r} block expands to {len(pairs)} blocks{times}, "
+                        f"more than the limit of {cap} (max-instances); not scanned",
+            ))
+            return []
         return [
-            self._child(block, content.body, _Overlay(self.scope, {iterator: {"key": k, "value": v}}), start + i)
+            self._child(block, content.body, _Overlay(self.scope, {iterator: {"key": k, "value": v}}), start + i,
+                        total)
             for i, (k, v) in enumerate(pairs)
         ]
 

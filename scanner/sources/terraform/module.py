@@ -7,7 +7,9 @@ attribute is evaluated where it is needed, with cycles cut to `Unknown`.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +96,7 @@ def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
 
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 MAX_MODULE_DEPTH = 16
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 
 
 class ModuleReader:
@@ -180,6 +183,7 @@ class Module(Scope):
         inputs: Mapping[str, Any] | None = None,
         module_call: Location | None = None,
         depth: int = 0,
+        multiplicity: int = 1,
     ) -> None:
         self.files = files
         self.ctx = ctx
@@ -189,6 +193,9 @@ class Module(Scope):
         self.address_prefix = address_prefix
         self.module_call = module_call
         self.depth = depth
+        # How many instances of this module there are (its calls' count/for_each multiplied down the tree): a
+        # resource's instances are counted across all of them against `ctx.max_instances`.
+        self.multiplicity = multiplicity
         # file("${path.module}/policy.json") may read files under the scan's common root, nothing else.
         self.file_root = os.path.commonpath([os.path.abspath(ctx.cwd), os.path.abspath(self.root_dir)])
         self.errors: list[ScanError] = list(files.errors)
@@ -355,7 +362,8 @@ class Module(Scope):
             if self.depth >= MAX_MODULE_DEPTH:
                 self._warn(declared, f"module {name!r}: modules nest deeper than {MAX_MODULE_DEPTH}; not expanded")
                 continue
-            for instance in self.instances(declared):
+            instances = self.instances(declared)
+            for instance in instances:
                 inputs = {
                     arg: self.evaluate(attr.expr, declared.path, instance.scope)
                     for arg, attr in block.body.attributes.items()
@@ -365,7 +373,7 @@ class Module(Scope):
                 child = Module(
                     self.reader.files(target), self.ctx, reader=self.reader, root_dir=self.root_dir,
                     call_key=call_key + index, address_prefix=f"{instance.address}.", inputs=inputs,
-                    module_call=where, depth=self.depth + 1,
+                    module_call=where, depth=self.depth + 1, multiplicity=self.multiplicity * len(instances),
                 )
                 loaded.append((name, instance.key, child))
         return loaded
@@ -404,9 +412,13 @@ class Module(Scope):
             count = self.evaluate(attrs["count"].expr, declared.path)
             if isinstance(count, Unknown):
                 return [Instance(self, declared, base, None, {"count": {"index": count}})]
-            if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
+            if (isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0
+                    or not math.isfinite(count)):
                 return [Instance(self, declared, base, None, {"count": {"index": Unknown(
                     reason=f"count is not a whole number: {count!r}")}})]
+            # Checked before anything is built: `count = 1e9` costs nothing.
+            if not self._within_cap(declared, base, "count", count):
+                return []
             return [Instance(self, declared, f"{base}[{i}]", i, {"count": {"index": i}}) for i in range(int(count))]
         if "for_each" in attrs:
             items = self.evaluate(attrs["for_each"].expr, declared.path)
@@ -417,8 +429,12 @@ class Module(Scope):
                 items = items.value
             pairs: list[tuple[Any, Any]]
             if isinstance(items, Mapping):
+                if not self._within_cap(declared, base, "for_each", len(items)):
+                    return []
                 pairs = sorted(items.items(), key=lambda kv: str(kv[0]))
             elif isinstance(items, list):
+                if not self._within_cap(declared, base, "for_each", len(items)):
+                    return []
                 pairs = [(v, v) for v in items]
             else:
                 unknown = Unknown(reason=f"for_each is not a map or set: {items!r}")
@@ -428,6 +444,24 @@ class Module(Scope):
                 for k, v in pairs
             ]
         return [Instance(self, declared, base, None, {})]
+
+    def _within_cap(self, declared: Declared, base: str, argument: str, count: float) -> bool:
+        """Whether `count` instances (times this module's own instances) stay within `max_instances`;
+        past it, an error entry at the block says so and the block is not expanded."""
+        cap = self.ctx.max_instances
+        total = count * self.multiplicity
+        if total <= cap:
+            return True
+        times = f" in each of {self.multiplicity} instances of its module" if self.multiplicity > 1 else ""
+        shown = f"{count:.0f}" if count < 1e18 else f"{count:g}"
+        # Named without module instance keys: every instance of the module reports it once, together.
+        where = _INSTANCE_KEY.sub("", self.address_prefix) + base[len(self.address_prefix):]
+        self.errors.append(ScanError(
+            path=declared.path, line=declared.block.body.attributes[argument].range.start_line,
+            message=f"{where}: {argument} expands to {shown} instances{times}, more than the limit of {cap} "
+                    f"(max-instances); not scanned",
+        ))
+        return False
 
     def resource_origin(self, declared: Declared, address: str) -> Origin:
         block = declared.block

@@ -1,0 +1,90 @@
+"""Bounded work on hostile input: expansion past `max-instances` is an error entry, never a MemoryError, and
+everything else in the scan is still reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.engine.findings import ErrorLevel
+from scanner.scan import Scanner
+
+OPEN_SSH = """resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+def _open_ssh(name: str, head: str = "", ingress: str = "") -> str:
+    """An open-SSH security group, with `head` (count/for_each) and extra blocks."""
+    return (f'resource "aws_security_group" "{name}" {{\n{head}{ingress}'
+            '  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = "tcp"\n'
+            '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')
+
+
+def _scan(root: Path, max_instances: int | None = None) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    kwargs = {} if max_instances is None else {"max_instances": max_instances}
+    result = Scanner(cwd=root, **kwargs).scan([root])
+    found = sorted((f.rule_id, f.resource) for f in result.findings)
+    errors: dict[str, list[str]] = {}
+    for e in result.errors:
+        assert e.level is ErrorLevel.ERROR or "limit" not in e.message
+        errors.setdefault(f"{e.path}:{e.line}", []).append(e.message)
+    return found, errors
+
+
+def test_a_billion_instances_is_an_error_entry_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        _open_ssh("huge", head="  count = 1e9\n") + _open_ssh("vast", head="  count = pow(10, 300)\n") + OPEN_SSH)
+    found, errors = _scan(tmp_path)
+    assert found == [("NET-001", "aws_security_group.ssh")]
+    assert errors == {"main.tf:2": ["aws_security_group.huge: count expands to 1000000000 instances, more than the "
+                                    "limit of 10000 (max-instances); not scanned"],
+                      "main.tf:11": ["aws_security_group.vast: count expands to 1e+300 instances, more than the "
+                                     "limit of 10000 (max-instances); not scanned"]}, errors
+
+
+def test_the_cap_counts_for_each_dynamic_blocks_and_module_instances(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        _open_ssh("keys", head='  for_each = toset([for i in range(6) : "k${i}"])\n')
+        + _open_ssh("blocks", ingress='  dynamic "egress" {\n    for_each = range(6)\n'
+                                      '    content {\n      from_port = 0\n    }\n  }\n')
+        + 'module "many" {\n  source = "./mod"\n  count  = 2\n}\n'
+        + _open_ssh("few", head="  count = 5\n")
+    )
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text(_open_ssh("inner", head="  count = 3\n"))
+    found, errors = _scan(tmp_path, max_instances=5)
+    # `few` has exactly the limit; `blocks` keeps its ingress but not its egress blocks.
+    assert found == [("NET-001", "aws_security_group.blocks")] + [
+        ("NET-001", f"aws_security_group.few[{i}]") for i in range(5)]
+    assert errors == {
+        "main.tf:2": ['aws_security_group.keys: for_each expands to 6 instances, more than the limit of 5 '
+                      '(max-instances); not scanned'],
+        "main.tf:12": ["aws_security_group.blocks: dynamic 'egress' block expands to 6 blocks, more than the limit "
+                       "of 5 (max-instances); not scanned"],
+        "mod/main.tf:2": ["module.many.aws_security_group.inner: count expands to 3 instances in each of 2 "
+                          "instances of its module, more than the limit of 5 (max-instances); not scanned"],
+    }, errors
+    found, errors = _scan(tmp_path, max_instances=12)
+    assert not errors and len(found) == 1 + 6 + 6 + 5
+
+
+def test_the_cap_comes_from_the_configuration_and_the_command_line(tmp_path: Path, monkeypatch: object) -> None:
+    (tmp_path / "main.tf").write_text(_open_ssh("few", head="  count = 3\n"))
+    (tmp_path / ".tenet.toml").write_text("max-instances = 2\n")
+    runner = CliRunner()
+    out = runner.invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert out.exit_code == 2 and "more than the limit of 2 (max-instances)" in out.output, out.output
+    out = runner.invoke(main, ["scan", str(tmp_path), "--format", "json", "--max-instances", "3"])
+    assert out.exit_code == 1 and "max-instances" not in out.output, out.output
+    (tmp_path / ".tenet.toml").write_text("max-instances = 0\n")
+    out = runner.invoke(main, ["scan", str(tmp_path)])
+    assert out.exit_code == 2 and "max-instances: Input should be greater than or equal to 1" in out.output
