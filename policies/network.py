@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from policies._support import Deferred, join
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Violation, rule
-from scanner.model import Access, Direction, Firewall, NetworkRule, Peer, PeerKind, PortSet
+from scanner.model import Access, Direction, Firewall, NetworkRule, Peer, PortSet
 from scanner.model.addresses import IPNetwork, covers_internet, is_private, public_addresses, subtract
 from scanner.model.network import protocol_carries_ports
 
@@ -244,7 +244,7 @@ def broad_private_source(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     deferred = Deferred()
     for allow in _allows(fw, Direction.INGRESS, deferred):
         # Written ranges only: a tag such as Azure's VirtualNetwork is the network's own space.
-        written = [n for peer in allow.peers if peer.kind is PeerKind.NETWORK for n in peer.networks()]
+        written = [n for peer in allow.peers if peer.is_address_space for n in peer.networks()]
         broad = [
             n for n in written
             if is_private(n) and n.prefixlen < (p.private_prefix_threshold if n.version == 4 else 48)

@@ -57,6 +57,27 @@ def parse_network(text: str) -> IPNetwork | None:
         return None
 
 
+def parse_range(start: str, end: str) -> list[IPNetwork] | None:
+    """The CIDR blocks an inclusive address range `start`-`end` covers; None when either end is not
+    an address, the two are of different versions, or `end` comes before `start`.
+
+    `0.0.0.0`-`255.255.255.255` is `0.0.0.0/0`: a range is compared by the space it covers.
+    """
+    blocks = _parse_range(start.strip(), end.strip())
+    return list(blocks) if blocks is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_range(start: str, end: str) -> tuple[IPNetwork, ...] | None:
+    try:
+        first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
+    except ValueError:
+        return None
+    if first.version != last.version or last < first:  # type: ignore[operator]
+        return None
+    return tuple(ipaddress.summarize_address_range(first, last))
+
+
 def _overlap(a: IPNetwork, b: IPNetwork) -> int:
     if a.version != b.version:
         return 0

@@ -13,7 +13,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from scanner._compat import StrEnum
-from scanner.model.addresses import ALL_V4, ALL_V6, PRIVATE_V4, PRIVATE_V6, IPNetwork, parse_network, subtract
+from scanner.model.addresses import (
+    ALL_V4,
+    ALL_V6,
+    PRIVATE_V4,
+    PRIVATE_V6,
+    IPNetwork,
+    parse_network,
+    parse_range,
+    subtract,
+)
 from scanner.model.base import Located
 from scanner.model.unknown import Unknown
 
@@ -101,6 +110,7 @@ class PortSet(BaseModel):
 
 class PeerKind(StrEnum):
     NETWORK = "network"  # a CIDR or address
+    RANGE = "range"  # an inclusive address range `start-end` (Azure database and cache firewall rules)
     TAG = "tag"  # a provider service tag: Azure `Internet`, `*`, `VirtualNetwork`
     GROUP = "group"  # another security group, a prefix list, GCP source tags
 
@@ -121,12 +131,25 @@ class Peer(BaseModel):
 
     kind: PeerKind
     value: str
+    # How findings show the peer where its value does not say what it means: Azure's
+    # `0.0.0.0`-`0.0.0.0` is "all Azure services" (the AzureCloud tag), not one address.
+    label: str | None = None
 
     @classmethod
     def address_or_tag(cls, text: str) -> Peer:
         """A CIDR when `text` parses as one, otherwise a service tag."""
         kind = PeerKind.NETWORK if parse_network(text) is not None else PeerKind.TAG
         return cls(kind=kind, value=text.strip())
+
+    @classmethod
+    def ip_range(cls, start: str, end: str) -> Peer:
+        """An inclusive range of addresses; its address space is the CIDR blocks it spans."""
+        return cls(kind=PeerKind.RANGE, value=f"{start.strip()}-{end.strip()}")
+
+    @property
+    def is_address_space(self) -> bool:
+        """Written as addresses (a CIDR or a range), not a tag or a group."""
+        return self.kind in (PeerKind.NETWORK, PeerKind.RANGE)
 
     @classmethod
     def group(cls, ref: str) -> Peer:
@@ -137,7 +160,7 @@ class Peer(BaseModel):
         return list(_peer_networks(self.kind, self.value))
 
     def __str__(self) -> str:
-        return self.value
+        return self.label or self.value
 
 
 @lru_cache(maxsize=4096)
@@ -145,6 +168,9 @@ def _peer_networks(kind: PeerKind, value: str) -> tuple[IPNetwork, ...]:
     if kind is PeerKind.NETWORK:
         net = parse_network(value)
         return (net,) if net is not None else ()
+    if kind is PeerKind.RANGE:
+        start, _, end = value.partition("-")
+        return tuple(parse_range(start, end) or ())
     if kind is PeerKind.TAG:
         base = value.split(".", 1)[0].lower()  # regional tags: AzureCloud.WestEurope
         if value.lower() in _ANY_TAGS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.model import Access, Direction, Scope, TlsVersion
+from scanner.model import Access, Direction, Peer, PeerKind, PortSet, Scope, TlsVersion
 
 # -- network security groups --------------------------------------------------------------------
 
@@ -23,6 +23,34 @@ def nsg_access(text: str) -> Access | None:
     """A security rule's `access`: `Allow` or `Deny`."""
     return {"allow": Access.ALLOW, "deny": Access.DENY}.get(text.strip().lower())
 
+
+# -- database and cache firewall rules --------------------------------------------------------------
+
+# `0.0.0.0`-`0.0.0.0` is not one address: it is Azure's "Allow Azure services and resources to
+# access this server", which admits every Azure address, any tenant's included.
+ALL_AZURE_SERVICES = "0.0.0.0"
+ALL_AZURE_SERVICES_LABEL = "all Azure services: admits any Azure tenant's addresses, not only yours"
+
+
+def firewall_range_peer(start: str, end: str) -> Peer | None:
+    """The peer of a SQL, PostgreSQL, MySQL, MariaDB, Redis or Synapse firewall rule's
+    `start`-`end` range; None when the range is not a valid address range."""
+    if start.strip() == end.strip() == ALL_AZURE_SERVICES:
+        # AzureCloud: every Azure region's public space, the internet in practice.
+        return Peer(kind=PeerKind.TAG, value="AzureCloud", label=f"0.0.0.0-0.0.0.0 ({ALL_AZURE_SERVICES_LABEL})")
+    peer = Peer.ip_range(start, end)
+    return peer if peer.networks() else None
+
+
+# The ports a server-level firewall rule opens: the service's client endpoints.
+SERVICE_PORTS: dict[str, PortSet] = {
+    "sql": PortSet.ports(1433),  # Azure SQL and Synapse SQL gateways
+    "postgresql": PortSet.ports(5432, 6432),  # 6432: the flexible server's built-in PgBouncer
+    "mysql": PortSet.ports(3306),
+    "mariadb": PortSet.ports(3306),
+    # 6379 plaintext, 6380 TLS; 13000-13999 and 15000-15999 reach the shards of a clustered cache.
+    "redis": PortSet.of((6379, 6380), (13000, 13999), (15000, 15999)),
+}
 
 # -- TLS --------------------------------------------------------------------------------------------
 

@@ -7,7 +7,14 @@ import ipaddress
 import pytest
 
 from scanner.model import CannotEvaluate, Peer, PortSet, TlsVersion, Unknown, known
-from scanner.model.addresses import covers_internet, is_private, parse_network, public_addresses, subtract
+from scanner.model.addresses import (
+    covers_internet,
+    is_private,
+    parse_network,
+    parse_range,
+    public_addresses,
+    subtract,
+)
 
 
 def nets(*cidrs: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -86,3 +93,27 @@ def test_unknown_refuses_to_be_used_as_a_value() -> None:
     with pytest.raises(CannotEvaluate, match=r"ports: var\.x has no value"):
         known(u, "ports")
     assert known(5, "x") == 5
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "internet"),
+    [
+        ("0.0.0.0", "255.255.255.255", True),
+        ("1.0.0.0", "223.255.255.255", True),  # every public unicast address, spelled otherwise
+        ("8.0.0.0", "8.255.255.255", True),  # a whole public /8
+        ("198.51.100.16", "198.51.100.31", False),
+        ("10.0.0.0", "10.255.255.255", False),
+        ("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", True),
+    ],
+)
+def test_address_ranges_are_compared_by_the_space_they_cover(start: str, end: str, internet: bool) -> None:
+    assert covers_internet(Peer.ip_range(start, end).networks(), 8, 32) is internet
+
+
+def test_address_range_math() -> None:
+    assert parse_range("0.0.0.0", "255.255.255.255") == nets("0.0.0.0/0")
+    assert parse_range("10.0.0.1", "10.0.0.6") == nets("10.0.0.1/32", "10.0.0.2/31", "10.0.0.4/31", "10.0.0.6/32")
+    assert parse_range("10.0.0.9", "10.0.0.1") is None  # backwards
+    assert parse_range("10.0.0.1", "::1") is None  # mixed versions
+    assert parse_range("office", "10.0.0.1") is None
+    assert Peer.ip_range("10.0.0.9", "10.0.0.1").networks() == []

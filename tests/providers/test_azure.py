@@ -8,6 +8,7 @@ import pytest
 
 from scanner.engine.findings import Status
 from scanner.model import Access, Direction, Scope, TlsVersion
+from scanner.model.addresses import covers_internet
 from scanner.providers import azure
 from scanner.scan import Scanner
 
@@ -170,3 +171,15 @@ resource "azurerm_network_security_rule" "ssh" {
     # The deny belongs to local-nsg, so it does not shadow the rule of elsewhere-nsg. local-nsg keeps
     # Azure's default AllowInternetOutBound (line 2).
     assert findings == {(22, "NET-001", Status.FAIL), (2, "NET-004", Status.FAIL)}
+
+
+def test_firewall_ranges() -> None:
+    everyone = azure.firewall_range_peer("0.0.0.0", "255.255.255.255")
+    assert everyone is not None and covers_internet(everyone.networks(), 8, 32)
+    # 0.0.0.0-0.0.0.0 is every Azure address, any tenant's: the internet in practice, and said so.
+    services = azure.firewall_range_peer("0.0.0.0", "0.0.0.0")
+    assert services is not None and covers_internet(services.networks(), 8, 32)
+    assert "all Azure services" in str(services) and "any Azure tenant" in str(services)
+    office = azure.firewall_range_peer("198.51.100.16", "198.51.100.31")
+    assert office is not None and not covers_internet(office.networks(), 8, 32)
+    assert azure.firewall_range_peer("10.0.0.9", "10.0.0.1") is None

@@ -30,4 +30,13 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_mssql_server": "not read live yet",
     "azurerm_redis_cache": "not read live yet",
     "azurerm_managed_disk": "not read live yet",
+    "azurerm_mssql_firewall_rule": "not read live yet",
+    "azurerm_sql_firewall_rule": "not read live yet",
+    "azurerm_synapse_firewall_rule": "not read live yet",
+    "azurerm_postgresql_firewall_rule": "not read live yet",
+    "azurerm_postgresql_flexible_server_firewall_rule": "not read live yet",
+    "azurerm_mysql_firewall_rule": "not read live yet",
+    "azurerm_mysql_flexible_server_firewall_rule": "not read live yet",
+    "azurerm_mariadb_firewall_rule": "not read live yet",
+    "azurerm_redis_firewall_rule": "not read live yet",
 }

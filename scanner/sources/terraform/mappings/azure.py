@@ -176,6 +176,65 @@ def network_security_rule(rule: ResourceView, ctx: MappingContext) -> Iterator[A
     yield Firewall(origin=rule.origin, name=rule.address, ordering="priority", rules=[_security_rule(rule)])
 
 
+# -- database and cache firewall rules --------------------------------------------------------------
+
+
+def _parent(view: ResourceView, ctx: MappingContext, attr: str, parent_types: Sequence[str]) -> ResourceView | None:
+    """The resource `attr` names, by reference or by name or ID, when it is in this module."""
+    ref, value = view.reference(attr), view.get(attr)
+    for parent_type in parent_types:
+        for parent in ctx.resources(parent_type):
+            if ref is not None:
+                if parent.address.split("[", 1)[0] == ref:
+                    return parent
+            elif isinstance(value, str) and value in (parent.get("name"), parent.get("id")):
+                return parent
+    return None
+
+
+def _public_access(resource: ResourceView | None) -> bool | Unknown:
+    """`public_network_access_enabled`, on (Azure's default) when unset or not in this module."""
+    if resource is None:
+        return True
+    return as_bool(resource.get("public_network_access_enabled"), True)
+
+
+def _range_peer(rule: ResourceView, start_attr: str, end_attr: str) -> list[Peer | Unknown] | Unknown:
+    start, end = rule.get(start_attr), rule.get(end_attr)
+    for value in (start, end):
+        if isinstance(value, Unknown):
+            return value
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return Unknown(reason=f"{start_attr} and {end_attr} must both be set")
+    peer = azure.firewall_range_peer(start, end)
+    return [peer] if peer is not None else Unknown(reason=f"{start}-{end} is not an address range")
+
+
+def _firewall_rule(service: str, parent_attr: str, *parent_types: str, start_attr: str = "start_ip_address",
+                   end_attr: str = "end_ip_address") -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """A server-level firewall rule: the addresses `start_attr`-`end_attr` may reach the service's ports.
+    Rules of a server whose public network access is off admit no one."""
+
+    def mapper(rule: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        server = _parent(rule, ctx, parent_attr, parent_types)
+        public = _public_access(server)
+        if public is False:
+            return
+        yield Firewall(origin=rule.origin, name=_name(rule), rules=[NetworkRule(
+            origin=rule.origin_of(start_attr),
+            field_origins={"access": server.origin_of("public_network_access_enabled")} if server else {},
+            name=_name(rule),
+            direction=Direction.INGRESS,
+            access=Access.ALLOW if public is True else public,
+            protocol="tcp",
+            ports=azure.SERVICE_PORTS[service],
+            peers=_range_peer(rule, start_attr, end_attr),
+        )])
+
+    mapper.__name__ = f"{service}_firewall_rule"
+    return mapper
+
+
 # -- storage accounts -----------------------------------------------------------------------------
 
 
@@ -521,6 +580,18 @@ MAPPERS = {
     "azurerm_mssql_server": mssql_server,
     "azurerm_redis_cache": redis_cache,
     "azurerm_managed_disk": managed_disk,
+    "azurerm_mssql_firewall_rule": _firewall_rule("sql", "server_id", "azurerm_mssql_server"),
+    "azurerm_sql_firewall_rule": _firewall_rule("sql", "server_name", "azurerm_sql_server", "azurerm_mssql_server"),
+    "azurerm_synapse_firewall_rule": _firewall_rule("sql", "synapse_workspace_id", "azurerm_synapse_workspace"),
+    "azurerm_postgresql_firewall_rule": _firewall_rule("postgresql", "server_name", "azurerm_postgresql_server"),
+    "azurerm_postgresql_flexible_server_firewall_rule": _firewall_rule("postgresql", "server_id",
+                                                                       "azurerm_postgresql_flexible_server"),
+    "azurerm_mysql_firewall_rule": _firewall_rule("mysql", "server_name", "azurerm_mysql_server"),
+    "azurerm_mysql_flexible_server_firewall_rule": _firewall_rule("mysql", "server_name",
+                                                                  "azurerm_mysql_flexible_server"),
+    "azurerm_mariadb_firewall_rule": _firewall_rule("mariadb", "server_name", "azurerm_mariadb_server"),
+    "azurerm_redis_firewall_rule": _firewall_rule("redis", "redis_cache_name", "azurerm_redis_cache",
+                                                  start_attr="start_ip", end_attr="end_ip"),
     "azurerm_role_definition": role_definition,
     "azurerm_role_assignment": role_assignment,
 }
