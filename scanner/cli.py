@@ -406,10 +406,11 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
     or the metadata server's). Only list and getIamPolicy calls are made. Exit codes as for `scan`;
     2 also when a call failed and the audit is partial.
     """
-    from google.auth.exceptions import DefaultCredentialsError
+    import requests
+    from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
 
     from scanner.audit.engine import progress_for
-    from scanner.audit.gcp.collectors import SERVICES, GcpOptions, default_credentials
+    from scanner.audit.gcp.collectors import SERVICES, GcpOptions, check_credentials, default_credentials
     from scanner.audit.gcp.collectors import audit as run_gcp_audit
 
     by_service: dict[str, str] = {}
@@ -422,6 +423,11 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
         credentials, default_project = default_credentials()
     except DefaultCredentialsError as exc:
         raise InputError(f"no Google Cloud credentials: {' '.join(str(exc).split())}") from None
+    try:
+        # Once, up front: refused credentials are one clear error, not one per call.
+        check_credentials(credentials)
+    except (GoogleAuthError, requests.RequestException) as exc:
+        raise InputError(f"Google Cloud credentials could not get a token: {' '.join(str(exc).split())}") from None
     if not projects and not organization:
         if default_project is None:
             raise UsageError("name --project or --organization: the credentials name no project")

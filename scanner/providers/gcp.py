@@ -59,6 +59,19 @@ def cloud_sql_plaintext(ssl_mode: str | None, require_ssl: bool | None) -> bool 
     return not require_ssl
 
 
+# -- Cloud Storage public access ------------------------------------------------------------------
+
+# A bucket's `iamConfiguration.publicAccessPrevention` (`public_access_prevention` in Terraform):
+# "enforced" makes IAM bindings and ACLs naming allUsers or allAuthenticatedUsers grant nothing.
+# "inherited" (formerly "unspecified") defers to the organization policy, which a project audit
+# does not read, so those grants still count.
+PUBLIC_ACCESS_PREVENTION_ENFORCED = "enforced"
+
+
+def public_access_prevented(setting: Any) -> bool:
+    return isinstance(setting, str) and setting.strip().lower() == PUBLIC_ACCESS_PREVENTION_ENFORCED
+
+
 # -- encryption at rest ---------------------------------------------------------------------------
 
 # Compute Engine disks, Cloud Storage and Cloud SQL encrypt everything with

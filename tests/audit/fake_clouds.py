@@ -283,6 +283,8 @@ class FakeGcp(FakeServer):
         self.projects = {p.project_id: p for p in projects}
         self.folders = folders or {}  # folder name -> parent name
         self.page_size = page_size
+        # The token endpoint refuses every grant, as Google's does for a deleted key.
+        self.reject_grants = False
         self.routes: list[tuple[str, Callable[[Request, list[str]], Reply]]] = [
             ("v3", self._resource_manager),
             ("compute", self._compute),
@@ -295,6 +297,8 @@ class FakeGcp(FakeServer):
 
     def route(self, request: Request) -> Reply:
         if request.path == "/token" and request.method == "POST":
+            if self.reject_grants:
+                return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
             return 200, {"access_token": self.TOKEN, "expires_in": 3600, "token_type": "Bearer"}
         if not self._authorised(request.headers.get("authorization")):
             return _gcp_error(401, "Request had invalid authentication credentials.", "authError")

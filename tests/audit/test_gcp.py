@@ -76,10 +76,20 @@ def https_proxy(project: str, scope: str, name: str, policy: str | None) -> dict
     return item
 
 
-def bucket(name: str, kms_key: str | None = None) -> dict[str, Any]:
+def bucket(name: str, kms_key: str | None = None, *, prevention: str = "inherited", uniform: bool = True,
+           object_acl: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """A bucket as `buckets.list?projection=full` returns it; `object_acl`: (entity, role) pairs."""
     item: dict[str, Any] = {"kind": "storage#bucket", "id": name, "name": name, "projectNumber": "123456",
                             "location": "EU", "storageClass": "STANDARD",
-                            "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True}}}
+                            "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": uniform},
+                                                 "bucketPolicyOnly": {"enabled": uniform},
+                                                 "publicAccessPrevention": prevention},
+                            "acl": [] if uniform else [
+                                {"kind": "storage#bucketAccessControl", "entity": "project-owners-123456",
+                                 "role": "OWNER", "projectTeam": {"projectNumber": "123456", "team": "owners"}}],
+                            "defaultObjectAcl": [
+                                {"kind": "storage#objectAccessControl", "entity": entity, "role": role}
+                                for entity, role in object_acl]}
     if kms_key:
         item["encryption"] = {"defaultKmsKeyName": kms_key}
     return item
@@ -137,8 +147,15 @@ def prod() -> GcpProject:
         },
         buckets=[bucket("public-assets"),
                  bucket("cmek-data", f"projects/{PROD}/locations/europe/keyRings/data/cryptoKeys/bucket"),
-                 bucket("plain-logs")],
+                 bucket("plain-logs"),
+                 # Public Access Prevention: the allUsers binding and ACL entry grant nothing.
+                 bucket("pap-enforced", prevention="enforced", uniform=False, object_acl=[("allUsers", "READER")]),
+                 # Fine-grained ACLs: objects written from now on are readable by anyone.
+                 bucket("legacy-acl", uniform=False, object_acl=[("allUsers", "READER"),
+                                                                 ("project-owners-123456", "OWNER")])],
         bucket_policies={
+            "pap-enforced": policy(("roles/storage.objectViewer", ["allUsers", "group:eng@example.com"])),
+            "legacy-acl": policy(),
             "public-assets": policy(("roles/storage.objectViewer", ["allUsers"])),
             "cmek-data": policy(("roles/storage.objectAdmin", [f"serviceAccount:etl@{PROD}.iam.gserviceaccount.com"])),
             "plain-logs": policy(),
@@ -215,6 +232,7 @@ EXPECTED_FAILURES = Counter({
     # A proxy with an old policy: reported where the version is decided, the policy (as from Terraform).
     ("TLS-002", compute(PROD, "regions/europe-west1", "sslPolicies", "regional-old")): 1,
     ("IAM-005", "//storage.googleapis.com/public-assets"): 1,
+    ("IAM-005", "//storage.googleapis.com/legacy-acl"): 1,  # defaultObjectAcl allUsers READER
     ("IAM-005", project(DEV)): 1,
 })
 
@@ -273,7 +291,18 @@ def test_proxies_are_judged_by_the_policy_they_name(result: AuditResult) -> None
 def test_buckets_and_their_keys(result: AuditResult) -> None:
     stores = {a.name: a.key_management for a in result.assets if isinstance(a, DataStore)}
     assert stores == {"public-assets": KeyManagement.PROVIDER, "cmek-data": KeyManagement.CUSTOMER,
-                      "plain-logs": KeyManagement.PROVIDER, "dev-scratch": KeyManagement.PROVIDER}
+                      "plain-logs": KeyManagement.PROVIDER, "dev-scratch": KeyManagement.PROVIDER,
+                      "pap-enforced": KeyManagement.PROVIDER, "legacy-acl": KeyManagement.PROVIDER}
+
+
+def test_public_access_prevention_leaves_public_members_out(cloud: FakeGcp, result: AuditResult) -> None:
+    grants = [a for a in result.assets if isinstance(a, AccessGrant)
+              and a.origin.resource == "//storage.googleapis.com/pap-enforced"]
+    assert [(g.origin.anchor, g.principals) for g in grants] == [
+        ("acl[0]", ["project-owners-123456"]), ("bindings[roles/storage.objectViewer]", ["group:eng@example.com"])]
+    # The ACLs were asked for: projection=full.
+    listing = [r for r in cloud.requests if r.path == "/storage/v1/b" and r.query.get("project") == PROD]
+    assert listing and all(r.query.get("projection") == "full" for r in listing)
 
 
 def test_iam_bindings_become_grants_at_their_scope(result: AuditResult) -> None:
@@ -461,3 +490,18 @@ def test_tenet_audit_gcp_without_credentials_is_one_clear_error(tmp_path: Path,
     code, out, err = run_cli("audit", "gcp", "--project", PROD)
     assert code == 2 and out == ""
     assert "no Google Cloud credentials" in err and "missing.json" in err
+
+
+def test_tenet_audit_gcp_with_rejected_credentials_is_one_clear_error(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked once, up front: not one failed call per API method and project."""
+    with running(FakeGcp([prod()])) as server:
+        server.reject_grants = True
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, server)))
+        code, out, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", server.url)
+        tokens = [r for r in server.requests if r.path == "/token"]
+        api = [r for r in server.requests if r.path != "/token"]
+    assert code == 2 and out == ""
+    assert "Google Cloud credentials could not get a token" in err and "invalid_grant" in err
+    assert len(err.strip().splitlines()) == 1
+    assert len(tokens) == 1 and api == []

@@ -34,6 +34,7 @@ from scanner.model import (
     TlsEndpoint,
     TlsVersion,
     Unknown,
+    is_public_principal,
     normalize_protocol,
 )
 from scanner.providers import gcp
@@ -253,9 +254,19 @@ def _condition_title(binding: Any) -> str:
     return str(title) if title else ""
 
 
+def _without_public(members: list[str | Unknown] | Unknown) -> list[str | Unknown] | Unknown:
+    if isinstance(members, Unknown):
+        return members
+    return [m for m in members if isinstance(m, Unknown) or not is_public_principal(m)]
+
+
 def iam_grants(policy: Json, *, resource: str, resource_type: str, label: str, project: str,
-               scope: Scope) -> Iterator[AccessGrant]:
-    """One grant per binding of an IAM policy (`{"bindings": [{"role", "members", "condition"}]}`)."""
+               scope: Scope, public_blocked: bool = False) -> Iterator[AccessGrant]:
+    """One grant per binding of an IAM policy (`{"bindings": [{"role", "members", "condition"}]}`).
+
+    `public_blocked`: the resource refuses public access whatever its policy says (a bucket
+    with Public Access Prevention enforced), so allUsers and allAuthenticatedUsers are left out.
+    """
     listed = policy.get("bindings")
     raw: list[Any] = listed if isinstance(listed, list) else []
     base = _origin(resource, resource_type, project)
@@ -272,7 +283,7 @@ def iam_grants(policy: Json, *, resource: str, resource_type: str, label: str, p
             kind=GrantKind.ROLE_ASSIGNMENT,
             name=f"{label} {role}",
             effect=Access.ALLOW,
-            principals=binding.members,
+            principals=_without_public(binding.members) if public_blocked else binding.members,
             role=binding.role,
             scope=scope,
             # An IAM condition narrows by time or resource name, never who is let in.
@@ -285,12 +296,53 @@ def project_iam(policy: Json, project: str) -> Iterator[AccessGrant]:
                       label=f"projects/{project}", project=project, scope=gcp.iam_scope("project"))
 
 
-def bucket_iam(policy: Json, bucket: str, project: str) -> Iterator[AccessGrant]:
+def bucket_iam(policy: Json, bucket: str, project: str, *, public_access_prevention: Any = None
+               ) -> Iterator[AccessGrant]:
+    """`public_access_prevention`: the bucket's `iamConfiguration.publicAccessPrevention`."""
     return iam_grants(policy, resource=bucket_resource(bucket), resource_type=BUCKET_TYPE, label=f"bucket {bucket}",
-                      project=project, scope=gcp.iam_scope("storage_bucket"))
+                      project=project, scope=gcp.iam_scope("storage_bucket"),
+                      public_blocked=gcp.public_access_prevented(public_access_prevention))
 
 
 # -- Cloud Storage ------------------------------------------------------------------------------------
+
+
+def public_access_prevention(item: Json) -> Any:
+    """A bucket's `iamConfiguration.publicAccessPrevention` (`enforced`, `inherited`), or None."""
+    config = item.get("iamConfiguration")
+    return config.get("publicAccessPrevention") if isinstance(config, Mapping) else None
+
+
+def _uniform_access(item: Json) -> bool:
+    config = item.get("iamConfiguration")
+    uniform = config.get("uniformBucketLevelAccess") if isinstance(config, Mapping) else None
+    return isinstance(uniform, Mapping) and uniform.get("enabled") is True
+
+
+def bucket_acls(item: Json, project: str) -> Iterator[AccessGrant]:
+    """The bucket's `acl` and `defaultObjectAcl` entries (listed with `projection=full`).
+
+    Uniform bucket-level access turns ACLs off, and Public Access Prevention makes
+    allUsers and allAuthenticatedUsers entries grant nothing: such entries are left out.
+    """
+    if _uniform_access(item):
+        return
+    name = _name(item)
+    blocked = gcp.public_access_prevented(public_access_prevention(item))
+    base = _origin(bucket_resource(name), BUCKET_TYPE, project)
+    for key, what in (("acl", "bucket"), ("defaultObjectAcl", "new objects")):
+        entries = item.get(key)
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, Mapping):
+                continue
+            entity, role = entry.get("entity"), entry.get("role")
+            if not isinstance(entity, str) or (blocked and is_public_principal(entity)):
+                continue
+            yield AccessGrant(origin=base.at(None, f"{key}[{i}]"), kind=GrantKind.ROLE_ASSIGNMENT,
+                              name=f"bucket {name} {key} {entity}", effect=Access.ALLOW, principals=[entity],
+                              role=f"{what} {role}" if isinstance(role, str) else Unknown(
+                                  reason=f"{key} entry {i} names no role"),
+                              scope=gcp.iam_scope("storage_bucket"))
 
 
 def bucket(item: Json, project: str) -> DataStore:

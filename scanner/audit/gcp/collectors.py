@@ -210,19 +210,24 @@ class GcpCollector:
                               client_options=self.options.client_options(STORAGE))
 
     def _buckets(self, project: str) -> Iterator[Item]:
+        # projection=full: the ACLs too. The client keeps each bucket's JSON resource as
+        # `_properties`; its public properties leave the ACLs out.
         with closing(self._storage_client(project)) as client:
-            listed = list(client.list_buckets(project=project, **self.options.storage_retry()))
+            listed = [dict(b._properties) for b in client.list_buckets(project=project, projection="full",
+                                                                       **self.options.storage_retry())]
         for item in listed:
-            # The JSON API's shape, from the client's public properties.
-            yield adapters.bucket({"name": item.name, "location": item.location,
-                                   "encryption": {"defaultKmsKeyName": item.default_kms_key_name}}, project)
-            yield Call(project, GLOBAL, STORAGE, "buckets.getIamPolicy", partial(self._bucket_iam, project, item.name),
-                       target=f"bucket {item.name}")
+            name = str(item.get("name", ""))
+            yield adapters.bucket(item, project)
+            yield from adapters.bucket_acls(item, project)
+            yield Call(project, GLOBAL, STORAGE, "buckets.getIamPolicy",
+                       partial(self._bucket_iam, project, name, adapters.public_access_prevention(item)),
+                       target=f"bucket {name}")
 
-    def _bucket_iam(self, project: str, name: str) -> Iterator[Item]:
+    def _bucket_iam(self, project: str, name: str, public_access_prevention: Any) -> Iterator[Item]:
         with closing(self._storage_client(project)) as client:
             policy = client.bucket(name).get_iam_policy(requested_policy_version=3, **self.options.storage_retry())
-        yield from adapters.bucket_iam(policy.to_api_repr(), name, project)
+        yield from adapters.bucket_iam(policy.to_api_repr(), name, project,
+                                       public_access_prevention=public_access_prevention)
 
 
 def default_credentials() -> tuple[Any, str | None]:
@@ -231,6 +236,16 @@ def default_credentials() -> tuple[Any, str | None]:
 
     credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
     return credentials, project
+
+
+def check_credentials(credentials: Any) -> None:
+    """Get a token once, before any call: a refused or unreachable credential is then one
+    error instead of one per API method and project. Raises `GoogleAuthError` or
+    `requests.RequestException`."""
+    from google.auth.transport.requests import Request
+
+    if not credentials.valid:
+        credentials.refresh(Request())
 
 
 def audit(
