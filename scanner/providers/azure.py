@@ -52,6 +52,27 @@ SERVICE_PORTS: dict[str, PortSet] = {
     "redis": PortSet.of((6379, 6380), (13000, 13999), (15000, 15999)),
 }
 
+# -- service firewalls (storage accounts, Key Vault) ------------------------------------------------
+
+# `network_rules` / `network_acls` `default_action` (ARM `networkAcls.defaultAction`): Allow admits
+# every network, and it is what an account or vault without network rules gets.
+NETWORK_DEFAULT_ACTION_DEFAULT = "Allow"
+# Storage (blob, queue, table, file REST, dfs) and Key Vault data endpoints: HTTPS, and HTTP
+# where the service accepts it.
+STORAGE_PORTS = PortSet.ports(80, 443)
+KEY_VAULT_PORTS = PortSet.ports(443)
+
+
+def network_default_allows(default_action: str) -> bool | None:
+    """Whether a service firewall's `default_action` admits every network; None if unrecognised."""
+    return {"allow": True, "deny": False}.get(default_action.strip().lower())
+
+
+def default_allow_peer(why: str) -> Peer:
+    """Every network, as a service firewall that allows by default admits it."""
+    return Peer(kind=PeerKind.TAG, value="Internet", label=f"any network ({why})")
+
+
 # -- TLS --------------------------------------------------------------------------------------------
 
 # Settings that turn the minimum off; the service then still accepts TLS 1.0.

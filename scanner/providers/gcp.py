@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import Direction, Scope, TlsVersion, Unknown
+from scanner.model import Direction, PortSet, Scope, TlsVersion, Unknown
 
 # -- VPC firewall rules -----------------------------------------------------------------------------
 
@@ -57,6 +57,17 @@ def cloud_sql_plaintext(ssl_mode: str | None, require_ssl: bool | None) -> bool 
     if ssl_mode is not None:
         return CLOUD_SQL_SSL_MODES.get(ssl_mode.strip().upper())
     return not require_ssl
+
+
+# Cloud SQL `ip_configuration.ipv4_enabled`: a public IPv4 address, on unless turned off. Over it,
+# `authorized_networks` may reach the database port directly (the Auth Proxy needs no entry).
+CLOUD_SQL_IPV4_DEFAULT = True
+_CLOUD_SQL_PORTS = {"POSTGRES": PortSet.ports(5432), "MYSQL": PortSet.ports(3306), "SQLSERVER": PortSet.ports(1433)}
+
+
+def cloud_sql_port(database_version: str) -> PortSet | None:
+    """The port of a `database_version` such as `POSTGRES_15`, `MYSQL_8_0`, `SQLSERVER_2019_STANDARD`."""
+    return _CLOUD_SQL_PORTS.get(database_version.strip().upper().split("_", 1)[0])
 
 
 # -- Cloud Storage public access ------------------------------------------------------------------

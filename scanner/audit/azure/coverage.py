@@ -39,4 +39,6 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_mysql_flexible_server_firewall_rule": "not read live yet",
     "azurerm_mariadb_firewall_rule": "not read live yet",
     "azurerm_redis_firewall_rule": "not read live yet",
+    "azurerm_storage_account_network_rules": "not read live yet",
+    "azurerm_key_vault": "not read live yet",
 }

@@ -235,10 +235,61 @@ def _firewall_rule(service: str, parent_attr: str, *parent_types: str, start_att
     return mapper
 
 
+# -- service firewalls: storage accounts, Key Vault --------------------------------------------------
+
+
+def _default_action_peers(acl: ResourceView | None) -> list[Peer | Unknown] | Unknown:
+    """Who a `network_rules` / `network_acls` block admits: everyone when the default action is Allow
+    (or there is no block), else the addresses of `ip_rules`."""
+    if acl is None:
+        return [azure.default_allow_peer("no network rules: default_action Allow")]
+    action = acl.get("default_action", azure.NETWORK_DEFAULT_ACTION_DEFAULT)
+    if isinstance(action, Unknown):
+        return action
+    allows = azure.network_default_allows(action) if isinstance(action, str) else None
+    if allows is None:
+        return Unknown(reason=f"default_action {action!r} is not Allow or Deny")
+    if allows:
+        return [azure.default_allow_peer(f"default_action {action}")]
+    ips = string_list(acl.get("ip_rules"))
+    if isinstance(ips, Unknown):
+        return ips
+    return [ip if isinstance(ip, Unknown) else Peer.address_or_tag(ip) for ip in ips]
+
+
+def _service_firewall(resource: ResourceView, acl: ResourceView | None, ports: PortSet,
+                      public: bool | Unknown) -> Iterator[Firewall]:
+    """The firewall of a service endpoint: nothing when public network access is off."""
+    if public is False:
+        return
+    peers = _default_action_peers(acl)
+    if isinstance(peers, list) and not peers:
+        return  # Deny with no IP rules: only virtual networks and trusted services get in
+    at = acl.origin_of("default_action") if acl is not None else resource.origin
+    yield Firewall(origin=resource.origin, name=_name(resource), rules=[NetworkRule(
+        origin=at, field_origins={"access": resource.origin_of("public_network_access_enabled")},
+        direction=Direction.INGRESS, access=Access.ALLOW if public is True else public,
+        protocol="tcp", ports=ports, peers=peers)])
+
+
+def storage_account_network_rules(rules: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """`azurerm_storage_account_network_rules`: replaces the account's inline `network_rules`."""
+    account = _parent(rules, ctx, "storage_account_id", ("azurerm_storage_account",))
+    yield from _service_firewall(rules, rules, azure.STORAGE_PORTS, _public_access(account))
+
+
+def key_vault(vault: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield from _service_firewall(vault, next(iter(vault.blocks("network_acls")), None), azure.KEY_VAULT_PORTS,
+                                 _public_access(vault))
+
+
 # -- storage accounts -----------------------------------------------------------------------------
 
 
 def storage_account(sa: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    if not ctx.referring("azurerm_storage_account_network_rules", "storage_account_id", sa):
+        yield from _service_firewall(sa, next(iter(sa.blocks("network_rules")), None), azure.STORAGE_PORTS,
+                                     _public_access(sa))
     https_attr = _first_set(sa, "https_traffic_only_enabled", "enable_https_traffic_only")
     yield TlsEndpoint(
         origin=sa.origin,
@@ -568,6 +619,8 @@ MAPPERS = {
     "azurerm_network_security_group": network_security_group,
     "azurerm_network_security_rule": network_security_rule,
     "azurerm_storage_account": storage_account,
+    "azurerm_storage_account_network_rules": storage_account_network_rules,
+    "azurerm_key_vault": key_vault,
     "azurerm_app_service": _web_app("web_app", "min_tls_version"),
     "azurerm_function_app": _web_app("function_app", "min_tls_version"),
     "azurerm_linux_web_app": _web_app("web_app", "minimum_tls_version"),

@@ -181,7 +181,41 @@ def _ip_configuration(instance: ResourceView) -> tuple[bool | Unknown, Origin]:
     return bool(gcp.cloud_sql_plaintext(None, require)), at
 
 
+def _sql_port(instance: ResourceView) -> PortSet | Unknown:
+    version = instance.get("database_version")
+    if isinstance(version, Unknown):
+        return version
+    port = gcp.cloud_sql_port(version) if isinstance(version, str) else None
+    return port if port is not None else Unknown(reason=f"database_version {version!r} is not recognised")
+
+
+def _authorized_networks(instance: ResourceView) -> Iterator[Firewall]:
+    """Networks allowed to the public IP: each `authorized_networks` entry may reach the database port."""
+    settings = next(iter(instance.blocks("settings")), None)
+    ip = next(iter(settings.blocks("ip_configuration")), None) if settings is not None else None
+    entries = ip.blocks("authorized_networks") if ip is not None else []
+    if ip is None or not entries:
+        return
+    public = as_bool(ip.get("ipv4_enabled"), gcp.CLOUD_SQL_IPV4_DEFAULT)
+    if public is False:
+        return  # no public IP: authorized networks admit no one
+    rules = []
+    for entry in entries:
+        value, label = entry.get("value"), entry.get("name")
+        peers: list[Peer | Unknown] | Unknown = (
+            value if isinstance(value, Unknown)
+            else [Peer.address_or_tag(value)] if isinstance(value, str)
+            else Unknown(reason="an authorized network has no value"))
+        rules.append(NetworkRule(origin=entry.origin_of("value"),
+                                 field_origins={"access": ip.origin_of("ipv4_enabled")},
+                                 name=label if isinstance(label, str) else None, direction=Direction.INGRESS,
+                                 access=Access.ALLOW if public is True else public, protocol="tcp",
+                                 ports=_sql_port(instance), peers=peers))
+    yield Firewall(origin=instance.origin, name=_name(instance), rules=rules)
+
+
 def sql_database_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield from _authorized_networks(instance)
     plaintext, plaintext_at = _ip_configuration(instance)
     # Cloud SQL has no minimum-TLS setting to check: only whether plaintext is accepted.
     yield TlsEndpoint(origin=instance.origin, field_origins={"plaintext_allowed": plaintext_at}, kind="database",
