@@ -3,6 +3,8 @@ everything else in the scan is still reported."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -88,3 +90,36 @@ def test_the_cap_comes_from_the_configuration_and_the_command_line(tmp_path: Pat
     (tmp_path / ".tenet.toml").write_text("max-instances = 0\n")
     out = runner.invoke(main, ["scan", str(tmp_path)])
     assert out.exit_code == 2 and "max-instances: Input should be greater than or equal to 1" in out.output
+
+
+def _plan(resources: int) -> str:
+    """A plan of open-SSH security groups, some with for_each keys that need escapes in JSON."""
+    changes = []
+    for i in range(resources):
+        key = f'["k\\"{i}"]' if i % 2 else f"[{i}]"
+        changes.append({
+            "address": f"aws_security_group.sg{key}", "mode": "managed", "type": "aws_security_group", "name": "sg",
+            "change": {"actions": ["create"], "after": {"ingress": [
+                {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]},
+                "after_unknown": {"id": True}},
+        })
+    return json.dumps({"format_version": "1.2", "terraform_version": "1.7.5", "resource_changes": changes}, indent=2)
+
+
+def test_a_plan_has_its_own_larger_limit_and_every_address_is_located(tmp_path: Path) -> None:
+    text = _plan(300)
+    (tmp_path / "plan.json").write_text(text)
+    scanner = Scanner(cwd=tmp_path)
+    # Larger than any .tf file may be, within the plan limit.
+    scanner.context = replace(scanner.context, max_file_bytes=len(text) // 10)
+    result = scanner.scan([tmp_path / "plan.json"])
+    assert result.errors == [] and len(result.findings) == 300
+    lines = text.splitlines()
+    for f in result.findings:
+        assert f.location is not None
+        assert json.dumps(f.resource) in lines[f.location.start_line - 1], (f.resource, f.location.start_line)
+    scanner.context = replace(scanner.context, max_plan_bytes=len(text) - 1)
+    result = scanner.scan([tmp_path / "plan.json"])
+    assert result.findings == []
+    assert [e.message for e in result.errors] == [
+        f"file is too large ({len(text) / 1048576:.1f} MiB; the limit is 0 MiB)"]

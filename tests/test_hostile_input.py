@@ -37,6 +37,9 @@ def hostile(tmp_path: Path) -> Path:
         "bomb.yaml": BILLION_LAUGHS,
         "deep.yaml": "a: " + "[" * 50_000 + "]" * 50_000 + "\n",
         "unterminated/main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "x\n}\n',
+        "count/main.tf": 'resource "aws_security_group" "many" {\n  count = 1e9\n}\n',
+        "deep/plan.json": '{"format_version": "1.2", "terraform_version": "1.7.5", "x": '
+                          + "[" * 100_000 + "]" * 100_000 + "}\n",
     }
     for name, text in cases.items():
         path = tmp_path / name
@@ -69,6 +72,8 @@ def test_every_hostile_case_is_an_error_and_the_good_file_is_still_scanned(hosti
         "unterminated/main.tf": "",
         "pipe.yaml": "not a regular file",
         "dangling.tf": "broken symbolic link",
+        "count/main.tf": "more than the limit of 10000 (max-instances)",
+        "deep/plan.json": "nested too deeply",
     }
     for path, words in expected.items():
         assert path in errors, f"no error entry for {path}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from scanner.sources.terraform.module import Module, ModuleReader
 from scanner.sources.terraform.view import ResourceIndex
 
 _SNIFF_BYTES = 4096
+_ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _AFTER_APPLY = "known only after apply"
+_TOO_DEEP = "JSON values are nested too deeply to be read"
 
 
 def is_plan(path: Path) -> bool:
@@ -188,10 +191,17 @@ def _hcl_views(source_dir: Path, ctx: LoadContext) -> dict[str, HclView]:
 
 
 def _address_lines(text: str) -> dict[str, int]:
+    """The line of each address's first mention, in one pass: the newlines are counted from the previous match
+    only, so a plan of any size costs linear time."""
     lines: dict[str, int] = {}
-    for m in re.finditer(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"', text):
-        address = json.loads(f'"{m.group(1)}"')
-        lines.setdefault(address, text.count("\n", 0, m.start()) + 1)
+    line, counted = 1, 0
+    for m in _ADDRESS.finditer(text):
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
+        address = m.group(1)
+        if "\\" in address:
+            address = json.loads(f'"{address}"')
+        lines.setdefault(address, line)
     return lines
 
 
@@ -208,7 +218,8 @@ class PlanSource:
             shown = ctx.display_path(path)
             result.files.append(shown)
             try:
-                text = read_text(path, ctx)
+                # Plans of large estates are far bigger than hand-written files: they have their own limit.
+                text = read_text(path, replace(ctx, max_file_bytes=ctx.max_plan_bytes))
                 plan = json.loads(text)
             except InputError as exc:
                 result.errors.append(exc.error)
@@ -217,10 +228,17 @@ class PlanSource:
                 result.errors.append(ScanError(path=shown, line=exc.lineno, column=exc.colno,
                                                message=f"invalid JSON: {exc.msg}"))
                 continue
+            except RecursionError:
+                result.errors.append(ScanError(path=shown, message=_TOO_DEEP))
+                continue
             if not isinstance(plan, dict):
                 result.errors.append(ScanError(path=shown, message="not a plan: the top level is not an object"))
                 continue
-            assets, errors = self._map(plan, text, shown, path, ctx, mappers)
+            try:
+                assets, errors = self._map(plan, text, shown, path, ctx, mappers)
+            except RecursionError:  # values nested just within the decoder's depth, deeper than the mapping's
+                result.errors.append(ScanError(path=shown, message=_TOO_DEEP))
+                continue
             result.assets.extend(assets)
             result.errors.extend(errors)
         return result
