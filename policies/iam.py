@@ -13,25 +13,8 @@ from collections.abc import Iterator
 from policies._support import Deferred, join
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Violation, rule
-from scanner.model import Access, AccessGrant, GrantKind, Scope, is_public_principal, known
+from scanner.model import NARROWING_CONDITION_KEYS, Access, AccessGrant, GrantKind, Scope, is_public_principal, known
 
-# Condition keys that narrow who can use a grant to a known network, organisation or account.
-_NARROWING_CONDITIONS = frozenset(
-    {
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceip",
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:sourceaccount",
-        "aws:sourcearn",
-        "aws:sourceowner",
-        "aws:userid",
-        "aws:resourceorgid",
-    }
-)
 # Roles that amount to full control of everything at their scope.
 _PRIVILEGED_ROLES = frozenset(
     {"owner", "contributor", "user access administrator", "roles/owner", "roles/editor", "cluster-admin",
@@ -218,7 +201,7 @@ def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     public = [pr for pr in deferred.items(grant.principals, "principals") if is_public_principal(pr)]
     if public:
         conditions = deferred.value(grant.conditions, "conditions")
-        if conditions is not None and not _NARROWING_CONDITIONS.intersection(conditions):
+        if conditions is not None and not NARROWING_CONDITION_KEYS.intersection(conditions):
             actions: list[str] = deferred.items(grant.actions, "actions")
             what = grant.role if isinstance(grant.role, str) else join(actions)
             yield Violation(f"{grant.kind} {grant.name!r} grants {what or 'access'} to {join(public)}",

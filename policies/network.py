@@ -27,8 +27,9 @@ class _Allow:
     networks: list[IPNetwork]
 
     def ports(self, deferred: Deferred) -> PortSet | None:
-        if self.protocol == "all":
-            return PortSet.all()
+        # `ports` are what the rule opens whatever its protocol: "any protocol" widens the protocols,
+        # never the ports (an Azure rule for `*` on 443 opens 443). Sources state all ports where the
+        # provider ignores them (AWS protocol -1).
         if not protocol_carries_ports(self.protocol):
             return PortSet.of()
         return deferred.value(self.rule.ports, "ports")
@@ -63,10 +64,10 @@ def _effective_networks(fw: Firewall, allow: NetworkRule, protocol: str, network
     denies = _shadowing_denies(fw, allow, protocol, deferred)
     if denies is None:
         return None
-    allowed_ports = PortSet.all() if protocol == "all" else deferred.value(allow.ports, "ports")
+    allowed_ports = deferred.value(allow.ports, "ports")
     for deny in denies:
         deny_protocol = deferred.value(deny.protocol, "protocol")
-        deny_ports = PortSet.all() if deny_protocol == "all" else deferred.value(deny.ports, "ports")
+        deny_ports = deferred.value(deny.ports, "ports")
         deny_peers = deferred.items(deny.peers, "deny rule peers")
         if deny_protocol is None or deny_ports is None or allowed_ports is None:
             return None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from scanner.model.access import AccessGrant, GrantKind, Scope, is_public_principal
+from scanner.model.access import NARROWING_CONDITION_KEYS, AccessGrant, GrantKind, Scope, is_public_principal
 from scanner.model.base import Located
 from scanner.model.network import (
     Access,
@@ -34,6 +34,7 @@ class Inventory(BaseModel):
 
 
 __all__ = [
+    "NARROWING_CONDITION_KEYS",
     "Access",
     "AccessGrant",
     "Asset",

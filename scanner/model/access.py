@@ -38,6 +38,27 @@ PUBLIC_PRINCIPALS = frozenset(
 )
 
 
+# Condition keys that can narrow who may use a grant to a known network, organisation or account
+# (AWS global condition keys, lower-cased). Whether a given condition does narrow depends on its
+# operator and values, which each provider judges (`scanner.providers.aws.narrowing_conditions`).
+NARROWING_CONDITION_KEYS = frozenset(
+    {
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceip",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceowner",
+        "aws:userid",
+        "aws:resourceorgid",
+    }
+)
+
+
 def is_public_principal(principal: str) -> bool:
     p = principal.strip().lower()
     return p in PUBLIC_PRINCIPALS or p.startswith("arn:aws:iam::*:") or p == "arn:aws:iam::*:root"
@@ -59,6 +80,7 @@ class AccessGrant(Located):
     # Role assignments: the role given and the scope it is given at.
     role: str | Unknown | None = None
     scope: Scope | Unknown | None = None
-    # Keys of the conditions that narrow the grant, lower-cased: aws:sourcevpc,
-    # aws:principalorgid, a GCP IAM condition's title …
+    # Keys of the conditions that narrow the grant, lower-cased (aws:sourcevpce, aws:principalorgid),
+    # listed only when the condition's operator and values really narrow it; `gcp:condition` and
+    # `azure:condition` mark conditions that limit by time or resource, never by who.
     conditions: list[str] | Unknown = []

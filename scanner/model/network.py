@@ -206,7 +206,12 @@ def protocol_carries_ports(protocol: Protocol) -> bool:
 
 
 class NetworkRule(Located):
-    """One allow or deny rule. `ports` are destination ports; `peers` the remote side."""
+    """One allow or deny rule. `ports` are destination ports; `peers` the remote side.
+
+    `ports` are what the rule opens whatever its `protocol`: "any protocol" (Azure `*`) widens the
+    protocols only, so `*` on 443 opens 443. Where a provider ignores the ports of an all-protocol
+    rule (AWS `-1`), its source states every port.
+    """
 
     name: str | None = None
     direction: Direction | Unknown

@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.model import Access, AccessGrant, GrantKind, Origin, TlsVersion, Unknown
+from scanner.model import NARROWING_CONDITION_KEYS, Access, AccessGrant, GrantKind, Origin, TlsVersion, Unknown
+from scanner.model.addresses import covers_internet, parse_network
 
 
 def _table(groups: Mapping[TlsVersion, Sequence[str]]) -> dict[str, TlsVersion]:
@@ -153,9 +154,13 @@ def grants_from_policy(
     `document` is a JSON string, a dict, or an object whose `.value` is one
     (a `jsonencode` with unresolved parts). What cannot be read becomes a grant
     whose fields are `Unknown`, so every rule reports "could not evaluate".
-    `self_resource` names what `Resource: "*"` means in a policy that can only
-    govern the resource it is attached to (a KMS key policy: the key itself).
+    A resource policy governs only the resource it is attached to: a statement
+    without `Resource` (SNS, SQS, Lambda, ECR … policies may omit it) or with
+    `Resource: "*"` reaches that resource alone, named `self_resource` (by
+    default the policy's `name`), never every resource of the account.
     """
+    if kind is GrantKind.RESOURCE_POLICY and self_resource is None:
+        self_resource = name
     doc = _document(document)
     if doc is None:
         return []
@@ -216,6 +221,8 @@ def _grant(statement: object, *, kind: GrantKind, name: str, origin: Origin, sel
         principals = ["*"]
     resources = _strings(statement.get("Resource"), "Resource")
     if self_resource is not None and not isinstance(resources, Unknown):
+        if "Resource" not in statement and "NotResource" not in statement:
+            resources = [self_resource]
         resources = [self_resource if r == "*" else r for r in resources]
     return AccessGrant(
         origin=origin,
@@ -227,7 +234,7 @@ def _grant(statement: object, *, kind: GrantKind, name: str, origin: Origin, sel
         not_actions=_strings(statement.get("NotAction"), "NotAction"),
         resources=resources,
         not_resources=_strings(statement.get("NotResource"), "NotResource"),
-        conditions=_condition_keys(statement.get("Condition")),
+        conditions=narrowing_conditions(statement.get("Condition")),
     )
 
 
@@ -269,8 +276,66 @@ def _principals(value: object) -> list[str | Unknown] | Unknown:
     return principals
 
 
-def _condition_keys(value: object) -> list[str] | Unknown:
-    """The condition keys across operators, lower-cased: `aws:sourcevpc`, `aws:principalorgid` …"""
+# Condition operators that admit only requests whose key matches one of the values. Negated
+# operators (StringNotEquals, NotIpAddress …) admit everything else; `…IfExists` admits requests
+# without the key (anonymous callers, calls from outside any VPC endpoint); `Null` tests presence,
+# not value; `ForAllValues:` is true for an absent or empty key. None of those narrows.
+_NARROWING_OPERATORS = frozenset(
+    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"})
+_ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
+# A source range at least this large is the internet in practice (the rules' default internet_prefix).
+_INTERNET_PREFIX_V4, _INTERNET_PREFIX_V6 = 8, 32
+
+
+def _operator_narrows(operator: str) -> bool:
+    op = operator.strip().lower()
+    qualifier, _, base = op.rpartition(":")
+    if qualifier not in ("", "foranyvalue") or base.endswith("ifexists"):
+        return False
+    return base in _NARROWING_OPERATORS
+
+
+def _value_narrows(key: str, value: str) -> bool:
+    """Whether one allowed value admits less than everyone: `*`, `o-*`, an ARN of any account,
+    or an internet-wide source range does not."""
+    text = value.strip()
+    literal = text.replace("*", "").replace("?", "")
+    if not literal or (key == "aws:principalorgid" and literal in ("o-", "o")):
+        return False
+    if key in _ARN_KEYS and text.startswith("arn:"):
+        parts = text.split(":", 5)
+        return len(parts) == 6 and bool(parts[4]) and "*" not in parts[4] and "?" not in parts[4]
+    if key == "aws:sourceip":
+        network = parse_network(text)
+        return network is None or not covers_internet([network], _INTERNET_PREFIX_V4, _INTERNET_PREFIX_V6)
+    return True
+
+
+def _test_narrows(operator: str, key: str, values: object) -> bool | Unknown:
+    if not _operator_narrows(operator):
+        return False
+    if isinstance(values, Unknown):
+        return values
+    items = values if isinstance(values, list) else [values]
+    if not items:
+        return False
+    pending: Unknown | None = None
+    for item in items:
+        if isinstance(item, Unknown):
+            pending = pending or item
+        elif not _value_narrows(key, str(item).lower() if key != "aws:sourceip" else str(item)):
+            return False  # values are alternatives: one that admits everyone opens the grant
+    return pending if pending is not None else True
+
+
+def narrowing_conditions(value: object) -> list[str] | Unknown:
+    """The keys of a statement's conditions that narrow who may use it, lower-cased.
+
+    A condition narrows when its key names a network, organisation or account, its operator
+    admits only matching requests, and no allowed value admits everyone. Conditions are ANDed,
+    so one narrowing condition narrows the statement; an unknown value matters only when no
+    other condition narrows.
+    """
     if isinstance(value, Unknown):
         return value
     if value is None:
@@ -278,14 +343,24 @@ def _condition_keys(value: object) -> list[str] | Unknown:
     if not isinstance(value, Mapping):
         return Unknown(reason="Condition is not a JSON object")
     keys: list[str] = []
+    pending: Unknown | None = None
     for operator, tests in value.items():
         if isinstance(tests, Unknown):
-            return tests
+            pending = pending or tests
+            continue
         if not isinstance(tests, Mapping):
             return Unknown(reason=f"Condition operator {operator!r} does not hold an object")
-        for key in tests:
+        for key, values in tests.items():
             if not isinstance(key, str):
                 return Unknown(reason=f"condition key {key!r} is not a string")
-            if key.lower() not in keys:
-                keys.append(key.lower())
+            name = key.lower()
+            if name not in NARROWING_CONDITION_KEYS or name in keys:
+                continue
+            narrows = _test_narrows(str(operator), name, values)
+            if narrows is True:
+                keys.append(name)
+            elif isinstance(narrows, Unknown):
+                pending = pending or narrows
+    if not keys and pending is not None:
+        return pending
     return keys

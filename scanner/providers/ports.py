@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import PortSet, Unknown
+from scanner.model.network import Protocol
 from scanner.providers.values import as_int
 
 
@@ -48,3 +49,11 @@ def port_spec(text: Any) -> PortSet | Unknown:
             return Unknown(reason=f"port range {s} is outside 0-65535")
         spans.append((a, b))
     return PortSet.of(*spans)
+
+
+def aws_rule_ports(protocol: Protocol | Unknown, from_port: Any, to_port: Any) -> PortSet | Unknown:
+    """Security group and network ACL rules: with protocol `-1` AWS allows every port, whatever the
+    rule's ports say."""
+    if protocol == "all":
+        return PortSet.all()
+    return port_range(from_port, to_port)

@@ -20,6 +20,7 @@ from scanner.audit.engine import AuditResult, Snapshot
 from scanner.engine.findings import Status
 from scanner.model import AccessGrant, Direction, Firewall, TlsEndpoint, TlsVersion, Unknown
 from scanner.scan import Scanner
+from scanner.sources.interface import LoadResult
 from tests.audit.fake_clouds import AzureSubscription, FakeAzure, running
 
 SUB_A = "00000000-0000-0000-0000-00000000000a"
@@ -558,3 +559,14 @@ def test_tenet_audit_azure_without_a_credential_is_one_clear_error(cloud: FakeAz
 def test_tenet_audit_azure_refuses_an_endpoint_that_is_not_a_url() -> None:
     code, _, err = run_cli("audit", "azure", "--endpoint", "management.azure.com")
     assert code == 2 and "give a URL" in err
+
+
+def test_any_protocol_widens_protocols_not_ports() -> None:
+    # Issue #12, bug 1: `*` on 443 from Internet is 443 over any protocol (NET-003), not every port (NET-001).
+    group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/web"
+    firewall = adapters.network_security_group(
+        nsg(group, "web", [("AllowHttpsAnyProtocol", 100, "Inbound", "Allow", "*", "Internet", "443")]),
+        "00000000-0000-0000-0000-000000000000")
+    findings = Scanner().evaluate(LoadResult(assets=[firewall])).findings
+    assert [(f.rule_id, f.message) for f in findings if f.rule_id.startswith("NET-00") and f.rule_id != "NET-004"] == [
+        ("NET-003", "Internet can reach 443 (all protocols) (rule 'AllowHttpsAnyProtocol')")]

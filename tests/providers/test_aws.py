@@ -29,6 +29,7 @@ from scanner.providers.aws import (
     grants_from_policy,
     is_aws_managed_key,
     managed_policy_name,
+    narrowing_conditions,
     opensearch_min_version,
 )
 from scanner.scan import Scanner
@@ -339,3 +340,49 @@ def test_bucket_policy_with_not_principal(scan_tf: Callable[[str], set[tuple[int
   })
 }
 ''') == {(4, "IAM-005", "fail")}
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ({"StringEquals": {"aws:SourceVpce": "vpce-1"}}, ["aws:sourcevpce"]),
+    ({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, []),
+    ({"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}}, []),
+    ({"IpAddress": {"aws:SourceIp": "203.0.113.7/32"}}, ["aws:sourceip"]),
+    ({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, []),
+    ({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}, []),
+    ({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}, []),
+    ({"Null": {"aws:SourceVpce": "true"}}, []),
+    ({"Null": {"aws:SourceVpce": "false"}}, []),
+    ({"StringEquals": {"aws:PrincipalOrgID": "*"}}, []),
+    ({"StringLike": {"aws:PrincipalOrgID": "o-*"}}, []),
+    ({"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": ["o-1/r-1/"]}}, []),
+    ({"ForAnyValue:StringEquals": {"aws:PrincipalOrgPaths": ["o-1/r-1/"]}}, ["aws:principalorgpaths"]),
+    ({"ArnLike": {"aws:SourceArn": "arn:aws:sns:eu-west-1:*:topic"}}, []),
+    ({"ArnLike": {"aws:SourceArn": "arn:aws:sns:eu-west-1:111122223333:*"}}, ["aws:sourcearn"]),
+    ({"StringEquals": {"aws:SourceAccount": ["111122223333", "*"]}}, []),
+    ({"Bool": {"aws:SecureTransport": "true"}}, []),
+    ({"StringEquals": {"aws:SourceVpc": "vpc-1"}, "StringNotEquals": {"aws:SourceVpce": "vpce-1"}}, ["aws:sourcevpc"]),
+])
+def test_conditions_narrow_by_operator_and_values(condition: object, expected: list[str]) -> None:
+    # Issue #12, bug 3: the keys alone used to count as narrowing.
+    [grant] = grants({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                    "Condition": condition}})
+    assert grant.conditions == expected
+
+
+def test_an_unknown_value_matters_only_when_nothing_else_narrows() -> None:
+    unknown = Unknown(reason="var.vpce")
+    assert isinstance(narrowing_conditions({"StringEquals": {"aws:SourceVpce": unknown}}), Unknown)
+    assert narrowing_conditions({"StringEquals": {"aws:SourceVpce": unknown, "aws:SourceVpc": "vpc-1"}}) == [
+        "aws:sourcevpc"]
+    assert narrowing_conditions({"Bool": {"aws:SecureTransport": unknown}}) == []
+
+
+def test_a_resource_policy_reaches_only_its_own_resource() -> None:
+    # Issue #12, bug 2: no Resource element used to read as every resource.
+    doc = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "*"},
+                         {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}]}
+    topic, anyone = grants_from_policy(doc, kind=GrantKind.RESOURCE_POLICY, name="events", origin=ORIGIN)
+    assert topic.resources == ["events"] and anyone.resources == ["events"]
+    [identity] = grants_from_policy({"Statement": {"Effect": "Allow", "Action": "*"}}, kind=GrantKind.IDENTITY_POLICY,
+                                    name="p", origin=ORIGIN)
+    assert identity.resources == []

@@ -16,7 +16,6 @@ from scanner.model import (
     NetworkRule,
     Origin,
     Peer,
-    PortSet,
     Scope,
     TlsEndpoint,
     TlsVersion,
@@ -33,7 +32,7 @@ from scanner.providers.aws import (
     managed_policy_name,
     opensearch_min_version,
 )
-from scanner.providers.ports import port_range
+from scanner.providers.ports import aws_rule_ports
 from scanner.sources.terraform.mappings import Mapper
 from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, string_list
 
@@ -58,13 +57,14 @@ def _peers(block: ResourceView, *, cidr4: str, cidr6: str, groups: Iterable[str]
 
 def _sg_rule(block: ResourceView, direction: Direction | Unknown, group: str) -> NetworkRule:
     """An inline `ingress`/`egress` block or an `aws_security_group_rule`."""
-    protocol = block.get("protocol")
+    raw = block.get("protocol")
+    protocol = raw if isinstance(raw, Unknown) else normalize_protocol(str(raw))
     return NetworkRule(
         origin=block.origin,
         name=block.get("description") if isinstance(block.get("description"), str) else None,
         direction=direction,
-        protocol=protocol if isinstance(protocol, Unknown) else normalize_protocol(str(protocol)),
-        ports=port_range(block.get("from_port"), block.get("to_port")),
+        protocol=protocol,
+        ports=aws_rule_ports(protocol, block.get("from_port"), block.get("to_port")),
         peers=_peers(
             block,
             cidr4="cidr_blocks",
@@ -79,9 +79,7 @@ def _vpc_rule(block: ResourceView, direction: Direction) -> NetworkRule:
     """`aws_vpc_security_group_ingress_rule` / `_egress_rule`: one peer, `ip_protocol`."""
     protocol = block.get("ip_protocol")
     protocol = protocol if isinstance(protocol, Unknown) else normalize_protocol(str(protocol))
-    ports: PortSet | Unknown = PortSet.all() if protocol == "all" else port_range(
-        block.get("from_port"), block.get("to_port")
-    )
+    ports = aws_rule_ports(protocol, block.get("from_port"), block.get("to_port"))
     return NetworkRule(
         origin=block.origin,
         name=block.get("description") if isinstance(block.get("description"), str) else None,
