@@ -103,11 +103,36 @@ SINGLE_SERVER_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 MSSQL_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 # Redis `non_ssl_port_enabled` / `enable_non_ssl_port`: the plaintext port 6379 is closed.
 REDIS_NON_SSL_PORT_DEFAULT = False
+# Azure SQL through the REST API: `minimalTlsVersion` absent (older servers) sets no minimum.
+MSSQL_API_MIN_TLS_DEFAULT = TlsVersion.TLS1_0
+# App Service `ftpsState`: `AllAllowed` serves FTP without TLS; `FtpsOnly` and `Disabled` do not.
+FTPS_ALL_ALLOWED = "allallowed"
+# Redis through the REST API: without `minimumTlsVersion` the cache's minimum depends on when it was made.
+REDIS_API_MIN_TLS_UNSET = (
+    "minimumTlsVersion is not set: older caches then accept TLS 1.0; set it to 1.2"
+)
 # Redis `minimum_tls_version` has no version-independent default.
 REDIS_MIN_TLS_DEFAULT_UNKNOWN = (
     "minimum_tls_version is not set: azurerm 3.x creates the cache with TLS 1.0 and 4.x with TLS 1.2; "
     'set minimum_tls_version = "1.2"'
 )
+
+# PostgreSQL and MySQL flexible servers: the server parameter that lists or bounds the TLS versions.
+FLEXIBLE_TLS_PARAMETER = {"postgresql": "ssl_min_protocol_version", "mysql": "tls_version"}
+
+
+def flexible_server_min_tls(text: str) -> TlsVersion | None:
+    """`TLSv1.2` (PostgreSQL's minimum) or `TLSv1.2,TLSv1.3` (MySQL's allowed list): the oldest one."""
+    versions = [TlsVersion.parse(v) for v in text.split(",") if v.strip()]
+    if not versions or any(v is None for v in versions):
+        return None
+    return min(v for v in versions if v is not None)
+
+
+def cosmos_min_tls(text: str) -> TlsVersion | None:
+    """Cosmos DB `minimalTlsVersion`: `Tls` (1.0), `Tls11`, `Tls12`."""
+    return TlsVersion.TLS1_0 if text.strip().lower() == "tls" else TlsVersion.parse(text)
+
 
 # Application Gateway predefined SSL policies and the oldest protocol each accepts.
 APP_GATEWAY_SSL_POLICIES: dict[str, TlsVersion] = {

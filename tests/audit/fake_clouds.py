@@ -162,8 +162,14 @@ class AzureSubscription:
     storage_accounts: list[Json] = field(default_factory=list)
     role_definitions: list[Json] = field(default_factory=list)
     role_assignments: list[Json] = field(default_factory=list)
-    # List operations (the keys above) that answer 403 AuthorizationFailed.
+    # Other subscription-wide lists, by provider path: "Microsoft.Web/sites" -> the resources.
+    resources: dict[str, list[Json]] = field(default_factory=dict)
+    # Reads below a resource, by full path ("<resource id>/config/web"): a list (paginated) or one object.
+    children: dict[str, list[Json] | Json] = field(default_factory=dict)
+    # Attributes and provider paths whose list answers 403 AuthorizationFailed; resource providers
+    # (namespaces) the subscription has not registered.
     forbidden: set[str] = field(default_factory=set)
+    unregistered: set[str] = field(default_factory=set)
     state: str = "Enabled"
 
 
@@ -213,20 +219,27 @@ class FakeAzure(FakeServer):
                       "displayName": f"sub {s.subscription_id}", "state": s.state, "tenantId": "tenant-1"}
                      for s in self.subscriptions.values()]
             return self._list(request, items)
-        if len(parts) == 5 and parts[0] == "subscriptions" and parts[2] == "providers":
-            subscription = self.subscriptions.get(parts[1])
-            listed = _AZURE_LISTS.get(f"{parts[3]}/{parts[4]}")
-            if subscription is None or listed is None:
-                return 404, {"error": {"code": "NotFound", "message": f"no route {request.path}"}}
-            attribute, action = listed
+        subscription = self.subscriptions.get(parts[1]) if len(parts) > 1 else None
+        if len(parts) == 5 and parts[0] == "subscriptions" and parts[2] == "providers" and subscription is not None:
+            provider_path = f"{parts[3]}/{parts[4]}"
+            if parts[3] in subscription.unregistered:
+                return 409, {"error": {
+                    "code": "MissingSubscriptionRegistration",
+                    "message": f"The subscription is not registered to use namespace '{parts[3]}'."}}
+            # Any other resource type lists what the subscription has of it, maybe nothing.
+            attribute, action = _AZURE_LISTS.get(provider_path, (provider_path, f"{provider_path}/read"))
             if attribute in subscription.forbidden:
                 return 403, {"error": {
                     "code": "AuthorizationFailed",
                     "message": f"The client 'tenet' does not have authorization to perform action '{action}' "
                                f"over scope '/subscriptions/{subscription.subscription_id}'.",
                 }}
-            return self._list(request, getattr(subscription, attribute))
-        return 404, {"error": {"code": "NotFound", "message": f"no route {request.path}"}}
+            items = subscription.resources.get(attribute, []) if "/" in attribute else getattr(subscription, attribute)
+            return self._list(request, items)
+        if subscription is not None and request.path in subscription.children:
+            child = subscription.children[request.path]
+            return self._list(request, child) if isinstance(child, list) else (200, child)
+        return 404, {"error": {"code": "ResourceNotFound", "message": f"The Resource '{request.path}' was not found."}}
 
     def _list(self, request: Request, items: list[Json]) -> Reply:
         start = int(request.query.get("$skiptoken", "0"))

@@ -167,9 +167,215 @@ def role_assignment(subscription: str, scope: str, guid: str, role_guid: str, pr
                                                f"roleDefinitions/{role_guid}"}}
 
 
+def arm(group: str, provider_path: str, name: str, properties: dict[str, Any], *, kind: str | None = None,
+        location: str = "westeurope", **extra: Any) -> dict[str, Any]:
+    """A tracked resource as ARM lists it."""
+    return {"id": f"{group}/providers/{provider_path}/{name}", "name": name, "type": provider_path,
+            "location": location, **({"kind": kind} if kind else {}), "tags": {}, **extra, "properties": properties}
+
+
+def site(name: str, *, https_only: bool, kind: str = "app") -> dict[str, Any]:
+    """A site as `WebApps_List` returns it: `siteConfig` is null there."""
+    return arm(RG_A, "Microsoft.Web/sites", name, {
+        "state": "Running", "hostNames": [f"{name}.azurewebsites.net"], "enabled": True,
+        "serverFarmId": f"{RG_A}/providers/Microsoft.Web/serverfarms/plan", "siteConfig": None,
+        "httpsOnly": https_only, "clientCertEnabled": False, "publicNetworkAccess": None}, kind=kind)
+
+
+def site_config(site_id: str, *, min_tls: str | None, ftps: str) -> dict[str, Any]:
+    """`WebApps_GetConfiguration`: GET {site}/config/web."""
+    props: dict[str, Any] = {"numberOfWorkers": 1, "netFrameworkVersion": "v4.0", "http20Enabled": False,
+                             "scmMinTlsVersion": "1.2", "ftpsState": ftps, "alwaysOn": False,
+                             "ipSecurityRestrictions": [{"ipAddress": "Any", "action": "Allow", "priority": 2147483647,
+                                                         "name": "Allow all"}]}
+    if min_tls is not None:
+        props["minTlsVersion"] = min_tls
+    return {"id": f"{site_id}/config/web", "name": "web", "type": "Microsoft.Web/sites/config", "properties": props}
+
+
+def firewall_rule(server_id: str, name: str, start: str, end: str, *, redis: bool = False) -> dict[str, Any]:
+    kind = server_id.split("/providers/", 1)[1].rsplit("/", 1)[0]
+    props = {"startIP": start, "endIP": end} if redis else {"startIpAddress": start, "endIpAddress": end}
+    return {"id": f"{server_id}/firewallRules/{name}", "name": name, "type": f"{kind}/firewallRules",
+            "properties": props}
+
+
+def sql_server(name: str, *, min_tls: str | None, public: str = "Enabled") -> dict[str, Any]:
+    props: dict[str, Any] = {"administratorLogin": "dbadmin", "version": "12.0", "state": "Ready",
+                             "fullyQualifiedDomainName": f"{name}.database.windows.net",
+                             "publicNetworkAccess": public, "restrictOutboundNetworkAccess": "Disabled"}
+    if min_tls is not None:
+        props["minimalTlsVersion"] = min_tls
+    return arm(RG_B, "Microsoft.Sql/servers", name, props, kind="v12.0")
+
+
+def sql_database(server_id: str, name: str) -> dict[str, Any]:
+    return {"id": f"{server_id}/databases/{name}", "name": name, "type": "Microsoft.Sql/servers/databases",
+            "location": "westeurope", "kind": "v12.0,user", "sku": {"name": "S0", "tier": "Standard"},
+            "properties": {"collation": "SQL_Latin1_General_CP1_CI_AS", "status": "Online",
+                           "databaseId": "6c764297-577b-470f-9af4-96d3d41e2ba3"}}
+
+
+def tde(database_id: str, state: str) -> dict[str, Any]:
+    return {"id": f"{database_id}/transparentDataEncryption/Current", "name": "Current",
+            "type": "Microsoft.Sql/servers/databases/transparentDataEncryption", "properties": {"state": state}}
+
+
+def protector(server_id: str, key_type: str) -> dict[str, Any]:
+    props: dict[str, Any] = {"serverKeyName": "ServiceManaged" if key_type == "ServiceManaged" else "kv_key_v1",
+                             "serverKeyType": key_type, "autoRotationEnabled": False}
+    return {"id": f"{server_id}/encryptionProtector/current", "name": "current", "kind": "servicemanaged",
+            "type": "Microsoft.Sql/servers/encryptionProtector", "location": "westeurope", "properties": props}
+
+
+def flexible_server(namespace: str, name: str, *, public: str = "Enabled", cmk: bool = False) -> dict[str, Any]:
+    return arm(RG_B, f"{namespace}/flexibleServers", name, {
+        "administratorLogin": "cloudsa", "version": "16" if "PostgreSQL" in namespace else "8.0.21",
+        "state": "Ready", "fullyQualifiedDomainName": f"{name}.{'postgres' if 'PostgreSQL' in namespace else 'mysql'}"
+                                                      f".database.azure.com",
+        "storage": {"storageSizeGB": 128}, "network": {"publicNetworkAccess": public},
+        "dataEncryption": {"type": "AzureKeyVault" if cmk else "SystemManaged"}},
+        sku={"name": "Standard_D4ds_v5", "tier": "GeneralPurpose"})
+
+
+def configuration(server_id: str, name: str, value: str) -> dict[str, Any]:
+    return {"id": f"{server_id}/configurations/{name}", "name": name,
+            "type": f"{server_id.split('/providers/', 1)[1].rsplit('/', 1)[0]}/configurations",
+            "properties": {"value": value, "source": "user-override", "dataType": "Enumeration",
+                           "isReadOnly": False, "defaultValue": "on"}}
+
+
+def redis(name: str, *, min_tls: str | None, non_ssl: bool, public: str = "Enabled") -> dict[str, Any]:
+    props: dict[str, Any] = {"provisioningState": "Succeeded", "redisVersion": "6.0",
+                             "sku": {"name": "Premium", "family": "P", "capacity": 1},
+                             "enableNonSslPort": non_ssl, "port": 6379, "sslPort": 6380,
+                             "hostName": f"{name}.redis.cache.windows.net", "publicNetworkAccess": public,
+                             "redisConfiguration": {"maxclients": "7500"}}
+    if min_tls is not None:
+        props["minimumTlsVersion"] = min_tls
+    return arm(RG_B, "Microsoft.Cache/Redis", name, props)
+
+
+def disk(name: str, encryption: dict[str, Any] | None) -> dict[str, Any]:
+    props: dict[str, Any] = {"osType": "Linux", "diskSizeGB": 64, "diskState": "Attached",
+                             "creationData": {"createOption": "Empty"}, "provisioningState": "Succeeded"}
+    if encryption is not None:
+        props["encryption"] = encryption
+    return arm(RG_A, "Microsoft.Compute/disks", name, props, sku={"name": "Premium_LRS", "tier": "Premium"})
+
+
+WEB_LEGACY = f"{RG_A}/providers/Microsoft.Web/sites/app-legacy"
+WEB_SECURE = f"{RG_A}/providers/Microsoft.Web/sites/app-secure"
+FUNC_FTP = f"{RG_A}/providers/Microsoft.Web/sites/func-ftp"
+WEB_NO_CONFIG = f"{RG_A}/providers/Microsoft.Web/sites/app-no-config"
+SQL_OLD = f"{RG_B}/providers/Microsoft.Sql/servers/sql-old"
+SQL_PRIVATE = f"{RG_B}/providers/Microsoft.Sql/servers/sql-private"
+SQL_UNSET = f"{RG_B}/providers/Microsoft.Sql/servers/sql-unset"
+PG_OPEN = f"{RG_B}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-open"
+PG_STRICT = f"{RG_B}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-strict"
+MYSQL_OLD = f"{RG_B}/providers/Microsoft.DBforMySQL/flexibleServers/mysql-old"
+REDIS_OLD = f"{RG_B}/providers/Microsoft.Cache/Redis/redis-old"
+REDIS_MODERN = f"{RG_B}/providers/Microsoft.Cache/Redis/redis-modern"
+
+
+def services_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """App Service, managed disks and messaging in subscription A: (lists, reads below resources)."""
+    resources = {
+        "Microsoft.Web/sites": [site("app-legacy", https_only=False), site("app-secure", https_only=True),
+                                site("func-ftp", https_only=True, kind="functionapp,linux"),
+                                site("app-no-config", https_only=True)],
+        "Microsoft.Compute/disks": [
+            disk("disk-platform", {"type": "EncryptionAtRestWithPlatformKey"}),
+            disk("disk-cmk", {"type": "EncryptionAtRestWithCustomerKey",
+                              "diskEncryptionSetId": f"{RG_A}/providers/Microsoft.Compute/diskEncryptionSets/des"}),
+            disk("disk-old", None)],
+        "Microsoft.DocumentDB/databaseAccounts": [
+            arm(RG_A, "Microsoft.DocumentDB/databaseAccounts", "cosmos-old", {
+                "provisioningState": "Succeeded", "documentEndpoint": "https://cosmos-old.documents.azure.com:443/",
+                "databaseAccountOfferType": "Standard", "minimalTlsVersion": "Tls"}, kind="GlobalDocumentDB"),
+            arm(RG_A, "Microsoft.DocumentDB/databaseAccounts", "cosmos-modern", {
+                "provisioningState": "Succeeded", "databaseAccountOfferType": "Standard",
+                "minimalTlsVersion": "Tls12"}, kind="MongoDB")],
+        "Microsoft.EventHub/namespaces": [
+            arm(RG_A, "Microsoft.EventHub/Namespaces", "evh-old", {"minimumTlsVersion": "1.1", "status": "Active",
+                                                                   "publicNetworkAccess": "Enabled"},
+                sku={"name": "Standard", "tier": "Standard", "capacity": 1})],
+        "Microsoft.ServiceBus/namespaces": [
+            arm(RG_A, "Microsoft.ServiceBus/Namespaces", "sb-modern", {"minimumTlsVersion": "1.2",
+                                                                       "status": "Active"},
+                sku={"name": "Premium", "tier": "Premium"})],
+    }
+    children: dict[str, Any] = {
+        f"{WEB_LEGACY}/config/web": site_config(WEB_LEGACY, min_tls="1.0", ftps="FtpsOnly"),
+        f"{WEB_SECURE}/config/web": site_config(WEB_SECURE, min_tls="1.2", ftps="Disabled"),
+        f"{FUNC_FTP}/config/web": site_config(FUNC_FTP, min_tls="1.3", ftps="AllAllowed"),
+        f"{WEB_NO_CONFIG}/config/web": site_config(WEB_NO_CONFIG, min_tls=None, ftps="FtpsOnly"),
+    }
+    return resources, children
+
+
+def databases_b() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """SQL, PostgreSQL, MySQL and Redis in subscription B."""
+    resources = {
+        "Microsoft.Sql/servers": [sql_server("sql-old", min_tls="1.0"),
+                                  sql_server("sql-private", min_tls="1.2", public="Disabled"),
+                                  sql_server("sql-unset", min_tls="None")],
+        "Microsoft.DBforPostgreSQL/flexibleServers": [
+            flexible_server("Microsoft.DBforPostgreSQL", "pg-open"),
+            flexible_server("Microsoft.DBforPostgreSQL", "pg-strict", public="Disabled", cmk=True)],
+        "Microsoft.DBforMySQL/flexibleServers": [flexible_server("Microsoft.DBforMySQL", "mysql-old")],
+        "Microsoft.Cache/redis": [redis("redis-old", min_tls="1.0", non_ssl=True),
+                                  redis("redis-modern", min_tls="1.2", non_ssl=False),
+                                  redis("redis-unset", min_tls=None, non_ssl=False, public="Disabled")],
+    }
+    children: dict[str, Any] = {
+        f"{SQL_OLD}/firewallRules": [
+            firewall_rule(SQL_OLD, "AllowAllWindowsAzureIps", "0.0.0.0", "0.0.0.0"),
+            firewall_rule(SQL_OLD, "office", "203.0.113.0", "203.0.113.255"),
+            firewall_rule(SQL_OLD, "everyone", "0.0.0.0", "255.255.255.255")],
+        f"{SQL_OLD}/databases": [sql_database(SQL_OLD, "master"), sql_database(SQL_OLD, "orders"),
+                                 sql_database(SQL_OLD, "plain")],
+        f"{SQL_OLD}/encryptionProtector/current": protector(SQL_OLD, "ServiceManaged"),
+        f"{SQL_OLD}/databases/orders/transparentDataEncryption/current": tde(f"{SQL_OLD}/databases/orders",
+                                                                             "Enabled"),
+        f"{SQL_OLD}/databases/plain/transparentDataEncryption/current": tde(f"{SQL_OLD}/databases/plain",
+                                                                            "Disabled"),
+        # Public network access is off: the rule admits no one.
+        f"{SQL_PRIVATE}/firewallRules": [firewall_rule(SQL_PRIVATE, "everyone", "0.0.0.0", "255.255.255.255")],
+        f"{SQL_PRIVATE}/databases": [],
+        f"{SQL_PRIVATE}/encryptionProtector/current": protector(SQL_PRIVATE, "AzureKeyVault"),
+        f"{SQL_UNSET}/firewallRules": [],
+        f"{SQL_UNSET}/databases": [],
+        f"{SQL_UNSET}/encryptionProtector/current": protector(SQL_UNSET, "ServiceManaged"),
+        f"{PG_OPEN}/configurations/require_secure_transport": configuration(PG_OPEN, "require_secure_transport",
+                                                                            "off"),
+        f"{PG_OPEN}/configurations/ssl_min_protocol_version": configuration(PG_OPEN, "ssl_min_protocol_version",
+                                                                            "TLSv1.2"),
+        f"{PG_OPEN}/firewallRules": [firewall_rule(PG_OPEN, "vnet", "10.0.0.0", "10.0.255.255"),
+                                     firewall_rule(PG_OPEN, "v6-world", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:"
+                                                                              "ffff")],
+        f"{PG_STRICT}/configurations/require_secure_transport": configuration(PG_STRICT, "require_secure_transport",
+                                                                              "on"),
+        f"{PG_STRICT}/configurations/ssl_min_protocol_version": configuration(PG_STRICT, "ssl_min_protocol_version",
+                                                                              "TLSv1.3"),
+        f"{PG_STRICT}/firewallRules": [firewall_rule(PG_STRICT, "everyone", "0.0.0.0", "255.255.255.255")],
+        f"{MYSQL_OLD}/configurations/require_secure_transport": configuration(MYSQL_OLD, "require_secure_transport",
+                                                                              "ON"),
+        f"{MYSQL_OLD}/configurations/tls_version": configuration(MYSQL_OLD, "tls_version", "TLSv1.1,TLSv1.2"),
+        f"{MYSQL_OLD}/firewallRules": [firewall_rule(MYSQL_OLD, "AllowAllAzureServicesAndResourcesWithinAzureIps",
+                                                     "0.0.0.0", "0.0.0.0")],
+        f"{REDIS_OLD}/firewallRules": [firewall_rule(REDIS_OLD, "world", "1.0.0.0", "223.255.255.255", redis=True)],
+        f"{REDIS_MODERN}/firewallRules": [firewall_rule(REDIS_MODERN, "office", "203.0.113.10", "203.0.113.20",
+                                                        redis=True)],
+        f"{RG_B}/providers/Microsoft.Cache/Redis/redis-unset/firewallRules": [],
+    }
+    return resources, children
+
+
 def subscription_a() -> AzureSubscription:
+    resources, children = services_a()
     return AzureSubscription(
-        SUB_A,
+        SUB_A, resources=resources, children=children,
         network_security_groups=[
             # Internet and * may both reach SSH, and nothing denies it first: two NET-001.
             nsg(RG_A, "nsg-ssh-open", [("AllowSshFromInternet", 100, "Inbound", "Allow", "Tcp", "Internet", "22"),
@@ -229,8 +435,9 @@ def subscription_a() -> AzureSubscription:
 
 def subscription_b() -> AzureSubscription:
     """The credential may not read NSGs nor role definitions here; the rest is still audited."""
+    resources, children = databases_b()
     return AzureSubscription(
-        SUB_B,
+        SUB_B, resources=resources, children=children, unregistered={"Microsoft.Web", "Microsoft.DocumentDB"},
         network_security_groups=[nsg(RG_B, "nsg-hidden", [("AllowSsh", 100, "Inbound", "Allow", "Tcp", "*", "22")])],
         storage_accounts=[storage_account(RG_B, "stolder", tls="TLS1_1"),
                           storage_account(RG_B, "stunset", tls=None)],
@@ -313,6 +520,27 @@ EXPECTED_FAILURES = Counter({
     ("TLS-002", storage_id(RG_B, "stolder")): 1,
     ("TLS-002", storage_id(RG_B, "stunset")): 1,  # no minimumTlsVersion: the API's TLS 1.0
     ("IAM-006", assignment_id(f"/subscriptions/{SUB_B}", "b-owner")): 1,  # Owner is named by its built-in GUID
+    # App Service: plain HTTP and TLS 1.0 from the site and its config/web; FTP without TLS.
+    ("TLS-001", WEB_LEGACY): 1,
+    ("TLS-002", WEB_LEGACY): 1,
+    ("TLS-001", FUNC_FTP): 1,
+    ("TLS-002", f"{RG_A}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-old"): 1,  # Tls: TLS 1.0
+    ("TLS-002", f"{RG_A}/providers/Microsoft.EventHub/Namespaces/evh-old"): 1,
+    # SQL: TLS 1.0 and no minimum; all of Azure and the whole internet on 1433; TDE off.
+    ("TLS-002", SQL_OLD): 1,
+    ("TLS-002", SQL_UNSET): 1,
+    ("NET-002", f"{SQL_OLD}/firewallRules/AllowAllWindowsAzureIps"): 1,
+    ("NET-002", f"{SQL_OLD}/firewallRules/everyone"): 1,
+    ("ENC-001", f"{SQL_OLD}/databases/plain"): 1,
+    # Flexible servers: plaintext allowed, TLS 1.1 allowed, the internet over IPv6, all of Azure.
+    ("TLS-001", PG_OPEN): 1,
+    ("NET-002", f"{PG_OPEN}/firewallRules/v6-world"): 1,
+    ("TLS-002", MYSQL_OLD): 1,
+    ("NET-002", f"{MYSQL_OLD}/firewallRules/AllowAllAzureServicesAndResourcesWithinAzureIps"): 1,
+    # Redis: TLS 1.0, the plaintext port, and a rule covering every public unicast address.
+    ("TLS-001", REDIS_OLD): 1,
+    ("TLS-002", REDIS_OLD): 1,
+    ("NET-002", f"{REDIS_OLD}/firewallRules/world"): 1,
 })
 
 
@@ -323,6 +551,9 @@ def test_findings_are_the_terraform_rule_ids_on_azure_resource_ids(result: Audit
 def test_unresolvable_facts_are_could_not_evaluate_never_a_pass(result: AuditResult) -> None:
     assert unknown(result) == {
         ("TLS-002", gateway_id("agw-default")),
+        ("TLS-002", WEB_NO_CONFIG),  # config/web gave no minTlsVersion
+        # No minimumTlsVersion on the cache: older caches accept TLS 1.0.
+        ("TLS-002", f"{RG_B}/providers/Microsoft.Cache/Redis/redis-unset"),
         # A custom role's name cannot be known without the forbidden definitions listing.
         ("IAM-006", assignment_id(f"/subscriptions/{SUB_B}", "b-custom")),
     }
@@ -342,8 +573,11 @@ def test_a_forbidden_list_is_a_partial_audit_naming_subscription_service_and_ope
 
 
 def test_every_list_is_followed_through_its_next_links(cloud: FakeAzure, result: AuditResult) -> None:
-    nsgs = [a for a in result.assets if isinstance(a, Firewall)]
+    nsgs = [a for a in result.assets if isinstance(a, Firewall) and a.origin.resource_type == adapters.NSG_TYPE]
     assert sorted(f.name for f in nsgs) == ["nsg-locked", "nsg-ssh-open", "nsg-ssh-shadowed"]
+    # Three SQL firewall rules, two a page: the child list was followed too.
+    rules = [a.name for a in result.assets if isinstance(a, Firewall) and SQL_OLD in a.origin.resource]
+    assert sorted(rules) == ["AllowAllWindowsAzureIps", "everyone", "office"]
     # 6 definitions and 5 assignments, 2 a page: 3 requests each, the later ones by nextLink.
     definitions = [r for r in cloud.requests if r.path.endswith("roleDefinitions") and SUB_A in r.path]
     assert [r.query.get("$skiptoken") for r in definitions] == [None, "2", "4"]
@@ -424,13 +658,16 @@ def test_an_unreachable_endpoint_is_recorded_not_raised() -> None:
     unreachable = audit(StaticCredential(), [SUB_A], options=AzureOptions(
         endpoint=f"https://127.0.0.1:{port}", client_kwargs={"retry_total": 0}))
     assert time.monotonic() - started < 5
-    assert {(e.operation, e.code) for e in unreachable.errors} == {
-        ("NetworkSecurityGroups_ListAll", "ServiceRequestError"),
-        ("ApplicationGateways_ListAll", "ServiceRequestError"),
-        ("StorageAccounts_List", "ServiceRequestError"),
-        ("RoleDefinitions_List", "ServiceRequestError"),
-        ("RoleAssignments_ListForSubscription", "ServiceRequestError"),
-    }
+    assert {e.code for e in unreachable.errors} == {"ServiceRequestError"}
+    # Every subscription-wide list failed, and the role assignments listed after the definitions.
+    assert sorted((e.service, e.operation) for e in unreachable.errors) == sorted([
+        ("Microsoft.Network", "NetworkSecurityGroups_ListAll"), ("Microsoft.Network", "ApplicationGateways_ListAll"),
+        ("Microsoft.Storage", "StorageAccounts_List"), ("Microsoft.Authorization", "RoleDefinitions_List"),
+        ("Microsoft.Authorization", "RoleAssignments_ListForSubscription"), ("Microsoft.Web", "WebApps_List"),
+        ("Microsoft.Sql", "Servers_List"), ("Microsoft.DBforPostgreSQL", "Servers_List"),
+        ("Microsoft.DBforMySQL", "Servers_List"), ("Microsoft.Cache", "Redis_ListBySubscription"),
+        ("Microsoft.DocumentDB", "DatabaseAccounts_List"), ("Microsoft.EventHub", "Namespaces_List"),
+        ("Microsoft.ServiceBus", "Namespaces_List"), ("Microsoft.Compute", "Disks_List")])
 
 
 def test_a_rejected_token_is_an_error_of_every_call(cloud: FakeAzure) -> None:
@@ -570,3 +807,42 @@ def test_any_protocol_widens_protocols_not_ports() -> None:
     findings = Scanner().evaluate(LoadResult(assets=[firewall])).findings
     assert [(f.rule_id, f.message) for f in findings if f.rule_id.startswith("NET-00") and f.rule_id != "NET-004"] == [
         ("NET-003", "Internet can reach 443 (all protocols) (rule 'AllowHttpsAnyProtocol')")]
+
+
+def test_services_read_over_rest_become_model_objects(result: AuditResult) -> None:
+    from scanner.model import DataStore, KeyManagement
+
+    endpoints = {(a.origin.resource.rsplit("/", 1)[-1], a.kind): (a.min_version, a.plaintext_allowed)
+                 for a in result.assets if isinstance(a, TlsEndpoint)}
+    assert endpoints[("app-secure", "web_app")] == (TlsVersion.TLS1_2, False)
+    assert endpoints[("func-ftp", "function_app")] == (TlsVersion.TLS1_3, False)
+    assert endpoints[("func-ftp", "function_app_ftp")] == (None, True)
+    assert endpoints[("pg-strict", "database")] == (TlsVersion.TLS1_3, False)
+    assert endpoints[("mysql-old", "database")] == (TlsVersion.TLS1_1, False)  # the oldest of TLSv1.1,TLSv1.2
+    assert endpoints[("cosmos-modern", "database")] == (TlsVersion.TLS1_2, False)
+    assert endpoints[("sb-modern", "messaging")] == (TlsVersion.TLS1_2, False)
+    keys = {a.name: a.key_management for a in result.assets if isinstance(a, DataStore) and a.kind != "object_storage"}
+    assert keys == {"disk-platform": KeyManagement.PROVIDER, "disk-cmk": KeyManagement.CUSTOMER,
+                    "disk-old": KeyManagement.PROVIDER, "orders": KeyManagement.PROVIDER,
+                    "plain": KeyManagement.PROVIDER, "pg-open": KeyManagement.PROVIDER,
+                    "pg-strict": KeyManagement.CUSTOMER, "mysql-old": KeyManagement.PROVIDER}
+    # pg-strict's public network access is off: its firewall rule admits no one and is not listed.
+    assert not any(isinstance(a, Firewall) and PG_STRICT in a.origin.resource for a in result.assets)
+    rule = next(a for a in result.assets if isinstance(a, Firewall) and a.name == "AllowAllWindowsAzureIps")
+    assert (rule.origin.account, rule.origin.region, str(rule.rules[0].ports)) == (SUB_B, "westeurope", "1433")
+    assert "all Azure services" in str(rule.rules[0].peers[0])
+
+
+def test_an_unregistered_resource_provider_has_nothing_to_list(cloud: FakeAzure, result: AuditResult) -> None:
+    asked = [r for r in cloud.requests if SUB_B in r.path and "Microsoft.Web" in r.path]
+    assert asked and not any(e.service == "Microsoft.Web" for e in result.errors)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("TLSv1.2", TlsVersion.TLS1_2), ("TLSv1.2,TLSv1.3", TlsVersion.TLS1_2), ("TLSv1,TLSv1.1", TlsVersion.TLS1_0),
+    ("TLSv1.3", TlsVersion.TLS1_3), ("", None), ("TLSv1.2,bogus", None),
+])
+def test_flexible_server_tls_parameters(text: str, expected: TlsVersion | None) -> None:
+    from scanner.providers import azure
+
+    assert azure.flexible_server_min_tls(text) == expected

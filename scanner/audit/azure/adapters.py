@@ -44,6 +44,16 @@ APP_GATEWAY_TYPE = "Microsoft.Network/applicationGateways"
 STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
 ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+WEB_SITE_TYPE = "Microsoft.Web/sites"
+SQL_SERVER_TYPE = "Microsoft.Sql/servers"
+SQL_DATABASE_TYPE = "Microsoft.Sql/servers/databases"
+POSTGRESQL_FLEXIBLE_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers"
+MYSQL_FLEXIBLE_TYPE = "Microsoft.DBforMySQL/flexibleServers"
+REDIS_TYPE = "Microsoft.Cache/redis"
+COSMOS_TYPE = "Microsoft.DocumentDB/databaseAccounts"
+EVENT_HUB_NAMESPACE_TYPE = "Microsoft.EventHub/namespaces"
+SERVICE_BUS_NAMESPACE_TYPE = "Microsoft.ServiceBus/namespaces"
+DISK_TYPE = "Microsoft.Compute/disks"
 
 # The REST API's documented interpretation of an absent `minimumTlsVersion` (older
 # accounts). This differs from azurerm's default (TLS1_2), which only applies to
@@ -289,6 +299,190 @@ def storage_account(account: Json, subscription: str) -> Iterator[Asset]:
         key_management=key_management,
         by_default=key_management is KeyManagement.PROVIDER,
     )
+
+
+# -- App Service --------------------------------------------------------------------------------------
+
+
+def web_app(site: Json, config: Json, subscription: str) -> Iterator[TlsEndpoint]:
+    """A web or function app: the site's `httpsOnly`, and from its `config/web` (a site list
+    returns `siteConfig: null`) `minTlsVersion` and `ftpsState`. FTP without TLS
+    (`AllAllowed`) is a plaintext endpoint of its own."""
+    props, web = _props(site), _props(config)
+    kind = "function_app" if "functionapp" in str(site.get("kind", "")).lower() else "web_app"
+    base = origin(site, subscription, WEB_SITE_TYPE)
+    minimum = web.get("minTlsVersion")
+    https_only = props.get("httpsOnly")
+    yield TlsEndpoint(
+        origin=base,
+        field_origins={"min_version": base.at(None, "config/web.minTlsVersion"),
+                       "plaintext_allowed": base.at(None, "httpsOnly")},
+        kind=kind,
+        name=_name(site),
+        min_version=_enum(minimum, azure.min_tls_version, "minTlsVersion") if minimum is not None else Unknown(
+            reason="config/web gives no minTlsVersion"),
+        plaintext_allowed=not (azure.APP_SERVICE_HTTPS_ONLY_DEFAULT if https_only is None else bool(https_only)),
+    )
+    if str(web.get("ftpsState", "")).lower() == azure.FTPS_ALL_ALLOWED:
+        at = base.at(None, "config/web.ftpsState")
+        yield TlsEndpoint(origin=at, kind=f"{kind}_ftp", name=f"{_name(site)} (FTP)", min_version=None,
+                          plaintext_allowed=True)
+
+
+# -- databases, caches and messaging ----------------------------------------------------------------
+
+
+def _public_network_access(props: Json) -> bool:
+    """`publicNetworkAccess` (`Enabled`, `Disabled`, `SecuredByPerimeter`): off only when `Disabled`."""
+    value = props.get("publicNetworkAccess")
+    return not (isinstance(value, str) and value.lower() == "disabled")
+
+
+def firewall_rules(rules: Sequence[Json], server: Json, subscription: str, service: str,
+                   start_key: str = "startIpAddress", end_key: str = "endIpAddress") -> Iterator[Firewall]:
+    """One `Firewall` per server-level rule, as from Terraform: `start_key`-`end_key` may reach the
+    service's ports. A server whose public network access is off admits no one through them."""
+    network = _props(server).get("network")  # flexible servers keep it there
+    if not _public_network_access(_props(server)) or (
+            isinstance(network, Mapping) and not _public_network_access(network)):
+        return
+    for rule in rules:
+        props = _props(rule)
+        start, end = props.get(start_key), props.get(end_key)
+        peer = azure.firewall_range_peer(start, end) if isinstance(start, str) and isinstance(end, str) else None
+        base = origin({**rule, "location": server.get("location")}, subscription,
+                      str(rule.get("type") or f"{server.get('type')}/firewallRules"))
+        yield Firewall(origin=base, name=_name(rule), rules=[NetworkRule(
+            origin=base.at(None, f"properties.{start_key}"), name=_name(rule), direction=Direction.INGRESS,
+            access=Access.ALLOW, protocol="tcp", ports=azure.SERVICE_PORTS[service],
+            peers=[peer] if peer is not None else Unknown(reason=f"{start!r}-{end!r} is not an address range"))])
+
+
+def sql_server(server: Json, subscription: str) -> TlsEndpoint:
+    """Azure SQL encrypts every connection; `minimalTlsVersion` absent or `None` sets no minimum."""
+    base = origin(server, subscription, SQL_SERVER_TYPE)
+    minimum = _props(server).get("minimalTlsVersion")
+    return TlsEndpoint(origin=base, field_origins={"min_version": base.at(None, "minimalTlsVersion")},
+                       kind="database", name=_name(server),
+                       min_version=azure.MSSQL_API_MIN_TLS_DEFAULT if minimum is None else _enum(
+                           minimum, azure.min_tls_version, "minimalTlsVersion"),
+                       plaintext_allowed=False)
+
+
+def sql_database(database: Json, tde: Json | None, protector: Json | None, subscription: str) -> DataStore:
+    """Transparent data encryption (`state`), with the server's encryption protector's key:
+    `ServiceManaged` or `AzureKeyVault`. `tde`/`protector` None: they could not be read."""
+    base = origin(database, subscription, SQL_DATABASE_TYPE)
+    state = _props(tde).get("state") if tde is not None else None
+    encrypted: bool | Unknown = (Unknown(reason="the database's transparent data encryption could not be read")
+                                 if tde is None else str(state).lower() == "enabled")
+    key_type = _props(protector).get("serverKeyType") if protector is not None else None
+    key_management: KeyManagement | Unknown
+    if protector is None:
+        key_management = Unknown(reason="the server's encryption protector could not be read")
+    elif str(key_type).lower() == "azurekeyvault":
+        key_management = KeyManagement.CUSTOMER
+    elif str(key_type).lower() == "servicemanaged":
+        key_management = KeyManagement.PROVIDER
+    else:
+        key_management = Unknown(reason=f"encryption protector serverKeyType {key_type!r} is not recognised")
+    return DataStore(origin=base, field_origins={"encrypted": base.at(None, "transparentDataEncryption.state"),
+                                                 "key_management": base.at(None, "encryptionProtector")},
+                     kind="database", name=_name(database), encrypted=encrypted, algorithm=azure.SSE_ALGORITHM,
+                     key_bits=azure.SSE_KEY_BITS, key_management=key_management)
+
+
+def _configuration(configurations: Mapping[str, Json | None], name: str) -> str | Unknown:
+    config = configurations.get(name)
+    if config is None:
+        return Unknown(reason=f"server parameter {name} could not be read")
+    value = _props(config).get("value")
+    return value if isinstance(value, str) else Unknown(reason=f"server parameter {name} has no value")
+
+
+def flexible_server(server: Json, configurations: Mapping[str, Json | None], subscription: str,
+                    engine: str) -> Iterator[Asset]:
+    """A PostgreSQL or MySQL flexible server: `require_secure_transport` and the TLS versions its
+    server parameters allow; storage is AES-256 with the service's key unless `dataEncryption`
+    names a Key Vault key."""
+    resource_type = POSTGRESQL_FLEXIBLE_TYPE if engine == "postgresql" else MYSQL_FLEXIBLE_TYPE
+    base = origin(server, subscription, resource_type)
+    required = _configuration(configurations, "require_secure_transport")
+    version_parameter = azure.FLEXIBLE_TLS_PARAMETER[engine]
+    versions = _configuration(configurations, version_parameter)
+    minimum: TlsVersion | Unknown = versions if isinstance(versions, Unknown) else _enum(
+        versions, azure.flexible_server_min_tls, version_parameter)
+    yield TlsEndpoint(origin=base, field_origins={
+        "plaintext_allowed": base.at(None, "configurations/require_secure_transport"),
+        "min_version": base.at(None, f"configurations/{version_parameter}")},
+        kind="database", name=_name(server), min_version=minimum,
+        plaintext_allowed=required if isinstance(required, Unknown) else required.strip().lower() in ("off", "0"))
+    encryption = _props(server).get("dataEncryption")
+    kind = encryption.get("type") if isinstance(encryption, Mapping) else None
+    customer = isinstance(kind, str) and kind.lower() == "azurekeyvault"
+    yield DataStore(origin=base, field_origins={"key_management": base.at(None, "dataEncryption.type")},
+                    kind="database", name=_name(server), encrypted=True, algorithm=azure.SSE_ALGORITHM,
+                    key_bits=azure.SSE_KEY_BITS,
+                    key_management=KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER,
+                    by_default=not customer)
+
+
+def redis_cache(cache: Json, subscription: str) -> TlsEndpoint:
+    props = _props(cache)
+    base = origin(cache, subscription, REDIS_TYPE)
+    minimum, non_ssl = props.get("minimumTlsVersion"), props.get("enableNonSslPort")
+    return TlsEndpoint(origin=base, field_origins={"min_version": base.at(None, "minimumTlsVersion"),
+                                                   "plaintext_allowed": base.at(None, "enableNonSslPort")},
+                       kind="cache", name=_name(cache),
+                       min_version=Unknown(reason=azure.REDIS_API_MIN_TLS_UNSET) if minimum is None else _enum(
+                           minimum, azure.min_tls_version, "minimumTlsVersion"),
+                       plaintext_allowed=azure.REDIS_NON_SSL_PORT_DEFAULT if non_ssl is None else bool(non_ssl))
+
+
+def _min_tls_only(resource: Json, subscription: str, resource_type: str, kind: str, key: str,
+                  parse: Callable[[str], TlsVersion | None] = azure.min_tls_version) -> TlsEndpoint:
+    """A service that only speaks TLS and has a minimum version setting `key`."""
+    base = origin(resource, subscription, resource_type)
+    minimum = _props(resource).get(key)
+    return TlsEndpoint(origin=base, field_origins={"min_version": base.at(None, key)}, kind=kind,
+                       name=_name(resource),
+                       min_version=Unknown(reason=f"{key} is not given") if minimum is None else _enum(
+                           minimum, parse, key),
+                       plaintext_allowed=False)
+
+
+def cosmos_account(account: Json, subscription: str) -> TlsEndpoint:
+    return _min_tls_only(account, subscription, COSMOS_TYPE, "database", "minimalTlsVersion", azure.cosmos_min_tls)
+
+
+def event_hub_namespace(namespace: Json, subscription: str) -> TlsEndpoint:
+    return _min_tls_only(namespace, subscription, EVENT_HUB_NAMESPACE_TYPE, "messaging", "minimumTlsVersion")
+
+
+def service_bus_namespace(namespace: Json, subscription: str) -> TlsEndpoint:
+    return _min_tls_only(namespace, subscription, SERVICE_BUS_NAMESPACE_TYPE, "messaging", "minimumTlsVersion")
+
+
+# -- managed disks ----------------------------------------------------------------------------------
+
+
+def managed_disk(disk: Json, subscription: str) -> DataStore:
+    """Always AES-256 server-side encrypted; platform keys unless `encryption.type` names a
+    customer key (a disk encryption set)."""
+    base = origin(disk, subscription, DISK_TYPE)
+    encryption = _props(disk).get("encryption")
+    kind = encryption.get("type") if isinstance(encryption, Mapping) else None
+    key_management: KeyManagement | Unknown
+    if kind is None or str(kind).lower() == "encryptionatrestwithplatformkey":
+        key_management = KeyManagement.PROVIDER
+    elif "customerkey" in str(kind).lower():
+        key_management = KeyManagement.CUSTOMER
+    else:
+        key_management = Unknown(reason=f"encryption type {kind!r} is not recognised")
+    return DataStore(origin=base, field_origins={"key_management": base.at(None, "encryption.type")},
+                     kind="block_volume", name=_name(disk), encrypted=True, algorithm=azure.SSE_ALGORITHM,
+                     key_bits=azure.SSE_KEY_BITS, key_management=key_management,
+                     by_default=key_management is KeyManagement.PROVIDER)
 
 
 # -- role-based access control ----------------------------------------------------------------------

@@ -9,13 +9,15 @@ pure adapters as its REST JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from scanner.audit.azure import adapters
 from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
 from scanner.model import Asset, SourceKind
+from scanner.providers import azure
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -77,6 +79,39 @@ def explain(exc: BaseException) -> tuple[str, str]:
     return str(code or type(exc).__name__), text
 
 
+def _get(client: Any, url: str, api_version: str) -> dict[str, Any]:
+    """One ARM GET; an error answer raises `HttpResponseError` with ARM's code and message."""
+    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    response = client.send_request(HttpRequest("GET", url, params={"api-version": api_version}))
+    if response.status_code == 404:
+        raise ResourceNotFoundError(response=response, error_format=ARMErrorFormat)
+    if response.status_code != 200:
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    body = response.json()
+    return body if isinstance(body, dict) else {}
+
+
+def _list(client: Any, url: str, api_version: str) -> Iterator[dict[str, Any]]:
+    """An ARM list: `value` pages linked by absolute `nextLink`s (which carry their own api-version)."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    body = _get(client, url, api_version)
+    while True:
+        yield from (item for item in body.get("value") or [] if isinstance(item, dict))
+        following = body.get("nextLink")
+        if not following:
+            return
+        response = client.send_request(HttpRequest("GET", following))
+        if response.status_code != 200:
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        body = response.json()
+
+
 def _rest_json(model: Any) -> dict[str, Any]:
     """A response model as the REST API's JSON: msrest models `serialize`, typespec ones `as_dict`."""
     if hasattr(model, "serialize"):
@@ -114,11 +149,14 @@ class AzureCollector:
             return [_rest_json(s) for s in client.subscriptions.list()]
 
     def _subscriptions_over_rest(self) -> list[dict[str, Any]]:
-        from azure.core.exceptions import HttpResponseError
+        with self._arm() as client:
+            return list(_list(client, f"{self.options.base_url}/subscriptions", SUBSCRIPTIONS_API_VERSION))
+
+    def _arm(self) -> Any:
+        """An azure-core ARM pipeline (retries, challenge-aware bearer tokens) for the REST reads
+        that have no management client installed: one client for every resource provider."""
         from azure.core.pipeline.policies import RetryPolicy, UserAgentPolicy
-        from azure.core.rest import HttpRequest
         from azure.mgmt.core import ARMPipelineClient
-        from azure.mgmt.core.exceptions import ARMErrorFormat
         from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
         from scanner import __version__
@@ -130,19 +168,7 @@ class AzureCollector:
             RetryPolicy(**kwargs),
             ARMChallengeAuthenticationPolicy(self.credential, *options.scopes),
         ]
-        subscriptions: list[dict[str, Any]] = []
-        url: str | None = f"{options.base_url}/subscriptions?api-version={SUBSCRIPTIONS_API_VERSION}"
-        client: ARMPipelineClient[HttpRequest, Any] = ARMPipelineClient(base_url=options.base_url, policies=policies,
-                                                                         **kwargs)
-        with client:
-            while url:
-                response = client.send_request(HttpRequest("GET", url), **kwargs)
-                if response.status_code != 200:
-                    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-                body = response.json()
-                subscriptions += [s for s in body.get("value", []) if isinstance(s, dict)]
-                url = body.get("nextLink")
-        return subscriptions
+        return ARMPipelineClient(base_url=options.base_url, policies=policies, **kwargs)
 
     # -- one subscription ------------------------------------------------------------------------
 
@@ -156,7 +182,101 @@ class AzureCollector:
                  lambda: self._storage_accounts(subscription)),
             Call(subscription, GLOBAL, "Microsoft.Authorization", "RoleDefinitions_List",
                  lambda: self._role_definitions(subscription)),
+            *(Call(subscription, GLOBAL, read.namespace, read.operation,
+                   partial(self._provider_list, subscription, read)) for read in _PROVIDER_LISTS),
         ]
+
+    # -- resources read over the ARM REST API -----------------------------------------------------
+
+    def _provider_list(self, subscription: str, read: _ProviderList) -> Iterator[Item]:
+        """`GET /subscriptions/{id}/providers/{namespace}/{kind}`, then each resource's own reads."""
+        from azure.core.exceptions import HttpResponseError
+
+        url = f"{self.options.base_url}/subscriptions/{subscription}/providers/{read.namespace}/{read.kind}"
+        try:
+            with self._arm() as client:
+                listed = list(_list(client, url, read.api_version))
+        except HttpResponseError as exc:
+            # A resource provider the subscription never registered has no resources there.
+            if getattr(exc.error, "code", None) == "MissingSubscriptionRegistration":
+                return
+            raise
+        for resource in listed:
+            yield from read.adapt(self, resource, subscription)
+
+    def _child_call(self, subscription: str, namespace: str, operation: str, resource: Json,
+                    run: Callable[[], Iterator[Item]]) -> Call:
+        return Call(subscription, GLOBAL, namespace, operation, run, target=str(resource.get("id", "")))
+
+    def _child_list(self, resource: Json, child: str, api_version: str) -> list[dict[str, Any]]:
+        with self._arm() as client:
+            return list(_list(client, f"{self.options.base_url}{resource.get('id')}/{child}", api_version))
+
+    def _child_get(self, resource: Json, child: str, api_version: str) -> dict[str, Any] | None:
+        """A sub-resource; None when it does not exist (404)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        with self._arm() as client:
+            try:
+                return _get(client, f"{self.options.base_url}{resource.get('id')}/{child}", api_version)
+            except ResourceNotFoundError:
+                return None
+
+    def _web_app(self, site: Json, subscription: str) -> Iterator[Item]:
+        def config() -> Iterator[Item]:
+            web = self._child_get(site, "config/web", WEB_API_VERSION)
+            yield from adapters.web_app(site, web or {}, subscription)
+
+        yield self._child_call(subscription, "Microsoft.Web", "WebApps_GetConfiguration", site, config)
+
+    def _sql_server(self, server: Json, subscription: str) -> Iterator[Item]:
+        yield adapters.sql_server(server, subscription)
+
+        def rules() -> Iterator[Item]:
+            listed = self._child_list(server, "firewallRules", SQL_API_VERSION)
+            yield from adapters.firewall_rules(listed, server, subscription, "sql")
+
+        def databases() -> Iterator[Item]:
+            listed = self._child_list(server, "databases", SQL_API_VERSION)
+            protector = self._child_get(server, "encryptionProtector/current", SQL_API_VERSION)
+            for database in listed:
+                if str(database.get("name", "")).lower() == "master":
+                    continue  # the logical server's own, always encrypted by the service
+                tde = self._child_get(database, "transparentDataEncryption/current", SQL_API_VERSION)
+                yield adapters.sql_database(database, tde, protector, subscription)
+
+        yield self._child_call(subscription, "Microsoft.Sql", "FirewallRules_ListByServer", server, rules)
+        yield self._child_call(subscription, "Microsoft.Sql", "Databases_ListByServer", server, databases)
+
+    def _postgresql(self, server: Json, subscription: str) -> Iterator[Item]:
+        return self._flexible_server(server, subscription, "postgresql", "Microsoft.DBforPostgreSQL",
+                                     POSTGRESQL_API_VERSION)
+
+    def _mysql(self, server: Json, subscription: str) -> Iterator[Item]:
+        return self._flexible_server(server, subscription, "mysql", "Microsoft.DBforMySQL", MYSQL_API_VERSION)
+
+    def _flexible_server(self, server: Json, subscription: str, engine: str, namespace: str,
+                         api_version: str) -> Iterator[Item]:
+        def parameters() -> Iterator[Item]:
+            names = ("require_secure_transport", azure.FLEXIBLE_TLS_PARAMETER[engine])
+            values = {n: self._child_get(server, f"configurations/{n}", api_version) for n in names}
+            yield from adapters.flexible_server(server, values, subscription, engine)
+
+        def rules() -> Iterator[Item]:
+            listed = self._child_list(server, "firewallRules", api_version)
+            yield from adapters.firewall_rules(listed, server, subscription, engine)
+
+        yield self._child_call(subscription, namespace, "Configurations_Get", server, parameters)
+        yield self._child_call(subscription, namespace, "FirewallRules_ListByServer", server, rules)
+
+    def _redis(self, cache: Json, subscription: str) -> Iterator[Item]:
+        yield adapters.redis_cache(cache, subscription)
+
+        def rules() -> Iterator[Item]:
+            listed = self._child_list(cache, "firewallRules", REDIS_API_VERSION)
+            yield from adapters.firewall_rules(listed, cache, subscription, "redis", "startIP", "endIP")
+
+        yield self._child_call(subscription, "Microsoft.Cache", "FirewallRules_List", cache, rules)
 
     def _network_client(self, subscription: str) -> Any:
         from azure.mgmt.network import NetworkManagementClient
@@ -210,6 +330,50 @@ class AzureCollector:
         with self._authorization_client(subscription) as client:
             for assignment in client.role_assignments.list_for_subscription():
                 yield adapters.role_assignment(_rest_json(assignment), subscription, names)
+
+
+Json = Mapping[str, Any]
+Adapt = Callable[[AzureCollector, Json, str], Iterable[Item]]
+
+# Documented API versions of the resource providers read over REST.
+WEB_API_VERSION = "2023-12-01"
+SQL_API_VERSION = "2021-11-01"
+POSTGRESQL_API_VERSION = "2022-12-01"
+MYSQL_API_VERSION = "2023-12-30"
+REDIS_API_VERSION = "2023-08-01"
+
+
+def _one(adapt: Callable[[Json, str], Asset]) -> Adapt:
+    return lambda collector, resource, subscription: [adapt(resource, subscription)]
+
+
+@dataclass(frozen=True)
+class _ProviderList:
+    """A subscription-wide list (`operation` as the REST spec names it) and what each item gives."""
+
+    namespace: str
+    kind: str
+    operation: str
+    api_version: str
+    adapt: Adapt
+
+
+_PROVIDER_LISTS = (
+    _ProviderList("Microsoft.Web", "sites", "WebApps_List", WEB_API_VERSION, AzureCollector._web_app),
+    _ProviderList("Microsoft.Sql", "servers", "Servers_List", SQL_API_VERSION, AzureCollector._sql_server),
+    _ProviderList("Microsoft.DBforPostgreSQL", "flexibleServers", "Servers_List", POSTGRESQL_API_VERSION,
+                  AzureCollector._postgresql),
+    _ProviderList("Microsoft.DBforMySQL", "flexibleServers", "Servers_List", MYSQL_API_VERSION,
+                  AzureCollector._mysql),
+    _ProviderList("Microsoft.Cache", "redis", "Redis_ListBySubscription", REDIS_API_VERSION, AzureCollector._redis),
+    _ProviderList("Microsoft.DocumentDB", "databaseAccounts", "DatabaseAccounts_List", "2024-05-15",
+                  _one(adapters.cosmos_account)),
+    _ProviderList("Microsoft.EventHub", "namespaces", "Namespaces_List", "2024-01-01",
+                  _one(adapters.event_hub_namespace)),
+    _ProviderList("Microsoft.ServiceBus", "namespaces", "Namespaces_List", "2021-11-01",
+                  _one(adapters.service_bus_namespace)),
+    _ProviderList("Microsoft.Compute", "disks", "Disks_List", "2023-04-02", _one(adapters.managed_disk)),
+)
 
 
 def audit(

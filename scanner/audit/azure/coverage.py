@@ -7,38 +7,39 @@ fails when a Terraform type judged in code is in neither table. SDK-free.
 from __future__ import annotations
 
 # Terraform type -> the REST reads that give the live counterpart.
+_SITES = "Microsoft.Web/sites, each site's config/web"
 LIVE: dict[str, str] = {
     "azurerm_network_security_group": "Microsoft.Network/networkSecurityGroups",
     "azurerm_storage_account": "Microsoft.Storage/storageAccounts",
     "azurerm_application_gateway": "Microsoft.Network/applicationGateways",
     "azurerm_role_definition": "Microsoft.Authorization/roleDefinitions",
     "azurerm_role_assignment": "Microsoft.Authorization/roleAssignments",
+    "azurerm_app_service": _SITES,
+    "azurerm_function_app": _SITES,
+    "azurerm_linux_web_app": _SITES,
+    "azurerm_windows_web_app": _SITES,
+    "azurerm_linux_function_app": _SITES,
+    "azurerm_windows_function_app": _SITES,
+    "azurerm_mssql_server": "Microsoft.Sql/servers",
+    "azurerm_mssql_firewall_rule": "Microsoft.Sql/servers/firewallRules",
+    "azurerm_sql_firewall_rule": "Microsoft.Sql/servers/firewallRules",
+    "azurerm_postgresql_flexible_server_firewall_rule": "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules",
+    "azurerm_mysql_flexible_server_firewall_rule": "Microsoft.DBforMySQL/flexibleServers/firewallRules",
+    "azurerm_redis_cache": "Microsoft.Cache/redis",
+    "azurerm_redis_firewall_rule": "Microsoft.Cache/redis/firewallRules",
+    "azurerm_managed_disk": "Microsoft.Compute/disks",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
 NOT_LIVE: dict[str, str] = {
     "azurerm_network_security_rule": "read live as a rule of its network security group",
+    "azurerm_postgresql_server": "single servers were retired in March 2025; flexible servers are read live",
+    "azurerm_postgresql_firewall_rule": "a rule of a retired single server; flexible servers' rules are read live",
+    "azurerm_mysql_server": "single servers were retired in September 2024; flexible servers are read live",
+    "azurerm_mysql_firewall_rule": "a rule of a retired single server; flexible servers' rules are read live",
+    "azurerm_mariadb_firewall_rule": "Azure Database for MariaDB was retired in September 2025",
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
-    "azurerm_app_service": "not read live yet",
-    "azurerm_function_app": "not read live yet",
-    "azurerm_linux_web_app": "not read live yet",
-    "azurerm_windows_web_app": "not read live yet",
-    "azurerm_linux_function_app": "not read live yet",
-    "azurerm_windows_function_app": "not read live yet",
-    "azurerm_postgresql_server": "not read live yet",
-    "azurerm_mysql_server": "not read live yet",
-    "azurerm_mssql_server": "not read live yet",
-    "azurerm_redis_cache": "not read live yet",
-    "azurerm_managed_disk": "not read live yet",
-    "azurerm_mssql_firewall_rule": "not read live yet",
-    "azurerm_sql_firewall_rule": "not read live yet",
     "azurerm_synapse_firewall_rule": "not read live yet",
-    "azurerm_postgresql_firewall_rule": "not read live yet",
-    "azurerm_postgresql_flexible_server_firewall_rule": "not read live yet",
-    "azurerm_mysql_firewall_rule": "not read live yet",
-    "azurerm_mysql_flexible_server_firewall_rule": "not read live yet",
-    "azurerm_mariadb_firewall_rule": "not read live yet",
-    "azurerm_redis_firewall_rule": "not read live yet",
     "azurerm_storage_account_network_rules": "not read live yet",
     "azurerm_key_vault": "not read live yet",
 }
