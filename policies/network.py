@@ -102,9 +102,10 @@ def _internet_ingress(fw: Firewall, p: RuleParams, deferred: Deferred) -> Iterat
             yield allow, ports
 
 
-def _tier(ports: PortSet, p: RuleParams) -> str:
-    """admin > other > public: each exposure is reported once, at its worst."""
-    if ports.overlaps(PortSet.ports(*p.admin_ports)):
+def _tier(fw: Firewall, ports: PortSet, p: RuleParams) -> str:
+    """admin > other > public: each exposure is reported once, at its worst. A cluster API
+    (a control-plane endpoint) is administrative on whatever port it listens."""
+    if fw.control_plane or ports.overlaps(PortSet.ports(*p.admin_ports)):
         return "admin"
     if not PortSet.ports(*p.public_ports).covers(ports):
         return "other"
@@ -119,7 +120,9 @@ def _rule_name(allow: _Allow) -> str:
     return f" (rule {allow.rule.name!r})" if allow.rule.name else ""
 
 
-def _describe(allow: _Allow, ports: PortSet) -> str:
+def _describe(fw: Firewall, allow: _Allow, ports: PortSet) -> str:
+    if fw.control_plane:
+        return f"{allow.public_peers()} can reach the cluster API of {fw.name!r} ({ports})"
     return f"{allow.public_peers()} can reach {ports} ({_protocol(allow)}){_rule_name(allow)}"
 
 
@@ -135,18 +138,21 @@ def _describe(allow: _Allow, ports: PortSet) -> str:
 def admin_ports_open_to_internet(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     """Remote shells, remote desktops and management APIs (SSH, RDP, WinRM, Docker,
     the Kubernetes API…) open to the internet are scanned and brute-forced within
-    minutes of exposure. This includes rules that open every port.
+    minutes of exposure. This includes rules that open every port, and the public
+    endpoint of a managed Kubernetes control plane (EKS, GKE, AKS) open to the internet.
 
     Remediation:
     Restrict the source to known administrative networks, or reach hosts through a
-    bastion, VPN, AWS SSM Session Manager, Azure Bastion or GCP IAP instead.
+    bastion, VPN, AWS SSM Session Manager, Azure Bastion or GCP IAP instead. For a
+    cluster API, list the administrative networks (EKS `public_access_cidrs`, GKE
+    master authorized networks, AKS authorized IP ranges) or make the endpoint private.
     """
     deferred = Deferred()
     admin = PortSet.ports(*p.admin_ports)
     for allow, ports in _internet_ingress(fw, p, deferred):
-        if _tier(ports, p) == "admin":
-            hit = ports if ports.is_all else ports.intersection(admin)
-            yield Violation(_describe(allow, hit), allow.rule.origin)
+        if _tier(fw, ports, p) == "admin":
+            hit = ports if ports.is_all or fw.control_plane else ports.intersection(admin)
+            yield Violation(_describe(fw, allow, hit), allow.rule.origin)
     deferred.raise_pending()
 
 
@@ -171,8 +177,8 @@ def ports_open_to_internet(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     """
     deferred = Deferred()
     for allow, ports in _internet_ingress(fw, p, deferred):
-        if _tier(ports, p) == "other":
-            yield Violation(_describe(allow, ports), allow.rule.origin)
+        if _tier(fw, ports, p) == "other":
+            yield Violation(_describe(fw, allow, ports), allow.rule.origin)
     deferred.raise_pending()
 
 
@@ -195,8 +201,8 @@ def public_endpoint(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     """
     deferred = Deferred()
     for allow, ports in _internet_ingress(fw, p, deferred):
-        if _tier(ports, p) == "public":
-            yield Violation(_describe(allow, ports), allow.rule.origin)
+        if _tier(fw, ports, p) == "public":
+            yield Violation(_describe(fw, allow, ports), allow.rule.origin)
     deferred.raise_pending()
 
 
@@ -210,11 +216,15 @@ def public_endpoint(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
 def unrestricted_egress(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     """Unrestricted egress lets a compromised workload download tooling and
     exfiltrate data anywhere. Least privilege applies to outbound traffic too.
+    Stateless network ACLs are not judged here: their egress rules must pass the
+    replies to inbound traffic, so the security groups hold the egress policy.
 
     Remediation:
     Allow only the destinations and ports the workload needs (for example 443 to
     a proxy or VPC endpoints), and route the rest through an egress firewall.
     """
+    if fw.stateless:
+        return  # a network ACL's egress rules carry replies; the security groups hold the egress policy
     deferred = Deferred()
     for allow in _allows(fw, Direction.EGRESS, deferred):
         if not covers_internet(allow.networks, p.internet_prefix_v4, p.internet_prefix_v6):

@@ -24,6 +24,7 @@ from scanner.model.addresses import (
     subtract,
 )
 from scanner.model.base import Located
+from scanner.model.origin import Origin
 from scanner.model.unknown import Unknown
 
 
@@ -224,11 +225,28 @@ class NetworkRule(Located):
 
 
 class Firewall(Located):
-    """A set of rules evaluated together: a security group, an NSG, a firewall, a Service."""
+    """A set of rules evaluated together: a security group, an NSG, a firewall, a network ACL, a
+    Service, or the allowed sources of a managed control-plane endpoint."""
 
     asset_type: Literal["firewall"] = "firewall"
     name: str
     # `union`: every allow rule opens traffic (AWS security groups, Kubernetes).
-    # `priority`: the rule with the lowest priority number that matches decides (Azure, GCP).
+    # `priority`: the rule with the lowest priority number that matches decides, first match wins
+    # (Azure NSGs, GCP firewalls, AWS network ACLs by rule number).
     ordering: Literal["union", "priority"] = "union"
     rules: list[NetworkRule]
+    # A stateless filter (AWS network ACL) passes replies only through rules of their own, so its
+    # egress rules carry the return traffic of every inbound connection: they are not an egress policy.
+    stateless: bool = False
+    # The endpoint of a managed control plane (the EKS, GKE or AKS cluster API): whatever it opens
+    # is administrative, whichever port it listens on.
+    control_plane: bool = False
+
+    @classmethod
+    def control_plane_endpoint(cls, *, origin: Origin, name: str, sources: list[Peer | Unknown] | Unknown,
+                               sources_origin: Origin | None = None, port: int = 443) -> Firewall:
+        """A cluster API reachable from `sources` (authorized networks, public access CIDRs); build one
+        only when the endpoint is public. `sources_origin` locates the setting that lists them."""
+        rule = NetworkRule(origin=sources_origin or origin, name=f"{name} API endpoint", direction=Direction.INGRESS,
+                           protocol="tcp", ports=PortSet.ports(port), peers=sources)
+        return cls(origin=origin, name=name, rules=[rule], control_plane=True)

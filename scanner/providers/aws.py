@@ -120,6 +120,14 @@ def opensearch_min_version(name: str) -> TlsVersion | Unknown:
     return _min_version(OPENSEARCH_POLICIES, name, "OpenSearch TLS security policy")
 
 
+# -- platform defaults -------------------------------------------------------------------------------
+
+# EKS cluster endpoint access when `vpc_config` does not say: the public endpoint is on, open to
+# 0.0.0.0/0, and the private endpoint is off.
+EKS_PUBLIC_ACCESS_DEFAULT = True
+EKS_PUBLIC_ACCESS_CIDRS_DEFAULT = ("0.0.0.0/0",)
+
+
 _AWS_MANAGED_ALIAS = re.compile(r"^(arn:aws[\w-]*:kms:[^:]*:[^:]*:)?alias/aws/")
 
 

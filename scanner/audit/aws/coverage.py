@@ -10,6 +10,7 @@ from __future__ import annotations
 # Terraform type -> the read calls that give the live counterpart.
 LIVE: dict[str, str] = {
     "aws_security_group": "ec2:DescribeSecurityGroups",
+    "aws_default_security_group": "ec2:DescribeSecurityGroups",
     "aws_lb_listener": "elbv2:DescribeListeners, DescribeRules",
     "aws_alb_listener": "elbv2:DescribeListeners, DescribeRules",
     "aws_cloudfront_distribution": "cloudfront:ListDistributions",
@@ -50,4 +51,9 @@ NOT_LIVE: dict[str, str] = {
     "aws_elasticsearch_domain_policy": "not read live yet",
     "aws_sqs_queue_policy": "not read live yet",
     "aws_sns_topic_policy": "not read live yet",
+    # Added with issue #12 (code side); each moves to LIVE when its collector lands.
+    "aws_network_acl": "not read live yet",
+    "aws_default_network_acl": "not read live yet",
+    "aws_network_acl_rule": "not read live yet",
+    "aws_eks_cluster": "not read live yet",
 }

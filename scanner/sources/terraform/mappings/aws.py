@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from scanner.model import (
+    Access,
     AccessGrant,
     Asset,
     DataStore,
@@ -24,6 +25,8 @@ from scanner.model import (
 )
 from scanner.providers.aws import (
     CLOUDFRONT_DEFAULT_POLICY,
+    EKS_PUBLIC_ACCESS_CIDRS_DEFAULT,
+    EKS_PUBLIC_ACCESS_DEFAULT,
     ELB_DEFAULT_POLICY,
     cloudfront_min_version,
     elb_policy_min_version,
@@ -34,7 +37,7 @@ from scanner.providers.aws import (
 )
 from scanner.providers.ports import aws_rule_ports
 from scanner.sources.terraform.mappings import Mapper
-from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, string_list
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
 
 
 def _peers(block: ResourceView, *, cidr4: str, cidr6: str, groups: Iterable[str], self_ref: str | None
@@ -112,18 +115,88 @@ def security_group(sg: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield Firewall(origin=sg.origin, name=name if isinstance(name, str) else sg.address, rules=rules)
 
 
-def _standalone(kind: str, make: Any) -> Any:
-    """Rule resources whose group is not in this module become a group of their own."""
+_GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
+_ACL_TYPES = ("aws_network_acl", "aws_default_network_acl")
+
+
+def _standalone(kind: str, make: Any, attr: str = "security_group_id", parents: Sequence[str] = _GROUP_TYPES,
+                **firewall: Any) -> Any:
+    """Rule resources whose group (or ACL) is not in this module become one of their own."""
 
     def mapper(r: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-        target = r.reference("security_group_id")
+        target = r.reference(attr)
         if target is not None and target.split("[")[0] in {g.address.split("[")[0]
-                                                           for g in ctx.resources("aws_security_group")}:
+                                                           for t in parents for g in ctx.resources(t)}:
             return
-        yield Firewall(origin=r.origin, name=r.address, rules=[make(r)])
+        yield Firewall(origin=r.origin, name=r.address, rules=[make(r)], **firewall)
 
     mapper.__name__ = f"standalone_{kind}"
     return mapper
+
+
+def _acl_rule(block: ResourceView, direction: Direction | Unknown, *, number: str, action: str) -> NetworkRule:
+    """An inline `ingress`/`egress` block of a network ACL, or an `aws_network_acl_rule`."""
+    raw = block.get("protocol")
+    protocol = raw if isinstance(raw, Unknown) else normalize_protocol(str(raw))
+    access = block.get(action)
+    return NetworkRule(
+        origin=block.origin,
+        name=str(block.get(number)) if isinstance(block.get(number), int) else None,
+        direction=direction,
+        access=access if isinstance(access, Unknown) else _access(access),
+        protocol=protocol,
+        # Protocols other than TCP, UDP and ICMP pass on every port, as -1 does.
+        ports=aws_rule_ports(protocol, block.get("from_port"), block.get("to_port")),
+        peers=_peers(block, cidr4="cidr_block", cidr6="ipv6_cidr_block", groups=(), self_ref=None),
+        priority=_rule_number(block.get(number)),
+    )
+
+
+def _access(value: Any) -> Access | Unknown:
+    text = str(value).strip().lower()
+    return Access(text) if text in ("allow", "deny") else Unknown(reason=f"rule action {value!r} is not allow or deny")
+
+
+def _rule_number(value: Any) -> int | Unknown:
+    number = as_int(value)
+    return number if isinstance(number, (int, Unknown)) else Unknown(reason="the rule has no rule number")
+
+
+def _acl_direction(egress: Any) -> Direction | Unknown:
+    flag = as_bool(egress, False)
+    return flag if isinstance(flag, Unknown) else (Direction.EGRESS if flag else Direction.INGRESS)
+
+
+def network_acl(acl: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Ordered by rule number, first match wins, stateless. Every ACL ends in a deny of everything."""
+    rules = [_acl_rule(b, Direction(kind), number="rule_no", action="action")
+             for kind in ("ingress", "egress") for b in acl.blocks(kind)]
+    rules += [_acl_rule(r, _acl_direction(r.get("egress")), number="rule_number", action="rule_action")
+              for r in ctx.referring("aws_network_acl_rule", "network_acl_id", acl)]
+    yield Firewall(origin=acl.origin, name=_name(acl), ordering="priority", stateless=True, rules=rules)
+
+
+def eks_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The cluster API: public unless `endpoint_public_access = false`, from 0.0.0.0/0 unless
+    `public_access_cidrs` says otherwise."""
+    configs = cluster.blocks("vpc_config")
+    config = configs[0] if configs else None
+    public = as_bool(config.get("endpoint_public_access"), EKS_PUBLIC_ACCESS_DEFAULT) if config else \
+        EKS_PUBLIC_ACCESS_DEFAULT
+    if public is False:
+        return
+    sources: list[Peer | Unknown] | Unknown
+    if isinstance(public, Unknown):
+        sources, where = public, config.origin_of("endpoint_public_access") if config else cluster.origin
+    else:
+        cidrs = config.get("public_access_cidrs") if config else None
+        listed = string_list(list(EKS_PUBLIC_ACCESS_CIDRS_DEFAULT) if cidrs is None else cidrs)
+        sources = listed if isinstance(listed, Unknown) else [
+            c if isinstance(c, Unknown) else Peer.address_or_tag(c) for c in listed]
+        where = config.origin_of("public_access_cidrs" if cidrs is not None else "endpoint_public_access") \
+            if config else cluster.origin
+    yield Firewall.control_plane_endpoint(origin=cluster.origin, name=_name(cluster, "name"), sources=sources,
+                                          sources_origin=where)
 
 
 # -- shared helpers -----------------------------------------------------------------------------------
@@ -658,12 +731,20 @@ def _policy_attachment(*principal_attrs: str) -> Mapper:
 
 MAPPERS = {
     "aws_security_group": security_group,
+    "aws_default_security_group": security_group,
     "aws_security_group_rule": _standalone(
         "security_group_rule", lambda r: _sg_rule(r, _direction(r.get("type")), r.address)),
     "aws_vpc_security_group_ingress_rule": _standalone(
         "vpc_ingress_rule", lambda r: _vpc_rule(r, Direction.INGRESS)),
     "aws_vpc_security_group_egress_rule": _standalone(
         "vpc_egress_rule", lambda r: _vpc_rule(r, Direction.EGRESS)),
+    "aws_network_acl": network_acl,
+    "aws_default_network_acl": network_acl,
+    "aws_network_acl_rule": _standalone(
+        "network_acl_rule", lambda r: _acl_rule(r, _acl_direction(r.get("egress")), number="rule_number",
+                                                action="rule_action"),
+        attr="network_acl_id", parents=_ACL_TYPES, ordering="priority", stateless=True),
+    "aws_eks_cluster": eks_cluster,
     # encryption in transit
     "aws_lb_listener": lb_listener,
     "aws_alb_listener": lb_listener,
