@@ -77,18 +77,21 @@ def test_security_groups_become_firewalls_with_every_kind_of_peer() -> None:
     assert bastion.origin.model_dump(exclude={"location", "resource_location", "module_call"}) == {
         "source": SourceKind.AWS, "resource": f"{SG}sg-0a1b2c3d4e5f60001", "resource_type": "AWS::EC2::SecurityGroup",
         "anchor": "", "account": "123456789012", "region": "eu-west-1"}
-    ssh, icmp, egress = bastion.rules
+    ssh, ssh_v6, icmp, egress = bastion.rules
     assert (ssh.direction, ssh.protocol, ssh.ports, ssh.name) == (Direction.INGRESS, "tcp", PortSet.ports(22),
                                                                   "ops on the road")
-    assert ssh.peers == [Peer.address_or_tag("0.0.0.0/0"), Peer.address_or_tag("::/0")]
-    assert [r.origin.anchor for r in bastion.rules] == ["ingress[tcp/22]", "ingress[icmp]", "egress[all]"]
+    # Each range keeps its own description: ::/0 has none, so it is not 'ops on the road'.
+    assert ssh.peers == [Peer.address_or_tag("0.0.0.0/0")]
+    assert (ssh_v6.peers, ssh_v6.name, ssh_v6.ports) == ([Peer.address_or_tag("::/0")], None, PortSet.ports(22))
+    assert [r.origin.anchor for r in bastion.rules] == ["ingress[tcp/22]", "ingress[tcp/22]", "ingress[icmp]",
+                                                        "egress[all]"]
     assert (icmp.protocol, egress.protocol, egress.ports) == ("icmp", "all", PortSet.all())
 
-    postgres, app = database.rules
+    corporate, postgres, app = database.rules
     # Prefix lists and group references (another account's named with it) are groups, not networks.
-    assert postgres.peers == [Peer.group("pl-0f1e2d3c4b5a69788"), Peer.group("sg-0a1b2c3d4e5f60003"),
-                              Peer.group("210987654321/sg-0999888877776666a")]
-    assert postgres.name == "corporate networks"
+    assert corporate.peers == [Peer.group("pl-0f1e2d3c4b5a69788")]
+    assert postgres.peers == [Peer.group("sg-0a1b2c3d4e5f60003"), Peer.group("210987654321/sg-0999888877776666a")]
+    assert (corporate.name, postgres.name) == ("corporate networks", None)
     assert app.ports == PortSet.of((8000, 8080)) and app.origin.anchor == "ingress[tcp/8000-8080]"
     # No SecurityGroupArn in older answers: the ARN is built from account, region and id.
     assert database.origin.resource == f"{SG}sg-0a1b2c3d4e5f60002"
@@ -99,8 +102,24 @@ def test_security_group_verdicts() -> None:
     groups = adapters.security_groups(response("ec2_describe_security_groups"), EU)
     bastion, database, split = (f"{SG}sg-0a1b2c3d4e5f6000{n}" for n in (1, 2, 4))
     # ICMP open to the world has no ports to expose; the split /1 halves are the internet.
-    assert verdicts(groups) == fails(("NET-001", bastion), ("NET-004", bastion), ("NET-005", database),
-                                     ("NET-002", split), ("NET-003", split))
+    assert verdicts(groups) == fails(("NET-001", bastion), ("NET-001", bastion), ("NET-004", bastion),
+                                     ("NET-005", database), ("NET-002", split), ("NET-003", split))
+
+
+def test_each_range_of_a_merged_permission_is_quoted_with_its_own_description() -> None:
+    """AWS merges 22 from the bastion subnet and 22 from 0.0.0.0/0 into one permission; the finding
+    quotes the open range's description, not the first one."""
+    group = {"GroupId": "sg-1", "GroupName": "bastion", "IpPermissions": [{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "IpRanges": [{"CidrIp": "10.20.0.0/24", "Description": "SSH from the bastion subnet"},
+                     {"CidrIp": "0.0.0.0/0", "Description": "temp debug"},
+                     {"CidrIp": "10.20.1.0/24", "Description": "SSH from the bastion subnet"}],
+        "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}]}
+    firewall = adapters.security_group(group, EU)
+    assert [(r.name, [str(p) for p in r.peers]) for r in firewall.rules] == [
+        ("SSH from the bastion subnet", ["10.20.0.0/24", "10.20.1.0/24"]), ("temp debug", ["0.0.0.0/0"])]
+    findings = Scanner().evaluate(_loaded([firewall])).findings
+    assert [f.message for f in findings] == ["0.0.0.0/0 can reach 22 (TCP) (rule 'temp debug')"]
 
 
 def test_unreadable_permission_is_unknown_not_a_guess() -> None:

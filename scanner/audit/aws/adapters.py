@@ -96,53 +96,65 @@ def _ports(permission: Mapping[str, Any], protocol: str) -> PortSet | Unknown:
     return PortSet.of((start, end))
 
 
-def _permission_peers(permission: Mapping[str, Any], owner: str) -> tuple[list[Peer | Unknown], str | None]:
-    """IPv4 and IPv6 ranges, prefix lists and group references; and the first description."""
-    peers: list[Peer | Unknown] = []
-    descriptions: list[str] = []
+def _permission_peers(permission: Mapping[str, Any], owner: str) -> list[tuple[Peer | Unknown, str | None]]:
+    """IPv4 and IPv6 ranges, prefix lists and group references, each with its own description."""
+    peers: list[tuple[Peer | Unknown, str | None]] = []
     for key, field in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
         for entry in _items(permission.get(key)):
             cidr = _str(entry.get(field))
-            peers.append(Peer.address_or_tag(cidr) if cidr else Unknown(reason=f"{key} entry without {field}"))
-            descriptions.append(entry.get("Description") or "")
+            peers.append((Peer.address_or_tag(cidr) if cidr else Unknown(reason=f"{key} entry without {field}"),
+                          _str(entry.get("Description"))))
     for entry in _items(permission.get("PrefixListIds")):
         pl = _str(entry.get("PrefixListId"))
-        peers.append(Peer.group(pl) if pl else Unknown(reason="PrefixListIds entry without PrefixListId"))
-        descriptions.append(entry.get("Description") or "")
+        peers.append((Peer.group(pl) if pl else Unknown(reason="PrefixListIds entry without PrefixListId"),
+                      _str(entry.get("Description"))))
     for pair in _items(permission.get("UserIdGroupPairs")):
         group = _str(pair.get("GroupId")) or _str(pair.get("GroupName"))
         user = _str(pair.get("UserId"))
         if group is None:
-            peers.append(Unknown(reason="UserIdGroupPairs entry without GroupId"))
+            peer: Peer | Unknown = Unknown(reason="UserIdGroupPairs entry without GroupId")
         else:
             # Another account's group is named with its account, as AWS shows it.
-            peers.append(Peer.group(f"{user}/{group}" if user and user != owner else group))
-        descriptions.append(pair.get("Description") or "")
-    return peers, next((d for d in descriptions if d), None)
+            peer = Peer.group(f"{user}/{group}" if user and user != owner else group)
+        peers.append((peer, _str(pair.get("Description"))))
+    return peers
 
 
-def _permission_rule(permission: Mapping[str, Any], direction: Direction, group: Origin, owner: str) -> NetworkRule:
+def _permission_rules(permission: Mapping[str, Any], direction: Direction, group: Origin, owner: str
+                      ) -> list[NetworkRule]:
+    """One IpPermission: a rule per description of its ranges.
+
+    AWS merges every range with the same protocol and ports into one
+    permission, but each range keeps the description it was added with, and a
+    finding must quote the range's own (`temp debug`, not `SSH from the bastion
+    subnet`). Ranges sharing a description (or having none) stay one rule.
+    """
     raw = permission.get("IpProtocol")
     protocol: str | Unknown = normalize_protocol(raw) if isinstance(raw, (str, int)) else Unknown(
         reason="permission has no IpProtocol")
     ports: PortSet | Unknown = _ports(permission, protocol) if isinstance(protocol, str) else protocol
-    peers, description = _permission_peers(permission, owner)
     spec = protocol if isinstance(protocol, str) else "?"
     if isinstance(protocol, str) and protocol_carries_ports(protocol) and protocol != "all":
         spec += "/?" if isinstance(ports, Unknown) else "/all" if ports.is_all else f"/{ports}"
-    return NetworkRule(origin=group.at(None, f"{direction}[{spec}]"), name=description, direction=direction,
-                       protocol=protocol, ports=ports, peers=peers)
+    by_description: dict[str | None, list[Peer | Unknown]] = {}
+    for peer, description in _permission_peers(permission, owner):
+        by_description.setdefault(description, []).append(peer)
+    origin = group.at(None, f"{direction}[{spec}]")
+    return [NetworkRule(origin=origin, name=description, direction=direction, protocol=protocol, ports=ports,
+                        peers=peers)
+            for description, peers in (by_description or {None: []}).items()]
 
 
 def security_group(group: Response, where: Where) -> Firewall:
-    """One entry of DescribeSecurityGroups: a rule per IpPermission (AWS merges same protocol and ports)."""
+    """One entry of DescribeSecurityGroups: rules per IpPermission (AWS merges same protocol and ports)."""
     group_id = str(group.get("GroupId", "?"))
     owner = str(group.get("OwnerId") or where.account)
     arn = _str(group.get("SecurityGroupArn")) or where.arn("ec2", f"security-group/{group_id}")
     origin = where.origin(arn, "AWS::EC2::SecurityGroup")
-    rules = [_permission_rule(p, direction, origin, owner)
+    rules = [rule
              for key, direction in (("IpPermissions", Direction.INGRESS), ("IpPermissionsEgress", Direction.EGRESS))
-             for p in _items(group.get(key))]
+             for p in _items(group.get(key))
+             for rule in _permission_rules(p, direction, origin, owner)]
     name = _str(group.get("GroupName"))
     return Firewall(origin=origin, name=f"{name} ({group_id})" if name else group_id, rules=rules)
 
