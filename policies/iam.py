@@ -111,16 +111,16 @@ def wildcard_actions(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     if not _allows(grant):
         return
     deferred = Deferred()
+    wild = [a for a in deferred.items(grant.actions, "actions") if _service_wildcard(a)]
     # A resource policy handing a service to whole accounts (AWS's default KMS key policy:
     # `kms:*` for the account root) delegates the decision to those accounts' IAM.
+    # Principals matter only once there is a wildcard to delegate.
     delegated = False
-    if grant.kind is GrantKind.RESOURCE_POLICY:
+    if wild and grant.kind is GrantKind.RESOURCE_POLICY:
         principals = deferred.items(grant.principals, "principals")
         delegated = bool(principals) and all(map(_account_root, principals))
-    if not delegated and not _is_admin(grant, deferred):
-        wild = [a for a in deferred.items(grant.actions, "actions") if _service_wildcard(a)]
-        if wild:
-            yield Violation(f"{grant.kind} {grant.name!r} allows {join(wild)}", grant.origin_of("actions"))
+    if wild and not delegated and not _is_admin(grant, deferred):
+        yield Violation(f"{grant.kind} {grant.name!r} allows {join(wild)}", grant.origin_of("actions"))
     deferred.raise_pending()
 
 

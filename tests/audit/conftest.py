@@ -83,6 +83,7 @@ class World:
 
     arns: dict[str, str] = field(default_factory=dict)
     default_groups: dict[str, str] = field(default_factory=dict)  # region -> default VPC security group ARN
+    clean: dict[str, str] = field(default_factory=dict)  # counterparts that must give no finding
 
 
 def _client(endpoint: str, service: str, region: str, creds: Mapping[str, str] | None = None) -> Any:
@@ -301,3 +302,70 @@ class FaultProxy:
     def __exit__(self, *_: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- Breadth: one region of every service the audit reads beyond the acceptance state ---------------------
+
+BREADTH_REGION = "us-west-2"
+
+
+def _public_policy(resource: str, action: str) -> str:
+    return _document({"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource})
+
+
+@pytest.fixture(scope="session")
+def breadth_world(moto_endpoint: str) -> World:
+    """Violations and their clean counterparts in us-west-2 (and, for the account-wide S3 Block Public
+    Access, in account 111111111111). `arns` holds what must be found, by name; `clean` what must not be.
+    """
+    world = World()
+    region = BREADTH_REGION
+    s3 = _client(moto_endpoint, "s3", region)
+
+    def bucket(name: str) -> str:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+        return f"arn:aws:s3:::{name}"
+
+    # A public-read ACL: IAM-005. The same ACL with IgnorePublicAcls, and with ACLs disabled, is not public;
+    # a public policy under RestrictPublicBuckets is not either.
+    world.arns["acl-public"] = bucket("tenet-breadth-acl-public")
+    s3.put_bucket_acl(Bucket="tenet-breadth-acl-public", ACL="public-read")
+    world.clean["acl-ignored"] = bucket("tenet-breadth-acl-ignored")
+    s3.put_bucket_acl(Bucket="tenet-breadth-acl-ignored", ACL="public-read")
+    s3.put_public_access_block(Bucket="tenet-breadth-acl-ignored", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    world.clean["acl-disabled"] = bucket("tenet-breadth-acl-disabled")
+    s3.put_bucket_acl(Bucket="tenet-breadth-acl-disabled", ACL="public-read")
+    s3.put_bucket_ownership_controls(Bucket="tenet-breadth-acl-disabled", OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    world.clean["policy-restricted"] = bucket("tenet-breadth-policy-restricted")
+    s3.put_bucket_policy(Bucket="tenet-breadth-policy-restricted",
+                         Policy=_public_policy("arn:aws:s3:::tenet-breadth-policy-restricted/*", "s3:GetObject"))
+    s3.put_public_access_block(Bucket="tenet-breadth-policy-restricted", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": True})
+
+    # Account 111111111111 blocks public access account-wide: its public bucket is not public.
+    keys = _assumed(moto_endpoint, OTHER_ACCOUNT)
+    other_s3 = _client(moto_endpoint, "s3", region, keys)
+    other_s3.create_bucket(Bucket="tenet-breadth-other", CreateBucketConfiguration={"LocationConstraint": region})
+    other_s3.put_bucket_acl(Bucket="tenet-breadth-other", ACL="public-read")
+    other_s3.put_bucket_policy(Bucket="tenet-breadth-other",
+                               Policy=_public_policy("arn:aws:s3:::tenet-breadth-other/*", "s3:GetObject"))
+    control = _client(moto_endpoint, "s3control", region, keys)
+    control.meta.events.register("before-sign.s3-control", _drop_account_host_prefix)
+    control.put_public_access_block(AccountId=OTHER_ACCOUNT, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    world.clean["other-account-bucket"] = "arn:aws:s3:::tenet-breadth-other"
+    return world
+
+
+def _assumed(endpoint: str, account: str) -> dict[str, str]:
+    sts = _client(endpoint, "sts", "us-east-1")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="setup")["Credentials"]
+    return {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"]}
+
+
+def _drop_account_host_prefix(request: Any, **_: Any) -> None:
+    """moto on 127.0.0.1 cannot be reached at `<account>.127.0.0.1`; the account id is in a header too."""
+    request.url = re.sub(r"//\d{12}\.", "//", request.url, count=1)

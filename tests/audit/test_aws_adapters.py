@@ -395,3 +395,77 @@ def test_a_broken_snapshot_is_an_error(tmp_path: Path) -> None:
     assert [(e.path, e.message.split(" (")[0]) for e in result.errors] == [
         ("broken.json", "not a valid Tenet inventory"), ("truncated.json", "not a valid Tenet inventory")]
     assert result.exit_code(None) == 2
+
+
+# -- S3 ACLs and Block Public Access -----------------------------------------------------------------------
+
+BUCKET = "arn:aws:s3:::tenet-shared"
+# GetBucketAcl as boto3 returns it (the API reference's AccessControlPolicy): the owner, a public read grant,
+# an authenticated-users write grant and the log delivery group, which is not public.
+BUCKET_ACL = {
+    "Owner": {"DisplayName": "owner", "ID": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"},
+    "Grants": [
+        {"Grantee": {"ID": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a",
+                     "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+         "Permission": "READ"},
+        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},
+         "Permission": "WRITE"},
+        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/s3/LogDelivery"},
+         "Permission": "WRITE"},
+    ],
+}
+# s3control GetPublicAccessBlock (the account) and s3 GetPublicAccessBlock (a bucket) answer the same shape.
+ACCOUNT_BLOCK = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                    "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}
+BUCKET_BLOCK_NEW_ONLY = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": False,
+                                                            "BlockPublicPolicy": True, "RestrictPublicBuckets": False}}
+PUBLIC_POLICY = {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET}/*"},
+    {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+     "Action": "s3:PutObject", "Resource": f"{BUCKET}/*"}]})}
+
+
+def test_public_acl_grants_are_public_and_log_delivery_is_not() -> None:
+    grants = adapters.bucket_acl("tenet-shared", BUCKET_ACL, EU)
+    assert [(g.name, g.principals, g.resources) for g in grants] == [
+        ("tenet-shared ACL grant of READ to AllUsers (anyone)", ["*"], [BUCKET]),
+        ("tenet-shared ACL grant of WRITE to AuthenticatedUsers (any AWS account)", ["*"], [BUCKET, f"{BUCKET}/*"])]
+    assert verdicts(grants) == fails(("IAM-005", BUCKET), ("IAM-005", BUCKET))
+
+
+def test_block_public_access_that_only_refuses_new_grants_leaves_existing_ones_public() -> None:
+    """BlockPublicAcls and BlockPublicPolicy refuse new public grants; existing ones stay in force."""
+    block = adapters.block_public_access(BUCKET_BLOCK_NEW_ONLY) | adapters.block_public_access(None)
+    grants = [*adapters.bucket_acl("tenet-shared", BUCKET_ACL, EU, block),
+              *adapters.bucket_policy("tenet-shared", PUBLIC_POLICY, EU, block)]
+    assert verdicts(grants) == fails(("IAM-005", BUCKET), ("IAM-005", BUCKET), ("IAM-005", BUCKET))
+
+
+def test_account_block_public_access_neutralises_acl_and_policy() -> None:
+    block = adapters.block_public_access(None) | adapters.block_public_access(ACCOUNT_BLOCK)
+    assert adapters.bucket_acl("tenet-shared", BUCKET_ACL, EU, block) == []
+    read, partner = adapters.bucket_policy("tenet-shared", PUBLIC_POLICY, EU, block)
+    assert read.principals == [f"{ACCOUNT_ARN}:root"] and "restricted to the owner account" in read.name
+    assert partner.principals == ["arn:aws:iam::210987654321:root"]
+    assert verdicts([read, partner]) == Counter()
+
+
+def test_unreadable_block_public_access_makes_public_grants_unknown() -> None:
+    """The account's settings could not be read and the bucket's do not block: could not evaluate, not a pass."""
+    from scanner.providers.aws_s3 import BlockPublicAccess
+
+    block = adapters.block_public_access(None) | BlockPublicAccess.unknown()
+    grants = [*adapters.bucket_acl("tenet-shared", BUCKET_ACL, EU, block),
+              *adapters.bucket_policy("tenet-shared", PUBLIC_POLICY, EU, block)]
+    assert verdicts(grants) == Counter({("IAM-005", BUCKET, "unknown"): 3})
+    # A bucket that blocks on its own needs no account setting.
+    own = adapters.block_public_access(ACCOUNT_BLOCK) | BlockPublicAccess.unknown()
+    assert verdicts(adapters.bucket_policy("tenet-shared", PUBLIC_POLICY, EU, own)) == Counter()
+
+
+def test_bucket_owner_enforced_disables_acls() -> None:
+    enforced = {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}}
+    preferred = {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}}
+    assert (adapters.acls_disabled(enforced), adapters.acls_disabled(preferred), adapters.acls_disabled(None)) == \
+        (True, False, False)

@@ -345,7 +345,8 @@ def test_only_read_operations_are_called(aws_env: str, aws_world: World, monkeyp
     assert {"DescribeSecurityGroups", "DescribeVolumes", "GetEbsEncryptionByDefault", "DescribeDBInstances",
             "DescribeDBClusters", "DescribeLoadBalancers", "DescribeListeners", "DescribeRules", "ListDistributions",
             "ListBuckets", "GetBucketLocation", "GetBucketEncryption", "GetBucketPolicy",
-            "GetAccountAuthorizationDetails", "ListAliases"} <= set(operations)
+            "GetAccountAuthorizationDetails", "ListAliases", "GetPublicAccessBlock", "GetBucketOwnershipControls",
+            "GetBucketAcl"} <= set(operations)
 
 
 def test_scan_never_imports_an_sdk() -> None:

@@ -48,6 +48,7 @@ from scanner.providers.aws import (
     is_aws_managed_key,
     managed_policy_name,
 )
+from scanner.providers.aws_s3 import BlockPublicAccess, public_acl_grants, restrict_public_policy
 
 Response = Mapping[str, Any]
 
@@ -422,13 +423,45 @@ def bucket_encryption(bucket: str, response: Response | None, where: Where) -> D
                      key_bits=256, key_management=managed)
 
 
-def bucket_policy(bucket: str, response: Response | None, where: Where) -> list[AccessGrant]:
-    """GetBucketPolicy; None when the bucket has no policy."""
+def block_public_access(response: Response | None) -> BlockPublicAccess:
+    """GetPublicAccessBlock of a bucket (s3) or an account (s3control); None when there is no configuration."""
+    if response is None:
+        return BlockPublicAccess()
+    config = response.get("PublicAccessBlockConfiguration")
+    return BlockPublicAccess.from_api(config if isinstance(config, Mapping) else {})
+
+
+def bucket_policy(bucket: str, response: Response | None, where: Where,
+                  block: BlockPublicAccess | None = None) -> list[AccessGrant]:
+    """GetBucketPolicy; None when the bucket has no policy. `block`: the bucket's and account's
+    Block Public Access combined; a public statement it restricts is not public."""
     if response is None:
         return []
     origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket", "policy")
-    return grants_from_policy(_document(response.get("Policy")), kind=GrantKind.RESOURCE_POLICY,
-                              name=f"{bucket} bucket policy", origin=origin)
+    grants = grants_from_policy(_document(response.get("Policy")), kind=GrantKind.RESOURCE_POLICY,
+                                name=f"{bucket} bucket policy", origin=origin)
+    return restrict_public_policy(grants, where.account, where.partition, block or BlockPublicAccess())
+
+
+def acls_disabled(response: Response | None) -> bool:
+    """GetBucketOwnershipControls: `BucketOwnerEnforced` turns ACLs off (the default for buckets since 2023)."""
+    controls = response.get("OwnershipControls") if response is not None else None
+    rules = _items(controls.get("Rules")) if isinstance(controls, Mapping) else []
+    return any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+
+
+def bucket_acl(bucket: str, response: Response, where: Where, block: BlockPublicAccess | None = None
+               ) -> list[AccessGrant]:
+    """GetBucketAcl: its grants to the AllUsers and AuthenticatedUsers groups, unless IgnorePublicAcls voids them."""
+    pairs = []
+    for grant in _items(response.get("Grants")):
+        grantee = grant.get("Grantee")
+        uri = grantee.get("URI") if isinstance(grantee, Mapping) else None
+        if isinstance(uri, str):
+            pairs.append((uri, str(grant.get("Permission", "?"))))
+    origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket")
+    return public_acl_grants(pairs, bucket_arn=bucket_arn(bucket, where), name=bucket, origin=origin,
+                             block=block or BlockPublicAccess())
 
 
 # -- IAM -----------------------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ are honoured by botocore itself.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3  # type: ignore[import-untyped]
 import botocore.session  # type: ignore[import-untyped]
@@ -31,6 +33,7 @@ from scanner import __version__
 from scanner.audit.aws import adapters
 from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
 from scanner.model import SourceKind
+from scanner.providers.aws_s3 import BlockPublicAccess
 
 # botocore's failures: ClientError (the service said no), BotoCoreError (no credentials, no
 # connection, bad parameters…) and ResponseParserError (an answer that is not the API's,
@@ -149,6 +152,8 @@ class _Account:
             client = self._clients.get((service, region))
             if client is None:
                 client = self.session.client(service, region_name=region, config=self.config)
+                if service == "s3control":
+                    client.meta.events.register("before-sign.s3-control", _no_host_prefix_on_addresses)
                 self._clients[(service, region)] = client
         return client
 
@@ -169,6 +174,21 @@ class _Account:
             yield getattr(client, name)(**params)
 
 
+def _no_host_prefix_on_addresses(request: Any, **_: Any) -> None:
+    """S3 Control puts the account id in front of the host (`123456789012.s3-control…`). An endpoint
+    given as an IP address or localhost (AWS_ENDPOINT_URL for a private cloud or a local emulator) cannot take
+    that prefix; the account id also travels in the x-amz-account-id header, so it is dropped."""
+    parts = urlsplit(request.url)
+    host = parts.hostname or ""
+    rest = host.partition(".")[2]
+    if rest != "localhost":
+        try:
+            ipaddress.ip_address(rest)
+        except ValueError:
+            return
+    request.url = urlunsplit(parts._replace(netloc=parts.netloc.replace(host, rest, 1)))
+
+
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -179,7 +199,7 @@ def _error_code(exc: ClientError) -> str:
 def _account_calls(acct: _Account, regions: Sequence[str] | None) -> Iterator[Call]:
     yield acct.call(GLOBAL, "iam", "GetAccountAuthorizationDetails", partial(_iam, acct))
     yield acct.call(GLOBAL, "cloudfront", "ListDistributions", partial(_cloudfront, acct))
-    yield acct.call(GLOBAL, "s3", "ListBuckets", partial(_buckets, acct, regions))
+    yield acct.call(GLOBAL, "s3control", "GetPublicAccessBlock", partial(_account_block, acct, regions))
     if regions is None:
         home = acct.session.region_name or acct.home
         yield acct.call(home, "ec2", "DescribeRegions", partial(_enabled_regions, acct, home))
@@ -210,7 +230,24 @@ def _cloudfront(acct: _Account) -> Iterator[Any]:
 # -- S3 ------------------------------------------------------------------------------------------------
 
 
-def _buckets(acct: _Account, regions: Sequence[str] | None) -> Iterator[Call]:
+def _account_block(acct: _Account, regions: Sequence[str] | None) -> Iterator[Call]:
+    """The account's Block Public Access, which every bucket's policy and ACL are judged with.
+
+    When it cannot be read, buckets are still read: whether it neutralises a
+    public policy is then unknown, and the failure is recorded.
+    """
+    try:
+        answer = acct.client("s3control", GLOBAL).get_public_access_block(AccountId=acct.account)
+    except RECOVERABLE as exc:
+        if not (isinstance(exc, ClientError) and _error_code(exc) == "NoSuchPublicAccessBlockConfiguration"):
+            yield acct.call(GLOBAL, "s3", "ListBuckets", partial(_buckets, acct, regions, BlockPublicAccess.unknown()))
+            raise
+        answer = None
+    block = adapters.block_public_access(answer)
+    yield acct.call(GLOBAL, "s3", "ListBuckets", partial(_buckets, acct, regions, block))
+
+
+def _buckets(acct: _Account, regions: Sequence[str] | None, account_block: BlockPublicAccess) -> Iterator[Call]:
     for page in acct.pages(GLOBAL, "s3", "ListBuckets"):
         for bucket in page.get("Buckets", []):
             name = bucket.get("Name")
@@ -218,24 +255,63 @@ def _buckets(acct: _Account, regions: Sequence[str] | None) -> Iterator[Call]:
                 continue
             region = adapters.bucket_region(bucket, None)
             if region is None:
-                yield acct.call(GLOBAL, "s3", "GetBucketLocation", partial(_locate, acct, bucket, regions),
-                                target=name)
+                yield acct.call(GLOBAL, "s3", "GetBucketLocation",
+                                partial(_locate, acct, bucket, regions, account_block), target=name)
             else:
-                yield from _bucket_calls(acct, name, region, regions)
+                yield from _bucket_calls(acct, name, region, regions, account_block)
 
 
-def _locate(acct: _Account, bucket: Mapping[str, Any], regions: Sequence[str] | None) -> Iterator[Call]:
+def _locate(acct: _Account, bucket: Mapping[str, Any], regions: Sequence[str] | None,
+            account_block: BlockPublicAccess) -> Iterator[Call]:
     location = acct.client("s3", GLOBAL).get_bucket_location(Bucket=bucket["Name"])
     region = adapters.bucket_region(bucket, location) or acct.home
-    yield from _bucket_calls(acct, bucket["Name"], region, regions)
+    yield from _bucket_calls(acct, bucket["Name"], region, regions, account_block)
 
 
-def _bucket_calls(acct: _Account, name: str, region: str, regions: Sequence[str] | None) -> Iterator[Call]:
+def _bucket_calls(acct: _Account, name: str, region: str, regions: Sequence[str] | None,
+                  account_block: BlockPublicAccess) -> Iterator[Call]:
     # Buckets are regional: --regions narrows them like every other regional resource.
     if regions is not None and region not in regions:
         return
     yield acct.call(region, "s3", "GetBucketEncryption", partial(_bucket_encryption, acct, name, region), target=name)
-    yield acct.call(region, "s3", "GetBucketPolicy", partial(_bucket_policy, acct, name, region), target=name)
+    yield acct.call(region, "s3", "GetPublicAccessBlock", partial(_bucket_block, acct, name, region, account_block),
+                    target=name)
+
+
+def _bucket_block(acct: _Account, name: str, region: str, account_block: BlockPublicAccess) -> Iterator[Call]:
+    """The bucket's Block Public Access, combined with the account's, before its policy and ACL are judged."""
+    try:
+        answer = acct.client("s3", region).get_public_access_block(Bucket=name)
+    except ClientError as exc:
+        if _error_code(exc) != "NoSuchPublicAccessBlockConfiguration":
+            yield from _bucket_access_calls(acct, name, region, BlockPublicAccess.unknown() | account_block)
+            raise
+        answer = None
+    yield from _bucket_access_calls(acct, name, region, adapters.block_public_access(answer) | account_block)
+
+
+def _bucket_access_calls(acct: _Account, name: str, region: str, block: BlockPublicAccess) -> Iterator[Call]:
+    yield acct.call(region, "s3", "GetBucketPolicy", partial(_bucket_policy, acct, name, region, block), target=name)
+    yield acct.call(region, "s3", "GetBucketOwnershipControls", partial(_bucket_ownership, acct, name, region, block),
+                    target=name)
+
+
+def _bucket_ownership(acct: _Account, name: str, region: str, block: BlockPublicAccess) -> Iterator[Call]:
+    """With `BucketOwnerEnforced` the bucket's ACLs are off: they are not read."""
+    try:
+        answer = acct.client("s3", region).get_bucket_ownership_controls(Bucket=name)
+    except ClientError as exc:
+        if _error_code(exc) != "OwnershipControlsNotFoundError":
+            yield acct.call(region, "s3", "GetBucketAcl", partial(_bucket_acl, acct, name, region, block), target=name)
+            raise
+        answer = None
+    if not adapters.acls_disabled(answer):
+        yield acct.call(region, "s3", "GetBucketAcl", partial(_bucket_acl, acct, name, region, block), target=name)
+
+
+def _bucket_acl(acct: _Account, name: str, region: str, block: BlockPublicAccess) -> Iterator[Any]:
+    answer = acct.client("s3", region).get_bucket_acl(Bucket=name)
+    yield from adapters.bucket_acl(name, answer, acct.where(region), block)
 
 
 def _bucket_encryption(acct: _Account, name: str, region: str) -> Iterator[Any]:
@@ -248,14 +324,14 @@ def _bucket_encryption(acct: _Account, name: str, region: str) -> Iterator[Any]:
     yield adapters.bucket_encryption(name, answer, acct.where(region))
 
 
-def _bucket_policy(acct: _Account, name: str, region: str) -> Iterator[Any]:
+def _bucket_policy(acct: _Account, name: str, region: str, block: BlockPublicAccess) -> Iterator[Any]:
     try:
         answer = acct.client("s3", region).get_bucket_policy(Bucket=name)
     except ClientError as exc:
         if _error_code(exc) != "NoSuchBucketPolicy":
             raise
         return
-    yield from adapters.bucket_policy(name, answer, acct.where(region))
+    yield from adapters.bucket_policy(name, answer, acct.where(region), block)
 
 
 # -- Per region ----------------------------------------------------------------------------------------
