@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from scanner import __version__
+from scanner.reports.terminal import printable
 
 if TYPE_CHECKING:
     from scanner.audit.engine import AuditResult
@@ -26,11 +27,17 @@ SEVERITIES = ("critical", "high", "medium", "low", "none")
 class UsageError(click.UsageError):
     exit_code = 2
 
+    def format_message(self) -> str:
+        return printable(self.message)  # it may quote the input (a path, a config key)
+
 
 class InputError(click.ClickException):
     """A configuration or baseline file that cannot be used: exit 2, no usage text."""
 
     exit_code = 2
+
+    def format_message(self) -> str:
+        return printable(self.message)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,7 +122,8 @@ def scan(
         if write_baseline is not None:
             written = record_baseline(result, write_baseline, Path.cwd())
             count = len(written.entries)
-            click.echo(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}", err=True)
+            click.echo(printable(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}"),
+                       err=True)
     except (ConfigError, BaselineError) as exc:
         raise InputError(str(exc)) from None
     _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, category=category, quiet=quiet,
@@ -294,7 +302,8 @@ def finish_audit(
         if write_baseline is not None:
             written = record_baseline(result, write_baseline, cwd)
             count = len(written.entries)
-            click.echo(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}", err=True)
+            click.echo(printable(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}"),
+                       err=True)
     except (ConfigError, BaselineError) as exc:
         raise InputError(str(exc)) from None
     footer = ""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from scanner.engine.evaluate import evaluate
 from scanner.engine.findings import ErrorLevel, Finding, ScanError, Severity, Status
 from scanner.engine.params import RuleParams
+from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
 from scanner.model import SourceKind
@@ -36,6 +37,8 @@ class ScanResult:
     resources: int = 0
     # Set by gating: a baseline's findings that no longer occur.
     fixed: list[str] = field(default_factory=list)
+    # Hides the scan's secrets; reports that show input text of their own (SARIF snippets) pass it through.
+    redact: Redactor = field(default_factory=Redactor)
 
     @property
     def failed(self) -> list[Finding]:
@@ -121,7 +124,8 @@ class Scanner:
     def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None,
                  external: Sequence[EngineResult] = ()) -> ScanResult:
         """Run the rules over what a source (files, or a live audit) produced."""
-        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params, self._repository_path)
+        redact = Redactor(loaded.secrets)
+        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params, self._repository_path, redact)
         if external:
             from scanner.engines import merge
 
@@ -138,14 +142,15 @@ class Scanner:
         gated = self.gating.apply(findings, loaded, rules=self.rules, cwd=self.context.cwd, reported=reported)
         # A module called from two places reports its parse errors once.
         errors = {(e.path, e.line, e.column, e.message, e.level): e
-                  for e in loaded.errors + rule_errors + gated.warnings}
+                  for e in _redacted_errors(loaded.errors + rule_errors + gated.warnings, redact)}
         return ScanResult(
-            findings=gated.findings,
+            findings=_redacted_findings(gated.findings, redact),
             errors=sorted(errors.values(), key=lambda e: (e.path or "", e.line or 0, e.message)),
             files=sorted(set(loaded.files)),
             rules=self.rules,
             resources=len({a.origin.resource for a in loaded.assets}),
             fixed=gated.fixed,
+            redact=redact,
         )
 
     def _repository_path(self, shown: str) -> str:
@@ -161,6 +166,21 @@ class Scanner:
         files = {self.context.display_path(p) for p in paths if p.is_file()}
         dirs = [self.context.display_path(p) for p in paths if p.is_dir()]
         return ScanFilter(files=files, dirs=dirs)
+
+
+def _redacted_findings(findings: list[Finding], redact: Redactor) -> list[Finding]:
+    """The one place every finding passes before a report: what it shows, with secrets hidden
+    (the rules' own findings are hidden already, before their fingerprints; other engines' here)."""
+    if not redact:
+        return findings
+    return [f.model_copy(update={"message": redact(f.message), "resource": redact(f.resource),
+                                 "justification": redact.optional(f.justification)}) for f in findings]
+
+
+def _redacted_errors(errors: list[ScanError], redact: Redactor) -> list[ScanError]:
+    if not redact:
+        return errors
+    return [e.model_copy(update={"message": redact(e.message), "path": redact.optional(e.path)}) for e in errors]
 
 
 @dataclass(frozen=True)

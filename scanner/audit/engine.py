@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scanner import __version__
 from scanner.engine.findings import ScanError
 from scanner.model import Asset, Inventory, SourceKind
+from scanner.reports.terminal import printable
 from scanner.sources.interface import LoadResult
 
 # `Call.region` of services that have no region (AWS IAM, CloudFront; Azure and GCP global APIs).
@@ -150,7 +151,7 @@ class LineProgress:
         self._line(_summary(result))
 
     def _line(self, text: str) -> None:
-        print(f"{self.label}: {text}", file=self.stream, flush=True)
+        print(printable(f"{self.label}: {text}"), file=self.stream, flush=True)
 
 
 class BarProgress:
@@ -173,12 +174,16 @@ class BarProgress:
 
     def finished(self, call: Call, error: AuditError | None) -> None:
         if error is not None:
-            self.bar.console.print(f"[red]error[/red]: {error.scan_error().message}", markup=True, highlight=False)
+            from rich.markup import escape
+
+            # The message is the cloud's text: neither markup nor control characters are obeyed.
+            message = escape(printable(error.scan_error().message))
+            self.bar.console.print(f"[red]error[/red]: {message}", markup=True, highlight=False)
         self.bar.update(self.task, advance=1, description=f"{self.label} {call.service}:{call.operation}")
 
     def close(self, result: AuditResult) -> None:
         self.bar.stop()
-        self.bar.console.print(f"{self.label}: {_summary(result)}", highlight=False)
+        self.bar.console.print(printable(f"{self.label}: {_summary(result)}"), markup=False, highlight=False)
 
     def abort(self) -> None:
         """Give the terminal back (cursor, line) when the audit stops on Ctrl-C or a bug."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from scanner.engine.findings import Finding, ScanError, Status
+from scanner.engine.findings import Finding, ScanError, Status, fingerprint
 from scanner.engine.params import RuleParams
+from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule
 from scanner.model import Asset, CannotEvaluate, Origin
 
@@ -25,16 +26,28 @@ def evaluate(
     rules: Sequence[Rule],
     params: RuleParams,
     fingerprint_path: Callable[[str], str] | None = None,
+    redact: Redactor | None = None,
 ) -> tuple[list[Finding], list[ScanError]]:
     """Every rule on every asset of its type.
 
     One unresolved value usually stops several rules of a family (every
     network rule needs the peers): those are reported as one finding under the
     first rule's id, naming the others, instead of one per rule.
+
+    `redact` hides secrets in what a finding shows before its fingerprint is taken, so not even
+    a hash of a secret is written.
     """
-    def _finding(r: Rule, status: Status, message: str, origin: Origin) -> Finding:
+    hide = redact or Redactor()
+
+    def _finding(r: Rule, status: Status, message: str, origin: Origin) -> tuple[str, Finding]:
+        """The finding, and the key it is told apart by: two findings whose shown text differs only
+        in hidden values are still two (the key is never shown)."""
         loc = origin.location
-        return Finding.create(
+        key = fingerprint(r.id, origin, message)
+        if hide:
+            message = hide(message)
+            origin = origin.model_copy(update={"resource": hide(origin.resource), "anchor": hide(origin.anchor)})
+        return key, Finding.create(
             rule_id=r.id,
             title=r.title,
             category=r.category,
@@ -56,8 +69,8 @@ def evaluate(
         for r in by_type.get(type(asset), ()):
             try:
                 for violation in r.check(asset, params):
-                    finding = _finding(r, Status.FAIL, violation.message, violation.origin)
-                    findings.setdefault(finding.fingerprint, finding)
+                    seen, finding = _finding(r, Status.FAIL, violation.message, violation.origin)
+                    findings.setdefault(seen, finding)
             except CannotEvaluate as exc:
                 reason = _reason(exc)
                 key = (r.category, asset.origin.resource, asset.origin.anchor, reason)
@@ -69,14 +82,14 @@ def evaluate(
                     ScanError(
                         path=loc.path if loc else None,
                         line=loc.start_line if loc else None,
-                        message=f"rule {r.id} failed on {asset.origin.resource}: {type(exc).__name__}: {exc}",
+                        message=hide(f"rule {r.id} failed on {asset.origin.resource}: {type(exc).__name__}: {exc}"),
                     )
                 )
     for entry in unevaluated.values():
         first, others = entry.rules[0], entry.rules[1:]
         also = f" (also stops {', '.join(o.id for o in others)})" if others else ""
-        finding = _finding(first, Status.UNKNOWN, f"could not evaluate: {entry.reason}{also}", entry.origin)
-        findings.setdefault(finding.fingerprint, finding)
+        seen, finding = _finding(first, Status.UNKNOWN, f"could not evaluate: {entry.reason}{also}", entry.origin)
+        findings.setdefault(seen, finding)
     return sorted(findings.values(), key=Finding.sort_key), errors
 
 

@@ -1,12 +1,18 @@
-"""The console report: findings grouped by file, coloured on a terminal, and a summary line."""
+"""The console report: findings grouped by file, coloured on a terminal, and a summary line.
+
+Every text from the input is escaped on its way into a line (`_line`), so the report can be
+printed to a terminal whatever the scanned files contain.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import click
 
 from scanner.engine.findings import ErrorLevel, Finding, Severity, Status
+from scanner.reports.terminal import printable
 from scanner.scan import ScanResult
 
 _COLOURS = {
@@ -17,6 +23,20 @@ _COLOURS = {
 }
 
 
+class _Styled(str):
+    """Text Tenet itself wrote (a label with its colour codes): the only text `_line` shows as it is."""
+
+
+def _style(text: str, colour: bool, **style: Any) -> _Styled:
+    return _Styled(click.style(printable(text), **style) if colour else printable(text))
+
+
+def _line(*parts: str) -> str:
+    """One console line. Every part that is not Tenet's own styled text is escaped (see
+    `terminal.printable`): the input decides what a line says, never how the terminal behaves."""
+    return "".join(p if isinstance(p, _Styled) else printable(p) for p in parts)
+
+
 def _where(f: Finding) -> str:
     return f.location.path if f.location else f.resource
 
@@ -24,16 +44,15 @@ def _where(f: Finding) -> str:
 def _finding_lines(f: Finding, colour: bool) -> list[str]:
     line = f"{f.location.start_line}" if f.location else "-"
     if f.status is Status.UNKNOWN:
-        label = click.style("unknown ", fg="blue", bold=True) if colour else "unknown "
+        label = _style("unknown ", colour, fg="blue", bold=True)
     else:
-        label = click.style(f"{f.severity.value:<8}", fg=_COLOURS[f.severity], bold=True) if colour \
-            else f"{f.severity.value:<8}"
-    rule = click.style(f.rule_id, bold=True) if colour else f.rule_id
-    lines = [f"  {line:>5}  {label} {rule}  {f.title}", f"{'':16}{f.resource}: {f.message}"]
+        label = _style(f"{f.severity.value:<8}", colour, fg=_COLOURS[f.severity], bold=True)
+    rule = _style(f.rule_id, colour, bold=True)
+    lines = [_line(f"  {line:>5}  ", label, " ", rule, "  ", f.title), _line(" " * 16, f.resource, ": ", f.message)]
     if f.aliases:
-        lines.append(f"{'':16}also reported by: {', '.join(f.aliases)}")
+        lines.append(_line(" " * 16, "also reported by: ", ", ".join(f.aliases)))
     if f.suppressed:
-        lines.append(f"{'':16}suppressed: {f.justification or 'no reason given'}")
+        lines.append(_line(" " * 16, "suppressed: ", f.justification or "no reason given"))
     return lines
 
 
@@ -47,17 +66,19 @@ def render(result: ScanResult, *, colour: bool, findings: Iterable[Finding] | No
         if where != current:
             if current is not None:
                 out.append("")
-            out.append(click.style(where, underline=True) if colour else where)
+            out.append(_line(_style(where, colour, underline=True)))
             current = where
         out.extend(_finding_lines(f, colour))
     if result.errors:
         out.append("")
         for e in result.errors:
-            level = click.style(e.level.value, fg="red" if e.level is ErrorLevel.ERROR else "yellow") \
-                if colour else e.level.value
-            out.append(f"{str(e).replace(f': {e.level.value}: ', f': {level}: ', 1)}")
+            level = _style(e.level.value, colour, fg="red" if e.level is ErrorLevel.ERROR else "yellow")
+            where = e.path or "<scan>"
+            if e.line is not None:
+                where += f":{e.line}" + (f":{e.column}" if e.column is not None else "")
+            out.append(_line(where, ": ", level, ": ", e.message))
     out.append("")
-    out.append(summary_line(result))
+    out.append(_line(summary_line(result)))
     return "\n".join(out) + "\n"
 
 

@@ -23,6 +23,7 @@ import sarif_om as om
 
 from scanner import __version__
 from scanner.engine.findings import Category, ErrorLevel, Finding, ScanError, Severity, Status
+from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule
 from scanner.model.origin import Location
 from scanner.scan import ScanResult
@@ -107,7 +108,8 @@ def _fields(cls: type) -> dict[str, _Field] | None:
 class _Files:
     """Repository paths and file lines for regions and snippets, each file read once."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, redact: Redactor) -> None:
+        self.redact = redact  # a snippet is input text: a secret in it is hidden as in every other text
         self.cwd = cwd.resolve()
         self.root = repository_root(self.cwd)
         self._lines: dict[str, list[str] | None] = {}
@@ -151,7 +153,7 @@ class _Files:
             covered = lines[start_line - 1 : end_line]
             covered[-1] = covered[-1][: end_column - 1]
             covered[0] = covered[0][start_column - 1 :]
-            snippet = _om(om.ArtifactContent, text="\n".join(covered))
+            snippet = _om(om.ArtifactContent, text=self.redact("\n".join(covered)))
         return _om(
             om.Region,
             start_line=start_line,
@@ -173,7 +175,7 @@ def render(result: ScanResult, *, category: str, cwd: Path) -> str:
 
 
 def sarif_log(result: ScanResult, *, category: str, cwd: Path) -> object:
-    files = _Files(cwd)
+    files = _Files(cwd, result.redact)
     rules: list[object] = []
     index: dict[str, int] = {}
     for r in result.rules:

@@ -47,12 +47,15 @@ class LoadResult:
     # Suppressions a source read from its input (a Kubernetes `tenet.dev/ignore` annotation); comments are read
     # by the Scanner itself.
     suppressions: list[Suppression] = field(default_factory=list)
+    # Texts of secret values the source read (see scanner.engine.redaction): hidden in every report.
+    secrets: set[str] = field(default_factory=set)
 
     def extend(self, other: LoadResult) -> None:
         self.assets.extend(other.assets)
         self.errors.extend(other.errors)
         self.files.extend(other.files)
         self.suppressions.extend(other.suppressions)
+        self.secrets |= other.secrets
 
 
 class FileSource(Protocol):

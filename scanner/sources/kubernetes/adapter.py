@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from scanner.engine.findings import ErrorLevel, ScanError
+from scanner.engine.redaction import secret_texts
 from scanner.gating.suppressions import IGNORE_ANNOTATION, parse_annotation
 from scanner.model import (
     AccessGrant,
@@ -120,6 +122,8 @@ def adapt_document(root: Any, path: str) -> LoadResult:
     """Model objects (and warnings) for every Kubernetes object in one YAML document."""
     result = LoadResult()
     for manifest in manifests(root):
+        if manifest["kind"] == "Secret":
+            result.secrets |= secret_data(manifest)
         adapter = _ADAPTERS.get(manifest["kind"])
         if adapter is not None:
             obj = _Object.of(manifest, path)
@@ -130,6 +134,19 @@ def adapt_document(root: Any, path: str) -> LoadResult:
                 line = obj.annotations.key_lines[IGNORE_ANNOTATION]
                 result.suppressions.extend(parse_annotation(ignore, path, line, obj.origin.resource))
     return result
+
+
+def secret_data(secret: YamlMap) -> set[str]:
+    """The texts of a Secret's `data` (as written and decoded) and `stringData`: no report shows them,
+    wherever else they appear."""
+    found = set(secret_texts(secret.get("stringData")))
+    data = secret.get("data")
+    for value in data.values() if isinstance(data, YamlMap) else ():
+        found.update(secret_texts(value))
+        if isinstance(value, str):
+            with contextlib.suppress(binascii.Error, UnicodeDecodeError):  # then it is not data Kubernetes takes
+                found.update(secret_texts(base64.b64decode(value, validate=True).decode("utf-8")))
+    return found
 
 
 @dataclass

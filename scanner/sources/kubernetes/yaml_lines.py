@@ -116,18 +116,28 @@ def load_documents(text: str, max_alias_nodes: int = MAX_ALIAS_NODES) -> Documen
     except yaml.reader.ReaderError as exc:
         result.problem = _reader_problem(text, exc)
     except yaml.YAMLError as exc:
-        result.problem = YamlProblem(f"invalid YAML: {exc}")
+        result.problem = YamlProblem(f"invalid YAML: {_without_input(str(exc))}")
     except RecursionError:
         # The pure-Python composer recurses once per nesting level.
         result.problem = YamlProblem("YAML nested too deeply to read", limit=True)
     return result
 
 
+# A quoted piece of input longer than an indicator (`'-'`, `','`) in a parser message.
+_QUOTED_INPUT = re.compile(r"'[^'\n]{4,}'|" r'"[^"\n]{4,}"')
+
+
+def _without_input(message: str) -> str:
+    """A parser message that quotes no input text: a malformed Secret must not have its data
+    printed in an error (the pure-Python parser quotes aliases, tags and characters)."""
+    return _QUOTED_INPUT.sub("'…'", message)
+
+
 def _marked_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
-    message = f"invalid YAML: {exc.problem or exc.context or 'syntax error'}"
+    message = f"invalid YAML: {_without_input(exc.problem or exc.context or 'syntax error')}"
     if exc.problem and exc.context:
-        message += f" ({exc.context})"
+        message += f" ({_without_input(exc.context)})"
     if mark is None:
         return YamlProblem(message)
     return YamlProblem(message, line=mark.line + 1, column=mark.column + 1)
@@ -242,9 +252,9 @@ class _Builder:
             return node.value  # application tags (`!Ref`, `!!python/…`) keep their text
         try:
             return construct(self._constructor, node)
-        except self._construct_errors as exc:
-            raise _Refused(self._at(node, f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value!r}: {exc}")) \
-                from None
+        except self._construct_errors:
+            # The value is not quoted: it may be a Secret's.
+            raise _Refused(self._at(node, f"the value is not a valid {node.tag.rsplit(':', 1)[-1]}")) from None
 
     def _node_span(self, node: yaml.Node) -> Span:
         # For block collections the end mark is where the next token starts; callers narrow it.

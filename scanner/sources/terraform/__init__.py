@@ -91,4 +91,5 @@ class TerraformSource:
             assets, errors = map_module(module, mappers)
             result.assets.extend(assets)
             result.errors.extend(_module_errors(module) + errors)
+        result.secrets |= reader.secrets
         return result

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.model import Location, Unknown
 from scanner.sources.terraform.hcl import Body, JsonDocument
+from scanner.sources.terraform.hcl.sensitive import unmark
 
 if TYPE_CHECKING:
     from scanner.sources.terraform.module import Declared, Module
@@ -58,7 +59,8 @@ class _Unresolved(dict[str, Any]):
 
 def _attr(module: Module, body: Body, name: str, path: str, scope: Any, default: Any = None) -> Any:
     attr = body.attributes.get(name)
-    return default if attr is None else module.evaluate(attr.expr, path, scope)
+    # Plain values: a secret in a policy document was registered when marked, and is hidden in reports.
+    return default if attr is None else unmark(module.evaluate(attr.expr, path, scope))[0]
 
 
 def _list(value: Any) -> Any:

@@ -9,6 +9,7 @@ from scanner.engine.findings import ScanError
 from scanner.model import Origin, Unknown
 from scanner.sources.terraform.data_sources import LocatedDocument
 from scanner.sources.terraform.hcl import Block, Body, FunctionCall, ObjectExpr, Scope, TupleExpr, references
+from scanner.sources.terraform.hcl.sensitive import Sensitive, mark, unmark
 from scanner.sources.terraform.module import Instance, Module, _Overlay, location
 
 
@@ -56,11 +57,13 @@ class HclView:
         return self._origin
 
     def get(self, attr: str, default: Any = None) -> Any:
+        """The attribute's value as rules must judge it: real, unmarked. (A sensitive value's text
+        was registered when it was marked; reports hide it.)"""
         expr = self.body.attributes.get(attr)
         if expr is None:
             return default
         key = ("view", self._address, self._origin.anchor, attr)
-        return self.module._guarded(key, lambda: self.module.evaluate(expr.expr, self.path, self.scope))
+        return self.module._guarded(key, lambda: unmark(self.module.evaluate(expr.expr, self.path, self.scope))[0])
 
     def has(self, attr: str) -> bool:
         return attr in self.body.attributes
@@ -100,6 +103,10 @@ class HclView:
         items: Any = Unknown(reason="dynamic block has no for_each")
         if for_each_attr is not None:
             items = self.module.evaluate(for_each_attr.expr, self.path, self.scope)
+        # The iterator keeps the marks for the content's expressions.
+        whole = isinstance(items, Sensitive)
+        if whole:
+            items = items.value
         pairs: list[tuple[Any, Any]]
         if isinstance(items, Unknown):
             pairs = [(items, items)]
@@ -108,8 +115,8 @@ class HclView:
         elif isinstance(items, list):
             pairs = list(enumerate(items))
         else:
-            unknown = Unknown(reason=f"dynamic block for_each is not a collection: {items!r}", path=self.path,
-                              line=block.range.start_line)
+            unknown = Unknown(reason=f"dynamic block for_each is not a collection: {unmark(items)[0]!r}",
+                              path=self.path, line=block.range.start_line)
             pairs = [(unknown, unknown)]
         total = len(pairs) * self.multiplicity
         cap = self.module.ctx.max_instances
@@ -122,6 +129,8 @@ class HclView:
                         f"more than the limit of {cap} (max-instances); not scanned",
             ))
             return []
+        if whole:
+            pairs = [(mark(k), mark(v)) for k, v in pairs]
         return [
             self._child(block, content.body, _Overlay(self.scope, {iterator: {"key": k, "value": v}}), start + i,
                         total)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.engine.findings import ErrorLevel, ScanError
+from scanner.engine.redaction import secret_texts
 from scanner.model import Location, Origin, SourceKind, Unknown
 from scanner.sources.files import InputError, read_text
 from scanner.sources.interface import LoadContext
@@ -34,6 +35,7 @@ from scanner.sources.terraform.hcl import (
 from scanner.sources.terraform.hcl import (
     JsonDocument as _JsonDocument,
 )
+from scanner.sources.terraform.hcl.sensitive import Sensitive, mark, unmark
 
 
 def location(path: str, r: Range) -> Location:
@@ -107,8 +109,10 @@ class ModuleReader:
     them in `.terraform/modules/modules.json`. Nothing is ever downloaded.
     """
 
-    def __init__(self, ctx: LoadContext) -> None:
+    def __init__(self, ctx: LoadContext, secrets: set[str] | None = None) -> None:
         self.ctx = ctx
+        # The texts of every sensitive value met in these modules: hidden in every report.
+        self.secrets: set[str] = set() if secrets is None else secrets
         self._files: dict[Path, ModuleFiles] = {}
         self._manifests: dict[Path, dict[str, Path] | str] = {}
 
@@ -196,6 +200,7 @@ class Module(Scope):
         # How many instances of this module there are (its calls' count/for_each multiplied down the tree): a
         # resource's instances are counted across all of them against `ctx.max_instances`.
         self.multiplicity = multiplicity
+        self.secrets = self.reader.secrets
         # file("${path.module}/policy.json") may read files under the scan's common root, nothing else.
         self.file_root = os.path.commonpath([os.path.abspath(ctx.cwd), os.path.abspath(self.root_dir)])
         self.errors: list[ScanError] = list(files.errors)
@@ -247,7 +252,7 @@ class Module(Scope):
         for name, declared in self.variables.items():
             default = declared.block.body.attributes.get("default")
             if default is not None:
-                values[name] = Evaluator(literal, declared.path).evaluate(default.expr)
+                values[name] = Evaluator(literal, declared.path, secrets=self.secrets).evaluate(default.expr)
             env = os.environ.get(f"TF_VAR_{name}")
             if env is not None:
                 values[name] = env
@@ -260,7 +265,7 @@ class Module(Scope):
                             message=f"value for undeclared variable {name!r} ignored",
                         ))
                         continue
-                    values[name] = Evaluator(literal, path).evaluate(attr.expr)
+                    values[name] = Evaluator(literal, path, secrets=self.secrets).evaluate(attr.expr)
         else:
             values.update(inputs)
         for name, declared in self.variables.items():
@@ -271,7 +276,25 @@ class Module(Scope):
                     path=declared.path,
                     line=declared.block.range.start_line,
                 )
+            elif self._declared_sensitive(declared):
+                values[name] = self.sensitive(values[name])
         return values
+
+    def _declared_sensitive(self, declared: Declared) -> bool:
+        """`sensitive = true` on a variable or output (a literal, as Terraform requires)."""
+        attr = declared.block.body.attributes.get("sensitive")
+        return attr is not None and unmark(Evaluator(DictScope({}), declared.path).evaluate(attr.expr))[0] is True
+
+    def sensitive(self, value: Any) -> Any:
+        """`value` marked sensitive, its text registered to be hidden in reports."""
+        self.secrets.update(secret_texts(unmark(value)[0]))
+        return mark(value)
+
+    def _refuse_sensitive(self, declared: Declared, what: str) -> None:
+        """Terraform refuses a sensitive `count` or `for_each` key (it would show in instance addresses);
+        Tenet warns, evaluates it anyway and hides it in reports."""
+        self._warn(declared, f"{what} is derived from a sensitive value, which Terraform refuses; "
+                             "Tenet evaluates it and hides the value in reports")
 
     # -- scope -----------------------------------------------------------------------------------
 
@@ -298,7 +321,7 @@ class Module(Scope):
         raise EvaluationError(f"reference to undeclared {root!r}")
 
     def evaluate(self, expr: Any, path: str, scope: Scope | None = None) -> Any:
-        return Evaluator(scope or self, path, file_root=self.file_root).evaluate(expr)
+        return Evaluator(scope or self, path, file_root=self.file_root, secrets=self.secrets).evaluate(expr)
 
     def _guarded(self, key: tuple[str, ...], compute: Any) -> Any:
         if key in self._cache:
@@ -337,7 +360,9 @@ class Module(Scope):
         value = declared.block.body.attributes.get("value")
         if value is None:
             return Unknown(reason=f"output {name!r} has no value")
-        return self._guarded(("output", name), lambda: self.evaluate(value.expr, declared.path))
+        sensitive = self._declared_sensitive(declared)
+        return self._guarded(("output", name), lambda: self.sensitive(self.evaluate(value.expr, declared.path))
+                             if sensitive else self.evaluate(value.expr, declared.path))
 
     def children(self) -> list[tuple[str, Any, Module]]:
         """Every called module instance: (call name, instance key, module)."""
@@ -349,7 +374,7 @@ class Module(Scope):
         for name, declared in self.module_calls.items():
             block = declared.block
             source_attr = block.body.attributes.get("source")
-            source = self.evaluate(source_attr.expr, declared.path) if source_attr else None
+            source = unmark(self.evaluate(source_attr.expr, declared.path))[0] if source_attr else None
             where = location(declared.path, block.range)
             call_key = f"{self.call_key}.{name}" if self.call_key else name
             if not isinstance(source, str):
@@ -409,7 +434,9 @@ class Module(Scope):
         base = self.address(block.type, block.labels)
         attrs = block.body.attributes
         if "count" in attrs:
-            count = self.evaluate(attrs["count"].expr, declared.path)
+            count, marked = unmark(self.evaluate(attrs["count"].expr, declared.path))
+            if marked:
+                self._refuse_sensitive(declared, "count")
             if isinstance(count, Unknown):
                 return [Instance(self, declared, base, None, {"count": {"index": count}})]
             if (isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0
@@ -422,6 +449,9 @@ class Module(Scope):
             return [Instance(self, declared, f"{base}[{i}]", i, {"count": {"index": i}}) for i in range(int(count))]
         if "for_each" in attrs:
             items = self.evaluate(attrs["for_each"].expr, declared.path)
+            whole = isinstance(items, Sensitive)
+            if whole:
+                items = items.value
             if isinstance(items, Unknown):
                 each = {"key": items, "value": items}
                 return [Instance(self, declared, base, None, {"each": each})]
@@ -435,14 +465,22 @@ class Module(Scope):
             elif isinstance(items, list):
                 if not self._within_cap(declared, base, "for_each", len(items)):
                     return []
-                pairs = [(v, v) for v in items]
+                pairs = [(v, v) for v in items]  # a set: each element is its own key
             else:
-                unknown = Unknown(reason=f"for_each is not a map or set: {items!r}")
+                unknown = Unknown(reason=f"for_each is not a map or set: {unmark(items)[0]!r}")
                 return [Instance(self, declared, base, None, {"each": {"key": unknown, "value": unknown}})]
-            return [
-                Instance(self, declared, f"{base}[{_quote(k)}]", k, {"each": {"key": k, "value": v}})
-                for k, v in pairs
-            ]
+            # each.value keeps its marks for the expressions that read it; a sensitive key is refused by
+            # Terraform (it would show in the instance address): warned about, and hidden in reports.
+            instances = []
+            refused = whole
+            for k, v in pairs:
+                key, key_marked = unmark(k)
+                refused |= key_marked
+                instances.append(Instance(self, declared, f"{base}[{_quote(key)}]", key, {"each": {
+                    "key": self.sensitive(key) if whole or key_marked else key, "value": mark(v) if whole else v}}))
+            if refused:
+                self._refuse_sensitive(declared, "for_each")
+            return instances
         return [Instance(self, declared, base, None, {})]
 
     def _within_cap(self, declared: Declared, base: str, argument: str, count: float) -> bool:

@@ -1,7 +1,9 @@
 """Terraform plan JSON (`terraform show -json plan.out`), mapped with the same code as HCL.
 
 Values come from `resource_changes[].change.after` (or `planned_values`), and
-`after_unknown` becomes `Unknown`. When the configuration is on disk (the
+`after_unknown` becomes `Unknown`. Values under `after_sensitive` (and every
+other sensitivity mask of the plan) are secrets, hidden in every report. When
+the configuration is on disk (the
 plan's directory, or `--source-dir`), each resource is located at its real
 .tf file and line; otherwise at the line of its address in the plan.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.engine.findings import ScanError
+from scanner.engine.redaction import secret_texts
 from scanner.model import Asset, Location, Origin, SourceKind, Unknown
 from scanner.sources.files import InputError, read_text
 from scanner.sources.interface import LoadContext, LoadResult
@@ -62,6 +65,56 @@ def _with_unknowns(value: Any, mask: Any) -> Any:
     if isinstance(value, list) and isinstance(mask, list):
         return [_with_unknowns(v, mask[i] if i < len(mask) else None) for i, v in enumerate(value)]
     return value
+
+
+def _masked(value: Any, mask: Any) -> Iterator[str]:
+    """The texts of the values a sensitivity mask (`after_sensitive`, `sensitive_values`) marks."""
+    if mask is True:
+        yield from secret_texts(value)
+    elif isinstance(mask, dict) and isinstance(value, dict):
+        for key, sub in mask.items():
+            yield from _masked(value.get(key), sub)
+    elif isinstance(mask, list) and isinstance(value, list):
+        for item, sub in zip(value, mask, strict=False):
+            yield from _masked(item, sub)
+
+
+def _module_secrets(module: Any) -> Iterator[str]:
+    """`planned_values` / `prior_state.values`: resources with their `sensitive_values`, and sensitive outputs."""
+    stack = [_obj(module)]
+    while stack:
+        m = stack.pop()
+        for r in _arr(m.get("resources")):
+            r = _obj(r)
+            yield from _masked(r.get("values"), r.get("sensitive_values"))
+        stack.extend(_obj(c) for c in _arr(m.get("child_modules")))
+
+
+def plan_secrets(plan: dict[str, Any]) -> set[str]:
+    """Every value the plan marks sensitive: resource changes and drift (`after_sensitive`,
+    `before_sensitive`), planned and prior values (`sensitive_values`), outputs, and the values and
+    defaults of sensitive variables."""
+    found: set[str] = set()
+    for section in ("resource_changes", "resource_drift"):
+        for rc in _arr(plan.get(section)):
+            change = _obj(_obj(rc).get("change"))
+            for side in ("after", "before"):
+                found.update(_masked(change.get(side), change.get(f"{side}_sensitive")))
+    for change in _obj(plan.get("output_changes")).values():
+        change = _obj(change)
+        for side in ("after", "before"):
+            found.update(_masked(change.get(side), change.get(f"{side}_sensitive")))
+    for values in (_obj(plan.get("planned_values")), _obj(_obj(plan.get("prior_state")).get("values"))):
+        found.update(_module_secrets(values.get("root_module")))
+        for output in _obj(values.get("outputs")).values():
+            output = _obj(output)
+            found.update(_masked(output.get("value"), output.get("sensitive")))
+    declared = _obj(_obj(_obj(plan.get("configuration")).get("root_module")).get("variables"))
+    for name, variable in declared.items():
+        if _obj(variable).get("sensitive") is True:
+            found.update(secret_texts(_obj(variable).get("default")))
+            found.update(secret_texts(_obj(_obj(plan.get("variables")).get(name)).get("value")))
+    return found
 
 
 class PlanView:
@@ -174,11 +227,12 @@ def _planned_resources(plan: dict[str, Any]) -> Iterator[tuple[dict[str, Any], A
         stack.extend(m for m in _arr(module.get("child_modules")) if isinstance(m, dict))
 
 
-def _hcl_views(source_dir: Path, ctx: LoadContext) -> dict[str, HclView]:
+def _hcl_views(source_dir: Path, ctx: LoadContext, secrets: set[str]) -> dict[str, HclView]:
     """The configuration's resources by address, for real file locations."""
     if not any(source_dir.glob("*.tf")):
         return {}
-    root = Module(ModuleReader(ctx).files(source_dir), ctx)
+    reader = ModuleReader(ctx, secrets)  # the configuration's sensitive values are the plan's too
+    root = Module(reader.files(source_dir), ctx, reader=reader)
     views: dict[str, HclView] = {}
     modules = [root]
     while modules:
@@ -235,7 +289,8 @@ class PlanSource:
                 result.errors.append(ScanError(path=shown, message="not a plan: the top level is not an object"))
                 continue
             try:
-                assets, errors = self._map(plan, text, shown, path, ctx, mappers)
+                result.secrets |= plan_secrets(plan)
+                assets, errors = self._map(plan, text, shown, path, ctx, mappers, result.secrets)
             except RecursionError:  # values nested just within the decoder's depth, deeper than the mapping's
                 result.errors.append(ScanError(path=shown, message=_TOO_DEEP))
                 continue
@@ -244,8 +299,8 @@ class PlanSource:
         return result
 
     def _map(self, plan: dict[str, Any], text: str, shown: str, path: Path, ctx: LoadContext,
-             mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
-        hcl = _hcl_views(ctx.source_dir or path.parent, ctx)
+             mappers: dict[str, Mapper], secrets: set[str]) -> tuple[list[Asset], list[ScanError]]:
+        hcl = _hcl_views(ctx.source_dir or path.parent, ctx, secrets)
         errors: list[ScanError] = []
         references = _configuration_references(_obj(plan.get("configuration")).get("root_module"))
         lines = _address_lines(text)

@@ -177,7 +177,7 @@ def test_deep_nesting_is_refused_by_either_loader(monkeypatch: pytest.MonkeyPatc
     ("text", "message", "line"),
     [
         ("? [a, b]\n: 1\n", "a mapping key must be a scalar", 1),
-        ("a: 1\nb: !!int twelve\n", "invalid int value 'twelve'", 2),
+        ("a: 1\nb: !!int twelve\n", "the value is not a valid int", 2),
         ("a:\n  <<: [1, 2]\n", "a merge key (<<) needs a mapping or a list of mappings", 2),
     ],
 )

@@ -9,6 +9,10 @@ Errors and genuinely unknown values are counted separately so `try` and `can`
 follow Terraform: an expression that fails on known values falls through to
 the next argument, but one whose outcome depends on an unknown value leaves
 the result unknown rather than guessed.
+
+Sensitive values (see `sensitive.py`) are followed the same way: a node that
+had to look inside a marked value to compute its own is marked, and the text
+of every marked value is registered in `secrets`, to be hidden in reports.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from scanner.engine.redaction import secret_texts
 from scanner.model.unknown import CannotEvaluate, Unknown
 
 from .ast import (
@@ -62,6 +67,7 @@ from .functions import (
 )
 from .lexer import HclSyntaxError
 from .parser import parse_template
+from .sensitive import Sensitive, mark, unmark
 
 MAX_STEPS: Final = 1_000_000  # expression nodes evaluated per `evaluate` call
 MAX_FILE_BYTES: Final = 1024 * 1024
@@ -148,21 +154,25 @@ class Evaluator:
     only files under `file_root` are read, at most 1 MB each.
     """
 
-    def __init__(self, scope: Scope, filename: str, *, file_root: str | None = None) -> None:
+    def __init__(self, scope: Scope, filename: str, *, file_root: str | None = None,
+                 secrets: set[str] | None = None) -> None:
         self.scope = scope
         self.filename = filename
         self.file_root = file_root
+        # Where the texts of sensitive values go; None: marks are still carried, nothing is registered.
+        self.secrets = secrets
         self._vars: dict[str, Any] = {}  # for-expression variables
         self._splat: list[Any] = []  # elements being visited by splats
         self._steps = 0
         self._errors = 0
         self._unknowns = 0
+        self._marks = 0  # marked values looked into while computing the current node
 
     def evaluate(self, expr: Expr) -> Any:
         """The value of `expr`; never raises. Re-entrant: a scope may evaluate
         other expressions with the same evaluator while answering a lookup."""
-        saved = self._vars, self._splat, self._steps
-        self._vars, self._splat, self._steps = {}, [], 0
+        saved = self._vars, self._splat, self._steps, self._marks
+        self._vars, self._splat, self._steps, self._marks = {}, [], 0, 0
         try:
             return self._eval(expr)
         except _TooExpensive:
@@ -170,7 +180,7 @@ class Evaluator:
         except Exception as exc:  # the promise: nothing escapes, whatever the input
             return self._error(f"evaluation failed: {type(exc).__name__}: {exc}", expr)
         finally:
-            self._vars, self._splat, self._steps = saved
+            self._vars, self._splat, self._steps, self._marks = saved
 
     # --- bookkeeping ---------------------------------------------------------------
 
@@ -183,22 +193,45 @@ class Evaluator:
         self._unknowns += 1
         return value
 
+    def _plain(self, value: Any) -> Any:
+        """A value this node computes with: unmarked, and the node's result is marked if it was."""
+        if isinstance(value, Sensitive):
+            self._marks += 1
+            value = value.value
+        return value
+
+    def _plain_deep(self, value: Any) -> Any:
+        """As `_plain`, for a value looked at whole (a function argument, an `==` operand)."""
+        value, found = unmark(value)
+        self._marks += found
+        return value
+
+    def _marked(self, value: Any) -> Any:
+        """A derived sensitive value: marked, and its text registered."""
+        if self.secrets is not None and not isinstance(value, Sensitive):
+            self.secrets.update(secret_texts(value))
+        return mark(value)
+
     def _eval(self, node: Expr) -> Any:
         self._steps += 1
         if self._steps > MAX_STEPS:
             raise _TooExpensive
+        marks = self._marks
         try:
             value = _DISPATCH[type(node)](self, node)
         except EvaluationError as exc:
-            return self._error(exc.reason, node)
+            value = self._error(exc.reason, node)
         except CannotEvaluate as exc:
             value = self._unknown(exc.unknown)
         except RecursionError:
-            return self._error("the expression is too deeply nested", node)
+            value = self._error("the expression is too deeply nested", node)
         except (ArithmeticError, LookupError, TypeError, ValueError, re.error) as exc:
-            return self._error(str(exc) or type(exc).__name__, node)
+            value = self._error(str(exc) or type(exc).__name__, node)
         if isinstance(value, Unknown) and value.line is None:
             value = value.model_copy(update={"path": self.filename, "line": node.range.start_line})
+        if self._marks > marks:  # this node looked into a marked value: its own is derived from it
+            self._marks = marks
+            return self._marked(value)
         return value
 
     # --- expressions -----------------------------------------------------------------
@@ -215,7 +248,7 @@ class Evaluator:
     def _object(self, node: ObjectExpr) -> Any:
         result: dict[str, Any] = {}
         for item in node.items:
-            key = self._eval(item.key)
+            key = self._plain(self._eval(item.key))
             if isinstance(key, Unknown):
                 return key  # which attribute it is matters
             result[key_text(key)] = self._eval(item.value)
@@ -231,7 +264,7 @@ class Evaluator:
         return self._unknown(value) if isinstance(value, Unknown) else value
 
     def _get_attr(self, node: GetAttr) -> Any:
-        obj = self._eval(node.obj)
+        obj = self._plain(self._eval(node.obj))
         if isinstance(obj, Unknown):
             return obj
         if isinstance(obj, Mapping):
@@ -243,10 +276,10 @@ class Evaluator:
         raise EvaluationError(f'cannot read attribute "{node.name}" of {_describe(node.obj)}: it is {type_name(obj)}')
 
     def _index(self, node: Index) -> Any:
-        obj = self._eval(node.obj)
+        obj = self._plain(self._eval(node.obj))
         if isinstance(obj, Unknown):
             return obj
-        key = self._eval(node.key)
+        key = self._plain(self._eval(node.key))
         if isinstance(key, Unknown):
             return key
         if isinstance(obj, list | tuple):
@@ -269,7 +302,7 @@ class Evaluator:
         return self._unknown(value) if isinstance(value, Unknown) else value
 
     def _splat_expr(self, node: Splat) -> Any:
-        source = self._eval(node.source)
+        source = self._plain(self._eval(node.source))
         if isinstance(source, Unknown):
             return source
         if source is None:
@@ -285,11 +318,11 @@ class Evaluator:
         return out
 
     def _conditional(self, node: Conditional) -> Any:
-        cond = self._eval(node.cond)
+        cond = self._plain(self._eval(node.cond))
         if isinstance(cond, Unknown):
             # Both branches agreeing on a known value is still a known result.
-            true_value = self._eval(node.true_expr)
-            false_value = self._eval(node.false_expr)
+            true_value = self._plain_deep(self._eval(node.true_expr))
+            false_value = self._plain_deep(self._eval(node.false_expr))
             if find_unknown(true_value) is None and values_equal(true_value, false_value) is True:
                 return true_value
             return cond
@@ -300,17 +333,17 @@ class Evaluator:
         if op == "&&" or op == "||":
             # A decisive known operand settles the result even if the other is unknown.
             decisive = op == "||"
-            left = self._eval(node.left)
+            left = self._plain(self._eval(node.left))
             if not isinstance(left, Unknown) and to_bool(left) is decisive:
                 return decisive
-            right = self._eval(node.right)
+            right = self._plain(self._eval(node.right))
             if not isinstance(right, Unknown) and to_bool(right) is decisive:
                 return decisive
             if isinstance(left, Unknown):
                 return left
             return right if isinstance(right, Unknown) else not decisive
-        left = self._eval(node.left)
-        right = self._eval(node.right)
+        left = self._plain_deep(self._eval(node.left))
+        right = self._plain_deep(self._eval(node.right))
         if isinstance(left, Unknown):
             return left
         if isinstance(right, Unknown):
@@ -318,7 +351,7 @@ class Evaluator:
         return binary_op(op, left, right)
 
     def _unary(self, node: UnaryOp) -> Any:
-        value = self._eval(node.operand)
+        value = self._plain(self._eval(node.operand))
         if isinstance(value, Unknown):
             return value
         if node.op == "!":
@@ -326,7 +359,7 @@ class Evaluator:
         return binary_op("-", 0, value)
 
     def _for(self, node: ForExpr) -> Any:
-        collection = self._eval(node.collection)
+        collection = self._plain(self._eval(node.collection))
         if isinstance(collection, Unknown):
             return collection
         pairs = _pairs(collection)
@@ -341,7 +374,7 @@ class Evaluator:
                 scope[node.value_var] = value
                 self._vars = scope
                 if node.cond is not None:
-                    keep = self._eval(node.cond)
+                    keep = self._plain(self._eval(node.cond))
                     if isinstance(keep, Unknown):
                         return keep  # which elements remain is not known
                     if not to_bool(keep):
@@ -349,7 +382,7 @@ class Evaluator:
                 if node.key_expr is None:
                     items.append(self._eval(node.value_expr))
                     continue
-                raw_key = self._eval(node.key_expr)
+                raw_key = self._plain(self._eval(node.key_expr))
                 if isinstance(raw_key, Unknown):
                     return raw_key
                 name = key_text(raw_key)
@@ -384,12 +417,12 @@ class Evaluator:
             if isinstance(part, str):
                 out.append(part)
             elif isinstance(part, Interpolation):
-                value = self._eval(part.expr)
+                value = self._plain(self._eval(part.expr))
                 if isinstance(value, Unknown):
                     return value
                 out.append(_template_text(value))
             elif isinstance(part, TemplateIf):
-                cond = self._eval(part.cond)
+                cond = self._plain(self._eval(part.cond))
                 if isinstance(cond, Unknown):
                     return cond
                 found = self._render(part.then_parts if to_bool(cond) else part.else_parts, out)
@@ -402,7 +435,7 @@ class Evaluator:
         return None
 
     def _render_for(self, part: TemplateFor, out: list[str]) -> Unknown | None:
-        collection = self._eval(part.collection)
+        collection = self._plain(self._eval(part.collection))
         if isinstance(collection, Unknown):
             return collection
         saved = self._vars
@@ -428,11 +461,14 @@ class Evaluator:
             return self._try(node)
         if name == "can":
             return self._can(node)
+        if name in ("sensitive", "nonsensitive"):
+            return self._sensitivity(node)
         file_function = _FILE_FUNCTIONS.get(name)
         function = FUNCTIONS.get(name)
         if function is None and file_function is None:
             return self._unknown(Unknown(reason=f'function "{name}" is not supported'))
-        args = [self._eval(arg) for arg in node.args]
+        # Functions compute with plain values; a marked argument marks the result.
+        args = [self._plain_deep(self._eval(arg)) for arg in node.args]
         if node.expand_final:
             if not args:
                 raise EvaluationError(f'{name}(): "..." needs an argument')
@@ -475,11 +511,11 @@ class Evaluator:
         if node.expand_final:
             raise EvaluationError('try() does not accept "..."')
         for arg in node.args:
-            errors, unknowns = self._errors, self._unknowns
+            errors, unknowns, marks = self._errors, self._unknowns, self._marks
             value = self._eval(arg)
             if self._errors == errors:
                 return value
-            self._errors = errors  # handled here
+            self._errors, self._marks = errors, marks  # handled here; a failed argument gives no value
             if self._unknowns > unknowns:
                 # It failed, but with unknown inputs it might succeed at apply time.
                 return self._unknown(
@@ -499,8 +535,20 @@ class Evaluator:
                     Unknown(reason="can(): whether the expression succeeds depends on values that are not known")
                 )
             return False
-        unknown = find_unknown(value)
+        unknown = find_unknown(self._plain_deep(value))
         return True if unknown is None else unknown
+
+    def _sensitivity(self, node: FunctionCall) -> Any:
+        """`sensitive(x)` marks x; `nonsensitive(x)` is x without its marks."""
+        if len(node.args) != 1 or node.expand_final:
+            raise EvaluationError(f"{node.name}() takes exactly one argument")
+        marks = self._marks
+        value = unmark(self._eval(node.args[0]))[0]
+        if node.name == "nonsensitive":
+            self._marks = marks
+            return value
+        self._marks += 1
+        return value
 
     # --- files -----------------------------------------------------------------------
 
@@ -560,7 +608,7 @@ class Evaluator:
         except HclSyntaxError as exc:
             raise EvaluationError(str(exc)) from None
         # The template sees only its variables; nested file reads stay unknown.
-        inner = Evaluator(DictScope(variables), name)
+        inner = Evaluator(DictScope(variables), name, secrets=self.secrets)
         result = inner.evaluate(template)
         if inner._errors:
             raise EvaluationError(result.reason if isinstance(result, Unknown) else "the template failed")

@@ -1188,13 +1188,3 @@ def _timestamp(args: list[Any]) -> Any:
 @_fn("uuid", 0)
 def _uuid(args: list[Any]) -> Any:
     return Unknown(reason="uuid() is known only when Terraform applies")
-
-
-@_fn("sensitive", 1, accepts_unknown=True)
-def _sensitive(args: list[Any]) -> Any:
-    return args[0]
-
-
-@_fn("nonsensitive", 1, accepts_unknown=True)
-def _nonsensitive(args: list[Any]) -> Any:
-    return args[0]

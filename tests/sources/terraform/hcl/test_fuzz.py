@@ -233,7 +233,8 @@ LEAVES = [
     '{a = 1, b = "c"}',
 ]
 BINARY = ["+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"]
-FUNCTION_NAMES = sorted([*FUNCTIONS, "try", "can", "file", "templatefile", "fileexists", "nosuch"])
+FUNCTION_NAMES = sorted([*FUNCTIONS, "try", "can", "sensitive", "nonsensitive", "file", "templatefile", "fileexists",
+                         "nosuch"])
 
 
 def _object(items: list[tuple[str, str]]) -> str:

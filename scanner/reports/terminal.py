@@ -1,0 +1,36 @@
+"""Text for a terminal: what the scanned input says is shown, never obeyed.
+
+Resource addresses (for_each keys), Kubernetes names, file names, rule
+descriptions, messages and error texts all come from the scanned input, which
+may be hostile. Every such string is escaped the way Python's `repr` escapes a
+rule description in a finding message: characters that are not printable
+become `\\n`, `\\x1b`, `\\x9b`, `\\u202e`…, so no escape sequence (ESC, CSI,
+OSC-8 hyperlinks), bell, C1 control or bidirectional override reaches the
+terminal, and no newline can forge a line. JSON and SARIF escape by their
+own format and keep the exact strings.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+_NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable escaped; printable text is unchanged."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    named = _NAMED.get(ch)
+    if named is not None:
+        return named
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
