@@ -130,9 +130,13 @@ def storage_id(group: str, name: str) -> str:
 
 
 def storage_account(group: str, name: str, *, tls: str | None, https_only: bool = True,
-                    key_source: str = "Microsoft.Storage") -> dict[str, Any]:
+                    key_source: str = "Microsoft.Storage", blob_public: bool | None = False,
+                    default_action: str = "Allow", ip_rules: Sequence[str] = (),
+                    public_network: str | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {
         "supportsHttpsTrafficOnly": https_only,
+        "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "defaultAction": default_action,
+                        "ipRules": [{"value": ip, "action": "Allow"} for ip in ip_rules]},
         "encryption": {"keySource": key_source, "services": {"blob": {"enabled": True, "keyType": "Account"}},
                        **({"keyvaultproperties": {"keyname": "cmk", "keyvaulturi": "https://kv.vault.azure.net"}}
                           if key_source == "Microsoft.Keyvault" else {})},
@@ -141,6 +145,10 @@ def storage_account(group: str, name: str, *, tls: str | None, https_only: bool 
     }
     if tls is not None:
         props["minimumTlsVersion"] = tls
+    if blob_public is not None:  # accounts older than the setting do not return it
+        props["allowBlobPublicAccess"] = blob_public
+    if public_network is not None:
+        props["publicNetworkAccess"] = public_network
     return {"id": storage_id(group, name), "name": name, "type": "Microsoft.Storage/storageAccounts",
             "location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS", "tier": "Standard"},
             "properties": props}
@@ -264,6 +272,26 @@ def disk(name: str, encryption: dict[str, Any] | None) -> dict[str, Any]:
     return arm(RG_A, "Microsoft.Compute/disks", name, props, sku={"name": "Premium_LRS", "tier": "Premium"})
 
 
+def container(account_id: str, name: str, public_access: str) -> dict[str, Any]:
+    """`BlobContainers_List`: a ListContainerItem."""
+    return {"id": f"{account_id}/blobServices/default/containers/{name}", "name": name,
+            "type": "Microsoft.Storage/storageAccounts/blobServices/containers", "etag": '"0x8D589847D51C7DE"',
+            "properties": {"publicAccess": public_access, "leaseStatus": "Unlocked", "leaseState": "Available",
+                           "lastModifiedTime": "2024-03-04T12:00:00Z", "hasImmutabilityPolicy": False,
+                           "hasLegalHold": False}}
+
+
+def key_vault(name: str, acls: dict[str, Any] | None, *, public: str | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {"tenantId": "tenant-1", "sku": {"family": "A", "name": "standard"},
+                             "vaultUri": f"https://{name}.vault.azure.net", "enableRbacAuthorization": True,
+                             "provisioningState": "Succeeded"}
+    if acls is not None:
+        props["networkAcls"] = acls
+    if public is not None:
+        props["publicNetworkAccess"] = public
+    return arm(RG_A, "Microsoft.KeyVault/vaults", name, props)
+
+
 WEB_LEGACY = f"{RG_A}/providers/Microsoft.Web/sites/app-legacy"
 WEB_SECURE = f"{RG_A}/providers/Microsoft.Web/sites/app-secure"
 FUNC_FTP = f"{RG_A}/providers/Microsoft.Web/sites/func-ftp"
@@ -300,12 +328,23 @@ def services_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
             arm(RG_A, "Microsoft.EventHub/Namespaces", "evh-old", {"minimumTlsVersion": "1.1", "status": "Active",
                                                                    "publicNetworkAccess": "Enabled"},
                 sku={"name": "Standard", "tier": "Standard", "capacity": 1})],
+        "Microsoft.KeyVault/vaults": [
+            key_vault("kv-open", None), key_vault("kv-locked", {"defaultAction": "Deny", "bypass": "AzureServices",
+                                                               "ipRules": [{"value": "203.0.113.7/32"}],
+                                                               "virtualNetworkRules": []}),
+            key_vault("kv-private", {"defaultAction": "Allow", "bypass": "None"}, public="Disabled")],
         "Microsoft.ServiceBus/namespaces": [
             arm(RG_A, "Microsoft.ServiceBus/Namespaces", "sb-modern", {"minimumTlsVersion": "1.2",
                                                                        "status": "Active"},
                 sku={"name": "Premium", "tier": "Premium"})],
     }
     children: dict[str, Any] = {
+        f"{storage_id(RG_A, 'stlegacy')}/blobServices/default/containers": [
+            container(storage_id(RG_A, "stlegacy"), "images", "Blob"),
+            container(storage_id(RG_A, "stlegacy"), "private", "None"),
+            container(storage_id(RG_A, "stlegacy"), "listing", "Container")],
+        f"{storage_id(RG_A, 'stcmk')}/blobServices/default/containers": [
+            container(storage_id(RG_A, "stcmk"), "leftover", "Container")],
         f"{WEB_LEGACY}/config/web": site_config(WEB_LEGACY, min_tls="1.0", ftps="FtpsOnly"),
         f"{WEB_SECURE}/config/web": site_config(WEB_SECURE, min_tls="1.2", ftps="Disabled"),
         f"{FUNC_FTP}/config/web": site_config(FUNC_FTP, min_tls="1.3", ftps="AllAllowed"),
@@ -329,6 +368,7 @@ def databases_b() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
                                   redis("redis-unset", min_tls=None, non_ssl=False, public="Disabled")],
     }
     children: dict[str, Any] = {
+        f"{storage_id(RG_B, 'stunset')}/blobServices/default/containers": [],
         f"{SQL_OLD}/firewallRules": [
             firewall_rule(SQL_OLD, "AllowAllWindowsAzureIps", "0.0.0.0", "0.0.0.0"),
             firewall_rule(SQL_OLD, "office", "203.0.113.0", "203.0.113.255"),
@@ -408,9 +448,11 @@ def subscription_a() -> AzureSubscription:
             app_gateway("agw-default", ssl_policy=None, listeners=[{"name": "https", "protocol": "Https"}]),
         ],
         storage_accounts=[
-            storage_account(RG_A, "stlegacy", tls="TLS1_0"),
-            storage_account(RG_A, "stcmk", tls="TLS1_2", key_source="Microsoft.Keyvault"),
-            storage_account(RG_A, "sthttp", tls="TLS1_2", https_only=False),
+            storage_account(RG_A, "stlegacy", tls="TLS1_0", blob_public=True),
+            # Public blob access is off: the leftover public container grants nothing (and is not listed).
+            storage_account(RG_A, "stcmk", tls="TLS1_2", key_source="Microsoft.Keyvault", default_action="Deny",
+                            ip_rules=["203.0.113.0/24", "198.51.100.7"]),
+            storage_account(RG_A, "sthttp", tls="TLS1_2", https_only=False, public_network="Disabled"),
         ],
         role_definitions=[
             role_definition(SUB_A, OWNER, "Owner", "BuiltInRole", ["*"]),
@@ -439,8 +481,9 @@ def subscription_b() -> AzureSubscription:
     return AzureSubscription(
         SUB_B, resources=resources, children=children, unregistered={"Microsoft.Web", "Microsoft.DocumentDB"},
         network_security_groups=[nsg(RG_B, "nsg-hidden", [("AllowSsh", 100, "Inbound", "Allow", "Tcp", "*", "22")])],
-        storage_accounts=[storage_account(RG_B, "stolder", tls="TLS1_1"),
-                          storage_account(RG_B, "stunset", tls=None)],
+        storage_accounts=[storage_account(RG_B, "stolder", tls="TLS1_1", default_action="Deny"),
+                          storage_account(RG_B, "stunset", tls=None, blob_public=None, default_action="Deny",
+                                          public_network="Enabled")],
         role_assignments=[
             role_assignment(SUB_B, f"/subscriptions/{SUB_B}", "b-owner", OWNER, "user-9"),
             role_assignment(SUB_B, f"/subscriptions/{SUB_B}", "b-custom", UNLISTED_CUSTOM, "user-9"),
@@ -520,6 +563,11 @@ EXPECTED_FAILURES = Counter({
     ("TLS-002", storage_id(RG_B, "stolder")): 1,
     ("TLS-002", storage_id(RG_B, "stunset")): 1,  # no minimumTlsVersion: the API's TLS 1.0
     ("IAM-006", assignment_id(f"/subscriptions/{SUB_B}", "b-owner")): 1,  # Owner is named by its built-in GUID
+    # Storage: public containers of an account that allows it; the firewall's default Allow.
+    ("IAM-005", f"{storage_id(RG_A, 'stlegacy')}/blobServices/default/containers/images"): 1,
+    ("IAM-005", f"{storage_id(RG_A, 'stlegacy')}/blobServices/default/containers/listing"): 1,
+    ("NET-003", storage_id(RG_A, "stlegacy")): 1,
+    ("NET-003", f"{RG_A}/providers/Microsoft.KeyVault/vaults/kv-open"): 1,  # no networkAcls: Allow
     # App Service: plain HTTP and TLS 1.0 from the site and its config/web; FTP without TLS.
     ("TLS-001", WEB_LEGACY): 1,
     ("TLS-002", WEB_LEGACY): 1,
@@ -667,7 +715,8 @@ def test_an_unreachable_endpoint_is_recorded_not_raised() -> None:
         ("Microsoft.Sql", "Servers_List"), ("Microsoft.DBforPostgreSQL", "Servers_List"),
         ("Microsoft.DBforMySQL", "Servers_List"), ("Microsoft.Cache", "Redis_ListBySubscription"),
         ("Microsoft.DocumentDB", "DatabaseAccounts_List"), ("Microsoft.EventHub", "Namespaces_List"),
-        ("Microsoft.ServiceBus", "Namespaces_List"), ("Microsoft.Compute", "Disks_List")])
+        ("Microsoft.ServiceBus", "Namespaces_List"), ("Microsoft.Compute", "Disks_List"),
+        ("Microsoft.KeyVault", "Vaults_ListBySubscription")])
 
 
 def test_a_rejected_token_is_an_error_of_every_call(cloud: FakeAzure) -> None:
@@ -719,7 +768,10 @@ def test_a_malformed_rule_is_unknown_not_dropped() -> None:
 
 
 def test_storage_defaults_are_the_apis_when_properties_are_absent() -> None:
-    tls, store = adapters.storage_account({"id": storage_id(RG_A, "bare"), "name": "bare", "properties": {}}, SUB_A)
+    wall, tls, store = adapters.storage_account({"id": storage_id(RG_A, "bare"), "name": "bare", "properties": {}},
+                                                SUB_A)
+    # No networkAcls: the firewall allows every network.
+    assert isinstance(wall, Firewall) and "any network" in str(wall.rules[0].peers)
     assert isinstance(tls, TlsEndpoint) and (tls.min_version, tls.plaintext_allowed) == (TlsVersion.TLS1_0, False)
     assert store.model_dump(include={"encrypted", "key_management", "by_default"}) == {
         "encrypted": True, "key_management": "provider-managed", "by_default": True}
@@ -831,6 +883,18 @@ def test_services_read_over_rest_become_model_objects(result: AuditResult) -> No
     rule = next(a for a in result.assets if isinstance(a, Firewall) and a.name == "AllowAllWindowsAzureIps")
     assert (rule.origin.account, rule.origin.region, str(rule.rules[0].ports)) == (SUB_B, "westeurope", "1433")
     assert "all Azure services" in str(rule.rules[0].peers[0])
+
+
+def test_containers_are_listed_only_where_the_account_allows_public_access(cloud: FakeAzure,
+                                                                          result: AuditResult) -> None:
+    listed = {r.path.split("/storageAccounts/", 1)[1].split("/", 1)[0] for r in cloud.requests
+              if r.path.endswith("/blobServices/default/containers")}
+    assert listed == {"stlegacy", "stunset"}  # stunset: set before the setting existed, so allowed
+    walls = {a.name: a for a in result.assets if isinstance(a, Firewall)
+             and a.origin.resource_type == adapters.STORAGE_ACCOUNT_TYPE}
+    # sthttp's public network access is off; stolder and stunset deny with no IP rules.
+    assert sorted(walls) == ["stcmk", "stlegacy"]
+    assert [str(p) for p in walls["stcmk"].rules[0].peers] == ["203.0.113.0/24", "198.51.100.7"]
 
 
 def test_an_unregistered_resource_provider_has_nothing_to_list(cloud: FakeAzure, result: AuditResult) -> None:

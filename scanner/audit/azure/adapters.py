@@ -54,6 +54,8 @@ COSMOS_TYPE = "Microsoft.DocumentDB/databaseAccounts"
 EVENT_HUB_NAMESPACE_TYPE = "Microsoft.EventHub/namespaces"
 SERVICE_BUS_NAMESPACE_TYPE = "Microsoft.ServiceBus/namespaces"
 DISK_TYPE = "Microsoft.Compute/disks"
+CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"
+KEY_VAULT_TYPE = "Microsoft.KeyVault/vaults"
 
 # The REST API's documented interpretation of an absent `minimumTlsVersion` (older
 # accounts). This differs from azurerm's default (TLS1_2), which only applies to
@@ -259,12 +261,75 @@ def application_gateway(gateway: Json, subscription: str) -> Iterator[TlsEndpoin
                           policy_name=policy_name)
 
 
+# -- service firewalls: storage accounts, Key Vault --------------------------------------------------
+
+
+def _acl_peers(acl: Any) -> list[Peer | Unknown] | Unknown:
+    """Who `networkAcls` admits: everyone when the default action is Allow (or there are no
+    ACLs), else the addresses of its `ipRules`."""
+    if not isinstance(acl, Mapping):
+        return [azure.default_allow_peer("no network rules: defaultAction Allow")]
+    action = acl.get("defaultAction", azure.NETWORK_DEFAULT_ACTION_DEFAULT)
+    allows = azure.network_default_allows(action) if isinstance(action, str) else None
+    if allows is None:
+        return Unknown(reason=f"networkAcls.defaultAction {action!r} is not Allow or Deny")
+    if allows:
+        return [azure.default_allow_peer(f"defaultAction {action}")]
+    rules = acl.get("ipRules") or []
+    return [Peer.address_or_tag(str(r["value"])) for r in rules
+            if isinstance(r, Mapping) and r.get("value") and str(r.get("action", "Allow")).lower() == "allow"]
+
+
+def _service_firewall(resource: Json, subscription: str, resource_type: str, ports: PortSet) -> Iterator[Firewall]:
+    """The data-plane firewall of a service: nothing when public network access is off, or when it
+    denies by default with no IP rules (only virtual networks and trusted services get in)."""
+    props = _props(resource)
+    if not _public_network_access(props):
+        return
+    peers = _acl_peers(props.get("networkAcls"))
+    if isinstance(peers, list) and not peers:
+        return
+    base = origin(resource, subscription, resource_type)
+    yield Firewall(origin=base, name=_name(resource), rules=[NetworkRule(
+        origin=base.at(None, "networkAcls.defaultAction"), name=_name(resource), direction=Direction.INGRESS,
+        access=Access.ALLOW, protocol="tcp", ports=ports, peers=peers)])
+
+
+def key_vault(vault: Json, subscription: str) -> Iterator[Firewall]:
+    return _service_firewall(vault, subscription, KEY_VAULT_TYPE, azure.KEY_VAULT_PORTS)
+
+
+def blob_public_access_allowed(account: Json) -> bool:
+    """`allowBlobPublicAccess`: accounts made before it existed do not return it, and allow it."""
+    return _props(account).get("allowBlobPublicAccess") is not False
+
+
+def blob_containers(containers: Sequence[Json], account: Json, subscription: str) -> Iterator[AccessGrant]:
+    """Containers whose `publicAccess` is `Blob` (anyone reads blobs) or `Container` (and lists them).
+    With `allowBlobPublicAccess` false on the account, a leftover setting grants nothing."""
+    if not blob_public_access_allowed(account):
+        return
+    for container in containers:
+        level = _props(container).get("publicAccess")
+        if not isinstance(level, str) or level.lower() not in ("blob", "container"):
+            continue
+        base = origin({**container, "location": account.get("location")}, subscription, CONTAINER_TYPE)
+        actions = ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]
+        if level.lower() == "container":
+            actions.append("Microsoft.Storage/storageAccounts/blobServices/containers/read")
+        yield AccessGrant(origin=base, field_origins={"principals": base.at(None, "publicAccess")},
+                          kind=GrantKind.RESOURCE_POLICY, name=f"{_name(account)}/{_name(container)}",
+                          effect=Access.ALLOW, principals=["*"], actions=list(actions),
+                          resources=[str(container.get("id", _name(container)))])
+
+
 # -- storage accounts -------------------------------------------------------------------------------
 
 
 def storage_account(account: Json, subscription: str) -> Iterator[Asset]:
     props = _props(account)
     base = origin(account, subscription, STORAGE_ACCOUNT_TYPE)
+    yield from _service_firewall(account, subscription, STORAGE_ACCOUNT_TYPE, azure.STORAGE_PORTS)
     minimum = props.get("minimumTlsVersion")
     https_only = props.get("supportsHttpsTrafficOnly")
     yield TlsEndpoint(

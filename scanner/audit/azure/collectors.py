@@ -297,8 +297,16 @@ class AzureCollector:
         from azure.mgmt.storage import StorageManagementClient
 
         with self.options.client(StorageManagementClient, self.credential, subscription) as client:
-            for account in client.storage_accounts.list():
-                yield from adapters.storage_account(_rest_json(account), subscription)
+            listed = [_rest_json(account) for account in client.storage_accounts.list()]
+        for account in listed:
+            yield from adapters.storage_account(account, subscription)
+            if adapters.blob_public_access_allowed(account):
+                yield self._child_call(subscription, "Microsoft.Storage", "BlobContainers_List", account,
+                                       partial(self._blob_containers, account, subscription))
+
+    def _blob_containers(self, account: Json, subscription: str) -> Iterator[Item]:
+        listed = self._child_list(account, "blobServices/default/containers", STORAGE_API_VERSION)
+        yield from adapters.blob_containers(listed, account, subscription)
 
     def _authorization_client(self, subscription: str) -> Any:
         from azure.mgmt.authorization import AuthorizationManagementClient
@@ -341,6 +349,7 @@ SQL_API_VERSION = "2021-11-01"
 POSTGRESQL_API_VERSION = "2022-12-01"
 MYSQL_API_VERSION = "2023-12-30"
 REDIS_API_VERSION = "2023-08-01"
+STORAGE_API_VERSION = "2023-05-01"
 
 
 def _one(adapt: Callable[[Json, str], Asset]) -> Adapt:
@@ -373,6 +382,8 @@ _PROVIDER_LISTS = (
     _ProviderList("Microsoft.ServiceBus", "namespaces", "Namespaces_List", "2021-11-01",
                   _one(adapters.service_bus_namespace)),
     _ProviderList("Microsoft.Compute", "disks", "Disks_List", "2023-04-02", _one(adapters.managed_disk)),
+    _ProviderList("Microsoft.KeyVault", "vaults", "Vaults_ListBySubscription", "2023-07-01",
+                  lambda collector, vault, subscription: adapters.key_vault(vault, subscription)),
 )
 
 

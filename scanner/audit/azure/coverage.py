@@ -28,6 +28,8 @@ LIVE: dict[str, str] = {
     "azurerm_redis_cache": "Microsoft.Cache/redis",
     "azurerm_redis_firewall_rule": "Microsoft.Cache/redis/firewallRules",
     "azurerm_managed_disk": "Microsoft.Compute/disks",
+    "azurerm_storage_account_network_rules": "Microsoft.Storage/storageAccounts (networkAcls)",
+    "azurerm_key_vault": "Microsoft.KeyVault/vaults",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -40,6 +42,4 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_mariadb_firewall_rule": "Azure Database for MariaDB was retired in September 2025",
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
     "azurerm_synapse_firewall_rule": "not read live yet",
-    "azurerm_storage_account_network_rules": "not read live yet",
-    "azurerm_key_vault": "not read live yet",
 }
