@@ -88,6 +88,43 @@ def min_tls_version(text: str) -> TlsVersion | None:
     return TlsVersion.parse(text)
 
 
+def server_parameter_on(text: str) -> bool | None:
+    """A flexible server parameter's `on`/`off` (`ON`/`OFF`)."""
+    return {"on": True, "off": False}.get(text.strip().lower())
+
+
+# PostgreSQL and MySQL flexible servers: server parameters, each set by an
+# azurerm_<engine>_flexible_server_configuration. Plaintext is refused unless
+# `require_secure_transport` is turned off; the minimum is TLS 1.2 unless lowered
+# (FLEXIBLE_TLS_PARAMETER names the TLS parameter of each engine).
+FLEXIBLE_REQUIRE_SECURE_TRANSPORT = "require_secure_transport"
+FLEXIBLE_REQUIRE_SECURE_TRANSPORT_DEFAULT = True
+FLEXIBLE_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+
+# App Service `site_config.ftps_state` (FTPS_ALL_ALLOWED serves plain FTP):
+# azurerm_linux_/windows_web_app and _function_app: Disabled when unset.
+APP_SERVICE_FTPS_STATE_DEFAULT = "Disabled"
+# azurerm_app_service / azurerm_function_app leave it to Azure, which allowed plain FTP on older apps.
+LEGACY_APP_SERVICE_FTPS_STATE_UNKNOWN = (
+    "ftps_state is not set: this resource type leaves it to Azure, whose default for older apps is "
+    'AllAllowed (plain FTP); set ftps_state = "FtpsOnly" or "Disabled"'
+)
+
+# Cosmos DB `minimal_tls_version`, Event Hubs and Service Bus namespaces' `minimum_tls_version`:
+# TLS 1.2 when unset. All three refuse unencrypted connections.
+COSMOSDB_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+MESSAGING_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+
+# Front Door and CDN: which protocols clients may use, and how the edge fetches from the origin.
+FRONT_DOOR_FORWARDING_PLAINTEXT = {"httponly": True, "httpsonly": False, "matchrequest": None}
+# azurerm_cdn_endpoint `is_http_allowed`: on when unset.
+CDN_ENDPOINT_HTTP_ALLOWED_DEFAULT = True
+# azurerm_cdn_frontdoor_route `https_redirect_enabled`: on when unset.
+FRONT_DOOR_ROUTE_HTTPS_REDIRECT_DEFAULT = True
+# azurerm_cdn_frontdoor_custom_domain `tls.minimum_tls_version`: TLS12 when unset.
+FRONT_DOOR_CUSTOM_DOMAIN_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+
+
 # Unset attributes, as azurerm 3.x and 4.x fill them in.
 # Storage account `min_tls_version`: TLS1_2 since azurerm 3.0 (2.x used TLS1_0, which is out of support).
 STORAGE_MIN_TLS_DEFAULT = TlsVersion.TLS1_2

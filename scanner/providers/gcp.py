@@ -41,6 +41,15 @@ def ssl_policy_min_tls(text: str) -> TlsVersion | None:
     return TlsVersion.parse(text)
 
 
+# Forwarding rules' `load_balancing_scheme`: EXTERNAL when unset; INTERNAL, INTERNAL_MANAGED and
+# INTERNAL_SELF_MANAGED serve only the VPC.
+FORWARDING_RULE_SCHEME_DEFAULT = "EXTERNAL"
+
+
+def forwarding_rule_is_internal(scheme: str) -> bool:
+    return scheme.strip().upper().startswith("INTERNAL")
+
+
 # Cloud SQL `ip_configuration.ssl_mode`: whether unencrypted connections are accepted.
 CLOUD_SQL_SSL_MODES: dict[str, bool] = {
     "ALLOW_UNENCRYPTED_AND_ENCRYPTED": True,

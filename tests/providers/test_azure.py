@@ -183,3 +183,11 @@ def test_firewall_ranges() -> None:
     office = azure.firewall_range_peer("198.51.100.16", "198.51.100.31")
     assert office is not None and not covers_internet(office.networks(), 8, 32)
     assert azure.firewall_range_peer("10.0.0.9", "10.0.0.1") is None
+
+
+def test_tls_spellings_of_other_services() -> None:
+    assert azure.min_tls_version("TLS10") is TlsVersion.TLS1_0  # Front Door
+    assert azure.flexible_server_min_tls("TLSv1,TLSv1.1,TLSv1.2") is TlsVersion.TLS1_0
+    assert azure.flexible_server_min_tls("TLSv1.2,bogus") is None
+    assert azure.server_parameter_on("OFF") is False and azure.server_parameter_on("on") is True
+    assert azure.network_default_allows("Allow") is True and azure.network_default_allows("Deny") is False

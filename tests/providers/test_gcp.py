@@ -9,7 +9,7 @@ import pytest
 
 from scanner.engine.findings import Status
 from scanner.engine.params import RuleParams
-from scanner.model import Direction, Scope, TlsVersion, Unknown
+from scanner.model import Direction, PortSet, Scope, TlsVersion, Unknown
 from scanner.providers import gcp
 from scanner.providers.gcp import Binding
 from scanner.scan import Scanner
@@ -135,3 +135,11 @@ def test_cloud_sql_encrypted_with_googles_key(tmp_path: Path, require_cmk: bool,
     result = Scanner(cwd=tmp_path, params=RuleParams(require_customer_managed_keys=require_cmk)).scan([tmp_path])
     assert result.errors == []
     assert {(f.location.start_line, f.rule_id, f.status) for f in result.findings if f.location} == expected
+
+
+def test_cloud_sql_ports_and_forwarding_schemes() -> None:
+    assert gcp.cloud_sql_port("POSTGRES_15") == PortSet.ports(5432)
+    assert gcp.cloud_sql_port("SQLSERVER_2019_STANDARD") == PortSet.ports(1433)
+    assert gcp.cloud_sql_port("ORACLE_1") is None
+    assert gcp.forwarding_rule_is_internal("INTERNAL_MANAGED")
+    assert not gcp.forwarding_rule_is_internal(gcp.FORWARDING_RULE_SCHEME_DEFAULT)

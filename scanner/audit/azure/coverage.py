@@ -42,4 +42,15 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_mariadb_firewall_rule": "Azure Database for MariaDB was retired in September 2025",
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
     "azurerm_synapse_firewall_rule": "not read live yet",
+    "azurerm_postgresql_flexible_server": "not read live yet",
+    "azurerm_mysql_flexible_server": "not read live yet",
+    "azurerm_postgresql_flexible_server_configuration": "not read live yet",
+    "azurerm_mysql_flexible_server_configuration": "not read live yet",
+    "azurerm_cosmosdb_account": "not read live yet",
+    "azurerm_eventhub_namespace": "not read live yet",
+    "azurerm_servicebus_namespace": "not read live yet",
+    "azurerm_cdn_endpoint": "not read live yet",
+    "azurerm_cdn_frontdoor_route": "not read live yet",
+    "azurerm_cdn_frontdoor_custom_domain": "not read live yet",
+    "azurerm_frontdoor": "not read live yet",
 }

@@ -24,6 +24,8 @@ LIVE: dict[str, str] = {
 NOT_LIVE: dict[str, str] = {
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
     "google_compute_target_ssl_proxy": "not read live yet",
+    "google_compute_target_http_proxy": "not read live yet",
+    "google_compute_region_target_http_proxy": "not read live yet",
     "google_sql_database_instance": "not read live yet",
     "google_compute_disk": "not read live yet",
     "google_compute_region_disk": "not read live yet",

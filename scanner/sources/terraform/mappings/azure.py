@@ -59,14 +59,15 @@ def _negate(value: bool | Unknown) -> bool | Unknown:
     return value if isinstance(value, Unknown) else not value
 
 
-def _tls_version(view: ResourceView, attr: str, default: TlsVersion | Unknown) -> TlsVersion | Unknown:
+def _tls_version(view: ResourceView, attr: str, default: TlsVersion | Unknown,
+                 parse: Callable[[str], TlsVersion | None] = azure.min_tls_version) -> TlsVersion | Unknown:
     value = view.get(attr)
     if value is None:
         return default
     if isinstance(value, Unknown):
         return value
     # `minimum_tls_version = 1.2` unquoted is common and accepted by Terraform.
-    parsed = azure.min_tls_version(str(value)) if isinstance(value, (str, int, float)) else None
+    parsed = parse(str(value)) if isinstance(value, (str, int, float)) else None
     return parsed if parsed is not None else Unknown(reason=f"{attr} {value!r} is not a TLS version")
 
 
@@ -322,8 +323,19 @@ def storage_account(sa: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
 # -- App Service ------------------------------------------------------------------------------------
 
 
-def _web_app(kind: str, tls_attr: str) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
-    """`site_config.<tls_attr>` (default 1.2) and `https_only` (default false: plain HTTP served)."""
+def _ftps_plaintext(site: ResourceView, default: str | Unknown) -> bool | Unknown:
+    value = site.get("ftps_state", default)
+    if isinstance(value, Unknown):
+        return value
+    if not isinstance(value, str):
+        return Unknown(reason=f"ftps_state {value!r} is not recognised")
+    return value.strip().lower() == azure.FTPS_ALL_ALLOWED
+
+
+def _web_app(kind: str, tls_attr: str, ftps_default: str | Unknown = azure.APP_SERVICE_FTPS_STATE_DEFAULT
+             ) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """`site_config.<tls_attr>` (default 1.2) and `https_only` (default false: plain HTTP served);
+    `site_config.ftps_state` for the deployment FTP endpoint."""
 
     def mapper(app: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         site = next(iter(app.blocks("site_config")), app)
@@ -335,6 +347,10 @@ def _web_app(kind: str, tls_attr: str) -> Callable[[ResourceView, MappingContext
             min_version=_tls_version(site, tls_attr, azure.APP_SERVICE_MIN_TLS_DEFAULT),
             plaintext_allowed=_negate(as_bool(app.get("https_only"), azure.APP_SERVICE_HTTPS_ONLY_DEFAULT)),
         )
+        # FTPS negotiates what the app does; only whether plain FTP is served is this setting's.
+        yield TlsEndpoint(origin=app.origin, field_origins={"plaintext_allowed": site.origin_of("ftps_state")},
+                          kind="ftp_endpoint", name=_name(app), min_version=None,
+                          plaintext_allowed=_ftps_plaintext(site, ftps_default))
 
     mapper.__name__ = f"{kind}_{tls_attr}"
     return mapper
@@ -489,6 +505,194 @@ def redis_cache(cache: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     )
 
 
+def _min_tls_only(kind: str, attr: str, default: TlsVersion,
+                  parse: Callable[[str], TlsVersion | None] = azure.min_tls_version
+                  ) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """A service that refuses unencrypted connections and whose `attr` sets the minimum TLS version."""
+
+    def mapper(resource: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        yield TlsEndpoint(origin=resource.origin, field_origins={"min_version": resource.origin_of(attr)},
+                          kind=kind, name=_name(resource), min_version=_tls_version(resource, attr, default, parse),
+                          plaintext_allowed=False)
+
+    mapper.__name__ = f"{kind}_tls"
+    return mapper
+
+
+def cosmosdb_account(account: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield from _min_tls_only("database", "minimal_tls_version", azure.COSMOSDB_MIN_TLS_DEFAULT,
+                             azure.cosmos_min_tls)(account, ctx)
+    yield _sse_store("database", account, "key_vault_key_id", _is_set(account, "key_vault_key_id"))
+
+
+# PostgreSQL and MySQL flexible servers: how each engine's configuration resource names its server.
+_FLEXIBLE_CONFIG_PARENT = {"postgresql": "server_id", "mysql": "server_name"}
+
+
+def _flexible_parameters(server: ResourceView, engine: str, ctx: MappingContext) -> dict[str, ResourceView]:
+    config_type = f"azurerm_{engine}_flexible_server_configuration"
+    named = ((c.get("name"), c) for c in ctx.referring(config_type, _FLEXIBLE_CONFIG_PARENT[engine], server))
+    return {name.lower(): c for name, c in named if isinstance(name, str)}
+
+
+def _secure_transport(config: ResourceView | None) -> bool | Unknown:
+    """Whether unencrypted connections are accepted, from a `require_secure_transport` parameter."""
+    if config is None:
+        return not azure.FLEXIBLE_REQUIRE_SECURE_TRANSPORT_DEFAULT
+    value = config.get("value")
+    if isinstance(value, Unknown):
+        return value
+    required = azure.server_parameter_on(value) if isinstance(value, str) else None
+    return (not required) if required is not None else Unknown(reason=f"require_secure_transport {value!r} "
+                                                                      "is not ON or OFF")
+
+
+def _parameter_tls(config: ResourceView | None) -> TlsVersion | Unknown:
+    if config is None:
+        return azure.FLEXIBLE_MIN_TLS_DEFAULT
+    value = config.get("value")
+    if isinstance(value, Unknown):
+        return value
+    version = azure.flexible_server_min_tls(value) if isinstance(value, str) else None
+    return version if version is not None else Unknown(reason=f"{config.get('name')} {value!r} is not a TLS version")
+
+
+def _flexible_server(engine: str) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """Its `require_secure_transport` and TLS parameters, and a customer-managed key if one is given."""
+
+    def mapper(server: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        parameters = _flexible_parameters(server, engine, ctx)
+        transport = parameters.get(azure.FLEXIBLE_REQUIRE_SECURE_TRANSPORT)
+        tls = parameters.get(azure.FLEXIBLE_TLS_PARAMETER[engine])
+        yield TlsEndpoint(
+            origin=server.origin,
+            field_origins={"plaintext_allowed": transport.origin_of("value") if transport else server.origin,
+                           "min_version": tls.origin_of("value") if tls else server.origin},
+            kind="database", name=_name(server), min_version=_parameter_tls(tls),
+            plaintext_allowed=_secure_transport(transport))
+        key = next(iter(server.blocks("customer_managed_key")), None)
+        yield _sse_store("database", server, "customer_managed_key",
+                         _is_set(key, "key_vault_key_id") if key is not None else False)
+
+    mapper.__name__ = f"{engine}_flexible_server"
+    return mapper
+
+
+def _flexible_configuration(engine: str) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """A TLS parameter of a server outside this module is judged on its own; inside, with its server."""
+
+    def mapper(config: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        if _parent(config, ctx, _FLEXIBLE_CONFIG_PARENT[engine], (f"azurerm_{engine}_flexible_server",)):
+            return
+        name = config.get("name")
+        name = name.lower() if isinstance(name, str) else None
+        if name == azure.FLEXIBLE_REQUIRE_SECURE_TRANSPORT:
+            yield TlsEndpoint(origin=config.origin, field_origins={"plaintext_allowed": config.origin_of("value")},
+                              kind="database", name=config.address, min_version=None,
+                              plaintext_allowed=_secure_transport(config))
+        elif name == azure.FLEXIBLE_TLS_PARAMETER[engine]:
+            yield TlsEndpoint(origin=config.origin, field_origins={"min_version": config.origin_of("value")},
+                              kind="database", name=config.address, min_version=_parameter_tls(config),
+                              plaintext_allowed=False)
+
+    mapper.__name__ = f"{engine}_flexible_server_configuration"
+    return mapper
+
+
+# -- Front Door and CDN -----------------------------------------------------------------------------
+
+
+def _protocols(view: ResourceView, attr: str) -> list[str] | Unknown:
+    values = string_list(view.get(attr))
+    if isinstance(values, Unknown):
+        return values
+    unknown = next((v for v in values if isinstance(v, Unknown)), None)
+    return unknown if unknown is not None else [str(v).lower() for v in values]
+
+
+def _forwards_plaintext(view: ResourceView, attr: str, default: str) -> bool | Unknown | None:
+    """Whether the edge fetches from the origin over HTTP: True for HttpOnly, None for MatchRequest."""
+    value = view.get(attr, default)
+    if isinstance(value, Unknown):
+        return value
+    if not isinstance(value, str) or value.lower() not in azure.FRONT_DOOR_FORWARDING_PLAINTEXT:
+        return Unknown(reason=f"{attr} {value!r} is not recognised")
+    return azure.FRONT_DOOR_FORWARDING_PLAINTEXT[value.lower()]
+
+
+def _edge_plaintext(accepts_http: bool | Unknown, redirects: bool | Unknown, forwards_http: bool | Unknown | None
+                    ) -> bool | Unknown:
+    """Plain HTTP from clients that is served rather than redirected, or HTTP to the origin."""
+    if forwards_http is True:
+        return True
+    if isinstance(accepts_http, Unknown):
+        return accepts_http
+    if not accepts_http:
+        return False if not isinstance(forwards_http, Unknown) else forwards_http
+    return _negate(redirects)
+
+
+def cdn_frontdoor_route(route: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    protocols = _protocols(route, "supported_protocols")
+    accepts_http = protocols if isinstance(protocols, Unknown) else "http" in protocols
+    redirects = as_bool(route.get("https_redirect_enabled"), azure.FRONT_DOOR_ROUTE_HTTPS_REDIRECT_DEFAULT)
+    forwards = _forwards_plaintext(route, "forwarding_protocol", "MatchRequest")
+    at = route.origin_of("forwarding_protocol") if forwards is True else route.origin_of("https_redirect_enabled") \
+        if route.has("https_redirect_enabled") else route.origin_of("supported_protocols")
+    yield TlsEndpoint(origin=route.origin, field_origins={"plaintext_allowed": at}, kind="cdn_route",
+                      name=_name(route), min_version=None, plaintext_allowed=_edge_plaintext(accepts_http, redirects,
+                                                                                              forwards))
+
+
+def cdn_frontdoor_custom_domain(domain: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    tls = next(iter(domain.blocks("tls")), domain)
+    yield TlsEndpoint(origin=domain.origin, field_origins={"min_version": tls.origin_of("minimum_tls_version")},
+                      kind="cdn_custom_domain", name=_name(domain), plaintext_allowed=False,
+                      min_version=_tls_version(tls, "minimum_tls_version",
+                                               azure.FRONT_DOOR_CUSTOM_DOMAIN_MIN_TLS_DEFAULT))
+
+
+def frontdoor(door: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Classic Front Door: each routing rule that forwards (rather than redirects)."""
+    for rule in door.blocks("routing_rule"):
+        forwarding = next(iter(rule.blocks("forwarding_configuration")), None)
+        if forwarding is None:
+            continue  # a redirect rule fetches nothing
+        protocols = _protocols(rule, "accepted_protocols")
+        accepts_http = protocols if isinstance(protocols, Unknown) else "http" in protocols
+        forwards = _forwards_plaintext(forwarding, "forwarding_protocol", "HttpsOnly")
+        at = forwarding.origin_of("forwarding_protocol") if forwards is True else rule.origin_of("accepted_protocols")
+        label = rule.get("name")
+        yield TlsEndpoint(origin=rule.origin, field_origins={"plaintext_allowed": at}, kind="front_door_route",
+                          name=f"{_name(door)}/{label}" if isinstance(label, str) else _name(door), min_version=None,
+                          plaintext_allowed=_edge_plaintext(accepts_http, False, forwards))
+
+
+def _redirects_http(endpoint: ResourceView) -> bool:
+    """A global delivery rule, or a rule matching the HTTP scheme, that redirects to HTTPS."""
+    def to_https(rule: ResourceView) -> bool:
+        return any(str(a.get("protocol")).lower() == "https" for a in rule.blocks("url_redirect_action"))
+
+    def matches_http(rule: ResourceView) -> bool:
+        for condition in rule.blocks("request_scheme_condition"):
+            values = string_list(condition.get("match_values"))
+            if not isinstance(values, Unknown) and "http" in [str(v).lower() for v in values]:
+                return True
+        return False
+
+    if any(to_https(r) for r in endpoint.blocks("global_delivery_rule")):
+        return True
+    return any(to_https(r) and matches_http(r) for r in endpoint.blocks("delivery_rule"))
+
+
+def cdn_endpoint(endpoint: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    http = as_bool(endpoint.get("is_http_allowed"), azure.CDN_ENDPOINT_HTTP_ALLOWED_DEFAULT)
+    plaintext = http if isinstance(http, Unknown) else http and not _redirects_http(endpoint)
+    at = endpoint.origin_of("is_http_allowed")
+    yield TlsEndpoint(origin=endpoint.origin, field_origins={"plaintext_allowed": at},
+                      kind="cdn_endpoint", name=_name(endpoint), min_version=None, plaintext_allowed=plaintext)
+
+
 # -- managed disks ----------------------------------------------------------------------------------
 
 
@@ -510,6 +714,17 @@ def managed_disk(disk: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         key_management=key_management,
         by_default=key_management is KeyManagement.PROVIDER,
     )
+
+
+def _sse_store(kind: str, resource: ResourceView, key_attr: str, customer: bool | Unknown) -> DataStore:
+    """Azure service-side encryption: always AES-256, with a customer-managed key when one is given."""
+    key_management: KeyManagement | Unknown = (
+        customer if isinstance(customer, Unknown) else KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
+    )
+    return DataStore(origin=resource.origin, field_origins={"key_management": resource.origin_of(key_attr)},
+                     kind=kind, name=_name(resource), encrypted=True, algorithm=azure.SSE_ALGORITHM,
+                     key_bits=azure.SSE_KEY_BITS, key_management=key_management,
+                     by_default=key_management is KeyManagement.PROVIDER)
 
 
 # -- role-based access control ----------------------------------------------------------------------
@@ -615,14 +830,16 @@ def role_assignment(assignment: ResourceView, ctx: MappingContext) -> Iterator[A
     )
 
 
+_LEGACY_FTPS_STATE = Unknown(reason=azure.LEGACY_APP_SERVICE_FTPS_STATE_UNKNOWN)
+
 MAPPERS = {
     "azurerm_network_security_group": network_security_group,
     "azurerm_network_security_rule": network_security_rule,
     "azurerm_storage_account": storage_account,
     "azurerm_storage_account_network_rules": storage_account_network_rules,
     "azurerm_key_vault": key_vault,
-    "azurerm_app_service": _web_app("web_app", "min_tls_version"),
-    "azurerm_function_app": _web_app("function_app", "min_tls_version"),
+    "azurerm_app_service": _web_app("web_app", "min_tls_version", _LEGACY_FTPS_STATE),
+    "azurerm_function_app": _web_app("function_app", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_linux_web_app": _web_app("web_app", "minimum_tls_version"),
     "azurerm_windows_web_app": _web_app("web_app", "minimum_tls_version"),
     "azurerm_linux_function_app": _web_app("function_app", "minimum_tls_version"),
@@ -632,6 +849,19 @@ MAPPERS = {
     "azurerm_mysql_server": single_server,
     "azurerm_mssql_server": mssql_server,
     "azurerm_redis_cache": redis_cache,
+    "azurerm_postgresql_flexible_server": _flexible_server("postgresql"),
+    "azurerm_mysql_flexible_server": _flexible_server("mysql"),
+    "azurerm_postgresql_flexible_server_configuration": _flexible_configuration("postgresql"),
+    "azurerm_mysql_flexible_server_configuration": _flexible_configuration("mysql"),
+    "azurerm_cosmosdb_account": cosmosdb_account,
+    "azurerm_eventhub_namespace": _min_tls_only("event_hubs_namespace", "minimum_tls_version",
+                                                azure.MESSAGING_MIN_TLS_DEFAULT),
+    "azurerm_servicebus_namespace": _min_tls_only("service_bus_namespace", "minimum_tls_version",
+                                                  azure.MESSAGING_MIN_TLS_DEFAULT),
+    "azurerm_cdn_endpoint": cdn_endpoint,
+    "azurerm_cdn_frontdoor_route": cdn_frontdoor_route,
+    "azurerm_cdn_frontdoor_custom_domain": cdn_frontdoor_custom_domain,
+    "azurerm_frontdoor": frontdoor,
     "azurerm_managed_disk": managed_disk,
     "azurerm_mssql_firewall_rule": _firewall_rule("sql", "server_id", "azurerm_mssql_server"),
     "azurerm_sql_firewall_rule": _firewall_rule("sql", "server_name", "azurerm_sql_server", "azurerm_mssql_server"),

@@ -160,6 +160,35 @@ def _target_proxy(kind: str) -> Mapper:
     return mapper
 
 
+_FORWARDING_RULE_TYPES = ("google_compute_global_forwarding_rule", "google_compute_forwarding_rule")
+
+
+def _only_internal(proxy: ResourceView, ctx: MappingContext) -> bool:
+    """Whether every forwarding rule of this module that sends to the proxy is internal."""
+    rules = [r for t in _FORWARDING_RULE_TYPES for r in ctx.referring(t, "target", proxy)]
+    schemes = [r.get("load_balancing_scheme", gcp.FORWARDING_RULE_SCHEME_DEFAULT) for r in rules]
+    return bool(rules) and all(isinstance(s, str) and gcp.forwarding_rule_is_internal(s) for s in schemes)
+
+
+def _redirects_to_https(proxy: ResourceView, ctx: MappingContext) -> bool:
+    """Whether the proxy's URL map sends every request to HTTPS (`default_url_redirect.https_redirect`)."""
+    ref = proxy.reference("url_map")
+    for url_map in (*ctx.resources("google_compute_url_map"), *ctx.resources("google_compute_region_url_map")):
+        if url_map.address.split("[", 1)[0] == ref:
+            redirect = next(iter(url_map.blocks("default_url_redirect")), None)
+            return redirect is not None and as_bool(redirect.get("https_redirect"), False) is True \
+                and not url_map.blocks("host_rule")
+    return False
+
+
+def target_http_proxy(proxy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A plain-HTTP load balancer front end, unless it only redirects to HTTPS or serves only the VPC."""
+    if _only_internal(proxy, ctx) or _redirects_to_https(proxy, ctx):
+        return
+    yield TlsEndpoint(origin=proxy.origin, kind="http_proxy", name=_name(proxy), min_version=None,
+                      plaintext_allowed=True)
+
+
 # -- Cloud SQL --------------------------------------------------------------------------------------
 
 
@@ -392,6 +421,8 @@ MAPPERS: dict[str, Mapper] = {
     "google_compute_ssl_policy": ssl_policy,
     "google_compute_target_https_proxy": _target_proxy("https_proxy"),
     "google_compute_target_ssl_proxy": _target_proxy("ssl_proxy"),
+    "google_compute_target_http_proxy": target_http_proxy,
+    "google_compute_region_target_http_proxy": target_http_proxy,
     "google_sql_database_instance": sql_database_instance,
     "google_compute_disk": compute_disk,
     "google_compute_region_disk": compute_disk,
