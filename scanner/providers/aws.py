@@ -128,6 +128,29 @@ EKS_PUBLIC_ACCESS_DEFAULT = True
 EKS_PUBLIC_ACCESS_CIDRS_DEFAULT = ("0.0.0.0/0",)
 
 
+# The port a database engine listens on when `port` is not set.
+DB_ENGINE_PORTS: dict[str, int] = {
+    "mysql": 3306, "mariadb": 3306, "aurora": 3306, "aurora-mysql": 3306,
+    "postgres": 5432, "aurora-postgresql": 5432,
+    "oracle-ee": 1521, "oracle-se2": 1521, "oracle-se1": 1521, "oracle-se": 1521, "oracle-ee-cdb": 1521,
+    "oracle-se2-cdb": 1521, "custom-oracle-ee": 1521,
+    "sqlserver-ee": 1433, "sqlserver-se": 1433, "sqlserver-ex": 1433, "sqlserver-web": 1433,
+    "custom-sqlserver-ee": 1433, "custom-sqlserver-se": 1433, "custom-sqlserver-web": 1433,
+    "db2-se": 50000, "db2-ae": 50000,
+    "redshift": 5439,
+}
+
+# `publicly_accessible` when it is not set: RDS instances are private (the provider's default), DMS
+# replication instances are public (the API's default, which the provider leaves to the API), and
+# Redshift depends on the provider version.
+RDS_PUBLIC_DEFAULT = False
+DMS_PUBLIC_DEFAULT = True
+REDSHIFT_PUBLIC_UNSET = (
+    "publicly_accessible is not set: provider v5 creates the cluster publicly accessible and v6 private; "
+    "set publicly_accessible = false"
+)
+
+
 _AWS_MANAGED_ALIAS = re.compile(r"^(arn:aws[\w-]*:kms:[^:]*:[^:]*:)?alias/aws/")
 
 

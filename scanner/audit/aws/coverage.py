@@ -56,4 +56,5 @@ NOT_LIVE: dict[str, str] = {
     "aws_default_network_acl": "not read live yet",
     "aws_network_acl_rule": "not read live yet",
     "aws_eks_cluster": "not read live yet",
+    "aws_dms_replication_instance": "not read live yet",
 }

@@ -138,13 +138,20 @@ class HclView:
         ]
 
     def reference(self, attr: str) -> str | None:
+        found = self.all_references(attr)
+        return found[0] if found else None
+
+    def all_references(self, attr: str) -> list[str]:
         expr = self.body.attributes.get(attr)
         if expr is None:
-            return None
+            return []
+        found: list[str] = []
         for ref in references(expr.expr):
             if len(ref) >= 2 and any(t == ref[0] for t, _ in self.module.resources):
-                return f"{self.module.address_prefix}{ref[0]}.{ref[1]}"
-        return None
+                address = f"{self.module.address_prefix}{ref[0]}.{ref[1]}"
+                if address not in found:
+                    found.append(address)
+        return found
 
     def statement_origins(self, attr: str) -> list[Origin] | None:
         expr = self.body.attributes.get(attr)

@@ -172,12 +172,19 @@ class PlanView:
         return self._origin
 
     def reference(self, attr: str) -> str | None:
+        found = self.all_references(attr)
+        return found[0] if found else None
+
+    def all_references(self, attr: str) -> list[str]:
+        found: list[str] = []
         for ref in self.references.get(attr, []):
             parts = ref.split(".")
             if len(parts) >= 2 and parts[0] not in ("var", "local", "data", "module", "each", "count", "path"):
                 prefix = self._address.rsplit(".", 2)[0] + "." if self._address.startswith("module.") else ""
-                return f"{prefix}{parts[0]}.{parts[1]}"
-        return None
+                address = f"{prefix}{parts[0]}.{parts[1]}"
+                if address not in found:
+                    found.append(address)
+        return found
 
     def statement_origins(self, attr: str) -> list[Origin] | None:
         if self.hcl is None:

@@ -58,6 +58,10 @@ class ResourceView(Protocol):
         """The address (`type.name`) of the resource the attribute refers to, if it does."""
         ...
 
+    def all_references(self, attr: str) -> list[str]:
+        """The addresses of every resource the attribute refers to (a list of security group ids …)."""
+        ...
+
     def statement_origins(self, attr: str) -> list[Origin] | None:
         """For a policy-document attribute: each statement's own origin, when the source shows them
         (`jsonencode({Statement = [...]})`, or a `data "aws_iam_policy_document"`'s statement blocks)."""

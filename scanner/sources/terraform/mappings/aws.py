@@ -17,6 +17,7 @@ from scanner.model import (
     NetworkRule,
     Origin,
     Peer,
+    PortSet,
     Scope,
     TlsEndpoint,
     TlsVersion,
@@ -25,9 +26,13 @@ from scanner.model import (
 )
 from scanner.providers.aws import (
     CLOUDFRONT_DEFAULT_POLICY,
+    DB_ENGINE_PORTS,
+    DMS_PUBLIC_DEFAULT,
     EKS_PUBLIC_ACCESS_CIDRS_DEFAULT,
     EKS_PUBLIC_ACCESS_DEFAULT,
     ELB_DEFAULT_POLICY,
+    RDS_PUBLIC_DEFAULT,
+    REDSHIFT_PUBLIC_UNSET,
     cloudfront_min_version,
     elb_policy_min_version,
     grants_from_policy,
@@ -197,6 +202,63 @@ def eks_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
             if config else cluster.origin
     yield Firewall.control_plane_endpoint(origin=cluster.origin, name=_name(cluster, "name"), sources=sources,
                                           sources_origin=where)
+
+
+def _groups_of(view: ResourceView, attr: str, ctx: MappingContext) -> list[ResourceView] | Unknown:
+    """The security groups `attr` lists, when every one of them is declared in this configuration."""
+    listed = view.get(attr)
+    if listed is None:
+        return Unknown(reason=f"{attr} is not set, so the VPC's default security group applies, which this "
+                              "configuration does not declare")
+    items = string_list(listed)
+    literal = [i for i in (items if isinstance(items, list) else []) if isinstance(i, str)]
+    refs = view.all_references(attr)
+    groups = [g for t in _GROUP_TYPES for g in ctx.resources(t) if g.address.split("[", 1)[0] in refs]
+    missing = [r for r in refs if r not in {g.address.split("[", 1)[0] for g in groups}]
+    if literal or missing or (not refs and not isinstance(items, list)):
+        shown = ", ".join([*literal, *missing]) or "the listed groups"
+        return Unknown(reason=f"{attr}: {shown} not declared in this configuration")
+    return groups
+
+
+def _public_endpoint(db: ResourceView, ctx: MappingContext, *, name: str, default: bool | Unknown,
+                     port: int | Unknown | None) -> Iterator[Asset]:
+    """A publicly accessible database (RDS, Redshift, DMS) is reached from the internet through its
+    security groups: its public address admits what their ingress rules admit, on the port it serves."""
+    value = db.get("publicly_accessible")
+    public = default if value is None else as_bool(value, False)
+    if public is False:
+        return
+    where = db.origin_of("publicly_accessible")
+    groups = public if isinstance(public, Unknown) else _groups_of(db, "vpc_security_group_ids", ctx)
+    if isinstance(groups, Unknown):
+        rules = [NetworkRule(origin=where, name=f"{name} public endpoint", direction=Direction.INGRESS,
+                             protocol=groups, ports=groups, peers=groups)]
+    else:
+        rules = []
+        served = None if port is None or isinstance(port, Unknown) else PortSet.ports(port)
+        for group in groups:
+            for fw in security_group(group, ctx):
+                assert isinstance(fw, Firewall)
+                for index, rule in enumerate(fw.rules):
+                    if rule.direction == Direction.EGRESS:
+                        continue
+                    ports = rule.ports
+                    if served is not None and isinstance(ports, PortSet):
+                        ports = ports.intersection(served)
+                        if ports.is_empty:
+                            continue
+                    label = f"{name} public endpoint through {fw.name}" + (f": {rule.name}" if rule.name else "")
+                    rules.append(rule.model_copy(update={"origin": where.at(None, f"via[{group.address}][{index}]"),
+                                                         "ports": ports, "name": label}))
+    yield Firewall(origin=db.origin, name=f"{name} public endpoint", rules=rules)
+
+
+def _db_port(db: ResourceView, engine: Any) -> int | Unknown | None:
+    port = as_int(db.get("port"))
+    if port is not None:
+        return port
+    return DB_ENGINE_PORTS.get(engine) if isinstance(engine, str) else None
 
 
 # -- shared helpers -----------------------------------------------------------------------------------
@@ -537,10 +599,15 @@ def _db_store(db: ResourceView, *, kind: str, name: str, attr: str, key_attr: st
 def db_instance(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     engine = db.get("engine")
     if isinstance(engine, str) and engine.startswith("aurora"):
-        return  # an Aurora instance stores nothing itself: its cluster's storage is mapped
+        # An Aurora instance stores nothing itself (its cluster's storage is mapped), but it has an endpoint.
+        yield from _public_endpoint(db, ctx, name=_name(db, "identifier"), default=RDS_PUBLIC_DEFAULT,
+                                    port=_db_port(db, engine))
+        return
     # storage_encrypted defaults to false.
     yield _db_store(db, kind="database", name=_name(db, "identifier"), attr="storage_encrypted",
                     key_attr="kms_key_id", default=False, inherit=("replicate_source_db", "snapshot_identifier"))
+    yield from _public_endpoint(db, ctx, name=_name(db, "identifier"), default=RDS_PUBLIC_DEFAULT,
+                                port=_db_port(db, engine))
 
 
 def rds_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
@@ -577,6 +644,14 @@ _REDSHIFT_UNSET = (
 def redshift_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield _db_store(cluster, kind="data_warehouse", name=_name(cluster, "cluster_identifier"), attr="encrypted",
                     key_attr="kms_key_id", default=Unknown(reason=_REDSHIFT_UNSET))
+    yield from _public_endpoint(cluster, ctx, name=_name(cluster, "cluster_identifier"),
+                                default=Unknown(reason=REDSHIFT_PUBLIC_UNSET), port=_db_port(cluster, "redshift"))
+
+
+def dms_replication_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Every port its security groups open reaches a public replication instance."""
+    yield from _public_endpoint(instance, ctx, name=_name(instance, "replication_instance_id"),
+                                default=DMS_PUBLIC_DEFAULT, port=None)
 
 
 def dynamodb_table(table: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
@@ -759,6 +834,7 @@ MAPPERS = {
     "aws_docdb_cluster": docdb_cluster,
     "aws_efs_file_system": efs_file_system,
     "aws_redshift_cluster": redshift_cluster,
+    "aws_dms_replication_instance": dms_replication_instance,
     "aws_dynamodb_table": dynamodb_table,
     "aws_elasticsearch_domain": search_domain,
     "aws_opensearch_domain": search_domain,
