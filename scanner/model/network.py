@@ -119,8 +119,9 @@ class PeerKind(StrEnum):
 # Service tags that mean "any address"; compared case-insensitively.
 _ANY_TAGS = frozenset({"*", "any", "all"})
 # Azure tags for "outside the virtual network": public space. `AzureCloud` is
-# every Azure customer's address space, which is the internet in practice.
-_PUBLIC_TAGS = frozenset({"internet", "azurecloud"})
+# every Azure customer's address space, which is the internet in practice; so is
+# `GoogleCloud`, every Compute Engine public address (GKE's gcp_public_cidrs_access_enabled).
+_PUBLIC_TAGS = frozenset({"internet", "azurecloud", "googlecloud"})
 _PRIVATE_TAGS = frozenset({"virtualnetwork", "vnet"})
 _AZURE_LB = ipaddress.IPv4Network("168.63.129.16/32")
 

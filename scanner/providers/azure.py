@@ -73,6 +73,13 @@ def default_allow_peer(why: str) -> Peer:
     return Peer(kind=PeerKind.TAG, value="Internet", label=f"any network ({why})")
 
 
+# -- AKS -------------------------------------------------------------------------------------------
+
+# The cluster API of an AKS cluster that is not private (`private_cluster_enabled`, off when unset)
+# and lists no authorized IP ranges answers any address.
+AKS_PRIVATE_CLUSTER_DEFAULT = False
+AKS_OPEN_API_SOURCE = "0.0.0.0/0"
+
 # -- TLS --------------------------------------------------------------------------------------------
 
 # Settings that turn the minimum off; the service then still accepts TLS 1.0.
@@ -206,6 +213,16 @@ def app_gateway_min_after_disabling(disabled: Iterable[str]) -> TlsVersion | Non
 
 # Storage Service Encryption (storage accounts, managed disks) is always on, AES-256,
 # with Microsoft-managed keys unless a customer-managed key or disk encryption set is given.
+# A virtual machine's temporary disk and its OS and data disk caches live on the host and are
+# not covered by SSE: only `encryption_at_host_enabled` (off when unset) encrypts them.
+ENCRYPTION_AT_HOST_DEFAULT = False
+# Azure SQL transparent data encryption: on unless turned off, with a service-managed key unless
+# the server's TDE protector (or the database's own key) is a Key Vault key.
+MSSQL_TDE_DEFAULT = True
+# Data Lake Storage Gen1 `encryption_state` (Enabled when unset) and `encryption_type`:
+# ServiceManaged, or UserManaged with a Key Vault key.
+DATA_LAKE_ENCRYPTION_STATE_DEFAULT = "Enabled"
+DATA_LAKE_CUSTOMER_KEY_TYPE = "usermanaged"
 SSE_ALGORITHM = "AES256"
 SSE_KEY_BITS = 256
 

@@ -92,6 +92,12 @@ def public_access_prevented(setting: Any) -> bool:
     return isinstance(setting, str) and setting.strip().lower() == PUBLIC_ACCESS_PREVENTION_ENFORCED
 
 
+# GKE: the cluster API has a public endpoint unless `private_cluster_config.enable_private_endpoint`;
+# without `master_authorized_networks_config` any address reaches it. `gcp_public_cidrs_access_enabled`
+# admits every Compute Engine public address: any Google Cloud customer's.
+GKE_OPEN_API_SOURCE = "0.0.0.0/0"
+GKE_GOOGLE_CLOUD_TAG = "GoogleCloud"
+
 # -- encryption at rest ---------------------------------------------------------------------------
 
 # Compute Engine disks, Cloud Storage and Cloud SQL encrypt everything with

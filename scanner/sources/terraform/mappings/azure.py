@@ -18,6 +18,7 @@ from scanner.model import (
     NetworkRule,
     Origin,
     Peer,
+    PeerKind,
     PortSet,
     Scope,
     TlsEndpoint,
@@ -727,6 +728,117 @@ def _sse_store(kind: str, resource: ResourceView, key_attr: str, customer: bool 
                      by_default=key_management is KeyManagement.PROVIDER)
 
 
+def _host_encryption(holder: ResourceView, name: str, key_holder: ResourceView | None, key_attr: str,
+                     *attrs: str) -> DataStore:
+    """A VM's or node pool's temporary disk and disk caches: on the host, encrypted only with
+    encryption at host, with the disk encryption set's key when one is given."""
+    attr = _first_set(holder, *attrs)
+    enabled = as_bool(holder.get(attr), azure.ENCRYPTION_AT_HOST_DEFAULT)
+    customer = _is_set(key_holder, key_attr) if key_holder is not None else False
+    key_management: KeyManagement | Unknown = (
+        enabled if isinstance(enabled, Unknown) else KeyManagement.NONE if not enabled
+        else customer if isinstance(customer, Unknown) else KeyManagement.CUSTOMER if customer
+        else KeyManagement.PROVIDER)
+    return DataStore(origin=holder.origin, field_origins={
+        "encrypted": holder.origin_of(attr),
+        "key_management": key_holder.origin_of(key_attr) if key_holder is not None and key_holder.has(key_attr)
+        else holder.origin},
+        kind="temporary_disk_and_cache", name=name, encrypted=enabled,
+        algorithm=azure.SSE_ALGORITHM if enabled is True else None,
+        key_bits=azure.SSE_KEY_BITS if enabled is True else None, key_management=key_management)
+
+
+def virtual_machine(vm: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Linux and Windows VMs and scale sets: `encryption_at_host_enabled`, and the OS disk's key."""
+    os_disk = next(iter(vm.blocks("os_disk")), None)
+    yield _host_encryption(vm, _name(vm), os_disk, "disk_encryption_set_id", "encryption_at_host_enabled")
+
+
+def kubernetes_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The cluster API (public unless a private cluster, from anywhere unless authorized IP ranges
+    are listed), the node disks' key, and the default node pool's encryption at host."""
+    name = _name(cluster)
+    private = as_bool(cluster.get("private_cluster_enabled"), azure.AKS_PRIVATE_CLUSTER_DEFAULT)
+    if private is not True:
+        profile = next(iter(cluster.blocks("api_server_access_profile")), None)
+        holder, attr = ((profile, "authorized_ip_ranges") if profile is not None and profile.has("authorized_ip_ranges")
+                        else (cluster, "api_server_authorized_ip_ranges"))
+        listed = string_list(holder.get(attr))
+        sources: list[Peer | Unknown] | Unknown
+        if isinstance(private, Unknown):
+            sources, where = private, cluster.origin_of("private_cluster_enabled")
+        elif isinstance(listed, Unknown):
+            sources, where = listed, holder.origin_of(attr)
+        elif listed:
+            sources = [r if isinstance(r, Unknown) else Peer.address_or_tag(r) for r in listed]
+            where = holder.origin_of(attr)
+        else:  # no ranges: no restriction
+            sources = [Peer(kind=PeerKind.NETWORK, value=azure.AKS_OPEN_API_SOURCE,
+                            label=f"{azure.AKS_OPEN_API_SOURCE} (no authorized IP ranges)")]
+            where = holder.origin_of(attr) if holder.has(attr) else (profile or cluster).origin
+        yield Firewall.control_plane_endpoint(origin=cluster.origin, name=name, sources=sources, sources_origin=where)
+    yield _sse_store("block_volume", cluster, "disk_encryption_set_id", _is_set(cluster, "disk_encryption_set_id"))
+    for pool in cluster.blocks("default_node_pool"):
+        yield _host_encryption(pool, f"{name} default node pool", cluster, "disk_encryption_set_id",
+                               "host_encryption_enabled", "enable_host_encryption")
+
+
+def kubernetes_cluster_node_pool(pool: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    cluster = _parent(pool, ctx, "kubernetes_cluster_id", ("azurerm_kubernetes_cluster",))
+    yield _host_encryption(pool, _name(pool), cluster, "disk_encryption_set_id", "host_encryption_enabled",
+                           "enable_host_encryption")
+
+
+def _server_tde_key(server_ref: ResourceView, attr: str, ctx: MappingContext) -> ResourceView | None:
+    """The server's `azurerm_mssql_server_transparent_data_encryption` with a Key Vault key, if any."""
+    server = _parent(server_ref, ctx, attr, ("azurerm_mssql_server",))
+    if server is None:
+        return None
+    protectors = ctx.referring("azurerm_mssql_server_transparent_data_encryption", "server_id", server)
+    return next((p for p in protectors if _is_set(p, "key_vault_key_id") is not False), None)
+
+
+def mssql_database(db: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Transparent data encryption: on unless turned off; a Key Vault key of its own or its server's."""
+    enabled = as_bool(db.get("transparent_data_encryption_enabled"), azure.MSSQL_TDE_DEFAULT)
+    protector = _server_tde_key(db, "server_id", ctx)
+    own = _is_set(db, "transparent_data_encryption_key_vault_key_id")
+    key_management: KeyManagement | Unknown = (
+        enabled if isinstance(enabled, Unknown) else KeyManagement.NONE if not enabled
+        else KeyManagement.CUSTOMER if own is True or protector is not None
+        else own if isinstance(own, Unknown) else KeyManagement.PROVIDER)
+    key_at = (db.origin_of("transparent_data_encryption_key_vault_key_id") if protector is None
+              else protector.origin_of("key_vault_key_id"))
+    yield DataStore(origin=db.origin, field_origins={"encrypted": db.origin_of("transparent_data_encryption_enabled"),
+                                                     "key_management": key_at},
+                    kind="database", name=_name(db), encrypted=enabled,
+                    algorithm=azure.SSE_ALGORITHM if enabled is True else None,
+                    key_bits=azure.SSE_KEY_BITS if enabled is True else None, key_management=key_management,
+                    by_default=key_management is KeyManagement.PROVIDER)
+
+
+def mssql_server_tde(protector: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The server's TDE protector: service-managed unless a Key Vault key is named."""
+    yield _sse_store("database", protector, "key_vault_key_id", _is_set(protector, "key_vault_key_id"))
+
+
+def data_lake_store(store: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    state = store.get("encryption_state", azure.DATA_LAKE_ENCRYPTION_STATE_DEFAULT)
+    enabled: bool | Unknown = state if isinstance(state, Unknown) else str(state).lower() != "disabled"
+    kind = store.get("encryption_type")
+    customer = kind if isinstance(kind, Unknown) else str(kind).lower() == azure.DATA_LAKE_CUSTOMER_KEY_TYPE
+    key_management: KeyManagement | Unknown = (
+        enabled if isinstance(enabled, Unknown) else KeyManagement.NONE if not enabled
+        else customer if isinstance(customer, Unknown) else KeyManagement.CUSTOMER if customer
+        else KeyManagement.PROVIDER)
+    yield DataStore(origin=store.origin, field_origins={"encrypted": store.origin_of("encryption_state"),
+                                                        "key_management": store.origin_of("encryption_type")},
+                    kind="data_lake_store", name=_name(store), encrypted=enabled,
+                    algorithm=azure.SSE_ALGORITHM if enabled is True else None,
+                    key_bits=azure.SSE_KEY_BITS if enabled is True else None, key_management=key_management,
+                    by_default=key_management is KeyManagement.PROVIDER)
+
+
 # -- role-based access control ----------------------------------------------------------------------
 
 
@@ -862,6 +974,16 @@ MAPPERS = {
     "azurerm_cdn_frontdoor_route": cdn_frontdoor_route,
     "azurerm_cdn_frontdoor_custom_domain": cdn_frontdoor_custom_domain,
     "azurerm_frontdoor": frontdoor,
+    "azurerm_kubernetes_cluster": kubernetes_cluster,
+    "azurerm_kubernetes_cluster_node_pool": kubernetes_cluster_node_pool,
+    "azurerm_linux_virtual_machine": virtual_machine,
+    "azurerm_windows_virtual_machine": virtual_machine,
+    "azurerm_linux_virtual_machine_scale_set": virtual_machine,
+    "azurerm_windows_virtual_machine_scale_set": virtual_machine,
+    "azurerm_orchestrated_virtual_machine_scale_set": virtual_machine,
+    "azurerm_mssql_database": mssql_database,
+    "azurerm_mssql_server_transparent_data_encryption": mssql_server_tde,
+    "azurerm_data_lake_store": data_lake_store,
     "azurerm_managed_disk": managed_disk,
     "azurerm_mssql_firewall_rule": _firewall_rule("sql", "server_id", "azurerm_mssql_server"),
     "azurerm_sql_firewall_rule": _firewall_rule("sql", "server_name", "azurerm_sql_server", "azurerm_mssql_server"),

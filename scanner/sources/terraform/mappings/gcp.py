@@ -19,6 +19,7 @@ from scanner.model import (
     NetworkRule,
     Origin,
     Peer,
+    PeerKind,
     PortSet,
     Scope,
     TlsEndpoint,
@@ -317,6 +318,81 @@ def storage_bucket(bucket: ResourceView, ctx: MappingContext) -> Iterator[Asset]
     yield _google_encrypted("object_storage", _name(bucket), bucket.origin, customer, at)
 
 
+def _nested(view: ResourceView, path: Sequence[str]) -> ResourceView | None:
+    for block_type in path:
+        found = view.blocks(block_type)
+        if not found:
+            return None
+        view = found[0]
+    return view
+
+
+def _keyed(kind: str, *path: str, attr: str = "kms_key_name") -> Mapper:
+    """Google-encrypted data whose Cloud KMS key, if any, is `attr` of the nested block at `path`."""
+
+    def mapper(resource: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        block = _nested(resource, path)
+        customer, at = _any_key(block, (attr,)) if block is not None else (False, resource.origin)
+        yield _google_encrypted(kind, _name(resource), resource.origin, customer, at)
+
+    mapper.__name__ = f"{kind}_key"
+    return mapper
+
+
+def instance_template(template: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Each `disk` of an instance template: its `disk_encryption_key`, Google's key otherwise."""
+    for i, disk in enumerate(template.blocks("disk")):
+        key = next(iter(disk.blocks("disk_encryption_key")), None)
+        customer, at = _any_key(key, ("kms_key_self_link",)) if key is not None else (False, disk.origin)
+        yield _google_encrypted("block_volume", f"{_name(template)} disk {i}", disk.origin, customer, at)
+
+
+# -- GKE --------------------------------------------------------------------------------------------
+
+
+def _api_sources(cluster: ResourceView) -> Iterator[NetworkRule]:
+    """Who may reach a public cluster API: everyone without master authorized networks, else the
+    listed CIDR blocks and, with gcp_public_cidrs_access_enabled, every Google Cloud address."""
+    name = _name(cluster)
+    config = next(iter(cluster.blocks("master_authorized_networks_config")), None)
+
+    def rule(origin: Origin, peers: list[Peer | Unknown] | Unknown) -> NetworkRule:
+        return NetworkRule(origin=origin, name=f"{name} API endpoint", direction=Direction.INGRESS, protocol="tcp",
+                           ports=PortSet.ports(443), peers=peers)
+
+    if config is None:
+        yield rule(cluster.origin, [Peer(kind=PeerKind.NETWORK, value=gcp.GKE_OPEN_API_SOURCE,
+                                         label=f"{gcp.GKE_OPEN_API_SOURCE} (no master_authorized_networks_config)")])
+        return
+    for block in config.blocks("cidr_blocks"):
+        value = block.get("cidr_block")
+        peers: list[Peer | Unknown] | Unknown = (
+            value if isinstance(value, Unknown) else [Peer.address_or_tag(value)] if isinstance(value, str)
+            else Unknown(reason="cidr_blocks has no cidr_block"))
+        yield rule(block.origin_of("cidr_block"), peers)
+    google = as_bool(config.get("gcp_public_cidrs_access_enabled"), False)
+    if google is not False:
+        yield rule(config.origin_of("gcp_public_cidrs_access_enabled"), google if isinstance(google, Unknown) else [
+            Peer(kind=PeerKind.TAG, value=gcp.GKE_GOOGLE_CLOUD_TAG,
+                 label="every Google Cloud public address (gcp_public_cidrs_access_enabled)")])
+
+
+def container_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The cluster API, unless its endpoint is private; the nodes' boot disk key."""
+    private = _nested(cluster, ("private_cluster_config",))
+    private_endpoint = as_bool(private.get("enable_private_endpoint"), False) if private is not None else False
+    ip_endpoints = _nested(cluster, ("control_plane_endpoints_config", "ip_endpoints_config"))
+    ip_enabled = as_bool(ip_endpoints.get("enabled"), True) if ip_endpoints is not None else True
+    if private_endpoint is not True and ip_enabled is not False:
+        rules = list(_api_sources(cluster))
+        doubt = next((v for v in (private_endpoint, ip_enabled) if isinstance(v, Unknown)), None)
+        if doubt is not None:
+            rules = [r.model_copy(update={"access": doubt}) for r in rules]
+        if rules:
+            yield Firewall(origin=cluster.origin, name=_name(cluster), rules=rules, control_plane=True)
+    yield from _keyed("block_volume", "node_config", attr="boot_disk_kms_key")(cluster, ctx)
+
+
 # -- IAM --------------------------------------------------------------------------------------------
 
 # Resources whose IAM is managed by `google_<kind>_iam_member`, `_binding` and `_policy`.
@@ -428,5 +504,12 @@ MAPPERS: dict[str, Mapper] = {
     "google_compute_region_disk": compute_disk,
     "google_compute_instance": compute_instance,
     "google_storage_bucket": storage_bucket,
+    "google_compute_instance_template": instance_template,
+    "google_compute_region_instance_template": instance_template,
+    "google_bigquery_dataset": _keyed("dataset", "default_encryption_configuration"),
+    "google_bigquery_table": _keyed("table", "encryption_configuration"),
+    "google_dataproc_cluster": _keyed("cluster_disks", "cluster_config", "encryption_config"),
+    "google_container_cluster": container_cluster,
+    "google_container_node_pool": _keyed("block_volume", "node_config", attr="boot_disk_kms_key"),
     **_iam_mappers(),
 }
