@@ -31,8 +31,11 @@ K8S_DATA = "k8s-data-SECRET"
 K8S_STRING = "k8s-stringdata-SECRET"
 K8S_MALFORMED = "k8s-malformed-SECRET"
 CHILD_OUTPUT = "child-output-SECRET"
+TFVARS_WORD = "tfvars-unquoted-SECRET"  # a reference, as Terraform reads it: its error must not quote it
+TFVARS_BROKEN = "tfvars-broken-SECRET"
 PLANTED = (SECRET, SECRET.upper(), KEY_SECRET, CIDR_SECRET, PLAN_SECRET, PLAN_NAME_SECRET, K8S_DATA,
-           base64.b64encode(K8S_DATA.encode()).decode(), K8S_STRING, K8S_MALFORMED, CHILD_OUTPUT)
+           base64.b64encode(K8S_DATA.encode()).decode(), K8S_STRING, K8S_MALFORMED, CHILD_OUTPUT, TFVARS_WORD,
+           TFVARS_BROKEN)
 
 TERRAFORM = f"""
 variable "db_password" {{
@@ -81,6 +84,19 @@ resource "aws_security_group" "app" {{
     to_port     = 3389
     protocol    = "tcp"
     cidr_blocks = ["0.0.0.0/0"]
+  }}
+}}
+
+variable "api_key" {{
+  sensitive = true
+}}
+
+resource "aws_security_group" "key" {{
+  ingress {{
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.api_key]
   }}
 }}
 
@@ -162,6 +178,8 @@ def test_no_planted_secret_reaches_any_report(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "tf" / "child").mkdir(parents=True)
     (tmp_path / "tf" / "main.tf").write_text(TERRAFORM)
     (tmp_path / "tf" / "child" / "main.tf").write_text(CHILD)
+    (tmp_path / "tf" / "terraform.tfvars").write_text(f"api_key = {TFVARS_WORD}\n")
+    (tmp_path / "tf" / "broken.auto.tfvars").write_text(f'api_key = "x" {TFVARS_BROKEN}\n')
     (tmp_path / "plan").mkdir()
     (tmp_path / "plan" / "plan.json").write_text(json.dumps(_plan(), indent=2))
     (tmp_path / "k8s").mkdir()
@@ -185,6 +203,7 @@ def test_no_planted_secret_reaches_any_report(tmp_path: Path, monkeypatch: pytes
         ("NET-001", "fail", hidden_key),
         ("NET-001", "fail", hidden_key),
         ("NET-001", "fail", "aws_security_group.planned"),
+        ("NET-001", "unknown", "aws_security_group.key"),
         ("NET-001", "unknown", "aws_security_group.lookup"),
     ], failed
     messages = {f["resource"]: f["message"] for f in log["findings"]}
@@ -194,6 +213,7 @@ def test_no_planted_secret_reaches_any_report(tmp_path: Path, monkeypatch: pytes
     errors = {e["path"]: e for e in log["errors"]}
     assert "for_each is derived from a sensitive value" in errors["tf/main.tf"]["message"]
     assert errors["k8s/broken.yaml"]["level"] == "error"
+    assert errors["tf/broken.auto.tfvars"]["message"].endswith('found "…"')
 
 
 PLANTED_CONTROLS = ("\x1b[2J", "\x1b]8;;https://evil.example/\x07", "\x9b5m", "\x07", "\u202e", "\u2066")

@@ -63,7 +63,12 @@ class ModuleFiles:
     files: list[str] = field(default_factory=list)
 
 
-def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles) -> Body | None:
+# A word of the input that a syntax error quotes (`found "hunter2"`); indicators (`"="`, `"{"`) are shorter.
+_QUOTED_WORD = re.compile(r'"[^"\n]{4,}"')
+
+
+def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool = False) -> Body | None:
+    """`values`: a variables file, whose words may be secrets, so its syntax errors quote none of them."""
     shown = ctx.display_path(path)
     out.files.append(shown)
     try:
@@ -71,7 +76,8 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles) -> Body | None:
     except InputError as exc:
         out.errors.append(exc.error)
     except HclSyntaxError as exc:
-        out.errors.append(ScanError(path=shown, line=exc.line, column=exc.column, message=exc.message))
+        message = _QUOTED_WORD.sub('"…"', exc.message) if values else exc.message
+        out.errors.append(ScanError(path=shown, line=exc.line, column=exc.column, message=message))
     return None
 
 
@@ -90,7 +96,7 @@ def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
             if body is not None:
                 out.bodies.append((ctx.display_path(path), body))
     for path in _tfvars_order(directory, ctx.var_files):
-        body = _parse_file(path, ctx, out)
+        body = _parse_file(path, ctx, out, values=True)
         if body is not None:
             out.tfvars.append((ctx.display_path(path), body))
     return out
@@ -277,7 +283,12 @@ class Module(Scope):
                     line=declared.block.range.start_line,
                 )
             elif self._declared_sensitive(declared):
-                values[name] = self.sensitive(values[name])
+                value = values[name]
+                if isinstance(value, Unknown) and (inputs is None or name not in inputs):
+                    # Why a literal failed may quote it (an unquoted word in terraform.tfvars is a reference).
+                    value = Unknown(reason=f"the value of sensitive variable {name!r} could not be evaluated",
+                                    path=value.path, line=value.line)
+                values[name] = self.sensitive(value)
         return values
 
     def _declared_sensitive(self, declared: Declared) -> bool:
