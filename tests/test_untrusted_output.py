@@ -290,7 +290,11 @@ def test_console_shows_hostile_strings_escaped_and_json_sarif_exact(tmp_path: Pa
                       "\\n    1  critical NET-999"):
             assert shown in console, shown
 
-    log = json.loads(CliRunner().invoke(main, ["scan", ".", "--format", "json"]).output)
+    # JSON and SARIF: the exact strings once parsed, and inert as text (escaped by their format).
+    json_text = CliRunner().invoke(main, ["scan", ".", "--format", "json"]).output
+    sarif_text = CliRunner().invoke(main, ["scan", ".", "--format", "sarif"]).output
+    assert _raw_controls(json_text) == [] and _raw_controls(sarif_text) == []
+    log = json.loads(json_text)
     resources = {f["resource"] for f in log["findings"]}
     assert 'aws_security_group.web["e\n    1  critical NET-999 critical forged"]' in resources
     assert 'aws_security_group.web["b\x1b]8;;https://evil.example/\x07link\x1b]8;;\x07"]' in resources
@@ -299,7 +303,7 @@ def test_console_shows_hostile_strings_escaped_and_json_sarif_exact(tmp_path: Pa
     assert f"{evil_dir.name}/main.tf" in paths
     assert any(e["path"] == f"{evil_dir.name}/broken\x07.tf" for e in log["errors"])
 
-    sarif = json.loads(CliRunner().invoke(main, ["scan", ".", "--format", "sarif"]).output)
+    sarif = json.loads(sarif_text)
     texts = "\n".join(r["message"]["text"] for r in sarif["runs"][0]["results"])
     for planted in PLANTED_CONTROLS:
         assert planted in texts, planted

@@ -7,6 +7,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.engine.findings import ErrorLevel, Severity, Status
+from scanner.reports.terminal import inert_json
 from scanner.scan import ScanResult
 
 FORMAT_VERSION = "1.0"
@@ -34,7 +35,7 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return inert_json(json.dumps(report_dict(result), indent=2, ensure_ascii=False)) + "\n"
 
 
 __all__ = ["FORMAT_VERSION", "Status", "render", "report_dict"]

@@ -26,6 +26,7 @@ from scanner.engine.findings import Category, ErrorLevel, Finding, ScanError, Se
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule
 from scanner.model.origin import Location
+from scanner.reports.terminal import inert_json
 from scanner.scan import ScanResult
 from scanner.sources.files import repository_root
 
@@ -171,7 +172,8 @@ def _artifact(uri: str) -> object:
 def render(result: ScanResult, *, category: str, cwd: Path) -> str:
     """The SARIF log as text. `category` becomes `automationDetails.id` (with a trailing "/", as
     upload-sarif writes it); an empty category leaves the id to the uploader."""
-    return json.dumps(to_json(sarif_log(result, category=category, cwd=cwd)), indent=2, ensure_ascii=False) + "\n"
+    log = to_json(sarif_log(result, category=category, cwd=cwd))
+    return inert_json(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def sarif_log(result: ScanResult, *, category: str, cwd: Path) -> object:

@@ -34,3 +34,23 @@ def _escape(ch: str) -> str:
     if code <= 0xFFFF:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+def inert_json(text: str) -> str:
+    """JSON text with every character that is not printable (other than the layout's newlines) written
+    as a `\\u` escape: the same JSON value, exact when parsed, and inert if printed to a terminal.
+
+    `json.dumps` already escapes C0 controls; this covers DEL, C1 controls and format characters such
+    as bidi overrides, which can only occur inside strings.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else _json_escape(ch) for ch in text)
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes characters beyond the BMP
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
