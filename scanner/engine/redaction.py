@@ -24,14 +24,16 @@ _WORD: Final = "A-Za-z0-9_"
 
 def secret_texts(value: Any) -> Iterator[str]:
     """The texts under which a secret value can appear in a report: every string and number in
-    it (map keys too), as written, as `repr` writes it and as JSON writes it."""
+    it, as written, as `repr` writes it and as JSON writes it.
+
+    Map keys are names (`password`, `token`), not secrets; where a sensitive key would be shown,
+    as a for_each key in an address, it is registered on its own.
+    """
     stack = [value]
     while stack:
         v = stack.pop()
         if isinstance(v, Mapping):
-            for key, item in v.items():
-                stack.append(key)
-                stack.append(item)
+            stack.extend(v.values())
         elif isinstance(v, list | tuple | set | frozenset):
             stack.extend(v)
         elif isinstance(v, str):

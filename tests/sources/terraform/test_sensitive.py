@@ -130,3 +130,29 @@ def test_redactor_hides_long_texts_anywhere_and_short_ones_as_words() -> None:
     assert redact("rule 'db hunter2' and hunter2x") == f"rule '{SENSITIVE}' and {SENSITIVE}x"
     assert redact("port 80 of 8080 over tcp/tcpx") == f"port {SENSITIVE} of 8080 over {SENSITIVE}/tcpx"
     assert Redactor()("untouched") == "untouched"
+
+
+def test_for_each_over_a_sensitive_map_hides_its_keys_and_warns(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+variable "sources" {
+  default   = { "corp-Key-1" = "0.0.0.0/0", "lab-Key-2" = "10.0.0.0/8" }
+  sensitive = true
+}
+resource "aws_security_group" "by_site" {
+  for_each = var.sources
+  ingress {
+    description = "site ${each.key}"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [each.value]
+  }
+}
+''')
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    shown = result.findings + result.errors
+    hidden = f'aws_security_group.by_site["{SENSITIVE}"]'
+    assert sorted((f.rule_id, f.resource) for f in result.failed) == [("NET-001", hidden), ("NET-005", hidden)]
+    assert not any("Key-" in item.model_dump_json() for item in shown)
+    assert [e.message.split(",")[0] for e in result.errors] == [
+        "for_each is derived from a sensitive value"]
