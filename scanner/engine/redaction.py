@@ -57,7 +57,8 @@ def _forms(text: str) -> Iterator[str]:
 
 class Redactor:
     """Replaces every registered secret text with `(sensitive value)`; longer texts first, so a
-    derived value (`db hunter2`) is hidden whole rather than in part."""
+    derived value (`db hunter2`) is hidden whole rather than in part. Case is ignored: an adapter
+    may normalise what it shows (`HUNTER2` as a protocol is shown `hunter2`)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         texts = sorted({s for s in secrets if s.strip()}, key=lambda s: (-len(s), s))
@@ -67,7 +68,7 @@ class Redactor:
         alternatives = [
             re.escape(s) if len(s) >= _SHORT else rf"(?<![{_WORD}]){re.escape(s)}(?![{_WORD}])" for s in texts
         ]
-        self._pattern = re.compile("|".join(alternatives))
+        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
 
     def __bool__(self) -> bool:
         return self._pattern is not None

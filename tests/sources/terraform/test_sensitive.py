@@ -128,7 +128,8 @@ def test_plan_after_sensitive_values_are_hidden(tmp_path: Path) -> None:
 def test_redactor_hides_long_texts_anywhere_and_short_ones_as_words() -> None:
     redact = Redactor({"db hunter2", "hunter2", "80", "tcp"})
     assert redact("rule 'db hunter2' and hunter2x") == f"rule '{SENSITIVE}' and {SENSITIVE}x"
-    assert redact("port 80 of 8080 over tcp/tcpx") == f"port {SENSITIVE} of 8080 over {SENSITIVE}/tcpx"
+    assert redact("port 80 of 8080 over TCP/tcpx") == f"port {SENSITIVE} of 8080 over {SENSITIVE}/tcpx"
+    assert redact("HUNTER2 normalised") == f"{SENSITIVE} normalised"
     assert Redactor()("untouched") == "untouched"
 
 
