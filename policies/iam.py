@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from policies._support import Deferred, join
+from scanner.engine.findings import Severity
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Violation, rule
 from scanner.model import NARROWING_CONDITION_KEYS, Access, AccessGrant, GrantKind, Scope, is_public_principal, known
@@ -43,8 +44,73 @@ def _broad_resource(resource: str) -> bool:
         # arn:partition:service:region:account:resource — a wildcard for the whole
         # resource part, or for the account, reaches everything of that service.
         return len(parts) == 6 and (parts[5].startswith("*") or parts[4] == "*")
-    # Kubernetes `group/resource`: `apps/*` is every resource of the group.
-    return r.endswith("/*") and r.count("/") == 1
+    return _kubernetes_group_wildcard(r)
+
+
+# --- Kubernetes RBAC: resources are `group/resource[/subresource][/name]` (`core` for the core group), and
+# non-resource URLs keep their leading `/`.
+
+# API groups whose every resource amounts to the whole cluster: the core group holds the Secrets and
+# pods/exec, the RBAC group the permissions themselves.
+_KUBERNETES_ADMIN_GROUPS = frozenset({"core/*", "rbac.authorization.k8s.io/*"})
+# Metrics APIs (the HPA's): their resources are metric names, which cannot be listed in advance.
+_KUBERNETES_METRICS_GROUPS = frozenset(
+    {"metrics.k8s.io/*", "custom.metrics.k8s.io/*", "external.metrics.k8s.io/*"}
+)
+_KUBERNETES_READ_VERBS = frozenset({"get", "list", "watch"})
+# Verbs on resources that let the holder raise its own privileges (Kubernetes RBAC good practices):
+# creating any role, binding any role, acting as any user, and running commands in pods.
+_KUBERNETES_ESCALATIONS = (
+    ("escalate", "rbac.authorization.k8s.io/roles"),
+    ("escalate", "rbac.authorization.k8s.io/clusterroles"),
+    ("bind", "rbac.authorization.k8s.io/roles"),
+    ("bind", "rbac.authorization.k8s.io/clusterroles"),
+    ("impersonate", "core/users"),
+    ("impersonate", "core/groups"),
+    ("impersonate", "core/serviceaccounts"),
+    ("impersonate", "authentication.k8s.io/userextras/*"),
+    ("impersonate", "authentication.k8s.io/uids"),
+    ("create", "core/pods/exec"),
+    ("create", "core/pods/attach"),
+)
+
+
+def _kubernetes_group_wildcard(resource: str) -> bool:
+    """`apps/*`: every resource of one API group."""
+    return resource.endswith("/*") and resource.count("/") == 1 and not resource.startswith("/")
+
+
+def _kubernetes_covers(granted: str, wanted: str) -> bool:
+    """Whether an RBAC resource (`*`, `core/*`, `*/secrets`, `core/pods/*`, …) covers `group/resource[/sub]`."""
+    if granted == "*":
+        return True
+    if "/" not in granted or granted.startswith("/"):
+        return False
+    group, rest = granted.split("/", 1)
+    wanted_group, wanted_rest = wanted.split("/", 1)
+    if group not in ("*", wanted_group):
+        return False
+    # RBAC's `*` matches every resource and subresource; `pods/*` every subresource of pods.
+    return rest in ("*", wanted_rest) or (rest.endswith("/*") and wanted_rest.startswith(rest[:-1]))
+
+
+def _verb_covers(granted: str, wanted: str) -> bool:
+    return granted.strip().lower() in ("*", wanted)
+
+
+def _every_resource(resource: str) -> bool:
+    """Every resource of the account or cluster (not of one service or API group)."""
+    if _kubernetes_group_wildcard(resource.strip()):
+        return resource.strip() in _KUBERNETES_ADMIN_GROUPS
+    return _broad_resource(resource)
+
+
+def _reads_every_secret(grant: AccessGrant) -> bool:
+    """A Kubernetes rule that reads Secrets of every name (no `resourceNames`)."""
+    actions = grant.actions if isinstance(grant.actions, list) else []
+    resources = grant.resources if isinstance(grant.resources, list) else []
+    reads = any(isinstance(a, str) and any(_verb_covers(a, v) for v in _KUBERNETES_READ_VERBS) for a in actions)
+    return reads and any(isinstance(r, str) and _kubernetes_covers(r.strip(), "core/secrets") for r in resources)
 
 
 def _account_root(principal: str) -> bool:
@@ -64,7 +130,7 @@ def _is_admin(grant: AccessGrant, deferred: Deferred) -> bool:
     actions = deferred.items(grant.actions, "actions")
     resources = deferred.items(grant.resources, "resources")
     full = any(_full_wildcard(a) for a in actions)
-    return full and (not resources or any(_broad_resource(r) for r in resources))
+    return full and (not resources or any(_every_resource(r) for r in resources))
 
 
 @rule(
@@ -77,8 +143,10 @@ def _is_admin(grant: AccessGrant, deferred: Deferred) -> bool:
 )
 def administrator_access(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     """Every action on every resource (`Action: "*"` on `Resource: "*"`, an Azure
-    role with `*` actions, a Kubernetes rule with `*` verbs on `*` resources) makes
-    any compromise of the principal a compromise of the whole account or cluster.
+    role with `*` actions, a Kubernetes rule with `*` verbs on `*` resources, or on
+    every resource of the core or RBAC API group) makes any compromise of the
+    principal a compromise of the whole account or cluster. A namespaced Kubernetes
+    Role with the same rule is full control of its namespace: reported at high.
 
     Remediation:
     Grant only the actions and resources the workload uses. Keep administrator
@@ -88,7 +156,11 @@ def administrator_access(grant: AccessGrant, p: RuleParams) -> Iterator[Violatio
         return
     deferred = Deferred()
     if _is_admin(grant, deferred):
-        yield Violation(f"{grant.kind} {grant.name!r} allows every action on every resource", grant.origin)
+        if grant.kind is GrantKind.ROLE_DEFINITION and grant.scope == Scope.RESOURCE_GROUP:
+            yield Violation(f"{grant.kind} {grant.name!r} gives full control of its namespace: every action on "
+                            "every resource", grant.origin, severity=Severity.HIGH)
+        else:
+            yield Violation(f"{grant.kind} {grant.name!r} allows every action on every resource", grant.origin)
     deferred.raise_pending()
 
 
@@ -135,7 +207,8 @@ def wildcard_resources(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]
     """Actions granted on `*`, on `arn:aws:logs:*:*:*` or on every resource of a
     Kubernetes API group reach resources the workload does not own, including
     those of other teams and future ones. Metadata enumeration (AWS `Describe*`
-    and `List*`), which accepts no resource scoping, is not reported.
+    and `List*`), which accepts no resource scoping, is not reported, nor is reading
+    the Kubernetes metrics APIs (the autoscaler's), whose resources are metric names.
 
     Remediation:
     Name the resources: a bucket and its prefix, a log group ARN with the account
@@ -147,6 +220,8 @@ def wildcard_resources(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]
     if not _is_admin(grant, deferred):
         broad = [r for r in deferred.items(grant.resources, "resources") if _broad_resource(r)]
         actions = [a for a in deferred.items(grant.actions, "actions") if not _enumeration_only(a)]
+        if all(a.strip().lower() in _KUBERNETES_READ_VERBS for a in actions):
+            broad = [r for r in broad if r.strip() not in _KUBERNETES_METRICS_GROUPS]
         if broad and actions:
             yield Violation(
                 f"{grant.kind} {grant.name!r} allows {join(actions)} on {join(broad)}", grant.origin_of("resources")
@@ -220,7 +295,9 @@ def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
 def privileged_role_assignment(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     """Owner and Contributor on a subscription, `roles/owner` and `roles/editor`
     on a project, and any binding to `cluster-admin` give standing control over
-    everything at that scope.
+    everything at that scope. So does a ClusterRoleBinding to a role that reads
+    Secrets (its own rules in the scanned files, or the built-in `admin` and
+    `edit`): every credential of every namespace.
 
     Remediation:
     Assign narrower built-in or custom roles, at resource-group or resource scope,
@@ -229,10 +306,52 @@ def privileged_role_assignment(grant: AccessGrant, p: RuleParams) -> Iterator[Vi
     if grant.kind is not GrantKind.ROLE_ASSIGNMENT or not _allows(grant):
         return
     role = known(grant.role, "role")
-    if role is None or role.lower() not in _PRIVILEGED_ROLES:
+    if role is None:
         return
     scope = known(grant.scope, "scope")
-    if role.lower() == "cluster-admin" or scope in (Scope.ACCOUNT, Scope.ORGANIZATION):
-        # Who holds it only decorates the message: unknown principals must not hide the violation.
-        principals = (join(grant.principals) if isinstance(grant.principals, list) else "") or "a principal"
-        yield Violation(f"{principals} holds {role} at {scope or 'cluster'} scope", grant.origin_of("role"))
+    # Who holds it only decorates the message: unknown principals must not hide the violation.
+    principals = (join(grant.principals) if isinstance(grant.principals, list) else "") or "a principal"
+    if role.lower() in _PRIVILEGED_ROLES:
+        if role.lower() == "cluster-admin" or scope in (Scope.ACCOUNT, Scope.ORGANIZATION):
+            yield Violation(f"{principals} holds {role} at {scope or 'cluster'} scope", grant.origin_of("role"))
+        return
+    if scope is Scope.ACCOUNT and any(_reads_every_secret(g) for g in grant.role_grants or ()):
+        yield Violation(f"{principals} can read every Secret of the cluster through {role} at account scope",
+                        grant.origin_of("role"))
+
+
+@rule(
+    "IAM-007",
+    name="privilege-escalation",
+    category="iam",
+    severity="high",
+    title="Grant allows privilege escalation",
+    references=["https://kubernetes.io/docs/concepts/security/rbac-good-practices/"],
+)
+def privilege_escalation(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
+    """Some permissions are worth every other one: the Kubernetes verbs `escalate`
+    and `bind` on roles create or bind any role, `impersonate` on users, groups or
+    service accounts acts as any of them, and `create` on `pods/exec` or
+    `pods/attach` runs commands in pods and reads their credentials. Scoped by
+    `resourceNames`, they are a deliberate delegation and are not reported; grants
+    already reported as full administrative access are not repeated.
+
+    Remediation:
+    Remove the verb, or name the roles, users or service accounts it applies to
+    with `resourceNames`. Run interactive debugging through a break-glass role
+    bound just in time instead of a standing `pods/exec` grant.
+    """
+    if not _allows(grant) or grant.kind in (GrantKind.TRUST_POLICY, GrantKind.ROLE_ASSIGNMENT):
+        return
+    deferred = Deferred()
+    if not _is_admin(grant, deferred):
+        actions = deferred.items(grant.actions, "actions")
+        resources = [r.strip() for r in deferred.items(grant.resources, "resources")]
+        found = [
+            f"{verb} on {wanted.split('/', 1)[1]}"
+            for verb, wanted in _KUBERNETES_ESCALATIONS
+            if any(_verb_covers(a, verb) for a in actions) and any(_kubernetes_covers(r, wanted) for r in resources)
+        ]
+        if found:
+            yield Violation(f"{grant.kind} {grant.name!r} allows {join(found)}", grant.origin_of("actions"))
+    deferred.raise_pending()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from policies._support import Deferred, join
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Violation, rule
-from scanner.model import Access, Direction, Firewall, NetworkRule, Peer, PortSet
+from scanner.model import Access, Direction, Firewall, NetworkRule, Origin, Peer, PortSet
 from scanner.model.addresses import IPNetwork, covers_internet, is_private, public_addresses, subtract
 from scanner.model.network import protocol_carries_ports
 
@@ -253,6 +253,7 @@ def broad_private_source(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     broader than /16), or reference the source security group instead.
     """
     deferred = Deferred()
+    reported: set[Origin] = set()
     for allow in _allows(fw, Direction.INGRESS, deferred):
         # Written ranges only: a tag such as Azure's VirtualNetwork is the network's own space.
         written = [n for peer in allow.peers if peer.is_address_space for n in peer.networks()]
@@ -260,10 +261,13 @@ def broad_private_source(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
             n for n in written
             if is_private(n) and n.prefixlen < (p.private_prefix_threshold if n.version == 4 else 48)
         ]
-        if broad:
-            yield Violation(
-                f"private range {join(broad)} is broader than /{p.private_prefix_threshold}", allow.rule.origin
-            )
+        # Peers shared by several rules (every port of a Kubernetes Service) are reported once, where they are set.
+        shared = allow.rule.field_origins.get("peers")
+        if broad and (shared is None or shared not in reported):
+            if shared is not None:
+                reported.add(shared)
+            yield Violation(f"private range {join(broad)} is broader than /{p.private_prefix_threshold}",
+                            shared or allow.rule.origin)
     deferred.raise_pending()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scanner.engine.findings import Severity
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Violation, rule
 from scanner.model import TlsEndpoint, known
@@ -29,8 +30,13 @@ def plaintext_accepted(ep: TlsEndpoint, p: RuleParams) -> Iterator[Violation]:
     to Kubernetes Ingresses, and do not set `tls_disable` on Vault listeners.
     """
     if known(ep.plaintext_allowed, "plaintext_allowed"):
-        yield Violation(f"{ep.kind.replace('_', ' ')} {ep.name!r} accepts plaintext connections",
-                        ep.origin_of("plaintext_allowed"))
+        what = f"{ep.kind.replace('_', ' ')} {ep.name!r} accepts plaintext connections"
+        if ep.redirect_unverified:
+            # Likely redirected by configuration Tenet cannot see: reported once, low, with the reason.
+            yield Violation(f"{what} unless redirected to HTTPS: {ep.redirect_unverified}",
+                            ep.origin_of("plaintext_allowed"), severity=Severity.LOW)
+        else:
+            yield Violation(what, ep.origin_of("plaintext_allowed"))
 
 
 @rule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from scanner.engine.findings import Finding, ScanError, Status, fingerprint
+from scanner.engine.findings import Finding, ScanError, Severity, Status, fingerprint
 from scanner.engine.params import RuleParams
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule
@@ -39,10 +39,13 @@ def evaluate(
     """
     hide = redact or Redactor()
 
-    def _finding(r: Rule, status: Status, message: str, origin: Origin) -> tuple[str, Finding]:
+    def _finding(r: Rule, status: Status, message: str, origin: Origin,
+                 severity: Severity | None = None) -> tuple[str, Finding]:
         """The finding, and the key it is told apart by: two findings whose shown text differs only
-        in hidden values are still two (the key is never shown)."""
+        in hidden values are still two (the key is never shown). `severity` may lower the rule's."""
         loc = origin.location
+        if severity is None or severity.rank > r.severity.rank:
+            severity = r.severity
         key = fingerprint(r.id, origin, message)
         if hide:
             message = hide(message)
@@ -51,7 +54,7 @@ def evaluate(
             rule_id=r.id,
             title=r.title,
             category=r.category,
-            severity=r.severity,
+            severity=severity,
             status=status,
             message=message,
             origin=origin,
@@ -59,7 +62,7 @@ def evaluate(
         )
 
     findings: dict[str, Finding] = {}
-    unevaluated: dict[tuple[str, str, str, str], _Unevaluated] = {}
+    unevaluated: dict[tuple[str, str, str, str, str], _Unevaluated] = {}
     errors: list[ScanError] = []
     by_type: dict[type, list[Rule]] = {}
     for r in sorted(rules, key=lambda r: r.id):
@@ -69,13 +72,17 @@ def evaluate(
         for r in by_type.get(type(asset), ()):
             try:
                 for violation in r.check(asset, params):
-                    seen, finding = _finding(r, Status.FAIL, violation.message, violation.origin)
+                    seen, finding = _finding(r, Status.FAIL, violation.message, violation.origin,
+                                             violation.severity)
                     findings.setdefault(seen, finding)
             except CannotEvaluate as exc:
                 reason = _reason(exc)
-                key = (r.category, asset.origin.resource, asset.origin.anchor, reason)
+                # Objects of the same name in two files (one Service per overlay) stay apart.
+                where = asset.origin.location
+                key = (r.category, where.path if where else "", asset.origin.resource, asset.origin.anchor, reason)
                 entry = unevaluated.setdefault(key, _Unevaluated(rules=[], origin=asset.origin, reason=reason))
-                entry.rules.append(r)
+                if all(o.id != r.id for o in entry.rules):
+                    entry.rules.append(r)
             except Exception as exc:  # a rule bug must not hide the other results
                 loc = asset.origin.location
                 errors.append(

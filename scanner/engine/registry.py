@@ -30,10 +30,16 @@ A = TypeVar("A")
 
 @dataclass(frozen=True)
 class Violation:
-    """What a rule yields: a message and the most specific origin it can name."""
+    """What a rule yields: a message and the most specific origin it can name.
+
+    `severity` lowers the rule's severity for this one violation (a namespace rather than the
+    cluster, a plaintext port whose redirect lies outside the scan); it never raises it, so a
+    severity set in the configuration stays the ceiling.
+    """
 
     message: str
     origin: Origin
+    severity: Severity | None = None
 
 
 Check = Callable[[Any, RuleParams], Iterable[Violation]]

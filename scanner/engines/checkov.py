@@ -320,7 +320,7 @@ def _module_call(record: Any, run: _Run, context: LoadContext) -> Location | Non
 def _resource(address: str, source: SourceKind) -> tuple[str, str]:
     """The resource as Tenet names it, and its type: a Terraform address, or `Kind/namespace/name`."""
     if source is SourceKind.KUBERNETES:
-        from scanner.sources.kubernetes.adapter import CLUSTER_SCOPED_KINDS
+        from scanner.sources.kubernetes.objects import CLUSTER_SCOPED_KINDS
 
         kind, _, rest = address.partition(".")
         namespace, _, name = rest.partition(".")

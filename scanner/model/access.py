@@ -84,3 +84,6 @@ class AccessGrant(Located):
     # listed only when the condition's operator and values really narrow it; `gcp:condition` and
     # `azure:condition` mark conditions that limit by time or resource, never by who.
     conditions: list[str] | Unknown = []
+    # Role assignments: the assigned role's own grants, when the source can see its definition (a
+    # Kubernetes binding and its role in the same scan); None when it cannot.
+    role_grants: list[AccessGrant] | None = None

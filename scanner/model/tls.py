@@ -53,3 +53,6 @@ class TlsEndpoint(Located):
     min_version: TlsVersion | Unknown | None
     plaintext_allowed: bool | Unknown
     policy_name: str | Unknown | None = None
+    # Plaintext that something outside the scanned input may redirect to HTTPS (an ingress controller whose
+    # configuration is elsewhere, a Gateway listener without routes in the scan): why it cannot be told.
+    redirect_unverified: str | None = None

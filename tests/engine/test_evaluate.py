@@ -55,7 +55,7 @@ def test_a_failing_rule_is_an_error_not_a_crash() -> None:
 
 def test_rules_load_with_metadata_and_docs() -> None:
     loaded = load_rules()
-    assert len({r.id for r in loaded}) == len(loaded) == 17
+    assert len({r.id for r in loaded}) == len(loaded) == 18
     for r in loaded:
         assert r.title and r.rationale and r.remediation and r.name
         assert r.id.split("-")[0] in {"NET", "TLS", "ENC", "IAM"}

@@ -59,6 +59,8 @@ _AZURERM_TLS = ("azurerm 3.0 and later default the minimum TLS version to 1.2; c
 _SHADOWED = "a higher-priority deny shadows this allow; checkov ignores rule priority"
 _SSL_MODE = "ssl_mode = ENCRYPTED_ONLY refuses unencrypted connections; checkov reads only the legacy require_ssl"
 _DISABLED_FIREWALL = "the firewall rule is disabled (disabled = true), so it allows nothing"
+_METRICS = ("reading the metrics APIs is the autoscaler's standard grant: their resources are metric names, "
+            "which cannot be listed in advance")
 
 # Where checkov is wrong: false positives on this corpus, as the fixtures' comments explain.
 CHECKOV_WRONG: dict[Key, str] = {
@@ -88,6 +90,7 @@ CHECKOV_WRONG: dict[Key, str] = {
     ("CKV_GCP_6", "rules/gcp/cloud_sql.tf", "google_sql_database_instance.encrypted_only"): _SSL_MODE,
     ("CKV_GCP_6", "rules/gcp/customer_managed_keys.tf", "google_sql_database_instance.kms_key"): _SSL_MODE,
     ("CKV_GCP_3", "rules/gcp/firewalls.tf", "google_compute_firewall.rdp_disabled"): _DISABLED_FIREWALL,
+    ("CKV_K8S_49", "rules/kubernetes/rbac-platform.yaml", "ClusterRole/hpa-metrics-reader"): _METRICS,
 }
 
 # The same issue, which Tenet reports on another block of the same object: (rule, line) of that finding.

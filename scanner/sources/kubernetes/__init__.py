@@ -7,6 +7,7 @@ file, the line and the column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,11 +15,19 @@ from scanner.engine.findings import ErrorLevel, ScanError
 from scanner.sources.files import InputError, read_text
 from scanner.sources.interface import LoadContext, LoadResult
 
-HELM_HINT = "Helm template: render it first, e.g. helm template <release> <chart> | tenet scan -"
+TEMPLATE_HINT = ("unrendered template (Helm or envsubst): render it first, e.g. "
+                 "helm template <release> <chart> | tenet scan -, or envsubst < file | tenet scan -")
+HELM_HINT = TEMPLATE_HINT
+# Placeholders of unrendered templates: Helm/Go `{{ … }}`, envsubst `${VAR}` and `{VAR}`-style ones.
+_TEMPLATE = re.compile(r"\{\{|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 class KubernetesSource:
-    """Kubernetes manifests; YAML files that hold no Kubernetes objects yield nothing."""
+    """Kubernetes manifests; YAML files that hold no Kubernetes objects yield nothing.
+
+    Every file is parsed before any object is adapted: an Ingress and the FrontendConfig it names, or a
+    binding and its role, are read together wherever they are.
+    """
 
     name = "kubernetes"
 
@@ -27,36 +36,46 @@ class KubernetesSource:
 
     def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
         result = LoadResult()
+        texts: list[tuple[str, str]] = []
         for path in files:
             shown = ctx.display_path(path)
             try:
-                text = read_text(path, ctx)
+                texts.append((read_text(path, ctx), shown))
             except InputError as exc:
                 result.errors.append(exc.error)
                 continue
             result.files.append(shown)
-            result.extend(load_text(text, shown))
+        result.extend(load_texts(texts))
         return result
 
 
 def load_text(text: str, path: str) -> LoadResult:
     """The model objects of one file's text; `path` is the path shown in reports."""
+    return load_texts([(text, path)])
+
+
+def load_texts(texts: Sequence[tuple[str, str]]) -> LoadResult:
+    """The model objects of several files' texts, (text, shown path) pairs, read as one scan."""
     # Imported on first use: a scan without YAML files does not pay for them.
-    from scanner.sources.kubernetes.adapter import adapt_document
+    from scanner.sources.kubernetes.adapter import adapt_documents
     from scanner.sources.kubernetes.yaml_lines import load_documents
 
-    documents = load_documents(text)
-    problem = documents.problem
-    if problem is not None and not problem.limit and "{{" in text:
-        # Unrendered templates are not manifests: nothing of the file is used.
-        return LoadResult(errors=[ScanError(path=path, line=problem.line, column=problem.column, message=HELM_HINT,
-                                            level=ErrorLevel.WARNING)])
     result = LoadResult()
-    for root in documents.roots:
-        result.extend(adapt_document(root, path))
-    if problem is not None:
-        result.errors.append(ScanError(path=path, line=problem.line, column=problem.column, message=problem.message))
+    documents: list[tuple[object, str]] = []
+    for text, path in texts:
+        parsed = load_documents(text)
+        problem = parsed.problem
+        if problem is not None and not problem.limit and _TEMPLATE.search(text):
+            # Unrendered templates (Helm, envsubst) are not manifests: nothing of the file is used.
+            result.errors.append(ScanError(path=path, line=problem.line, column=problem.column,
+                                           message=TEMPLATE_HINT, level=ErrorLevel.WARNING))
+            continue
+        documents.extend((root, path) for root in parsed.roots)
+        if problem is not None:
+            result.errors.append(ScanError(path=path, line=problem.line, column=problem.column,
+                                           message=problem.message))
+    result.extend(adapt_documents(documents))
     return result
 
 
-__all__ = ["KubernetesSource", "load_text"]
+__all__ = ["KubernetesSource", "load_text", "load_texts"]

@@ -158,6 +158,12 @@ def test_load_balancer_source_ranges_are_the_peers_of_every_port() -> None:
         ("networking.gke.io/load-balancer-type", '"Internal"'),
         ("cloud.google.com/load-balancer-type", '"Internal"'),
         ("service.beta.kubernetes.io/aws-load-balancer-type", "external"),  # the AWS controller's default scheme
+        ("service.beta.kubernetes.io/aws-load-balancer-internal", '"0.0.0.0/0"'),  # any value but "false"
+        ("service.beta.kubernetes.io/oci-load-balancer-internal", '"true"'),
+        ("oci-network-load-balancer.oraclecloud.com/internal", '"true"'),
+        ("service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type", "intranet"),
+        ("service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type", "private"),
+        ("service.beta.kubernetes.io/openstack-internal-load-balancer", '"true"'),
     ],
 )
 def test_internal_load_balancers_are_reachable_from_private_networks(annotation: str, value: str) -> None:
@@ -166,7 +172,18 @@ def test_internal_load_balancers_are_reachable_from_private_networks(annotation:
     [firewall] = assets(text)  # no plaintext endpoint: the load balancer is not public
     assert isinstance(firewall, Firewall)
     assert [r.peers for r in firewall.rules] == [PRIVATE, PRIVATE]
-    assert all(r.field_origins == {} for r in firewall.rules)
+    # The peers are where the annotation makes the load balancer internal.
+    assert all(r.field_origins["peers"].location.start_line == 7 for r in firewall.rules)
+
+
+@pytest.mark.parametrize("value", ['"false"', '""'])
+def test_legacy_aws_internal_annotation_false_is_public(value: str) -> None:
+    annotation = f"service.beta.kubernetes.io/aws-load-balancer-internal: {value}"
+    text = LB.replace("annotations: {}", f"annotations:\n    {annotation}")
+    text = text.replace("  loadBalancerSourceRanges:\n    - 0.0.0.0/1\n    - 128.0.0.0/1\n", "")
+    firewall, _ = assets(text)
+    assert isinstance(firewall, Firewall)
+    assert [r.peers for r in firewall.rules] == [INTERNET, INTERNET]
 
 
 def test_internet_facing_scheme_overrides_the_controller_default() -> None:
@@ -280,14 +297,15 @@ spec:
     [
         ("ELBSecurityPolicy-2016-08", TlsVersion.TLS1_0),
         ("ELBSecurityPolicy-2015-05", TlsVersion.TLS1_0),
-        ("ELBSecurityPolicy-TLS-1-0-2015-04", TlsVersion.TLS1_0),
         ("ELBSecurityPolicy-TLS-1-1-2017-01", TlsVersion.TLS1_1),
         ("ELBSecurityPolicy-TLS-1-2-2017-01", TlsVersion.TLS1_2),
         ("ELBSecurityPolicy-TLS-1-2-Ext-2018-06", TlsVersion.TLS1_2),
         ("ELBSecurityPolicy-FS-1-2-Res-2020-10", TlsVersion.TLS1_2),
         ("ELBSecurityPolicy-TLS13-1-2-2021-06", TlsVersion.TLS1_2),
         ("ELBSecurityPolicy-TLS13-1-3-2021-06", TlsVersion.TLS1_3),
-        ("my-custom-policy", Unknown(reason="unrecognised ELB security policy 'my-custom-policy'", path=PATH, line=8)),
+        # The same table as the AWS mappings (scanner/providers/aws.py).
+        ("my-custom-policy",
+         Unknown(reason="'my-custom-policy' is not a known ELB security policy", path=PATH, line=8)),
     ],
 )
 def test_aws_certificate_annotations_terminate_tls_on_the_listed_ports(policy: str,
@@ -522,19 +540,19 @@ def test_every_rule_of_a_role_is_a_grant() -> None:
             origin=at(role, 7, 9, "rules[0]", doc),
             field_origins={"actions": at(role, 9, 9, within=doc), "resources": at(role, 7, 8, within=doc)},
             kind=GrantKind.ROLE_DEFINITION, name="Role/deployer rules[0]",
-            actions=["get", "list"], resources=["core/pods", "core/services"],
+            actions=["get", "list"], resources=["core/pods", "core/services"], scope=Scope.RESOURCE_GROUP,
         ),
         AccessGrant(
             origin=at(role, 10, 13, "rules[1]", doc),
             field_origins={"actions": at(role, 13, 13, within=doc), "resources": at(role, 10, 12, within=doc)},
             kind=GrantKind.ROLE_DEFINITION, name="Role/deployer rules[1]",
-            actions=["*"], resources=["apps/deployments/web", "core/deployments/web"],
+            actions=["*"], resources=["apps/deployments/web", "core/deployments/web"], scope=Scope.RESOURCE_GROUP,
         ),
         AccessGrant(
             origin=at(role, 14, 15, "rules[2]", doc),
             field_origins={"actions": at(role, 15, 15, within=doc), "resources": at(role, 14, 14, within=doc)},
             kind=GrantKind.ROLE_DEFINITION, name="Role/deployer rules[2]",
-            actions=["get"], resources=["/healthz"],
+            actions=["get"], resources=["/healthz"], scope=Scope.RESOURCE_GROUP,
         ),
     ]
 
