@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,8 @@ from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
 from scanner.model import SourceKind
-from scanner.sources.files import discover, repository_root
+from scanner.sources.boundary import Boundary
+from scanner.sources.files import InputError, discover, read_text, repository_root
 from scanner.sources.interface import (
     DEFAULT_MAX_INSTANCES,
     DEFAULT_MAX_PLAN_BYTES,
@@ -105,8 +107,12 @@ class Scanner:
         self._root: Path | None = None
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
-        files, errors = discover(paths, self.context)
-        files = [f for f in files if not self.gating.excludes(f)]
+        # Everything the scan opens lies inside the repositories of the paths asked for.
+        self.context.boundary = Boundary.around(
+            paths, files=self.context.var_files,
+            directories=[self.context.source_dir] if self.context.source_dir is not None else [])
+        found, errors = discover(paths, self.context)
+        files = [f for f in found if not self.gating.excludes(f)]
         loaded = LoadResult(errors=errors)
         scanned = list(files)
         for source in self.sources:
@@ -119,7 +125,19 @@ class Scanner:
         for result in external:
             loaded.errors.extend(result.errors)
             loaded.files.extend(result.files)
-        return self.evaluate(loaded, reported=self._reported(paths), external=external)
+        named = {Path(os.path.abspath(p)) for p in paths}
+        read = set(loaded.files)
+        for unread in (f for f in files if Path(os.path.abspath(f)) in named
+                       and self.context.display_path(f) not in read):
+            loaded.errors.append(ScanError(
+                path=self.context.display_path(unread), level=ErrorLevel.WARNING,
+                message="no source reads this file (Terraform .tf/.tfvars, plan JSON, Kubernetes YAML or a Tenet "
+                        "inventory); nothing in it was scanned"))
+        if not loaded.files and len(scanned) == len(found):
+            # Nothing read, and not because the configuration excluded it: a clean result would be a lie.
+            loaded.errors.append(ScanError(path=None, message="nothing was scanned: no file among the paths given "
+                                                              "could be read by any source"))
+        return self.evaluate(loaded, reported=self._reported(paths, loaded), external=external)
 
     def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None,
                  external: Sequence[EngineResult] = ()) -> ScanResult:
@@ -139,7 +157,8 @@ class Scanner:
                 or (f.module_call and reported(f.module_call.path))
             ]
         # Excludes, inline suppressions and the baseline: suppressed findings stay, marked.
-        gated = self.gating.apply(findings, loaded, rules=self.rules, cwd=self.context.cwd, reported=reported)
+        gated = self.gating.apply(findings, loaded, rules=self.rules, cwd=self.context.cwd, reported=reported,
+                                  read=self._comments_text)
         # A module called from two places reports its parse errors once.
         errors = {(e.path, e.line, e.column, e.message, e.level): e
                   for e in _redacted_errors(loaded.errors + rule_errors + gated.warnings, redact)}
@@ -153,6 +172,13 @@ class Scanner:
             redact=redact,
         )
 
+    def _comments_text(self, shown: str) -> str | None:
+        """A reported file's text, for its suppression comments: read through the boundary like any input."""
+        try:
+            return read_text(self.context.cwd / shown, self.context)
+        except InputError:
+            return None
+
     def _repository_path(self, shown: str) -> str:
         """A report path (relative to the cwd) relative to the repository root instead, for fingerprints."""
         if self._root is None:
@@ -160,12 +186,15 @@ class Scanner:
         path = os.path.abspath(os.path.join(self.context.cwd, shown))
         return Path(os.path.relpath(path, self._root)).as_posix()
 
-    def _reported(self, paths: Sequence[Path]) -> ScanFilter:
+    def _reported(self, paths: Sequence[Path], loaded: LoadResult) -> ScanFilter:
         """Findings are reported for the paths asked for, even when a source reads more
-        (a .tf file is evaluated with its whole module directory)."""
+        (a .tf file is evaluated with its whole module directory). A file whose values the rest of its module
+        uses (variables, locals, data sources, a .tfvars file) reports the findings of that whole module:
+        handing pre-commit only `terraform.tfvars` must not hide what its values open."""
         files = {self.context.display_path(p) for p in paths if p.is_file()}
         dirs = [self.context.display_path(p) for p in paths if p.is_dir()]
-        return ScanFilter(files=files, dirs=dirs)
+        modules = {posixpath.dirname(f) or "." for f in files if f in loaded.module_wide}
+        return ScanFilter(files=files, dirs=dirs, modules=modules)
 
 
 def _redacted_findings(findings: list[Finding], redact: Redactor) -> list[Finding]:
@@ -187,8 +216,10 @@ def _redacted_errors(errors: list[ScanError], redact: Redactor) -> list[ScanErro
 class ScanFilter:
     files: set[str]
     dirs: list[str]
+    # Directories whose own files (not their subdirectories') are reported.
+    modules: set[str] = field(default_factory=set)
 
     def __call__(self, path: str) -> bool:
-        if path in self.files:
+        if path in self.files or (posixpath.dirname(path) or ".") in self.modules:
             return True
         return any(d == "." or path == d or path.startswith(d.rstrip("/") + "/") for d in self.dirs)

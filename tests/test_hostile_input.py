@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.engine.findings import ErrorLevel
-from scanner.scan import Scanner
+from scanner.scan import Scanner, ScanResult
 
 OPEN_SSH = """resource "aws_security_group" "ssh" {
   ingress {
@@ -90,3 +90,108 @@ def test_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / "main.tf").chmod(0)
     result = Scanner(cwd=tmp_path).scan([tmp_path])
     assert [e.message for e in result.errors] == ["cannot read file: Permission denied"]
+
+
+SECRET = "TOPSECRET-7f3a"
+
+
+def _reports(result: ScanResult, cwd: Path) -> str:
+    """Every report format, as one text to grep."""
+    from scanner.reports import console, sarif
+    from scanner.reports import json as json_report
+
+    return "\n".join([console.render(result, colour=False), json_report.render(result),
+                      sarif.render(result, category="tenet/", cwd=cwd)])
+
+
+def _repository(path: Path) -> Path:
+    (path / ".git").mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
+def escape(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose code reaches out of it in every way Tenet reads files, and an outside full of bait:
+    a secret, a passwd-like file, and Terraform that would be a finding if it were read."""
+    outside = tmp_path / "outside"
+    (outside / "other-repo").mkdir(parents=True)
+    (outside / "other-repo" / "sg.tf").write_text(OPEN_SSH.replace('"ssh"', '"stolen"'))
+    (outside / "secret").write_text(f"{SECRET}\n")
+    (outside / "passwd").write_text(f"root:x:0:0:{SECRET}:/root:/bin/bash\n")
+    (outside / "t.tpl").write_text(SECRET)
+    repo = _repository(tmp_path / "work" / "pr-repo")
+    (repo / "good.tf").write_text(OPEN_SSH)
+    (repo / "link").symlink_to(outside / "other-repo")                 # a directory link leading out
+    (repo / "x.tf").symlink_to(outside / "passwd")                     # a file link leading out
+    (repo / "environ.yaml").symlink_to("/proc/self/environ")           # the kernel's view of the environment
+    files = repo / "files"
+    files.mkdir()
+    (files / "main.tf").write_text(
+        'resource "aws_security_group" "read" {\n'
+        '  for_each    = toset([file("${path.module}/../../../outside/secret")])\n'
+        '  ingress {\n'
+        '    description = templatefile("${path.module}/../../../outside/t.tpl", {})\n'
+        '    cidr_blocks = fileset("${path.module}/../../../outside", "*")\n'
+        '    from_port   = 22\n    to_port     = 22\n    protocol    = "tcp"\n'
+        '  }\n'
+        '}\n'
+        'module "stolen" {\n  source = "../../../outside/other-repo"\n}\n'
+        'module "registry" {\n  source = "example/sg/aws"\n}\n'
+    )
+    manifest = files / ".terraform" / "modules"
+    manifest.mkdir(parents=True)
+    (manifest / "modules.json").write_text(
+        '{"Modules": [{"Key": "registry", "Source": "example/sg/aws", "Dir": "../../../outside/other-repo"}]}')
+    return tmp_path, repo
+
+
+def test_nothing_outside_the_repository_is_read_or_echoed(escape: tuple[Path, Path]) -> None:
+    # The working directory holds the repository: it must not widen what may be read.
+    cwd, repo = escape
+    result = Scanner(cwd=cwd).scan([repo])
+    assert [(f.rule_id, f.location.path) for f in result.failed if f.location] == [
+        ("NET-001", "work/pr-repo/good.tf")]
+    assert not any("stolen" in f.resource for f in result.findings)
+    warnings = {(e.path, e.line): e.message for e in result.errors if e.level is ErrorLevel.WARNING}
+    assert warnings[("work/pr-repo/link", None)] == \
+        "symbolic link resolves outside the scanned repository; not followed"
+    assert warnings[("work/pr-repo/x.tf", None)] == "symbolic link resolves outside the scanned repository; not read"
+    assert warnings[("work/pr-repo/environ.yaml", None)] == \
+        "symbolic link resolves outside the scanned repository; not read"
+    main = "work/pr-repo/files/main.tf"
+    assert warnings[(main, 2)] == ('file(): "work/pr-repo/files/../../../outside/secret" resolves outside the '
+                                   "scanned repository; not read")
+    assert "templatefile()" in warnings[(main, 4)] and "fileset()" in warnings[(main, 5)]
+    assert "'../../../outside/other-repo' resolves outside the scanned repository" in warnings[(main, 11)]
+    assert "'example/sg/aws' resolves outside the scanned repository" in warnings[(main, 14)]
+    # The resource whose for_each came from outside is there, unknown: never a pass, never the content.
+    assert any(f.resource == "aws_security_group.read" for f in result.unknown)
+    assert SECRET not in _reports(result, cwd)
+    assert "root" not in "\n".join(e.message for e in result.errors)  # the link's target is not parsed
+
+
+def test_fifos_sockets_and_devices_are_entries_and_never_opened(tmp_path: Path) -> None:
+    import socket
+
+    repo = _repository(tmp_path / "repo")
+    (repo / "good.tf").write_text(OPEN_SSH)
+    (repo / "pipe").mkdir()
+    os.mkfifo(repo / "pipe" / "main.tf")  # opening it for reading would block the scan forever
+    os.mkfifo(repo / "terraform.tfvars")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(repo / "sock.yaml"))
+    (repo / "zero.tf").symlink_to("/dev/zero")
+    try:
+        result = Scanner(cwd=repo).scan([repo])
+        named = Scanner(cwd=repo).scan([repo / "pipe" / "main.tf"])
+    finally:
+        server.close()
+    errors = {e.path: e for e in result.errors}
+    for path in ("pipe/main.tf", "terraform.tfvars", "sock.yaml"):
+        assert errors[path].level is ErrorLevel.ERROR and "not a regular file" in errors[path].message, path
+    assert errors["zero.tf"].message == "symbolic link resolves outside the scanned repository; not read"
+    assert [f.rule_id for f in result.failed] == ["NET-001"]
+    assert result.exit_code(None) == 2
+    assert [(e.path, e.message) for e in named.errors] == [
+        ("pipe/main.tf", "not a regular file (a FIFO, socket or device is never read)"),
+        (None, "nothing was scanned: no file among the paths given could be read by any source")][::-1]

@@ -52,8 +52,10 @@ class Gating:
         rules: Sequence[Rule],
         cwd: Path,
         reported: Callable[[str], bool] | None = None,
+        read: Callable[[str], str | None] | None = None,
     ) -> Gated:
-        """`reported` says which paths the scan reports on (None: a live audit, everything)."""
+        """`reported` says which paths the scan reports on (None: a live audit, everything); `read` gives a
+        shown path's text for its comments (None when it may not or cannot be read; no `read`: no comments)."""
 
         excluded: dict[str, bool] = {}
 
@@ -74,7 +76,8 @@ class Gating:
         located |= {f.module_call.path for f in kept if f.module_call is not None}
         files = [p for p in dict.fromkeys(loaded.files) if in_scope(p)] + sorted(located)
         written = [s for s in loaded.suppressions if in_scope(s.path) or s.path in located]
-        written += _comment_suppressions(cwd, dict.fromkeys(files))
+        if read is not None:
+            written += _comment_suppressions(read, dict.fromkeys(files))
         kept, warnings = suppressions.apply(kept, written, resource_starts(loaded.assets),
                                             self.known_rules or rules, self.today or date.today())
         fixed: list[str] = []
@@ -96,16 +99,13 @@ def resource_starts(assets: Sequence[Asset]) -> dict[tuple[str, str], int]:
     return starts
 
 
-def _comment_suppressions(cwd: Path, paths: Iterable[str]) -> list[suppressions.Suppression]:
+def _comment_suppressions(read: Callable[[str], str | None], paths: Iterable[str]) -> list[suppressions.Suppression]:
     found: list[suppressions.Suppression] = []
     for path in paths:
         if not path.endswith(COMMENTED_SUFFIXES):
             continue
-        try:
-            text = (cwd / path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # the source already reported why it could not read the file
-        if suppressions.COMMENT in text:
+        text = read(path)  # None: the source already reported why it could not read the file
+        if text is not None and suppressions.COMMENT in text:
             found.extend(suppressions.parse_comments(text, path))
     return found
 

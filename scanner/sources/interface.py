@@ -11,6 +11,7 @@ from typing import Protocol
 from scanner.engine.findings import ScanError
 from scanner.gating.suppressions import Suppression
 from scanner.model import Asset
+from scanner.sources.boundary import Boundary
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PLAN_BYTES = 256 * 1024 * 1024
@@ -30,6 +31,13 @@ class LoadContext:
     max_plan_bytes: int = DEFAULT_MAX_PLAN_BYTES
     # Instances one `count`/`for_each`/`dynamic` may expand to, the enclosing module instances counted in.
     max_instances: int = DEFAULT_MAX_INSTANCES
+    # What may be opened. The Scanner sets it from the scanned paths; a context made without one is bounded
+    # by the working directory's repository (or the working directory itself).
+    boundary: Boundary = field(default_factory=lambda: Boundary(roots=()))
+
+    def __post_init__(self) -> None:
+        if not self.boundary.roots:
+            self.boundary = Boundary.around([self.cwd])
 
     def display_path(self, path: Path) -> str:
         """Paths in reports: relative to the current directory, forward slashes.
@@ -49,8 +57,11 @@ class LoadResult:
     suppressions: list[Suppression] = field(default_factory=list)
     # Texts of secret values the source read (see scanner.engine.redaction): hidden in every report.
     secrets: set[str] = field(default_factory=set)
+    # Files (as shown) whose declarations the rest of their directory uses: naming one reports the directory.
+    module_wide: set[str] = field(default_factory=set)
 
     def extend(self, other: LoadResult) -> None:
+        self.module_wide |= other.module_wide
         self.assets.extend(other.assets)
         self.errors.extend(other.errors)
         self.files.extend(other.files)

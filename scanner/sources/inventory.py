@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from scanner.engine.findings import ScanError
-from scanner.sources.files import InputError, read_text
+from scanner.sources.files import InputError, read_text, sniff
 from scanner.sources.interface import LoadContext, LoadResult
 
 
@@ -43,12 +43,7 @@ class InventorySource:
     def claims(self, path: Path) -> bool:
         if path.suffix.lower() != ".json":
             return False
-        try:
-            with path.open("rb") as f:
-                head = f.read(_SNIFF_BYTES)
-        except OSError:
-            return False  # unreadable: another source, or discovery, reports it
-        return _head().match(head) is not None
+        return _head().match(sniff(path, _SNIFF_BYTES)) is not None  # unreadable: b"", its reader says why
 
     def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
         result = LoadResult()

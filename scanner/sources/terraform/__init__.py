@@ -10,7 +10,7 @@ from scanner.model import Asset
 from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
-from scanner.sources.terraform.module import Module, ModuleReader
+from scanner.sources.terraform.module import Module, ModuleFiles, ModuleReader
 from scanner.sources.terraform.view import ResourceIndex
 
 
@@ -55,16 +55,51 @@ def _module_errors(module: Module) -> list[ScanError]:
     return found
 
 
-def _called_directories(modules: Sequence[Module]) -> set[Path]:
-    """Directories that scanned modules call: they are scanned through their callers, with real inputs."""
-    called: set[Path] = set()
-    stack = list(modules)
+def _roots(modules: Sequence[Module]) -> list[Module]:
+    """The scanned directories to evaluate as roots: every one, except a directory that a root already expands
+    with its real inputs. A directory never hides itself (a self-call or a cycle is an error, not expanded), so
+    its own resources are always evaluated."""
+    roots: list[Module] = []
+    covered: set[Path] = set()
+    called_by_other: dict[Path, set[Path]] = {}
+    for module in modules:
+        own = module.files.directory.resolve()
+        for d in _expanded_directories(module):
+            if d != own:
+                called_by_other.setdefault(d, set()).add(own)
+    # First those nothing else calls, then (in a cycle of scanned directories) the first not yet covered.
+    ordered = sorted(modules, key=lambda m: (m.files.directory.resolve() in called_by_other,))
+    for module in ordered:
+        own = module.files.directory.resolve()
+        if own in covered:
+            continue
+        roots.append(module)
+        covered.add(own)
+        covered |= _expanded_directories(module)
+    return roots
+
+
+def _expanded_directories(module: Module) -> set[Path]:
+    found: set[Path] = set()
+    stack = [module]
     while stack:
         m = stack.pop()
         for _, _, child in m.children():
-            called.add(child.files.directory.resolve())
+            found.add(child.files.directory.resolve())
             stack.append(child)
-    return called
+    return found
+
+
+# Blocks whose values other files of the module read.
+_SHARED_BLOCKS = frozenset({"variable", "locals", "data"})
+
+
+def module_wide_files(files: ModuleFiles) -> set[str]:
+    """The module's files that set values for the rest of it: .tfvars files, and .tf files declaring variables,
+    locals or data sources."""
+    shared = {path for path, _ in files.tfvars}
+    shared |= {path for path, body in files.bodies if any(b.type in _SHARED_BLOCKS for b in body.blocks)}
+    return shared
 
 
 class TerraformSource:
@@ -83,11 +118,10 @@ class TerraformSource:
         mappers = all_mappers()
         reader = ModuleReader(ctx)
         modules = [Module(reader.files(d), ctx, reader=reader) for d in sorted({f.parent for f in files})]
-        called = _called_directories(modules)
         for module in modules:
             result.files.extend(module.files.files)
-            if module.files.directory.resolve() in called:
-                continue  # evaluated as part of its caller, with the caller's inputs
+            result.module_wide |= module_wide_files(module.files)
+        for module in _roots(modules):  # the others are evaluated as part of their callers, with real inputs
             assets, errors = map_module(module, mappers)
             result.assets.extend(assets)
             result.errors.extend(_module_errors(module) + errors)

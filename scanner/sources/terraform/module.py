@@ -7,6 +7,7 @@ attribute is evaluated where it is needed, with cycles cut to `Unknown`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -27,9 +28,11 @@ from scanner.sources.terraform.hcl import (
     DictScope,
     EvaluationError,
     Evaluator,
+    FunctionCall,
     HclSyntaxError,
     Range,
     Scope,
+    Variable,
     parse,
 )
 from scanner.sources.terraform.hcl import (
@@ -70,9 +73,10 @@ _QUOTED_WORD = re.compile(r'"[^"\n]{4,}"')
 def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool = False) -> Body | None:
     """`values`: a variables file, whose words may be secrets, so its syntax errors quote none of them."""
     shown = ctx.display_path(path)
-    out.files.append(shown)
     try:
-        return parse(read_text(path, ctx), shown)
+        text = read_text(path, ctx)
+        out.files.append(shown)  # read: it counts as scanned, even if it does not parse
+        return parse(text, shown)
     except InputError as exc:
         out.errors.append(exc.error)
     except HclSyntaxError as exc:
@@ -83,15 +87,21 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool 
 
 def _tfvars_order(directory: Path, var_files: Sequence[Path]) -> list[Path]:
     """Terraform's precedence, lowest first: terraform.tfvars, *.auto.tfvars (sorted), -var-file."""
-    files = [directory / "terraform.tfvars"] if (directory / "terraform.tfvars").is_file() else []
-    files += sorted(p for p in directory.glob("*.auto.tfvars") if p.is_file())
+    files = [directory / "terraform.tfvars"] if _present(directory / "terraform.tfvars") else []
+    files += sorted(p for p in directory.glob("*.auto.tfvars") if _present(p))
     return files + list(var_files)
+
+
+def _present(path: Path) -> bool:
+    """A name the module has, whatever it is (a FIFO or a link leading out is reported by its reading), but
+    not a directory."""
+    return os.path.lexists(path) and not path.is_dir()
 
 
 def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
     out = ModuleFiles(directory=directory)
     for path in sorted(directory.glob("*.tf")):
-        if path.is_file() or path.is_symlink():
+        if _present(path):
             body = _parse_file(path, ctx, out)
             if body is not None:
                 out.bodies.append((ctx.display_path(path), body))
@@ -100,6 +110,24 @@ def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
         if body is not None:
             out.tfvars.append((ctx.display_path(path), body))
     return out
+
+
+_NOT_LITERAL = {Variable: "Variables not allowed: variables may not be used here",
+                FunctionCall: "Functions may not be called here"}
+
+
+def _not_literal(expr: Any) -> Any:
+    """The first variable reference or function call in a .tfvars value (Terraform allows neither), or None."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Variable | FunctionCall):
+            return node
+        if isinstance(node, list | tuple):
+            stack.extend(reversed(node))
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type | Range):
+            stack.extend(reversed([getattr(node, f.name) for f in dataclasses.fields(node)]))
+    return None
 
 
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -132,14 +160,21 @@ class ModuleReader:
         """The module's directory, or why it cannot be found."""
         if source.startswith(("./", "../")):
             target = caller_dir / source
-            return target if target.is_dir() else f"source {source!r} not found"
+            return self._inside(source, target) or (target if target.is_dir() else f"source {source!r} not found")
         manifest = self._manifest(root_dir)
         if isinstance(manifest, str):
             return f"source {source!r} cannot be located: {manifest}"
         installed = manifest.get(call_key)
         if installed is not None and installed.is_dir():
-            return installed
+            return self._inside(source, installed) or installed
         return f"source {source!r} is not installed (run `terraform init`; Tenet never downloads modules)"
+
+    def _inside(self, source: str, directory: Path) -> str | None:
+        """Why a module directory is not read (it resolves outside the boundary), or None."""
+        refused = self.ctx.boundary.directory(directory)
+        if refused is None:
+            return None
+        return f"source {source!r} resolves outside {self.ctx.boundary.describe()}"
 
     def _manifest(self, root_dir: Path) -> dict[str, Path] | str:
         """`terraform init`'s record of installed modules by call key; empty when init has not run,
@@ -194,8 +229,12 @@ class Module(Scope):
         module_call: Location | None = None,
         depth: int = 0,
         multiplicity: int = 1,
+        callers: tuple[Path, ...] = (),
     ) -> None:
         self.files = files
+        # The real directories of the modules that led here, outermost first, and this one's: a call back into
+        # one of them is a cycle.
+        self.lineage = (*callers, files.directory.resolve())
         self.ctx = ctx
         self.reader = reader or ModuleReader(ctx)
         self.root_dir = root_dir or files.directory
@@ -207,8 +246,6 @@ class Module(Scope):
         # resource's instances are counted across all of them against `ctx.max_instances`.
         self.multiplicity = multiplicity
         self.secrets = self.reader.secrets
-        # file("${path.module}/policy.json") may read files under the scan's common root, nothing else.
-        self.file_root = os.path.commonpath([os.path.abspath(ctx.cwd), os.path.abspath(self.root_dir)])
         self.errors: list[ScanError] = list(files.errors)
         self.variables: dict[str, Declared] = {}
         self.locals: dict[str, tuple[Attribute, str]] = {}
@@ -265,6 +302,14 @@ class Module(Scope):
         if inputs is None:
             for path, body in self.files.tfvars:
                 for name, attr in body.attributes.items():
+                    problem = _not_literal(attr.expr)
+                    if problem is not None:
+                        # As Terraform: an error at its line. The value is not echoed (it may be a secret).
+                        self.errors.append(ScanError(path=path, line=problem.range.start_line,
+                                                     column=problem.range.start_column,
+                                                     message=f"{_NOT_LITERAL[type(problem)]} (the value of {name!r} "
+                                                             "must be a literal: quote strings)"))
+                        continue
                     if name not in self.variables:
                         self.errors.append(ScanError(
                             path=path, line=attr.range.start_line, level=ErrorLevel.WARNING,
@@ -332,7 +377,13 @@ class Module(Scope):
         raise EvaluationError(f"reference to undeclared {root!r}")
 
     def evaluate(self, expr: Any, path: str, scope: Scope | None = None) -> Any:
-        return Evaluator(scope or self, path, file_root=self.file_root, secrets=self.secrets).evaluate(expr)
+        # Relative paths in file() are relative to the working directory, as in Terraform; what may be read is
+        # the boundary's to say.
+        return Evaluator(scope or self, path, file_root=str(self.ctx.cwd), boundary=self.ctx.boundary,
+                         warn=self._file_warning, secrets=self.secrets).evaluate(expr)
+
+    def _file_warning(self, path: str, line: int, message: str) -> None:
+        self.errors.append(ScanError(path=path, line=line, level=ErrorLevel.WARNING, message=message))
 
     def _guarded(self, key: tuple[str, ...], compute: Any) -> Any:
         if key in self._cache:
@@ -395,6 +446,10 @@ class Module(Scope):
             if isinstance(target, str):
                 self._warn(declared, f"module {name!r}: {target}; its resources are not scanned")
                 continue
+            if target.resolve() in self.lineage:
+                self.errors.append(ScanError(path=declared.path, line=block.range.start_line,
+                                             message=self._cycle(name, source, target.resolve())))
+                continue
             if self.depth >= MAX_MODULE_DEPTH:
                 self._warn(declared, f"module {name!r}: modules nest deeper than {MAX_MODULE_DEPTH}; not expanded")
                 continue
@@ -410,9 +465,18 @@ class Module(Scope):
                     self.reader.files(target), self.ctx, reader=self.reader, root_dir=self.root_dir,
                     call_key=call_key + index, address_prefix=f"{instance.address}.", inputs=inputs,
                     module_call=where, depth=self.depth + 1, multiplicity=self.multiplicity * len(instances),
+                    callers=self.lineage,
                 )
                 loaded.append((name, instance.key, child))
         return loaded
+
+    def _cycle(self, name: str, source: str, target: Path) -> str:
+        """An error: Terraform refuses a module that calls itself, and skipping it must not look clean."""
+        if target == self.lineage[-1]:
+            return f"module {name!r} calls its own directory (source {source!r}): a module cannot call itself"
+        loop = [*self.lineage[self.lineage.index(target):], target]
+        shown = " -> ".join(self.ctx.display_path(d) for d in loop)
+        return f"module {name!r}: module call cycle ({shown}); not expanded"
 
     def _warn(self, declared: Declared, message: str) -> None:
         self.errors.append(ScanError(path=declared.path, line=declared.block.range.start_line,

@@ -20,7 +20,7 @@ from typing import Any
 from scanner.engine.findings import ScanError
 from scanner.engine.redaction import secret_texts
 from scanner.model import Asset, Location, Origin, SourceKind, Unknown
-from scanner.sources.files import InputError, read_text
+from scanner.sources.files import InputError, read_text, sniff
 from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
@@ -37,11 +37,7 @@ def is_plan(path: Path) -> bool:
     """A cheap look: plan JSON starts with its format and Terraform versions."""
     if path.suffix != ".json":
         return False
-    try:
-        with path.open("rb") as f:
-            head = f.read(_SNIFF_BYTES)
-    except OSError:
-        return False
+    head = sniff(path, _SNIFF_BYTES)
     return b'"format_version"' in head and (b'"terraform_version"' in head or b'"planned_values"' in head)
 
 

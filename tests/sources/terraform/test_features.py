@@ -65,7 +65,7 @@ def test_policies_built_with_jsonencode_concat_and_read_with_file() -> None:
         # Only files under the scanned tree are read: anything else is unknown, never a pass.
         ("IAM-001", "unknown", "aws_iam_policy.outside"),
     ]
-    assert "outside the scanned directory" in result.findings[2].message
+    assert 'file(): "/etc/hostname" resolves outside the scanned repository' in result.findings[2].message
 
 
 def test_dynamic_ingress_over_a_variable_from_another_file() -> None:
@@ -121,6 +121,11 @@ def test_a_broken_module_manifest_is_named_in_the_warning(tmp_path: Path) -> Non
 
 def test_terraform_json_syntax_is_a_warning_not_a_silent_pass(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": {"bucket": "x"}}}}')
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    # Alone, it also leaves the scan with nothing read: that is an error (exit 2), not a clean result.
+    assert [(e.path, e.level.value) for e in result.errors] == [(None, "error"), ("main.tf.json", "warning")]
+    assert "nothing was scanned" in result.errors[0].message
+    (tmp_path / "other.tf").write_text("")
     result = Scanner(cwd=tmp_path).scan([tmp_path])
     assert [(e.path, e.level.value) for e in result.errors] == [("main.tf.json", "warning")]
     assert "not supported" in result.errors[0].message

@@ -67,4 +67,6 @@ def test_broken_plan_json_is_an_error_with_a_line(tmp_path: Path) -> None:
 def test_other_json_is_not_claimed(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "x", "version": "1.0.0"}')
     result = Scanner(cwd=tmp_path).scan([tmp_path])
-    assert result.errors == [] and result.files == []
+    assert result.files == []
+    assert [e.message for e in result.errors] == [
+        "nothing was scanned: no file among the paths given could be read by any source"]

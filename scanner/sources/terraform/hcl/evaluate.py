@@ -23,10 +23,12 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from scanner.engine.redaction import secret_texts
 from scanner.model.unknown import CannotEvaluate, Unknown
+from scanner.sources.boundary import Boundary, NotOpened, Refusal, TooLarge
 
 from .ast import (
     BinaryOp,
@@ -148,17 +150,24 @@ def _pairs(collection: Any) -> list[tuple[Any, Any]]:
 class Evaluator:
     """Evaluates expressions of one file against a scope.
 
-    `file_root`, when given, enables `file`, `fileexists`, `filebase64` and
-    `templatefile`: relative paths resolve against `path.cwd` from the scope
-    (itself relative to `file_root`, or absolute), else against `file_root`;
-    only files under `file_root` are read, at most 1 MB each.
+    `file_root`, when given, enables `file`, `fileexists`, `filebase64`,
+    `templatefile` and `fileset`: relative paths resolve against `path.cwd`
+    from the scope (itself relative to `file_root`, or absolute), else against
+    `file_root`; only files inside `boundary` (default: under `file_root`) are
+    read, at most 1 MB each. A path outside is Unknown, and `warn` (file, line,
+    message) hears of it, by the path as written.
     """
 
     def __init__(self, scope: Scope, filename: str, *, file_root: str | None = None,
+                 boundary: Boundary | None = None, warn: Callable[[str, int, str], None] | None = None,
                  secrets: set[str] | None = None) -> None:
         self.scope = scope
         self.filename = filename
         self.file_root = file_root
+        if boundary is None and file_root is not None:
+            boundary = Boundary(roots=(os.path.realpath(file_root),), repository=False)
+        self.boundary = boundary
+        self.warn = warn
         # Where the texts of sensitive values go; None: marks are still carried, nothing is registered.
         self.secrets = secrets
         self._vars: dict[str, Any] = {}  # for-expression variables
@@ -552,10 +561,10 @@ class Evaluator:
 
     # --- files -----------------------------------------------------------------------
 
-    def _resolve(self, node: FunctionCall, value: Any) -> str | Unknown:
-        """The real path of a file argument, if reading it is allowed."""
+    def _resolve(self, node: FunctionCall, value: Any, *, directory: bool = False) -> str | Unknown:
+        """The real path of a file (or directory) argument, if reading it is allowed."""
         path = to_str(value)
-        if self.file_root is None:
+        if self.file_root is None or self.boundary is None:
             return Unknown(reason=f'the file "{path}" is not read (no base directory was given)')
         # As in Terraform, relative paths are relative to the working directory
         # (`path.cwd`), which is also what `path.module` and `path.root` are relative to.
@@ -566,23 +575,32 @@ class Evaluator:
             info = None
         if isinstance(info, Mapping) and "cwd" in info and isinstance(info["cwd"], str):
             base = os.path.join(self.file_root, info["cwd"])
-        root = os.path.realpath(self.file_root)
-        real = os.path.realpath(os.path.join(base, path))
-        if os.path.commonpath([real, root]) != root:
-            return Unknown(reason=f'the file "{path}" is outside the scanned directory')
-        return real
+        joined = Path(base, path)
+        refused = self.boundary.directory(joined) if directory else self.boundary.check(joined)
+        if refused is not None and refused.kind is Refusal.OUTSIDE:
+            reason = f'{node.name}(): "{path}" resolves outside {self.boundary.describe()}; not read'
+            if self.warn is not None:
+                self.warn(self.filename, node.range.start_line, reason)
+            return Unknown(reason=reason, path=self.filename, line=node.range.start_line)
+        if refused is not None and refused.kind is Refusal.SPECIAL and not directory:
+            raise EvaluationError(f"cannot read {path!r}: {refused.message}")
+        return os.path.realpath(joined)
 
     def _read(self, node: FunctionCall, value: Any) -> str | Unknown:
         real = self._resolve(node, value)
         if isinstance(real, Unknown):
             return real
+        assert self.boundary is not None  # _resolve checked it
         try:
-            if os.path.getsize(real) > MAX_FILE_BYTES:
-                return Unknown(reason=f'the file "{real}" is larger than 1 MB')
-            with open(real, encoding="utf-8") as handle:
-                return handle.read()
+            data = self.boundary.read_bytes(Path(real), MAX_FILE_BYTES)
+        except TooLarge:
+            return Unknown(reason=f'the file "{to_str(value)}" is larger than 1 MB')
+        except NotOpened as exc:
+            raise EvaluationError(f"cannot read {value!r}: {exc.refused.message}") from None
         except OSError as exc:
             raise EvaluationError(f"cannot read {value!r}: {exc.strerror or exc}") from None
+        try:
+            return data.decode("utf-8")
         except UnicodeDecodeError:
             raise EvaluationError(f"{value!r} is not UTF-8 text") from None
 
@@ -592,6 +610,15 @@ class Evaluator:
     def _fileexists(self, node: FunctionCall, args: list[Any]) -> Any:
         real = self._resolve(node, args[0])
         return real if isinstance(real, Unknown) else os.path.isfile(real)
+
+    def _fileset(self, node: FunctionCall, args: list[Any]) -> Any:
+        """The files under a directory matching a pattern, relative to it, sorted (links leading outside
+        the boundary are left out, as they are not read)."""
+        real = self._resolve(node, args[0], directory=True)
+        if isinstance(real, Unknown):
+            return real
+        assert self.boundary is not None
+        return fileset(real, to_str(args[1]), self.boundary)
 
     def _filebase64(self, node: FunctionCall, args: list[Any]) -> Any:
         text = self._read(node, args[0])
@@ -615,11 +642,83 @@ class Evaluator:
         return result
 
 
+MAX_FILESET_ENTRIES: Final = 10_000
+
+
+def fileset(directory: str, pattern: str, boundary: Boundary) -> list[str]:
+    """Terraform's `fileset`: regular files under `directory` whose path relative to it matches `pattern`
+    (`*`, `?`, `**`, `{a,b}`, `[abc]`), sorted. Directory links are not followed; file links are kept only
+    when they resolve inside the boundary."""
+    regex = re.compile(_glob_regex(pattern))
+    found: list[str] = []
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames.sort()
+        seen += len(dirnames) + len(filenames)
+        if seen > MAX_FILESET_ENTRIES:
+            raise EvaluationError(f"fileset(): more than {MAX_FILESET_ENTRIES} entries under the directory")
+        for name in filenames:
+            full = Path(dirpath, name)
+            relative = full.relative_to(directory).as_posix()
+            if regex.fullmatch(relative) and boundary.check(full) is None:
+                found.append(relative)
+    return sorted(found)
+
+
+def _glob_regex(pattern: str) -> str:
+    out: list[str] = []
+    i = 0
+    depth = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+        elif c == "," and depth:
+            out.append("|")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                raise EvaluationError(f"fileset(): unterminated character class in {pattern!r}")
+            body = pattern[i + 1:end]
+            negate = body.startswith("^") or body.startswith("!")
+            body = re.sub(r"([\\\]])", r"\\\1", body[1:] if negate else body)
+            out.append(f"[{'^' if negate else ''}{body}]")
+            i = end + 1
+            continue
+        elif c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    if depth:
+        raise EvaluationError(f"fileset(): unterminated {{ in {pattern!r}")
+    return "".join(out)
+
+
 _FILE_FUNCTIONS: Final[dict[str, tuple[int, int, Callable[[Evaluator, FunctionCall, list[Any]], Any]]]] = {
     "file": (1, 1, Evaluator._file),
     "fileexists": (1, 1, Evaluator._fileexists),
     "filebase64": (1, 1, Evaluator._filebase64),
     "templatefile": (2, 2, Evaluator._templatefile),
+    "fileset": (2, 2, Evaluator._fileset),
 }
 
 _DISPATCH: Final[dict[type, Callable[[Evaluator, Any], Any]]] = {

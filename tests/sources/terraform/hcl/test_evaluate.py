@@ -578,8 +578,17 @@ def test_file_functions(tmp_path: Path) -> None:
     assert fev('try(file("missing.txt"), "fallback")') == "fallback"
     assert "cannot read" in fev('file("missing.txt")').reason
     assert "larger than 1 MB" in fev('file("big.txt")').reason
-    assert "outside the scanned directory" in fev('file("../outside.txt")').reason
-    assert "outside the scanned directory" in fev(f'file("{tmp_path / "outside.txt"}")').reason
+    assert "resolves outside the scanned directory" in fev('file("../outside.txt")').reason
+    assert "resolves outside the scanned directory" in fev(f'file("{tmp_path / "outside.txt"}")').reason
+    assert "resolves outside the scanned directory" in fev('templatefile("../outside.txt", {})').reason
+    assert "resolves outside the scanned directory" in fev('fileset("..", "*.txt")').reason
+    (module / "sub").mkdir()
+    (module / "sub" / "a.json").write_text("{}", encoding="utf-8")
+    (module / "b.json").write_text("{}", encoding="utf-8")
+    (module / "leak.json").symlink_to(tmp_path / "outside.txt")
+    assert fev('fileset(path.module, "*.json")') == ["b.json", "policy.json"]
+    assert fev('fileset(path.module, "**/*.{json,tpl}")') == ["b.json", "greeting.tpl", "policy.json", "sub/a.json"]
+    assert fev('fileset("mod", "sub/[a-c].json")') == ["sub/a.json"]
     # An unreadable file is "not known", so try() must not pick the fallback.
     assert isinstance(fev('try(file("big.txt"), "x")'), Unknown)
     # Without path.cwd, relative paths start at file_root; with a relative one, below it.
