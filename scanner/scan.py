@@ -133,8 +133,10 @@ class Scanner:
                 path=self.context.display_path(unread), level=ErrorLevel.WARNING,
                 message="no source reads this file (Terraform .tf/.tfvars, plan JSON, Kubernetes YAML or a Tenet "
                         "inventory); nothing in it was scanned"))
-        if not loaded.files and len(scanned) == len(found):
-            # Nothing read, and not because the configuration excluded it: a clean result would be a lie.
+        if not loaded.files and len(scanned) == len(found) and not any(
+                e.level is ErrorLevel.ERROR for e in loaded.errors):
+            # Nothing read, not because the configuration excluded it, and no error says why: a clean result
+            # would be a lie.
             loaded.errors.append(ScanError(path=None, message="nothing was scanned: no file among the paths given "
                                                               "could be read by any source"))
         return self.evaluate(loaded, reported=self._reported(paths, loaded), external=external)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine.findings import ErrorLevel
+from scanner.engine.findings import ErrorLevel, Severity
 from scanner.scan import Scanner, ScanResult
 
 OPEN_SSH = """resource "aws_security_group" "ssh" {
@@ -192,6 +192,80 @@ def test_fifos_sockets_and_devices_are_entries_and_never_opened(tmp_path: Path) 
     assert errors["zero.tf"].message == "symbolic link resolves outside the scanned repository; not read"
     assert [f.rule_id for f in result.failed] == ["NET-001"]
     assert result.exit_code(None) == 2
-    assert [(e.path, e.message) for e in named.errors] == [
-        ("pipe/main.tf", "not a regular file (a FIFO, socket or device is never read)"),
-        (None, "nothing was scanned: no file among the paths given could be read by any source")][::-1]
+    assert [(e.path, e.message, e.level) for e in named.errors] == [
+        ("pipe/main.tf", "not a regular file (a FIFO, socket or device is never read)", ErrorLevel.ERROR)]
+
+
+def test_no_pull_request_turns_the_gate_green_by_hiding_code(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    # A directory that calls itself: it is still evaluated as a root, and the self-call is an error.
+    (repo / "self").mkdir()
+    (repo / "self" / "main.tf").write_text(OPEN_SSH + 'module "self" {\n  source = "./"\n}\n')
+    # Two directories that call each other.
+    for name, other in (("a", "b"), ("b", "a")):
+        (repo / name).mkdir()
+        (repo / name / "main.tf").write_text(OPEN_SSH.replace('"ssh"', f'"{name}"')
+                                             + f'module "{other}" {{\n  source = "../{other}"\n}}\n')
+    # A module whose open CIDR comes from terraform.tfvars, the only file pre-commit hands in.
+    (repo / "vars").mkdir()
+    (repo / "vars" / "main.tf").write_text(OPEN_SSH.replace('["0.0.0.0/0"]', "[var.ssh_cidr]"))
+    (repo / "vars" / "variables.tf").write_text('variable "ssh_cidr" {\n  type = string\n}\n')
+    (repo / "vars" / "terraform.tfvars").write_text('ssh_cidr = "0.0.0.0/0"\n')
+    (repo / "README.md").write_text("# nothing to scan\n")
+    (repo / "empty").mkdir()
+
+    whole = Scanner(cwd=repo).scan([repo])
+    found = {(f.rule_id, f.location.path, f.resource) for f in whole.failed if f.location}
+    assert ("NET-001", "self/main.tf", "aws_security_group.ssh") in found
+    assert {("NET-001", "a/main.tf", "aws_security_group.a"), ("NET-001", "b/main.tf", "aws_security_group.b")} <= {
+        (r, p, res.removeprefix("module.b.").removeprefix("module.a.")) for r, p, res in found}
+    cycles = {(e.path, e.line): e.message for e in whole.errors if e.level is ErrorLevel.ERROR}
+    assert cycles[("self/main.tf", 9)] == \
+        "module 'self' calls its own directory (source './'): a module cannot call itself"
+    assert "module call cycle (a -> b -> a)" in cycles[("b/main.tf", 9)]
+    assert whole.exit_code(None) == 2
+
+    for handed in ("vars/terraform.tfvars", "vars/variables.tf"):
+        hook = Scanner(cwd=repo).scan([repo / handed])
+        assert [(f.rule_id, f.location.path) for f in hook.failed if f.location] == [("NET-001", "vars/main.tf")]
+        assert hook.exit_code(Severity.LOW) == 1
+
+    readme = Scanner(cwd=repo).scan([repo / "README.md"])
+    assert [(e.path, e.level) for e in readme.errors] == [(None, ErrorLevel.ERROR), ("README.md", ErrorLevel.WARNING)]
+    assert "no source reads this file" in readme.errors[1].message
+    assert readme.exit_code(None) == 2
+    nothing = Scanner(cwd=repo).scan([repo / "empty"])
+    assert [e.message for e in nothing.errors] == [
+        "nothing was scanned: no file among the paths given could be read by any source"]
+    assert nothing.exit_code(None) == 2
+
+
+def test_unclear_input_is_said_plainly(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    for name, data in {
+        "utf16/main.tf": "\ufeff".encode("utf-16-le") + OPEN_SSH.encode("utf-16-le"),
+        "utf32/main.tf": OPEN_SSH.encode("utf-32"),  # with its byte order mark
+        "utf16-no-bom/main.tf": OPEN_SSH.encode("utf-16-be"),
+        "tfvars/main.tf": b'variable "token" {\n  type = string\n}\n',
+        "tfvars/terraform.tfvars": b'region = "eu-west-1"\ntoken = hunter2SECRET\nother = upper("x")\n',
+    }.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    (repo / "loop").mkdir()
+    (repo / "loop" / "a.tf").symlink_to("b.tf")
+    (repo / "loop" / "b.tf").symlink_to("a.tf")
+    (repo / "loop" / "ok.tf").write_text("")
+    result = Scanner(cwd=repo).scan([repo])
+    assert sorted((f.rule_id, f.location.path) for f in result.failed if f.location) == [
+        ("NET-001", "utf16/main.tf"), ("NET-001", "utf32/main.tf")]
+    entries = [(e.path, e.line, e.level, e.message) for e in result.errors]
+    assert ("utf16-no-bom/main.tf", None, ErrorLevel.ERROR,
+            "UTF-16BE text without a byte order mark: save it as UTF-8 (or with a BOM)") in entries
+    assert ("tfvars/terraform.tfvars", 2, ErrorLevel.ERROR, "Variables not allowed: variables may not be used here "
+            "(the value of 'token' must be a literal: quote strings)") in entries
+    assert ("tfvars/terraform.tfvars", 3, ErrorLevel.ERROR,
+            "Functions may not be called here (the value of 'other' must be a literal: quote strings)") in entries
+    assert "hunter2SECRET" not in "\n".join(e.message for e in result.errors)
+    # Each link of the loop is one entry, whoever met it first (the walk, or the module's reading).
+    assert [(p, m) for p, _, _, m in entries if p and p.startswith("loop/")] == [
+        ("loop/a.tf", "symbolic link loop; not read"), ("loop/b.tf", "symbolic link loop; not read")]
