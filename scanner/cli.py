@@ -404,15 +404,17 @@ def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: 
 @click.option("--organization", metavar="ID",
               help="Also audit every active project of this organization, its folders included.")
 @click.option("--endpoint", "endpoints", multiple=True, metavar="[SERVICE=]URL",
-              help="API endpoint for every service, or for one of cloudresourcemanager, compute, storage "
-                   "(repeatable): private endpoints, other universes, a test server.")
+              help="API endpoint for every service, or for one of cloudresourcemanager, compute, storage, "
+                   "sqladmin, cloudkms, pubsub, run, cloudfunctions, bigquery (repeatable): private endpoints, "
+                   "other universes, a test server.")
 @audit_options
 def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tuple[str, ...], workers: int,
               **report: Any) -> None:
-    """Audit Google Cloud projects: IAM policies, firewalls, SSL policies and HTTPS proxies, buckets.
+    """Audit Google Cloud projects: IAM policies (projects, buckets, KMS keys, Pub/Sub, Cloud Run,
+    Cloud Functions, BigQuery datasets), firewalls, SSL policies and proxies, buckets, disks, Cloud SQL.
 
     Credentials are the application default credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's,
-    or the metadata server's). Only list and getIamPolicy calls are made. Exit codes as for `scan`;
+    or the metadata server's). Only list, get and getIamPolicy calls are made. Exit codes as for `scan`;
     2 also when a call failed and the audit is partial.
     """
     import requests

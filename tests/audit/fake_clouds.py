@@ -273,7 +273,13 @@ class GcpProject:
     target_https_proxies: dict[str, list[Json]] = field(default_factory=dict)
     buckets: list[Json] = field(default_factory=list)
     bucket_policies: dict[str, Json] = field(default_factory=dict)
-    # Operations that answer 403: getIamPolicy, firewalls, sslPolicies, targetHttpsProxies, buckets, bucketIam.
+    # Compute collections other than the above: "disks" (aggregated), "targetSslProxies" (global).
+    compute: dict[str, dict[str, list[Json]]] = field(default_factory=dict)
+    # The other REST services by path ("v1/projects/p/instances"): a list as (items key, items),
+    # paginated, or one object (a `datasets.get`, a `…:getIamPolicy`).
+    rest: dict[str, tuple[str, list[Json]] | Json] = field(default_factory=dict)
+    # Operations that answer 403: getIamPolicy, firewalls, sslPolicies, targetHttpsProxies, buckets, bucketIam,
+    # compute collections, and REST paths.
     forbidden: set[str] = field(default_factory=set)
     state: str = "ACTIVE"
 
@@ -282,6 +288,12 @@ def _gcp_error(status: int, message: str, reason: str) -> Reply:
     state = {403: "PERMISSION_DENIED", 404: "NOT_FOUND", 401: "UNAUTHENTICATED"}.get(status, "UNKNOWN")
     return status, {"error": {"code": status, "message": message, "status": state,
                               "errors": [{"message": message, "domain": "global", "reason": reason}]}}
+
+
+# The REST list methods by their path's last segment, and the key their items come under.
+_REST_LISTS = {"instances": "items", "locations": "locations", "keyRings": "keyRings", "cryptoKeys": "cryptoKeys",
+               "topics": "topics", "subscriptions": "subscriptions", "services": "services",
+               "functions": "functions", "datasets": "datasets"}
 
 
 class FakeGcp(FakeServer):
@@ -302,6 +314,9 @@ class FakeGcp(FakeServer):
             ("v3", self._resource_manager),
             ("compute", self._compute),
             ("storage", self._storage),
+            ("v1", self._rest),
+            ("v2", self._rest),
+            ("bigquery", self._rest),
         ]
 
     @property
@@ -371,17 +386,44 @@ class FakeGcp(FakeServer):
             return found
         if (scope, collection) == ("global", "firewalls"):
             return self._tokens(request, found.firewalls, "items")
-        if scope == "aggregated" and collection in ("sslPolicies", "targetHttpsProxies"):
-            by_scope = found.ssl_policies if collection == "sslPolicies" else found.target_https_proxies
+        if (scope, collection) == ("global", "targetSslProxies"):
+            return self._tokens(request, found.compute.get(collection, {}).get("global", []), "items")
+        if scope == "aggregated" and collection in ("sslPolicies", "targetHttpsProxies", "disks"):
+            by_scope = {"sslPolicies": found.ssl_policies, "targetHttpsProxies": found.target_https_proxies}.get(
+                collection) or found.compute.get(collection, {})
             # Aggregated lists page over resources too; each page groups its items by scope.
             flat = [{"scope": s, "item": item} for s, items in by_scope.items() for item in items]
             status, body = self._tokens(request, flat, "entries")
-            grouped: dict[str, Json] = {}
+            # As Compute does, scopes with nothing on this page say so with a warning.
+            grouped: dict[str, Json] = {"zones/us-central1-a": {"warning": {
+                "code": "NO_RESULTS_ON_PAGE", "message": "There are no results for scope 'zones/us-central1-a' on "
+                                                         "this page.",
+                "data": [{"key": "scope", "value": "zones/us-central1-a"}]}}}
             for entry in body.pop("entries"):
                 grouped.setdefault(entry["scope"], {collection: []})[collection].append(entry["item"])
             body["items"] = grouped
             return status, body
         return _gcp_error(404, f"no route {request.path}", "notFound")
+
+    def _rest(self, request: Request, parts: list[str]) -> Reply:
+        path = request.path.strip("/")
+        for project in self.projects.values():
+            if path in project.rest:
+                if path in project.forbidden:
+                    return _gcp_error(403, f"Permission denied on resource '{path}' (or it may not exist).",
+                                      "forbidden")
+                answer = project.rest[path]
+                if isinstance(answer, tuple):
+                    key, items = answer
+                    return self._tokens(request, items, key)
+                return 200, answer
+        # A list the project has nothing in.
+        key = _REST_LISTS.get(parts[-1])
+        project_id = path.split("projects/", 1)[-1].split("/", 1)[0]
+        if key is not None and project_id in self.projects:
+            found = self._project(project_id, path)
+            return found if isinstance(found, tuple) else (200, {})
+        return _gcp_error(404, f"Resource '{path}' was not found", "notFound")
 
     def _storage(self, request: Request, parts: list[str]) -> Reply:
         # v1/b?project=p, v1/b/{bucket}/iam

@@ -105,9 +105,143 @@ def policy(*bindings: tuple[str, list[str]] | tuple[str, list[str], str]) -> dic
     ]}
 
 
+def sql_instance(project: str, name: str, version: str, *, ipv4: bool = True, networks: Sequence[str] = (),
+                 ssl_mode: str | None = None, require_ssl: bool | None = None, kms_key: str | None = None
+                 ) -> dict[str, Any]:
+    """A DatabaseInstance as `instances.list` (sqladmin v1) returns it."""
+    ip: dict[str, Any] = {"ipv4Enabled": ipv4, "authorizedNetworks": [
+        {"kind": "sql#aclEntry", "value": value, "name": f"net-{i}"} for i, value in enumerate(networks)]}
+    if ssl_mode is not None:
+        ip["sslMode"] = ssl_mode
+    if require_ssl is not None:
+        ip["requireSsl"] = require_ssl
+    item: dict[str, Any] = {
+        "kind": "sql#instance", "name": name, "project": project, "region": "europe-west1",
+        "databaseVersion": version, "state": "RUNNABLE", "backendType": "SECOND_GEN",
+        "instanceType": "CLOUD_SQL_INSTANCE",
+        "connectionName": f"{project}:europe-west1:{name}",
+        "settings": {"kind": "sql#settings", "tier": "db-custom-2-7680", "availabilityType": "ZONAL",
+                     "ipConfiguration": ip, "settingsVersion": "3"}}
+    if kms_key:
+        item["diskEncryptionConfiguration"] = {"kind": "sql#diskEncryptionConfiguration", "kmsKeyName": kms_key}
+    return item
+
+
+def compute_disk(project: str, scope: str, name: str, key: dict[str, str] | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "compute#disk", "id": str(abs(hash(name)) % 10**12), "name": name,
+                            "sizeGb": "10", "status": "READY", "type": f"{COMPUTE_URL}/projects/{project}/{scope}/"
+                                                                      f"diskTypes/pd-balanced",
+                            "selfLink": f"{COMPUTE_URL}/projects/{project}/{scope}/disks/{name}"}
+    if key is not None:
+        item["diskEncryptionKey"] = key
+    return item
+
+
+def dataset_item(project: str, dataset_id: str, access: list[dict[str, Any]], kms_key: str | None = None
+                 ) -> dict[str, Any]:
+    """A Dataset as `datasets.get` (bigquery v2) returns it."""
+    item: dict[str, Any] = {"kind": "bigquery#dataset", "id": f"{project}:{dataset_id}", "location": "EU",
+                            "datasetReference": {"datasetId": dataset_id, "projectId": project}, "access": access,
+                            "creationTime": "1700000000000", "lastModifiedTime": "1700000000000", "type": "DEFAULT"}
+    if kms_key:
+        item["defaultEncryptionConfiguration"] = {"kmsKeyName": kms_key}
+    return item
+
+
+KMS_KEY = f"projects/{PROD}/locations/europe-west1/keyRings/app/cryptoKeys/data"
+RING = f"projects/{PROD}/locations/europe-west1/keyRings/app"
+RUN_API = f"projects/{PROD}/locations/europe-west1/services/api"
+RUN_INTERNAL = f"projects/{PROD}/locations/europe-west1/services/internal"
+FUNCTION_HOOK = f"projects/{PROD}/locations/us-central1/functions/hook"
+FUNCTION_LEGACY = f"projects/{PROD}/locations/us-central1/functions/legacy"
+
+
+def prod_services() -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, Any]]:
+    """Compute disks and target SSL proxies; Cloud SQL, KMS, Pub/Sub, Run, Functions and BigQuery."""
+    compute = {
+        "disks": {"zones/europe-west1-b": [compute_disk(PROD, "zones/europe-west1-b", "vm-boot"),
+                                           compute_disk(PROD, "zones/europe-west1-b", "data-cmek",
+                                                        {"kmsKeyName": f"{KMS_KEY}/cryptoKeyVersions/1"})],
+                  "regions/europe-west1": [compute_disk(PROD, "regions/europe-west1", "shared-csek",
+                                                        {"sha256": "k2mS6wqWYd5BNZ0KGJ3ySwlvfyE3XhOu55aETJAUKgs="})]},
+        "targetSslProxies": {"global": [
+            {"kind": "compute#targetSslProxy", "name": "tcp-legacy", "proxyHeader": "NONE",
+             "service": f"{COMPUTE_URL}/projects/{PROD}/global/backendServices/tcp",
+             "sslPolicy": f"{COMPUTE_URL}/projects/{PROD}/global/sslPolicies/legacy-tls"},
+            {"kind": "compute#targetSslProxy", "name": "tcp-default", "proxyHeader": "NONE",
+             "service": f"{COMPUTE_URL}/projects/{PROD}/global/backendServices/tcp"}]},
+    }
+    topic_events, topic_feed = f"projects/{PROD}/topics/events", f"projects/{PROD}/topics/public-feed"
+    rest: dict[str, Any] = {
+        f"v1/projects/{PROD}/instances": ("items", [
+            sql_instance(PROD, "pg-public", "POSTGRES_15", networks=["0.0.0.0/0"],
+                         ssl_mode="ALLOW_UNENCRYPTED_AND_ENCRYPTED"),
+            sql_instance(PROD, "mysql-private", "MYSQL_8_0", ipv4=False, networks=["0.0.0.0/0"],
+                         ssl_mode="ENCRYPTED_ONLY", require_ssl=True, kms_key=KMS_KEY),
+            sql_instance(PROD, "sqlserver-office", "SQLSERVER_2019_STANDARD", networks=["203.0.113.0/24"],
+                         require_ssl=True),
+            sql_instance(PROD, "mysql-legacy", "MYSQL_5_7", networks=["198.51.100.0/24", "0.0.0.0/1"])]),
+        f"v1/projects/{PROD}/locations": ("locations", [
+            {"name": f"projects/{PROD}/locations/europe-west1", "locationId": "europe-west1"},
+            {"name": f"projects/{PROD}/locations/global", "locationId": "global"},
+            {"name": f"projects/{PROD}/locations/us-east1", "locationId": "us-east1"}]),
+        f"v1/projects/{PROD}/locations/europe-west1/keyRings": ("keyRings", [
+            {"name": RING, "createTime": "2024-01-01T00:00:00Z"}]),
+        f"v1/{RING}/cryptoKeys": ("cryptoKeys", [
+            {"name": KMS_KEY, "purpose": "ENCRYPT_DECRYPT"}, {"name": f"{RING}/cryptoKeys/shared",
+                                                               "purpose": "ENCRYPT_DECRYPT"},
+            {"name": f"{RING}/cryptoKeys/retired", "purpose": "ENCRYPT_DECRYPT"}]),
+        f"v1/{RING}:getIamPolicy": {"version": 1, "etag": "BwYA"},  # no bindings at all
+        f"v1/{KMS_KEY}:getIamPolicy": policy(("roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                                              ["serviceAccount:service-123456@gs-project-accounts.iam."
+                                               "gserviceaccount.com"])),
+        f"v1/{RING}/cryptoKeys/shared:getIamPolicy": policy(("roles/cloudkms.cryptoKeyEncrypter",
+                                                             ["allAuthenticatedUsers"])),
+        # A deleted member, and a time-bound condition: neither is public.
+        f"v1/{RING}/cryptoKeys/retired:getIamPolicy": policy(
+            ("roles/cloudkms.cryptoKeyDecrypter", ["deleted:serviceAccount:old@tenet-prod.iam.gserviceaccount.com"
+                                                   "?uid=123456789012345678901"]),
+            ("roles/cloudkms.viewer", ["group:sec@example.com"], "until-2027")),
+        f"v1/projects/{PROD}/topics": ("topics", [{"name": topic_events}, {"name": topic_feed}]),
+        f"v1/{topic_events}:getIamPolicy": policy(("roles/pubsub.publisher",
+                                                   [f"serviceAccount:app@{PROD}.iam.gserviceaccount.com"])),
+        f"v1/{topic_feed}:getIamPolicy": policy(("roles/pubsub.subscriber", ["allUsers"])),
+        f"v1/projects/{PROD}/subscriptions": ("subscriptions", [
+            {"name": f"projects/{PROD}/subscriptions/events-sub", "topic": topic_events}]),
+        f"v1/projects/{PROD}/subscriptions/events-sub:getIamPolicy": {"etag": "ACAB"},
+        f"v2/projects/{PROD}/locations/-/services": ("services", [
+            {"name": RUN_API, "uri": "https://api-abc-ew.a.run.app", "ingress": "INGRESS_TRAFFIC_ALL"},
+            {"name": RUN_INTERNAL, "uri": "https://internal-abc-ew.a.run.app",
+             "ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY"}]),
+        f"v2/{RUN_API}:getIamPolicy": policy(("roles/run.invoker", ["allUsers"])),
+        f"v2/{RUN_INTERNAL}:getIamPolicy": policy(("roles/run.invoker",
+                                                   [f"serviceAccount:caller@{PROD}.iam.gserviceaccount.com"])),
+        f"v2/projects/{PROD}/locations/-/functions": ("functions", [
+            {"name": FUNCTION_HOOK, "environment": "GEN_2", "state": "ACTIVE"},
+            {"name": FUNCTION_LEGACY, "environment": "GEN_1", "state": "ACTIVE"}]),
+        f"v2/{FUNCTION_HOOK}:getIamPolicy": policy(("roles/cloudfunctions.invoker", ["allUsers"])),
+        f"v2/{FUNCTION_LEGACY}:getIamPolicy": policy(("roles/cloudfunctions.invoker", ["allAuthenticatedUsers"])),
+        f"bigquery/v2/projects/{PROD}/datasets": ("datasets", [
+            {"kind": "bigquery#dataset", "id": f"{PROD}:analytics", "location": "EU",
+             "datasetReference": {"datasetId": "analytics", "projectId": PROD}},
+            {"kind": "bigquery#dataset", "id": f"{PROD}:public_data", "location": "US",
+             "datasetReference": {"datasetId": "public_data", "projectId": PROD}}]),
+        f"bigquery/v2/projects/{PROD}/datasets/analytics": dataset_item(PROD, "analytics", [
+            {"role": "OWNER", "specialGroup": "projectOwners"}, {"role": "READER", "specialGroup": "projectReaders"},
+            {"role": "WRITER", "userByEmail": f"etl@{PROD}.iam.gserviceaccount.com"},
+            {"view": {"projectId": PROD, "datasetId": "reports", "tableId": "summary"}}], kms_key=KMS_KEY),
+        f"bigquery/v2/projects/{PROD}/datasets/public_data": dataset_item(PROD, "public_data", [
+            {"role": "OWNER", "specialGroup": "projectOwners"},
+            {"role": "READER", "specialGroup": "allAuthenticatedUsers"},
+            {"role": "roles/bigquery.dataViewer", "iamMember": "allUsers"}]),
+    }
+    return compute, rest
+
+
 def prod() -> GcpProject:
+    compute, rest = prod_services()
     return GcpProject(
-        PROD,
+        PROD, compute=compute, rest=rest,
         iam_policy=policy(
             ("roles/owner", ["user:alice@example.com"]),
             ("roles/editor", [f"serviceAccount:ci@{PROD}.iam.gserviceaccount.com"]),
@@ -171,7 +305,7 @@ def dev() -> GcpProject:
         firewalls=[firewall(DEV, "hidden-ssh", allowed=[("tcp", ["22"])], ranges=["0.0.0.0/0"])],
         buckets=[bucket("dev-scratch")],
         bucket_policies={"dev-scratch": policy(("roles/storage.admin", ["allUsers"]))},
-        forbidden={"firewalls", "bucketIam"},
+        forbidden={"firewalls", "bucketIam", f"v1/projects/{DEV}/instances"},
     )
 
 
@@ -214,6 +348,10 @@ def compute(project: str, scope: str, collection: str, name: str) -> str:
     return f"//compute.googleapis.com/projects/{project}/{scope}/{collection}/{name}"
 
 
+def sql(project_id: str, name: str) -> str:
+    return f"//sqladmin.googleapis.com/projects/{project_id}/instances/{name}"
+
+
 def project(project_id: str) -> str:
     return f"//cloudresourcemanager.googleapis.com/projects/{project_id}"
 
@@ -234,6 +372,20 @@ EXPECTED_FAILURES = Counter({
     ("IAM-005", "//storage.googleapis.com/public-assets"): 1,
     ("IAM-005", "//storage.googleapis.com/legacy-acl"): 1,  # defaultObjectAcl allUsers READER
     ("IAM-005", project(DEV)): 1,
+    # Target SSL proxies: legacy-tls (now in use) is reported once, where its version is decided.
+    ("TLS-002", compute(PROD, "global", "targetSslProxies", "tcp-default")): 1,
+    # Cloud SQL: plaintext accepted; the internet (0.0.0.0/0, and half of it) on a public IP.
+    ("TLS-001", sql(PROD, "pg-public")): 1,
+    ("TLS-001", sql(PROD, "mysql-legacy")): 1,  # neither sslMode nor requireSsl
+    ("NET-002", sql(PROD, "pg-public")): 1,
+    ("NET-002", sql(PROD, "mysql-legacy")): 1,
+    # allUsers / allAuthenticatedUsers on a key, a topic, a Run service, functions and a dataset.
+    ("IAM-005", f"//cloudkms.googleapis.com/{RING}/cryptoKeys/shared"): 1,
+    ("IAM-005", f"//pubsub.googleapis.com/projects/{PROD}/topics/public-feed"): 1,
+    ("IAM-005", f"//run.googleapis.com/{RUN_API}"): 1,
+    ("IAM-005", f"//cloudfunctions.googleapis.com/{FUNCTION_HOOK}"): 1,
+    ("IAM-005", f"//cloudfunctions.googleapis.com/{FUNCTION_LEGACY}"): 1,
+    ("IAM-005", f"//bigquery.googleapis.com/projects/{PROD}/datasets/public_data"): 2,
 })
 
 
@@ -244,6 +396,7 @@ def test_findings_are_the_terraform_rule_ids_on_full_resource_names(result: Audi
 def test_a_forbidden_call_is_a_partial_audit_naming_project_service_and_operation(result: AuditResult) -> None:
     assert [(e.account, e.service, e.operation, e.target, e.code) for e in result.errors] == [
         (DEV, "compute", "firewalls.list", "", "PERMISSION_DENIED"),
+        (DEV, "sqladmin", "instances.list", "", "PERMISSION_DENIED"),
         (DEV, "storage", "buckets.getIamPolicy", "bucket dev-scratch", "PERMISSION_DENIED"),
     ]
     message = result.errors[0].scan_error().message
@@ -254,7 +407,8 @@ def test_a_forbidden_call_is_a_partial_audit_naming_project_service_and_operatio
 
 
 def test_firewalls_keep_priority_and_carry_the_denies_that_shadow_them(result: AuditResult) -> None:
-    walls = {a.name: a for a in result.assets if isinstance(a, Firewall)}
+    walls = {a.name: a for a in result.assets if isinstance(a, Firewall)
+             and a.origin.resource_type == adapters.FIREWALL_TYPE}
     assert len(walls) == 11  # six pages of two were followed
     rdp = walls["rdp-windows"]
     assert rdp.ordering == "priority"
@@ -277,22 +431,37 @@ def test_firewalls_keep_priority_and_carry_the_denies_that_shadow_them(result: A
 
 def test_proxies_are_judged_by_the_policy_they_name(result: AuditResult) -> None:
     endpoints = {(a.kind, a.name): (a.min_version, a.policy_name, a.origin.region)
-                 for a in result.assets if isinstance(a, TlsEndpoint)}
+                 for a in result.assets if isinstance(a, TlsEndpoint) and a.kind != "database"}
     assert endpoints == {
         ("https_proxy", "px-default"): (TlsVersion.TLS1_0, gcp.DEFAULT_SSL_POLICY_NAME, None),
         ("https_proxy", "px-modern"): (TlsVersion.TLS1_2, "modern", None),
         ("https_proxy", "px-regional"): (TlsVersion.TLS1_1, "regional-old", "europe-west1"),
+        ("ssl_proxy", "tcp-legacy"): (TlsVersion.TLS1_0, "legacy-tls", None),
+        ("ssl_proxy", "tcp-default"): (TlsVersion.TLS1_0, gcp.DEFAULT_SSL_POLICY_NAME, None),
         # Policies no proxy uses are judged on their own.
-        ("ssl_policy", "legacy-tls"): (TlsVersion.TLS1_0, "legacy-tls", None),
         ("ssl_policy", "unset-min"): (TlsVersion.TLS1_0, "unset-min", None),
     }
 
 
 def test_buckets_and_their_keys(result: AuditResult) -> None:
     stores = {a.name: a.key_management for a in result.assets if isinstance(a, DataStore)}
-    assert stores == {"public-assets": KeyManagement.PROVIDER, "cmek-data": KeyManagement.CUSTOMER,
-                      "plain-logs": KeyManagement.PROVIDER, "dev-scratch": KeyManagement.PROVIDER,
-                      "pap-enforced": KeyManagement.PROVIDER, "legacy-acl": KeyManagement.PROVIDER}
+    provider, customer = KeyManagement.PROVIDER, KeyManagement.CUSTOMER
+    assert stores == {"public-assets": provider, "cmek-data": customer, "plain-logs": provider,
+                      "dev-scratch": provider, "pap-enforced": provider, "legacy-acl": provider,
+                      # Disks: a Cloud KMS key, a customer-supplied key (its sha256), Google's.
+                      "vm-boot": provider, "data-cmek": customer, "shared-csek": customer,
+                      "pg-public": provider, "mysql-private": customer, "sqlserver-office": provider,
+                      "mysql-legacy": provider, "analytics": customer, "public_data": provider}
+
+
+def test_require_customer_managed_keys_reports_every_google_key(result: AuditResult) -> None:
+    from scanner.engine.params import RuleParams
+
+    scan = Scanner(params=RuleParams(require_customer_managed_keys=True)).evaluate(result.load_result())
+    reported = {f.resource.rsplit("/", 1)[-1] for f in scan.findings if f.rule_id == "ENC-003"
+                and f.status is Status.FAIL}
+    assert reported == {"public-assets", "plain-logs", "dev-scratch", "pap-enforced", "legacy-acl", "vm-boot",
+                        "pg-public", "sqlserver-office", "mysql-legacy", "public_data"}
 
 
 def test_public_access_prevention_leaves_public_members_out(cloud: FakeGcp, result: AuditResult) -> None:
@@ -325,9 +494,10 @@ def test_an_organization_is_walked_through_its_folders(cloud: FakeGcp) -> None:
 def test_a_project_named_twice_is_audited_once(cloud: FakeGcp) -> None:
     before = len(cloud.requests)
     twice = audit(Anonymous(), [SANDBOX, SANDBOX], organization=None, options=GcpOptions(endpoints={"": cloud.url}))
-    # IAM, firewalls, SSL policies, then the proxies, and buckets: one request each.
-    assert twice.calls == 5
-    assert len(cloud.requests) - before == 5
+    # IAM, firewalls, SSL policies, then the HTTPS and SSL proxies, buckets, disks, Cloud SQL instances,
+    # KMS locations, Pub/Sub topics and subscriptions, Cloud Run services, functions, datasets: one request each.
+    assert twice.calls == 14
+    assert len(cloud.requests) - before == 14
 
 
 def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:
@@ -459,6 +629,7 @@ def test_tenet_audit_gcp_walks_the_organization_reports_and_exits_2(adc: FakeGcp
                    if f["status"] == "fail") == EXPECTED_FAILURES
     assert [e["message"].split(":")[0:3] for e in report["errors"]] == [
         ["partial audit", " compute", "firewalls.list failed (account tenet-dev, region global)"],
+        ["partial audit", " sqladmin", "instances.list failed (account tenet-dev, region global)"],
         ["partial audit", " storage", "buckets.getIamPolicy failed (account tenet-dev, region global, bucket "
                                       "dev-scratch)"],
     ]
@@ -478,8 +649,8 @@ def test_tenet_audit_gcp_defaults_to_the_credentials_project(adc: FakeGcp) -> No
 
 
 def test_tenet_audit_gcp_usage_errors(adc: FakeGcp) -> None:
-    code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "bigquery=http://127.0.0.1:1")
-    assert code == 2 and "cloudresourcemanager, compute, storage" in err
+    code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "spanner=http://127.0.0.1:1")
+    assert code == 2 and "cloudresourcemanager, compute, storage, sqladmin" in err
     code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "127.0.0.1:8080")
     assert code == 2 and "give a URL" in err
 

@@ -20,6 +20,7 @@ from typing import Any
 from scanner.model import (
     Access,
     AccessGrant,
+    Asset,
     DataStore,
     Direction,
     Firewall,
@@ -48,6 +49,16 @@ FIREWALL_TYPE = "compute.googleapis.com/Firewall"
 SSL_POLICY_TYPE = "compute.googleapis.com/SslPolicy"
 TARGET_HTTPS_PROXY_TYPE = "compute.googleapis.com/TargetHttpsProxy"
 BUCKET_TYPE = "storage.googleapis.com/Bucket"
+TARGET_SSL_PROXY_TYPE = "compute.googleapis.com/TargetSslProxy"
+DISK_TYPE = "compute.googleapis.com/Disk"
+SQL_INSTANCE_TYPE = "sqladmin.googleapis.com/Instance"
+CRYPTO_KEY_TYPE = "cloudkms.googleapis.com/CryptoKey"
+KEY_RING_TYPE = "cloudkms.googleapis.com/KeyRing"
+TOPIC_TYPE = "pubsub.googleapis.com/Topic"
+SUBSCRIPTION_TYPE = "pubsub.googleapis.com/Subscription"
+RUN_SERVICE_TYPE = "run.googleapis.com/Service"
+FUNCTION_TYPE = "cloudfunctions.googleapis.com/Function"
+DATASET_TYPE = "bigquery.googleapis.com/Dataset"
 
 COMPUTE = "//compute.googleapis.com/"
 
@@ -85,6 +96,10 @@ def _origin(resource: str, resource_type: str, project: str, region: str | None 
 def _name(item: Json) -> str:
     name = item.get("name")
     return name if isinstance(name, str) and name else "(unnamed)"
+
+
+def _mapping(value: Any) -> Json:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _strings(value: Any) -> list[str]:
@@ -220,10 +235,13 @@ def ssl_policy(policy: Json, project: str, scope: str) -> TlsEndpoint:
                        policy_name=_name(policy))
 
 
-def target_https_proxy(proxy: Json, project: str, scope: str, policies: Mapping[str, Json] | None) -> TlsEndpoint:
-    """`policies`: the project's SSL policies by `ssl_policy_key`; None when they could not be listed."""
-    base = _origin(compute_resource(project, scope, "targetHttpsProxies", _name(proxy)), TARGET_HTTPS_PROXY_TYPE,
-                   project, region_of(scope))
+def target_https_proxy(proxy: Json, project: str, scope: str, policies: Mapping[str, Json] | None,
+                       collection: str = "targetHttpsProxies") -> TlsEndpoint:
+    """A target HTTPS proxy, or (`collection` "targetSslProxies") a target SSL proxy.
+    `policies`: the project's SSL policies by `ssl_policy_key`; None when they could not be listed."""
+    https = collection == "targetHttpsProxies"
+    base = _origin(compute_resource(project, scope, collection, _name(proxy)),
+                   TARGET_HTTPS_PROXY_TYPE if https else TARGET_SSL_PROXY_TYPE, project, region_of(scope))
     reference = proxy.get("sslPolicy")
     version: TlsVersion | Unknown
     if not reference:
@@ -241,7 +259,8 @@ def target_https_proxy(proxy: Json, project: str, scope: str, policies: Mapping[
             reason = "SSL policies could not be listed" if policies is None else "it is not among the listed policies"
             version = Unknown(reason=f"SSL policy {key}: {reason}")
             decided_at = base.at(None, "sslPolicy")
-    return TlsEndpoint(origin=base, field_origins={"min_version": decided_at}, kind="https_proxy", name=_name(proxy),
+    return TlsEndpoint(origin=base, field_origins={"min_version": decided_at},
+                       kind="https_proxy" if https else "ssl_proxy", name=_name(proxy),
                        min_version=version, plaintext_allowed=False, policy_name=policy_name)
 
 
@@ -357,6 +376,127 @@ def bucket(item: Json, project: str) -> DataStore:
                      kind="object_storage", name=name, encrypted=True, algorithm=gcp.DEFAULT_ENCRYPTION_ALGORITHM,
                      key_bits=gcp.DEFAULT_ENCRYPTION_KEY_BITS, key_management=key_management,
                      by_default=key_management is KeyManagement.PROVIDER)
+
+
+# -- Cloud SQL ---------------------------------------------------------------------------------------
+
+
+def sql_instance_resource(project: str, name: str) -> str:
+    return f"//sqladmin.googleapis.com/projects/{project}/instances/{name}"
+
+
+def _google_encrypted(kind: str, name: str, base: Origin, key_field: str, customer: bool) -> DataStore:
+    """Google encrypts all data at rest with AES-256; the key is Google's unless one is given."""
+    key_management = KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
+    return DataStore(origin=base, field_origins={"key_management": base.at(None, key_field)}, kind=kind, name=name,
+                     encrypted=True, algorithm=gcp.DEFAULT_ENCRYPTION_ALGORITHM,
+                     key_bits=gcp.DEFAULT_ENCRYPTION_KEY_BITS, key_management=key_management,
+                     by_default=not customer)
+
+
+def sql_instance(instance: Json, project: str) -> Iterator[Asset]:
+    """TLS (`settings.ipConfiguration.sslMode`, or the legacy `requireSsl`), the networks authorized
+    on its public IP, and the disk's key (`diskEncryptionConfiguration.kmsKeyName`)."""
+    name = _name(instance)
+    region = instance.get("region")
+    base = _origin(sql_instance_resource(project, name), SQL_INSTANCE_TYPE, project,
+                   region if isinstance(region, str) else None)
+    ip = _mapping(_mapping(instance.get("settings")).get("ipConfiguration"))
+    mode = ip.get("sslMode")
+    mode = mode if isinstance(mode, str) and mode != "SSL_MODE_UNSPECIFIED" else None
+    plaintext = gcp.cloud_sql_plaintext(mode, ip.get("requireSsl") is True)
+    yield TlsEndpoint(origin=base, field_origins={"plaintext_allowed": base.at(
+        None, "settings.ipConfiguration." + ("sslMode" if mode else "requireSsl"))},
+        kind="database", name=name, min_version=None,
+        plaintext_allowed=plaintext if plaintext is not None else Unknown(
+            reason=f"sslMode {mode!r} is not recognised"))
+    public = ip.get("ipv4Enabled", gcp.CLOUD_SQL_IPV4_DEFAULT)
+    networks = [n for n in ip.get("authorizedNetworks") or [] if isinstance(n, Mapping)]
+    if public is not False and networks:
+        version = instance.get("databaseVersion")
+        port = gcp.cloud_sql_port(version) if isinstance(version, str) else None
+        yield Firewall(origin=base, name=name, rules=[NetworkRule(
+            origin=base.at(None, f"settings.ipConfiguration.authorizedNetworks[{i}]"),
+            name=n.get("name") if isinstance(n.get("name"), str) else None, direction=Direction.INGRESS,
+            protocol="tcp", ports=port if port is not None else Unknown(
+                reason=f"databaseVersion {version!r} is not recognised"),
+            peers=[Peer.address_or_tag(str(n["value"]))] if n.get("value") else Unknown(
+                reason="an authorized network has no value"))
+            for i, n in enumerate(networks)])
+    encryption = instance.get("diskEncryptionConfiguration")
+    customer = isinstance(encryption, Mapping) and bool(encryption.get("kmsKeyName"))
+    yield _google_encrypted("database", name, base, "diskEncryptionConfiguration.kmsKeyName", customer)
+
+
+# -- Compute Engine disks ---------------------------------------------------------------------------
+
+
+def disk(item: Json, project: str, scope: str) -> DataStore:
+    """A zonal or regional disk (boot disks included): a Cloud KMS key (`kmsKeyName`) or a
+    customer-supplied key (`sha256` of it) in `diskEncryptionKey`, else Google's."""
+    key = item.get("diskEncryptionKey")
+    customer = isinstance(key, Mapping) and bool(key.get("kmsKeyName") or key.get("sha256"))
+    base = _origin(compute_resource(project, scope, "disks", _name(item)), DISK_TYPE, project, region_of(scope))
+    return _google_encrypted("block_volume", _name(item), base, "diskEncryptionKey", customer)
+
+
+# -- IAM policies of other resources ---------------------------------------------------------------
+
+# Resource kinds whose IAM policy the audit reads: (full resource name prefix, asset type).
+IAM_RESOURCES: dict[str, tuple[str, str]] = {
+    "kms_crypto_key": ("//cloudkms.googleapis.com/", CRYPTO_KEY_TYPE),
+    "kms_key_ring": ("//cloudkms.googleapis.com/", KEY_RING_TYPE),
+    "pubsub_topic": ("//pubsub.googleapis.com/", TOPIC_TYPE),
+    "pubsub_subscription": ("//pubsub.googleapis.com/", SUBSCRIPTION_TYPE),
+    "cloud_run_service": ("//run.googleapis.com/", RUN_SERVICE_TYPE),
+    "cloudfunctions_function": ("//cloudfunctions.googleapis.com/", FUNCTION_TYPE),
+}
+
+
+def resource_iam(policy: Json, kind: str, name: str, project: str) -> Iterator[AccessGrant]:
+    """The IAM policy of a resource named by its relative name (`projects/p/topics/t`): an
+    `allUsers` invoker of a Cloud Run service or function makes a public endpoint."""
+    prefix, resource_type = IAM_RESOURCES[kind]
+    return iam_grants(policy, resource=f"{prefix}{name}", resource_type=resource_type, label=name, project=project,
+                      scope=gcp.iam_scope(kind))
+
+
+# -- BigQuery ---------------------------------------------------------------------------------------
+
+
+def dataset_resource(project: str, dataset_id: str) -> str:
+    return f"//bigquery.googleapis.com/projects/{project}/datasets/{dataset_id}"
+
+
+def _access_member(entry: Json) -> str | None:
+    """A dataset `access` entry's member, as IAM spells it; None for authorized views and routines."""
+    for key, prefix in (("iamMember", ""), ("userByEmail", "user:"), ("groupByEmail", "group:"),
+                        ("domain", "domain:"), ("specialGroup", "")):
+        value = entry.get(key)
+        if isinstance(value, str) and value:
+            return f"{prefix}{value}"
+    return None
+
+
+def dataset(item: Json, project: str) -> Iterator[Asset]:
+    """A dataset from `datasets.get`: one grant per `access` entry, and its default key."""
+    reference = _mapping(item.get("datasetReference"))
+    dataset_id = str(reference.get("datasetId") or _name(item))
+    location = item.get("location")
+    base = _origin(dataset_resource(project, dataset_id), DATASET_TYPE, project,
+                   location.lower() if isinstance(location, str) else None)
+    for i, entry in enumerate(item.get("access") or []):
+        member = _access_member(entry) if isinstance(entry, Mapping) else None
+        if member is None:
+            continue
+        role = entry.get("role")
+        yield AccessGrant(origin=base.at(None, f"access[{i}]"), kind=GrantKind.ROLE_ASSIGNMENT,
+                          name=f"dataset {dataset_id} {role}", effect=Access.ALLOW, principals=[member],
+                          role=role if isinstance(role, str) else Unknown(reason=f"access entry {i} has no role"),
+                          scope=gcp.iam_scope("bigquery_dataset"))
+    encryption = item.get("defaultEncryptionConfiguration")
+    customer = isinstance(encryption, Mapping) and bool(encryption.get("kmsKeyName"))
+    yield _google_encrypted("table", dataset_id, base, "defaultEncryptionConfiguration.kmsKeyName", customer)
 
 
 def active_projects(projects: Sequence[Json]) -> list[str]:

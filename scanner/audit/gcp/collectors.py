@@ -18,16 +18,21 @@ from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
 from scanner.audit.gcp import adapters
 from scanner.model import Asset, SourceKind
 
+Json = Mapping[str, Any]
+
 Item = Asset | Call
 # The services a `--endpoint service=URL` may name.
-SERVICES = ("cloudresourcemanager", "compute", "storage")
+SERVICES = ("cloudresourcemanager", "compute", "storage", "sqladmin", "cloudkms", "pubsub", "run", "cloudfunctions",
+            "bigquery")
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-RESOURCE_MANAGER, COMPUTE, STORAGE = SERVICES
+RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY = SERVICES
+# Seconds to connect and between bytes of one REST read; the audit's own limits bound the whole.
+REST_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
 class GcpOptions:
-    """Endpoints by service (`cloudresourcemanager`, `compute`, `storage`); the key `""` stands
+    """Endpoints by service (one of `SERVICES`); the key `""` stands
     for every service not named. Unset services use the SDKs' own resolution
     (GOOGLE_CLOUD_UNIVERSE_DOMAIN, STORAGE_EMULATOR_HOST, …)."""
 
@@ -141,6 +146,19 @@ class GcpCollector:
             Call(project, GLOBAL, COMPUTE, "firewalls.list", lambda: self._firewalls(project)),
             Call(project, GLOBAL, COMPUTE, "sslPolicies.aggregatedList", lambda: self._ssl_policies(project)),
             Call(project, GLOBAL, STORAGE, "buckets.list", lambda: self._buckets(project)),
+            Call(project, GLOBAL, COMPUTE, "disks.aggregatedList", lambda: self._disks(project)),
+            Call(project, GLOBAL, SQLADMIN, "instances.list", lambda: self._sql_instances(project)),
+            Call(project, GLOBAL, CLOUDKMS, "locations.list", lambda: self._kms_locations(project)),
+            Call(project, GLOBAL, PUBSUB, "topics.list",
+                 lambda: self._named(project, PUBSUB, "v1", "topics", "pubsub_topic")),
+            Call(project, GLOBAL, PUBSUB, "subscriptions.list",
+                 lambda: self._named(project, PUBSUB, "v1", "subscriptions", "pubsub_subscription")),
+            Call(project, GLOBAL, RUN, "services.list",
+                 lambda: self._named(project, RUN, "v2", "services", "cloud_run_service", "locations/-/")),
+            Call(project, GLOBAL, CLOUDFUNCTIONS, "functions.list",
+                 lambda: self._named(project, CLOUDFUNCTIONS, "v2", "functions", "cloudfunctions_function",
+                                     "locations/-/")),
+            Call(project, GLOBAL, BIGQUERY, "datasets.list", lambda: self._datasets(project)),
         ]
 
     def _project_iam(self, project: str) -> Iterator[Item]:
@@ -199,9 +217,128 @@ class GcpCollector:
         for scope, proxy in proxies:
             used.add(adapters.relative_name(str(proxy.get("sslPolicy") or "")))
             yield adapters.target_https_proxy(proxy, project, scope, known)
+        yield Call(project, GLOBAL, COMPUTE, "targetSslProxies.list",
+                   lambda: self._target_ssl_proxies(project, by_key, known, used))
+
+    def _target_ssl_proxies(self, project: str, by_key: Mapping[str, tuple[str, dict[str, Any]]],
+                            known: Mapping[str, Json] | None, used: set[str]) -> Iterator[Item]:
+        """Global target SSL proxies; then the SSL policies no proxy of either kind uses."""
+        from google.cloud import compute_v1
+
+        try:
+            with self._gapic(compute_v1.TargetSslProxiesClient, COMPUTE) as client:
+                proxies = [_message_json(p) for p in client.list(project=project)]
+        except recoverable():
+            for key, (scope, policy) in by_key.items():
+                if key not in used:
+                    yield adapters.ssl_policy(policy, project, scope)
+            raise
+        for proxy in proxies:
+            used.add(adapters.relative_name(str(proxy.get("sslPolicy") or "")))
+            yield adapters.target_https_proxy(proxy, project, "global", known, "targetSslProxies")
         for key, (scope, policy) in by_key.items():
             if key not in used:
                 yield adapters.ssl_policy(policy, project, scope)
+
+    def _disks(self, project: str) -> Iterator[Item]:
+        """Zonal and regional disks, boot disks included: an instance's disks are judged here."""
+        from google.cloud import compute_v1
+
+        with self._gapic(compute_v1.DisksClient, COMPUTE) as client:
+            listed = [(scope, _message_json(d)) for scope, found in client.aggregated_list(project=project)
+                      for d in found.disks]
+        for scope, item in listed:
+            yield adapters.disk(item, project, scope)
+
+    # -- services read over REST ------------------------------------------------------------------
+
+    def _rest(self) -> Any:
+        from google.auth.transport.requests import AuthorizedSession
+
+        return AuthorizedSession(self.credentials)  # type: ignore[no-untyped-call]
+
+    def _url(self, service: str, path: str) -> str:
+        root = self.options.endpoints.get(service) or self.options.endpoints.get("") or \
+            f"https://{service}.googleapis.com"
+        return f"{root.rstrip('/')}/{path}"
+
+    def _get(self, service: str, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """One GET; an error answer raises the api-core exception of its status (`PermissionDenied` …)."""
+        from google.api_core.exceptions import from_http_response
+
+        with closing(self._rest()) as session:
+            response = session.get(self._url(service, path), params=dict(params or {}), timeout=REST_TIMEOUT)
+        if response.status_code != 200:
+            raise from_http_response(response)  # type: ignore[no-untyped-call]
+        body = response.json()
+        return body if isinstance(body, dict) else {}
+
+    def _pages(self, service: str, path: str, key: str, params: Mapping[str, str] | None = None
+               ) -> Iterator[dict[str, Any]]:
+        """A list method's items, `nextPageToken` after `nextPageToken`."""
+        query = dict(params or {})
+        while True:
+            body = self._get(service, path, query)
+            yield from (item for item in body.get(key) or [] if isinstance(item, dict))
+            token = body.get("nextPageToken")
+            if not token:
+                return
+            query["pageToken"] = str(token)
+
+    def _iam_call(self, project: str, service: str, version: str, kind: str, name: str) -> Call:
+        """`GET {version}/{name}:getIamPolicy` (Cloud KMS, Pub/Sub, Cloud Run, Cloud Functions)."""
+        def run() -> Iterator[Item]:
+            policy = self._get(service, f"{version}/{name}:getIamPolicy", {"options.requestedPolicyVersion": "3"})
+            yield from adapters.resource_iam(policy, kind, name, project)
+
+        return Call(project, GLOBAL, service, f"{name.split('/')[-2]}.getIamPolicy", run, target=name)
+
+    def _sql_instances(self, project: str) -> Iterator[Item]:
+        listed = list(self._pages(SQLADMIN, f"v1/projects/{project}/instances", "items"))
+        for instance in listed:
+            yield from adapters.sql_instance(instance, project)
+
+    def _kms_locations(self, project: str) -> Iterator[Item]:
+        names = [str(loc["name"]) for loc in self._pages(CLOUDKMS, f"v1/projects/{project}/locations", "locations")
+                 if loc.get("name")]
+        for name in names:
+            yield Call(project, GLOBAL, CLOUDKMS, "keyRings.list", partial(self._key_rings, project, name),
+                       target=name)
+
+    def _key_rings(self, project: str, location: str) -> Iterator[Item]:
+        rings = [str(r["name"]) for r in self._pages(CLOUDKMS, f"v1/{location}/keyRings", "keyRings")
+                 if r.get("name")]
+        for ring in rings:
+            yield self._iam_call(project, CLOUDKMS, "v1", "kms_key_ring", ring)
+            yield Call(project, GLOBAL, CLOUDKMS, "cryptoKeys.list", partial(self._crypto_keys, project, ring),
+                       target=ring)
+
+    def _crypto_keys(self, project: str, ring: str) -> Iterator[Item]:
+        keys = [str(k["name"]) for k in self._pages(CLOUDKMS, f"v1/{ring}/cryptoKeys", "cryptoKeys")
+                if k.get("name")]
+        for key in keys:
+            yield self._iam_call(project, CLOUDKMS, "v1", "kms_crypto_key", key)
+
+    def _named(self, project: str, service: str, version: str, collection: str, kind: str,
+               parent: str = "") -> Iterator[Item]:
+        """A list of resources, then each one's IAM policy."""
+        path = f"{version}/projects/{project}/{parent}{collection}"
+        names = [str(item["name"]) for item in self._pages(service, path, collection) if item.get("name")]
+        for name in names:
+            yield self._iam_call(project, service, version, kind, name)
+
+    def _datasets(self, project: str) -> Iterator[Item]:
+        """`datasets.list` names them; `datasets.get` gives each one's `access` and default key."""
+        path = f"bigquery/v2/projects/{project}/datasets"
+        ids = [str(d["datasetReference"]["datasetId"]) for d in self._pages(BIGQUERY, path, "datasets")
+               if isinstance(d.get("datasetReference"), dict) and d["datasetReference"].get("datasetId")]
+        for dataset_id in ids:
+            yield Call(project, GLOBAL, BIGQUERY, "datasets.get", partial(self._dataset, project, dataset_id),
+                       target=f"dataset {dataset_id}")
+
+    def _dataset(self, project: str, dataset_id: str) -> Iterator[Item]:
+        yield from adapters.dataset(self._get(BIGQUERY, f"bigquery/v2/projects/{project}/datasets/{dataset_id}"),
+                                    project)
 
     def _storage_client(self, project: str) -> Any:
         from google.cloud.storage import Client
