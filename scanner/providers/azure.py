@@ -73,6 +73,21 @@ def default_allow_peer(why: str) -> Peer:
     return Peer(kind=PeerKind.TAG, value="Internet", label=f"any network ({why})")
 
 
+# -- public blob containers -------------------------------------------------------------------------
+
+# A container's access level (`container_access_type`, ARM `publicAccess`): `blob` lets anyone read
+# blobs, `container` lets anyone list them too. It takes effect only where the account allows public
+# containers: azurerm 3.x and 4.x `allow_nested_items_to_be_public` (true when unset), azurerm 2.x
+# `allow_blob_public_access` (false when unset).
+CONTAINER_PUBLIC_ACTIONS: dict[str, tuple[str, ...]] = {
+    "blob": ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",),
+    "container": ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+                  "Microsoft.Storage/storageAccounts/blobServices/containers/read"),
+}
+CONTAINER_ACCESS_DEFAULT = "private"
+NESTED_ITEMS_PUBLIC_DEFAULT = True
+LEGACY_BLOB_PUBLIC_ACCESS_DEFAULT = False
+
 # -- AKS -------------------------------------------------------------------------------------------
 
 # The cluster API of an AKS cluster that is not private (`private_cluster_enabled`, off when unset)

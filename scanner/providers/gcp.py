@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import Direction, PortSet, Scope, TlsVersion, Unknown
+from scanner.model import Direction, PortSet, Scope, TlsVersion, Unknown, is_public_principal
 
 # -- VPC firewall rules -----------------------------------------------------------------------------
 
@@ -90,6 +90,32 @@ PUBLIC_ACCESS_PREVENTION_ENFORCED = "enforced"
 
 def public_access_prevented(setting: Any) -> bool:
     return isinstance(setting, str) and setting.strip().lower() == PUBLIC_ACCESS_PREVENTION_ENFORCED
+
+
+def without_public(members: list[str | Unknown] | Unknown) -> list[str | Unknown] | Unknown:
+    """Members left once Public Access Prevention drops allUsers and allAuthenticatedUsers."""
+    if isinstance(members, Unknown):
+        return members
+    return [m for m in members if isinstance(m, Unknown) or not is_public_principal(m)]
+
+
+# Predefined bucket and object ACLs that name the public, as (role, entity) entries.
+PREDEFINED_ACL_ENTRIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "publicread": (("READER", "allUsers"),),
+    "publicreadwrite": (("READER", "allUsers"), ("WRITER", "allUsers")),
+    "authenticatedread": (("READER", "allAuthenticatedUsers"),),
+}
+
+
+def acl_entry(role_entity: str) -> tuple[str, str] | None:
+    """A `role_entity` such as `READER:allUsers`: (role, entity); None when it is not one."""
+    role, sep, entity = role_entity.partition(":")
+    return (role.strip(), entity.strip()) if sep and role.strip() and entity.strip() else None
+
+
+# BigQuery dataset `access` entries: which attribute names the grantee. `special_group`
+# `allAuthenticatedUsers` and `iam_member` `allUsers` are the public.
+BIGQUERY_ACCESS_GRANTEES = ("user_by_email", "group_by_email", "domain", "special_group", "iam_member")
 
 
 # GKE: the cluster API has a public endpoint unless `private_cluster_config.enable_private_endpoint`;

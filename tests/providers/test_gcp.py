@@ -143,3 +143,10 @@ def test_cloud_sql_ports_and_forwarding_schemes() -> None:
     assert gcp.cloud_sql_port("ORACLE_1") is None
     assert gcp.forwarding_rule_is_internal("INTERNAL_MANAGED")
     assert not gcp.forwarding_rule_is_internal(gcp.FORWARDING_RULE_SCHEME_DEFAULT)
+
+
+def test_acl_entries_and_public_access_prevention() -> None:
+    assert gcp.acl_entry("READER:allUsers") == ("READER", "allUsers")
+    assert gcp.acl_entry("allUsers") is None
+    assert gcp.PREDEFINED_ACL_ENTRIES["publicread"] == (("READER", "allUsers"),)
+    assert gcp.without_public(["allUsers", "user:a@example.com", "allAuthenticatedUsers"]) == ["user:a@example.com"]

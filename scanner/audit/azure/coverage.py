@@ -30,6 +30,7 @@ LIVE: dict[str, str] = {
     "azurerm_managed_disk": "Microsoft.Compute/disks",
     "azurerm_storage_account_network_rules": "Microsoft.Storage/storageAccounts (networkAcls)",
     "azurerm_key_vault": "Microsoft.KeyVault/vaults",
+    "azurerm_storage_container": "Microsoft.Storage/storageAccounts/blobServices/containers",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.

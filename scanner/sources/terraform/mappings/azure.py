@@ -321,6 +321,35 @@ def storage_account(sa: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     )
 
 
+def _account_allows_public_containers(account: ResourceView | None) -> bool | Unknown:
+    """`allow_nested_items_to_be_public` (azurerm 2.x: `allow_blob_public_access`); an account
+    outside this module has the provider's default."""
+    if account is None:
+        return azure.NESTED_ITEMS_PUBLIC_DEFAULT
+    if account.has("allow_blob_public_access") and not account.has("allow_nested_items_to_be_public"):
+        return as_bool(account.get("allow_blob_public_access"), azure.LEGACY_BLOB_PUBLIC_ACCESS_DEFAULT)
+    return as_bool(account.get("allow_nested_items_to_be_public"), azure.NESTED_ITEMS_PUBLIC_DEFAULT)
+
+
+def storage_container(container: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A container open to anonymous reads, judged with its account: where the account does not
+    allow public containers, the container's access level grants nothing."""
+    level = container.get("container_access_type", azure.CONTAINER_ACCESS_DEFAULT)
+    if isinstance(level, str) and level.strip().lower() not in azure.CONTAINER_PUBLIC_ACTIONS:
+        return
+    attr = _first_set(container, "storage_account_id", "storage_account_name")
+    allowed = _account_allows_public_containers(_parent(container, ctx, attr, ("azurerm_storage_account",)))
+    if allowed is False:
+        return
+    doubt = level if isinstance(level, Unknown) else allowed if isinstance(allowed, Unknown) else None
+    at = container.origin_of("container_access_type")
+    actions = list(azure.CONTAINER_PUBLIC_ACTIONS.get(str(level).strip().lower(), ()))
+    yield AccessGrant(origin=container.origin, field_origins={"principals": at}, kind=GrantKind.RESOURCE_POLICY,
+                      name=_name(container), effect=Access.ALLOW, principals=doubt if doubt is not None else ["*"],
+                      actions=doubt if doubt is not None else list[str | Unknown](actions),
+                      resources=[container.address])
+
+
 # -- App Service ------------------------------------------------------------------------------------
 
 
@@ -949,6 +978,7 @@ MAPPERS = {
     "azurerm_network_security_rule": network_security_rule,
     "azurerm_storage_account": storage_account,
     "azurerm_storage_account_network_rules": storage_account_network_rules,
+    "azurerm_storage_container": storage_container,
     "azurerm_key_vault": key_vault,
     "azurerm_app_service": _web_app("web_app", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_function_app": _web_app("function_app", "min_tls_version", _LEGACY_FTPS_STATE),

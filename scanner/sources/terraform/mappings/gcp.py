@@ -25,6 +25,7 @@ from scanner.model import (
     TlsEndpoint,
     TlsVersion,
     Unknown,
+    is_public_principal,
     normalize_protocol,
 )
 from scanner.providers import gcp
@@ -434,18 +435,38 @@ def _text(view: ResourceView, attr: str) -> str | Unknown:
     return Unknown(reason=f"{attr} is not set" if value is None else f"{attr} {value!r} is not a string")
 
 
-def _iam_member(scope: Scope) -> Mapper:
+def _bucket_of(view: ResourceView, ctx: MappingContext) -> ResourceView | None:
+    ref, value = view.reference("bucket"), view.get("bucket")
+    for bucket in ctx.resources("google_storage_bucket"):
+        if (ref is not None and bucket.address.split("[", 1)[0] == ref) or (ref is None and value == _name(bucket)):
+            return bucket
+    return None
+
+
+def _public_blocked(view: ResourceView, kind: str, ctx: MappingContext) -> bool:
+    """Public Access Prevention on the bucket (when it is in this module): public members grant nothing."""
+    bucket = _bucket_of(view, ctx) if kind == "storage_bucket" else None
+    return bucket is not None and gcp.public_access_prevented(bucket.get("public_access_prevention"))
+
+
+def _members(members: list[str | Unknown] | Unknown, blocked: bool) -> list[str | Unknown] | Unknown:
+    return gcp.without_public(members) if blocked else members
+
+
+def _iam_member(scope: Scope, kind: str) -> Mapper:
     def mapper(member: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-        yield _grant(member, member.origin, scope, _text(member, "role"), [_text(member, "member")],
+        yield _grant(member, member.origin, scope, _text(member, "role"),
+                     _members([_text(member, "member")], _public_blocked(member, kind, ctx)),
                      bool(member.blocks("condition")),
                      {"role": member.origin_of("role"), "principals": member.origin_of("member")})
 
     return mapper
 
 
-def _iam_binding(scope: Scope) -> Mapper:
+def _iam_binding(scope: Scope, kind: str) -> Mapper:
     def mapper(binding: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-        yield _grant(binding, binding.origin, scope, _text(binding, "role"), string_list(binding.get("members")),
+        yield _grant(binding, binding.origin, scope, _text(binding, "role"),
+                     _members(string_list(binding.get("members")), _public_blocked(binding, kind, ctx)),
                      bool(binding.blocks("condition")),
                      {"role": binding.origin_of("role"), "principals": binding.origin_of("members")})
 
@@ -465,8 +486,9 @@ def _policy_document(value: Any) -> dict[str, Any] | Unknown:
     return value if isinstance(value, dict) else Unknown(reason=f"policy_data is not a policy: {value!r}")
 
 
-def _iam_policy(scope: Scope) -> Mapper:
+def _iam_policy(scope: Scope, kind: str) -> Mapper:
     def mapper(policy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        blocked = _public_blocked(policy, kind, ctx)
         document = _policy_document(policy.get("policy_data"))
         if isinstance(document, Unknown):
             yield _grant(policy, policy.origin_of("policy_data"), scope, document, document, False, {})
@@ -477,18 +499,116 @@ def _iam_policy(scope: Scope) -> Mapper:
             if isinstance(binding, Unknown):
                 yield _grant(policy, origin, scope, binding, binding, False, {})
             else:
-                yield _grant(policy, origin, scope, binding.role, binding.members, binding.conditional, {})
+                yield _grant(policy, origin, scope, binding.role, _members(binding.members, blocked),
+                             binding.conditional, {})
 
     return mapper
+
+
+# -- Cloud Storage ACLs and BigQuery dataset access ----------------------------------------------------
+
+
+def _acl_grant(view: ResourceView, at: Origin, what: str, role: Any, entity: Any) -> AccessGrant:
+    principal = entity if isinstance(entity, (str, Unknown)) else Unknown(reason="the ACL entry names no entity")
+    return AccessGrant(origin=at, field_origins={"principals": at}, kind=GrantKind.ROLE_ASSIGNMENT,
+                       name=f"{view.address} {principal}" if isinstance(principal, str) else view.address,
+                       effect=Access.ALLOW, principals=[principal],
+                       role=f"{what} {role}" if isinstance(role, str) else role if isinstance(role, Unknown)
+                       else Unknown(reason="the ACL entry names no role"),
+                       scope=gcp.iam_scope("storage_bucket"))
+
+
+def _acl_applies(view: ResourceView, ctx: MappingContext) -> bool:
+    """ACLs are off with uniform bucket-level access."""
+    bucket = _bucket_of(view, ctx)
+    return bucket is None or as_bool(bucket.get("uniform_bucket_level_access"), False) is not True
+
+
+def _storage_acl(what: str) -> Mapper:
+    """`google_storage_bucket_acl` / `_default_object_acl` / `_object_acl`: a predefined ACL or
+    `role_entity` entries such as `READER:allUsers`."""
+
+    def mapper(acl: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        if not _acl_applies(acl, ctx):
+            return
+        blocked = _public_blocked(acl, "storage_bucket", ctx)
+        predefined = acl.get("predefined_acl")
+        if isinstance(predefined, str):
+            for acl_role, acl_entity in gcp.PREDEFINED_ACL_ENTRIES.get(predefined.strip().lower(), ()):
+                if not (blocked and is_public_principal(acl_entity)):
+                    yield _acl_grant(acl, acl.origin_of("predefined_acl"), what, acl_role, acl_entity)
+        elif isinstance(predefined, Unknown):
+            yield _acl_grant(acl, acl.origin_of("predefined_acl"), what, predefined, predefined)
+        entries = string_list(acl.get("role_entity"))
+        if isinstance(entries, Unknown):
+            yield _acl_grant(acl, acl.origin_of("role_entity"), what, entries, entries)
+            return
+        for entry in entries:
+            parsed = gcp.acl_entry(entry) if isinstance(entry, str) else None
+            role: Any
+            entity: Any
+            if parsed is not None:
+                role, entity = parsed
+            else:
+                role = entity = entry if isinstance(entry, Unknown) else Unknown(
+                    reason=f"role_entity {entry!r} is not ROLE:entity")
+            if not (blocked and isinstance(entity, str) and is_public_principal(entity)):
+                yield _acl_grant(acl, acl.origin_of("role_entity"), what, role, entity)
+
+    mapper.__name__ = f"storage_acl_{what.replace(' ', '_')}"
+    return mapper
+
+
+def _access_control(what: str) -> Mapper:
+    """One ACL entry: `google_storage_bucket_access_control` and its object and default-object kin."""
+
+    def mapper(entry: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        entity = entry.get("entity")
+        if not _acl_applies(entry, ctx) or (isinstance(entity, str) and is_public_principal(entity)
+                                             and _public_blocked(entry, "storage_bucket", ctx)):
+            return
+        yield _acl_grant(entry, entry.origin_of("entity"), what, entry.get("role"), entity)
+
+    mapper.__name__ = f"access_control_{what.replace(' ', '_')}"
+    return mapper
+
+
+def _dataset_access_grant(view: ResourceView, entry: ResourceView, dataset: str) -> AccessGrant | None:
+    """One `access` entry; None for authorized views, datasets and routines (no principal)."""
+    attr = next((a for a in gcp.BIGQUERY_ACCESS_GRANTEES if entry.has(a)), None)
+    if attr is None:
+        return None
+    grantee = entry.get(attr)
+    principal = grantee if isinstance(grantee, (str, Unknown)) else Unknown(reason=f"{attr} is not a string")
+    return AccessGrant(origin=entry.origin_of(attr), field_origins={"role": entry.origin_of("role")},
+                       kind=GrantKind.ROLE_ASSIGNMENT, name=f"dataset {dataset} access", effect=Access.ALLOW,
+                       principals=[principal], role=_text(entry, "role"), scope=gcp.iam_scope("bigquery_dataset"))
+
+
+def bigquery_dataset(dataset: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Its default Cloud KMS key, and the grants of its `access` entries."""
+    yield from _keyed("dataset", "default_encryption_configuration")(dataset, ctx)
+    name = dataset.get("dataset_id")
+    for entry in dataset.blocks("access"):
+        grant = _dataset_access_grant(dataset, entry, name if isinstance(name, str) else dataset.address)
+        if grant is not None:
+            yield grant
+
+
+def bigquery_dataset_access(access: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = access.get("dataset_id")
+    grant = _dataset_access_grant(access, access, name if isinstance(name, str) else access.address)
+    if grant is not None:
+        yield grant
 
 
 def _iam_mappers() -> dict[str, Mapper]:
     mappers: dict[str, Mapper] = {}
     for kind in _IAM_KINDS:
         scope = gcp.iam_scope(kind)
-        mappers[f"google_{kind}_iam_member"] = _iam_member(scope)
-        mappers[f"google_{kind}_iam_binding"] = _iam_binding(scope)
-        mappers[f"google_{kind}_iam_policy"] = _iam_policy(scope)
+        mappers[f"google_{kind}_iam_member"] = _iam_member(scope, kind)
+        mappers[f"google_{kind}_iam_binding"] = _iam_binding(scope, kind)
+        mappers[f"google_{kind}_iam_policy"] = _iam_policy(scope, kind)
     return mappers
 
 
@@ -506,7 +626,14 @@ MAPPERS: dict[str, Mapper] = {
     "google_storage_bucket": storage_bucket,
     "google_compute_instance_template": instance_template,
     "google_compute_region_instance_template": instance_template,
-    "google_bigquery_dataset": _keyed("dataset", "default_encryption_configuration"),
+    "google_bigquery_dataset": bigquery_dataset,
+    "google_bigquery_dataset_access": bigquery_dataset_access,
+    "google_storage_bucket_acl": _storage_acl("bucket"),
+    "google_storage_default_object_acl": _storage_acl("new objects"),
+    "google_storage_object_acl": _storage_acl("object"),
+    "google_storage_bucket_access_control": _access_control("bucket"),
+    "google_storage_default_object_access_control": _access_control("new objects"),
+    "google_storage_object_access_control": _access_control("object"),
     "google_bigquery_table": _keyed("table", "encryption_configuration"),
     "google_dataproc_cluster": _keyed("cluster_disks", "cluster_config", "encryption_config"),
     "google_container_cluster": container_cluster,
