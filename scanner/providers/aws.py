@@ -102,6 +102,40 @@ OPENSEARCH_POLICIES: dict[str, TlsVersion] = _table({
 })
 
 
+# Classic Load Balancer predefined policies older than the ALB/NLB table: 2014-10 and later dropped SSLv3.
+CLASSIC_ELB_POLICIES: dict[str, TlsVersion] = {
+    **ELB_POLICIES,
+    **_table({
+        TlsVersion.SSL3: ("ELBSecurityPolicy-2014-01", "ELBSecurityPolicy-2011-08",
+                          "ELBSample-ELBDefaultNegotiationPolicy", "ELBSample-OpenSSLDefaultNegotiationPolicy"),
+        TlsVersion.TLS1_0: ("ELBSecurityPolicy-2014-10", "ELBSecurityPolicy-2015-02", "ELBSecurityPolicy-2015-03"),
+    }),
+}
+# The protocol attributes of a Classic Load Balancer SSLNegotiationPolicyType policy.
+CLASSIC_ELB_PROTOCOLS: dict[str, TlsVersion] = {
+    "protocol-sslv3": TlsVersion.SSL3,
+    "protocol-tlsv1": TlsVersion.TLS1_0,
+    "protocol-tlsv1.1": TlsVersion.TLS1_1,
+    "protocol-tlsv1.2": TlsVersion.TLS1_2,
+}
+
+# API Gateway custom domain security policies.
+API_GATEWAY_POLICIES: dict[str, TlsVersion] = _table({
+    TlsVersion.TLS1_0: ("TLS_1_0", "SecurityPolicy_TLS13_1_0_2025_EDGE"),
+    TlsVersion.TLS1_2: ("TLS_1_2", "SecurityPolicy_TLS13_1_2_2021_06", "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
+                        "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09", "SecurityPolicy_TLS13_1_2_PQ_2025_09",
+                        "SecurityPolicy_TLS12_PFS_2025_EDGE", "SecurityPolicy_TLS12_2018_EDGE"),
+    TlsVersion.TLS1_3: ("SecurityPolicy_TLS13_1_3_2025_09", "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
+                        "SecurityPolicy_TLS13_2025_EDGE"),
+})
+# `aws_api_gateway_domain_name.security_policy` when unset: API Gateway applies TLS_1_0.
+API_GATEWAY_DEFAULT_POLICY = "TLS_1_0"
+
+# Services whose TLS minimum is not a setting: when TLS is on, they negotiate TLS 1.2 or later
+# (ElastiCache, MemoryDB, MSK and S3 endpoints dropped TLS 1.0 and 1.1).
+SERVICE_TLS_MINIMUM = TlsVersion.TLS1_2
+
+
 def _min_version(table: Mapping[str, TlsVersion], name: str, what: str) -> TlsVersion | Unknown:
     version = table.get(name.strip())
     return version if version is not None else Unknown(reason=f"{name!r} is not a known {what}")
@@ -118,6 +152,101 @@ def cloudfront_min_version(name: str) -> TlsVersion | Unknown:
 
 def opensearch_min_version(name: str) -> TlsVersion | Unknown:
     return _min_version(OPENSEARCH_POLICIES, name, "OpenSearch TLS security policy")
+
+
+# DMS endpoint engines that talk a database protocol, where `ssl_mode` decides whether TLS is used.
+DMS_SSL_ENGINES = frozenset({
+    "aurora", "aurora-postgresql", "aurora-serverless", "aurora-postgresql-serverless", "mysql", "mariadb",
+    "postgres", "oracle", "sqlserver", "babelfish", "sybase", "db2", "db2-zos", "mongodb", "docdb", "redshift",
+    "redshift-serverless", "azuredb", "azure-sql-managed-instance", "sap-hana",
+})
+
+
+def db_ssl_parameter(family: str) -> tuple[str, bool | Unknown] | None:
+    """The parameter that makes a database engine refuse unencrypted connections, and whether the engine
+    enforces TLS when a parameter group leaves it unset. None where no parameter does (Oracle, Db2)."""
+    f = family.strip().lower()
+    if f.startswith("aurora-postgresql"):
+        return "rds.force_ssl", Unknown(reason=f"rds.force_ssl is not set: its default for {family} depends on the "
+                                               "engine version; set it to 1")
+    if f.startswith("postgres"):
+        # RDS for PostgreSQL 15 and later enforce TLS by default (rds.force_ssl = 1), earlier versions do not.
+        major = re.match(r"postgres(\d+)", f)
+        return "rds.force_ssl", bool(major and int(major.group(1)) >= 15)
+    if f.startswith(("mysql", "mariadb", "aurora-mysql", "aurora5")):
+        return "require_secure_transport", False
+    if f.startswith("sqlserver"):
+        return "rds.force_ssl", False
+    if f.startswith("redshift"):
+        return "require_ssl", Unknown(reason="require_ssl is not set: Redshift parameter groups created since "
+                                             "January 2025 require SSL, older ones do not; set it to true")
+    return None
+
+
+def classic_elb_policy_min_version(name: str) -> TlsVersion | Unknown:
+    return _min_version(CLASSIC_ELB_POLICIES, name, "Classic Load Balancer security policy")
+
+
+def api_gateway_min_version(name: str) -> TlsVersion | Unknown:
+    return _min_version(API_GATEWAY_POLICIES, name, "API Gateway security policy")
+
+
+def denies_insecure_transport(document: object) -> bool | Unknown:
+    """Whether a bucket (or other resource) policy refuses requests without TLS: a Deny for everyone
+    whose condition is `aws:SecureTransport` false (`Bool` or `BoolIfExists`), on every action of
+    the service or on reads and writes of objects."""
+    doc = _document(document)
+    if doc is None:
+        return False
+    if isinstance(doc, Unknown):
+        return doc
+    statements = doc.get("Statement")
+    if isinstance(statements, Unknown):
+        return statements
+    pending: Unknown | None = None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, Mapping):
+            continue
+        verdict = _insecure_transport_deny(statement)
+        if verdict is True:
+            return True
+        if isinstance(verdict, Unknown):
+            pending = pending or verdict
+    return pending if pending is not None else False
+
+
+def _insecure_transport_deny(statement: Mapping[str, Any]) -> bool | Unknown:
+    effect = statement.get("Effect")
+    if isinstance(effect, Unknown):
+        return effect
+    if str(effect).lower() != "deny":
+        return False
+    principals = _principals(statement.get("Principal"))
+    actions = _strings(statement.get("Action"), "Action")
+    condition = statement.get("Condition")
+    for value in (principals, actions, condition):
+        if isinstance(value, Unknown):
+            return value
+    assert not isinstance(principals, Unknown) and not isinstance(actions, Unknown)
+    if "*" not in principals:
+        return False
+    names = {a.lower() for a in actions if isinstance(a, str)}
+    if not (names & {"*", "s3:*"} or {"s3:getobject", "s3:putobject"} <= names):
+        return False
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, tests in condition.items():
+        if str(operator).lower() not in ("bool", "boolifexists") or not isinstance(tests, Mapping):
+            continue
+        for key, values in tests.items():
+            if str(key).lower() != "aws:securetransport":
+                continue
+            if isinstance(values, Unknown):
+                return values
+            items = values if isinstance(values, list) else [values]
+            if any(str(v).lower() == "false" for v in items if not isinstance(v, Unknown)):
+                return True
+    return False
 
 
 # -- platform defaults -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from scanner.providers.aws import (
     ELB_POLICIES,
     OPENSEARCH_POLICIES,
     cloudfront_min_version,
+    denies_insecure_transport,
     elb_policy_min_version,
     grants_from_policy,
     is_aws_managed_key,
@@ -339,7 +340,7 @@ def test_bucket_policy_with_not_principal(scan_tf: Callable[[str], set[tuple[int
     }]
   })
 }
-''') == {(4, "IAM-005", "fail")}
+''') == {(4, "IAM-005", "fail"), (3, "TLS-001", "fail")}  # no Deny of aws:SecureTransport = false either
 
 
 @pytest.mark.parametrize(("condition", "expected"), [
@@ -386,3 +387,28 @@ def test_a_resource_policy_reaches_only_its_own_resource() -> None:
     [identity] = grants_from_policy({"Statement": {"Effect": "Allow", "Action": "*"}}, kind=GrantKind.IDENTITY_POLICY,
                                     name="p", origin=ORIGIN)
     assert identity.resources == []
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    ({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, True),
+    ({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*",
+      "Condition": {"Bool": {"aws:SecureTransport": ["false"]}}}, True),
+    # Only one principal is refused, or only deletes, or the condition denies TLS instead.
+    ({"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:*",
+      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, False),
+    ({"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, False),
+    ({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+     False),
+    ({"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+     False),
+])
+def test_denies_insecure_transport(statement: dict[str, Any], expected: bool) -> None:
+    assert denies_insecure_transport({"Statement": [statement]}) is expected
+    assert denies_insecure_transport(json.dumps({"Statement": statement})) is expected
+
+
+def test_an_unknown_policy_leaves_transport_unknown() -> None:
+    assert denies_insecure_transport(None) is False
+    assert isinstance(denies_insecure_transport({"Statement": Unknown(reason="x")}), Unknown)

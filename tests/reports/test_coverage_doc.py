@@ -41,7 +41,8 @@ def test_families_and_rules_come_from_what_the_fixtures_become(readings: dict[st
     # The control: an S3 bucket is a data store and may hold a policy; a rule of a group is part of that group.
     text = coverage_doc.render(readings)
     bucket = next(line for line in text.splitlines() if line.startswith("| `aws_s3_bucket` |"))
-    assert "| encryption, iam |" in bucket and "ENC-001" in bucket and "IAM-005" in bucket and "NET-001" not in bucket
+    assert "| tls, encryption, iam |" in bucket and "ENC-001" in bucket and "IAM-005" in bucket
+    assert "NET-001" not in bucket
     ingress = next(line for line in text.splitlines() if line.startswith("| `aws_vpc_security_group_ingress_rule` |"))
     assert "network (as part of `aws_security_group`)" in ingress
     empty = coverage_doc.render({})

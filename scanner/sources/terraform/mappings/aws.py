@@ -25,15 +25,23 @@ from scanner.model import (
     normalize_protocol,
 )
 from scanner.providers.aws import (
+    API_GATEWAY_DEFAULT_POLICY,
+    CLASSIC_ELB_PROTOCOLS,
     CLOUDFRONT_DEFAULT_POLICY,
     DB_ENGINE_PORTS,
     DMS_PUBLIC_DEFAULT,
+    DMS_SSL_ENGINES,
     EKS_PUBLIC_ACCESS_CIDRS_DEFAULT,
     EKS_PUBLIC_ACCESS_DEFAULT,
     ELB_DEFAULT_POLICY,
     RDS_PUBLIC_DEFAULT,
     REDSHIFT_PUBLIC_UNSET,
+    SERVICE_TLS_MINIMUM,
+    api_gateway_min_version,
+    classic_elb_policy_min_version,
     cloudfront_min_version,
+    db_ssl_parameter,
+    denies_insecure_transport,
     elb_policy_min_version,
     grants_from_policy,
     is_aws_managed_key,
@@ -421,6 +429,7 @@ def cloudfront_distribution(dist: ResourceView, ctx: MappingContext) -> Iterator
     yield TlsEndpoint(origin=dist.origin, kind="cdn_distribution", name=dist.address, min_version=version,
                       plaintext_allowed=plaintext, policy_name=policy if isinstance(policy, Unknown) else str(policy),
                       field_origins={"min_version": where, "plaintext_allowed": plain_where})
+    yield from _origin_endpoints(dist, plaintext)
 
 
 _SEARCH_POLICY_UNSET = (
@@ -450,6 +459,243 @@ def _search_tls(domain: ResourceView) -> TlsEndpoint:
                        min_version=version, plaintext_allowed=plaintext,
                        policy_name=policy if isinstance(policy, Unknown) else str(policy),
                        field_origins={"min_version": where, "plaintext_allowed": plain_where})
+
+
+def _endpoint(view: ResourceView, kind: str, name: str, *, plaintext: bool | Unknown, plaintext_at: Origin,
+              version: TlsVersion | Unknown | None = None, version_at: Origin | None = None,
+              policy: str | Unknown | None = None) -> TlsEndpoint:
+    return TlsEndpoint(origin=view.origin, kind=kind, name=name, min_version=version, plaintext_allowed=plaintext,
+                       policy_name=policy, field_origins={"plaintext_allowed": plaintext_at,
+                                                         "min_version": version_at or plaintext_at})
+
+
+def _tls_switch(attr: str, *, kind: str, name_attr: str, default: bool) -> Mapper:
+    """A service whose TLS is one boolean (`tls_enabled`); its minimum is the service's own (TLS 1.2)."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        enabled = as_bool(view.get(attr), default)
+        yield _endpoint(view, kind, _name(view, name_attr), plaintext=_not(enabled), plaintext_at=view.origin_of(attr),
+                        version=SERVICE_TLS_MINIMUM if enabled is True else None)
+
+    return mapper
+
+
+def _parameter(group: ResourceView, name: str) -> tuple[Any, Origin] | None:
+    for parameter in group.blocks("parameter"):
+        if str(parameter.get("name", "")).lower() == name:
+            return parameter.get("value"), parameter.origin_of("value")
+    return None
+
+
+def _enforcing(value: Any) -> bool | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    return str(value).strip().lower() in ("1", "on", "true")
+
+
+def db_parameter_group(group: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The parameter that makes a database refuse unencrypted connections, as this group sets it."""
+    family = group.get("family")
+    if isinstance(family, Unknown):
+        yield _endpoint(group, "database", _name(group, "name"), plaintext=family,
+                        plaintext_at=group.origin_of("family"))
+        return
+    found = db_ssl_parameter(str(family))
+    if found is None:
+        return  # Oracle, Db2 and others enforce TLS through option groups or listeners, not a parameter
+    parameter, default = found
+    setting = _parameter(group, parameter)
+    if setting is None:
+        enforced: bool | Unknown = default
+        at = group.origin
+    else:
+        enforced, at = _enforcing(setting[0]), setting[1]
+    yield _endpoint(group, "database", _name(group, "name"), plaintext=_not(enforced), plaintext_at=at)
+
+
+def dms_endpoint(endpoint: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    engine = endpoint.get("engine_name")
+    if isinstance(engine, str) and engine.lower() not in DMS_SSL_ENGINES:
+        return  # S3, Kinesis, DynamoDB … are reached over their HTTPS APIs
+    mode = endpoint.get("ssl_mode", "none")
+    plaintext: bool | Unknown = mode if isinstance(mode, Unknown) else str(mode).lower() == "none"
+    yield _endpoint(endpoint, "database_endpoint", _name(endpoint, "endpoint_id"), plaintext=plaintext,
+                    plaintext_at=endpoint.origin_of("ssl_mode"))
+
+
+def elasticache_replication_group(group: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(group, "replication_group_id")
+    enabled = as_bool(group.get("transit_encryption_enabled"), False)
+    plaintext, at = _not(enabled), group.origin_of("transit_encryption_enabled")
+    if enabled is True and group.has("transit_encryption_mode"):
+        # `preferred` accepts encrypted and unencrypted clients alike (a migration step).
+        mode = group.get("transit_encryption_mode")
+        plaintext = mode if isinstance(mode, Unknown) else str(mode).lower() != "required"
+        at = group.origin_of("transit_encryption_mode")
+    yield _endpoint(group, "cache", name, plaintext=plaintext, plaintext_at=at,
+                    version=SERVICE_TLS_MINIMUM if enabled is True else None)
+    yield _db_store(group, kind="cache", name=name, attr="at_rest_encryption_enabled", key_attr="kms_key_id",
+                    default=False)
+
+
+def msk_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Clients to brokers TLS by default, brokers among themselves too; storage always encrypted."""
+    name = _name(cluster, "cluster_name")
+    info = cluster.blocks("encryption_info")
+    transit = info[0].blocks("encryption_in_transit") if info else []
+    block = transit[0] if transit else None
+    client = block.get("client_broker", "TLS") if block else "TLS"
+    in_cluster = as_bool(block.get("in_cluster"), True) if block else True
+    if isinstance(client, Unknown) or str(client).upper() != "TLS":
+        plaintext: bool | Unknown = client if isinstance(client, Unknown) else True
+        at = block.origin_of("client_broker") if block else cluster.origin
+    else:
+        plaintext, at = _not(in_cluster), block.origin_of("in_cluster") if block else cluster.origin
+    yield _endpoint(cluster, "message_broker", name, plaintext=plaintext, plaintext_at=at, version=SERVICE_TLS_MINIMUM)
+    key_view = info[0] if info else cluster
+    yield _store(cluster, kind="message_broker", name=name, encrypted=True, encrypted_at=cluster.origin,
+                 key=(key_view, "encryption_at_rest_kms_key_arn"), by_default=not key_view.has(
+                     "encryption_at_rest_kms_key_arn"))
+
+
+def ecs_task_definition(task: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """EFS volumes are mounted without TLS unless `transit_encryption = "ENABLED"`."""
+    family = _name(task, "family")
+    for volume in task.blocks("volume"):
+        for efs in volume.blocks("efs_volume_configuration"):
+            mode = efs.get("transit_encryption", "DISABLED")
+            plaintext: bool | Unknown = mode if isinstance(mode, Unknown) else str(mode).upper() != "ENABLED"
+            label = volume.get("name")
+            name = f"{family} volume {label}" if isinstance(label, str) else family
+            yield _endpoint(task, "file_system_mount", name, plaintext=plaintext,
+                            plaintext_at=efs.origin_of("transit_encryption"))
+
+
+def api_gateway_domain(attr: str, block: str | None, default: str | None) -> Mapper:
+    """A custom domain's `security_policy`, on the resource or in a nested block."""
+
+    def mapper(domain: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        views = domain.blocks(block) if block else [domain]
+        for view in views:
+            policy = view.get(attr, default)
+            if policy is None:
+                policy = Unknown(reason=f"{attr} is not set")
+            version = policy if isinstance(policy, Unknown) else api_gateway_min_version(str(policy))
+            yield _endpoint(domain, "api_domain", _name(domain, "domain_name"), plaintext=False,
+                            plaintext_at=domain.origin, version=version, version_at=view.origin_of(attr),
+                            policy=policy if isinstance(policy, Unknown) else str(policy))
+
+    return mapper
+
+
+def _classic_policy_version(policy: ResourceView) -> TlsVersion | Unknown:
+    """An SSLNegotiationPolicyType policy: its reference policy, or the oldest protocol it enables."""
+    versions: list[TlsVersion] = []
+    for attribute in policy.blocks("policy_attribute"):
+        name, value = attribute.get("name"), attribute.get("value")
+        if isinstance(name, Unknown) or isinstance(value, Unknown):
+            return name if isinstance(name, Unknown) else value
+        if str(name) == "Reference-Security-Policy":
+            return classic_elb_policy_min_version(str(value))
+        version = CLASSIC_ELB_PROTOCOLS.get(str(name).lower())
+        if version is not None and str(value).lower() == "true":
+            versions.append(version)
+    return min(versions) if versions else Unknown(reason="the policy enables no protocol")
+
+
+def _listener_policy(elb: ResourceView, port: Any, ctx: MappingContext) -> tuple[TlsVersion | Unknown, Any, Origin
+                                                                                  ] | None:
+    """The SSL negotiation policy attached to one listener of a Classic Load Balancer, if any."""
+    policies = ctx.resources("aws_load_balancer_policy")
+    for attachment in ctx.referring("aws_load_balancer_listener_policy", "load_balancer_name", elb):
+        if attachment.get("load_balancer_port") != port:
+            continue
+        names = string_list(attachment.get("policy_names"))
+        refs = attachment.all_references("policy_names")
+        for policy in policies:
+            named = policy.address.split("[", 1)[0] in refs or (
+                isinstance(names, list) and policy.get("policy_name") in names)
+            if named and policy.get("policy_type_name") == "SSLNegotiationPolicyType":
+                return _classic_policy_version(policy), _name(policy, "policy_name"), policy.origin
+    return None
+
+
+def classic_elb(elb: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(elb, "name")
+    for listener in elb.blocks("listener"):
+        protocol, port = listener.get("lb_protocol"), listener.get("lb_port")
+        label = f"{name}:{port}"
+        if isinstance(protocol, Unknown):
+            yield _endpoint(elb, "load_balancer_listener", label, plaintext=protocol, version=protocol,
+                            plaintext_at=listener.origin)
+        elif str(protocol).upper() == "HTTP":
+            # A Classic Load Balancer cannot redirect: an HTTP listener serves plaintext.
+            yield _endpoint(elb, "load_balancer_listener", label, plaintext=True, plaintext_at=listener.origin)
+        elif str(protocol).upper() in ("HTTPS", "SSL"):
+            attached = _listener_policy(elb, port, ctx)
+            if attached is None:
+                # Without a policy the listener gets the default ELBSecurityPolicy-2016-08 (TLS 1.0).
+                version, policy, at = elb_policy_min_version(ELB_DEFAULT_POLICY), ELB_DEFAULT_POLICY, listener.origin
+            else:
+                version, policy, at = attached
+            yield _endpoint(elb, "load_balancer_listener", label, plaintext=False, plaintext_at=listener.origin,
+                            version=version, version_at=at, policy=str(policy))
+
+
+def load_balancer_policy(policy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """An SSL negotiation policy no listener of this configuration uses is judged on its own."""
+    if policy.get("policy_type_name") != "SSLNegotiationPolicyType":
+        return
+    base = policy.address.split("[", 1)[0]
+    for attachment in ctx.resources("aws_load_balancer_listener_policy"):
+        if base in attachment.all_references("policy_names") or policy.get("policy_name") in (
+                attachment.get("policy_names") or []):
+            return
+    yield _endpoint(policy, "load_balancer_tls_policy", _name(policy, "policy_name"), plaintext=False,
+                    plaintext_at=policy.origin, version=_classic_policy_version(policy))
+
+
+def _origin_endpoints(dist: ResourceView, viewer_plaintext: bool | Unknown) -> Iterator[TlsEndpoint]:
+    """What CloudFront fetches from custom origins: over HTTP (`http-only`, or `match-viewer` when viewers
+    may use HTTP), and with which TLS versions (`origin_ssl_protocols`)."""
+    for origin in dist.blocks("origin"):
+        for config in origin.blocks("custom_origin_config"):
+            policy = config.get("origin_protocol_policy")
+            label = f"{dist.address} origin {origin.get('origin_id')}"
+            plaintext: bool | Unknown
+            if isinstance(policy, Unknown):
+                plaintext = policy
+            else:
+                plaintext = {"http-only": True, "https-only": False}.get(str(policy), viewer_plaintext)
+            protocols = string_list(config.get("origin_ssl_protocols"))
+            version: TlsVersion | Unknown | None = None
+            if isinstance(protocols, Unknown):
+                version = protocols
+            elif str(policy) != "http-only":
+                parsed = [TlsVersion.parse(p) for p in protocols if isinstance(p, str)]
+                known_versions = [v for v in parsed if v is not None]
+                version = min(known_versions) if known_versions else None
+            yield TlsEndpoint(origin=dist.origin, kind="cdn_origin", name=label, min_version=version,
+                              plaintext_allowed=plaintext,
+                              field_origins={"plaintext_allowed": config.origin_of("origin_protocol_policy"),
+                                             "min_version": config.origin_of("origin_ssl_protocols")})
+
+
+def _bucket_transport(bucket: ResourceView, ctx: MappingContext, name: str) -> TlsEndpoint:
+    """S3 answers HTTP unless the bucket policy denies requests without TLS (`aws:SecureTransport`)."""
+    policies = [(bucket, bucket.get("policy"))] if bucket.has("policy") else []
+    policies += [(p, p.get("policy")) for p in ctx.referring("aws_s3_bucket_policy", "bucket", bucket)]
+    verdict: bool | Unknown = False
+    for _, document in policies:
+        denied = denies_insecure_transport(document)
+        if denied is True:
+            verdict = True
+            break
+        if isinstance(denied, Unknown):
+            verdict = denied
+    at = policies[-1][0].origin_of("policy") if policies else bucket.origin
+    return _endpoint(bucket, "object_storage", name, plaintext=_not(verdict), plaintext_at=at,
+                     version=SERVICE_TLS_MINIMUM)
 
 
 # -- encryption at rest -------------------------------------------------------------------------------
@@ -523,6 +769,7 @@ def _s3_encryption(bucket: ResourceView, ctx: MappingContext) -> DataStore:
 
 def s3_bucket(bucket: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield _s3_encryption(bucket, ctx)
+    yield _bucket_transport(bucket, ctx, _name(bucket, "bucket"))
     yield from _policy(bucket, "policy", GrantKind.RESOURCE_POLICY, _name(bucket, "bucket"))
 
 
@@ -824,6 +1071,18 @@ MAPPERS = {
     "aws_lb_listener": lb_listener,
     "aws_alb_listener": lb_listener,
     "aws_cloudfront_distribution": cloudfront_distribution,
+    "aws_elb": classic_elb,
+    "aws_load_balancer_policy": load_balancer_policy,
+    "aws_api_gateway_domain_name": api_gateway_domain("security_policy", None, API_GATEWAY_DEFAULT_POLICY),
+    "aws_apigatewayv2_domain_name": api_gateway_domain("security_policy", "domain_name_configuration", None),
+    "aws_msk_cluster": msk_cluster,
+    "aws_elasticache_replication_group": elasticache_replication_group,
+    "aws_memorydb_cluster": _tls_switch("tls_enabled", kind="cache", name_attr="name", default=True),
+    "aws_ecs_task_definition": ecs_task_definition,
+    "aws_db_parameter_group": db_parameter_group,
+    "aws_rds_cluster_parameter_group": db_parameter_group,
+    "aws_redshift_parameter_group": db_parameter_group,
+    "aws_dms_endpoint": dms_endpoint,
     # encryption at rest (and the resource policies some of these hold)
     "aws_s3_bucket": s3_bucket,
     "aws_ebs_volume": ebs_volume,
