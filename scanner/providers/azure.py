@@ -52,6 +52,14 @@ SERVICE_PORTS: dict[str, PortSet] = {
     "redis": PortSet.of((6379, 6380), (13000, 13999), (15000, 15999)),
 }
 
+# An Azure Cache for Redis with public network access (on when unset, and unless the cache is
+# injected into a subnet) and no firewall rules accepts connections from every address.
+REDIS_PUBLIC_ACCESS_DEFAULT = True
+# Cosmos DB: without `ip_range_filter` and the virtual network filter, every network may connect;
+# in the filter, `0.0.0.0` stands for Azure's datacenters (any tenant's), like SQL's 0.0.0.0-0.0.0.0.
+COSMOSDB_PORTS = PortSet.ports(443)
+COSMOSDB_AZURE_DATACENTERS = "0.0.0.0"
+
 # -- service firewalls (storage accounts, Key Vault) ------------------------------------------------
 
 # `network_rules` / `network_acls` `default_action` (ARM `networkAcls.defaultAction`): Allow admits
@@ -160,6 +168,8 @@ APP_SERVICE_HTTPS_ONLY_DEFAULT = False
 SINGLE_SERVER_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 # Azure SQL `minimum_tls_version`. SQL Database always encrypts connections.
 MSSQL_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+# SQL Managed Instance `minimum_tls_version`: 1.2 when unset.
+MSSQL_MANAGED_INSTANCE_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 # Redis `non_ssl_port_enabled` / `enable_non_ssl_port`: the plaintext port 6379 is closed.
 REDIS_NON_SSL_PORT_DEFAULT = False
 # Azure SQL through the REST API: `minimalTlsVersion` absent (older servers) sets no minimum.
@@ -238,6 +248,8 @@ MSSQL_TDE_DEFAULT = True
 # ServiceManaged, or UserManaged with a Key Vault key.
 DATA_LAKE_ENCRYPTION_STATE_DEFAULT = "Enabled"
 DATA_LAKE_CUSTOMER_KEY_TYPE = "usermanaged"
+# Synapse dedicated SQL pools: transparent data encryption (`data_encrypted`) is off unless turned on.
+SYNAPSE_POOL_TDE_DEFAULT = False
 SSE_ALGORITHM = "AES256"
 SSE_KEY_BITS = 256
 

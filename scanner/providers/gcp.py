@@ -124,6 +124,10 @@ BIGQUERY_ACCESS_GRANTEES = ("user_by_email", "group_by_email", "domain", "specia
 GKE_OPEN_API_SOURCE = "0.0.0.0/0"
 GKE_GOOGLE_CLOUD_TAG = "GoogleCloud"
 
+# Memorystore for Redis `transit_encryption_mode`: DISABLED (plaintext) when unset.
+REDIS_TRANSIT_ENCRYPTION_DEFAULT = "DISABLED"
+REDIS_TRANSIT_ENCRYPTED = "SERVER_AUTHENTICATION"
+
 # -- encryption at rest ---------------------------------------------------------------------------
 
 # Compute Engine disks, Cloud Storage and Cloud SQL encrypt everything with

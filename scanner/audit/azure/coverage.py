@@ -63,5 +63,13 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_orchestrated_virtual_machine_scale_set": "not read live yet",
     "azurerm_mssql_database": "not read live yet",
     "azurerm_mssql_server_transparent_data_encryption": "not read live yet",
+    "azurerm_linux_web_app_slot": "not read live yet",
+    "azurerm_windows_web_app_slot": "not read live yet",
+    "azurerm_linux_function_app_slot": "not read live yet",
+    "azurerm_windows_function_app_slot": "not read live yet",
+    "azurerm_app_service_slot": "not read live yet",
+    "azurerm_function_app_slot": "not read live yet",
+    "azurerm_synapse_sql_pool": "not read live yet",
+    "azurerm_mssql_managed_instance": "not read live yet",
     "azurerm_data_lake_store": "Data Lake Storage Gen1 was retired in February 2024",
 }

@@ -533,6 +533,15 @@ def redis_cache(cache: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         min_version=_tls_version(cache, "minimum_tls_version", Unknown(reason=azure.REDIS_MIN_TLS_DEFAULT_UNKNOWN)),
         plaintext_allowed=as_bool(cache.get(port_attr), azure.REDIS_NON_SSL_PORT_DEFAULT),
     )
+    # Firewall rules, when any, are firewalls of their own; without them every address gets in.
+    public = as_bool(cache.get("public_network_access_enabled"), azure.REDIS_PUBLIC_ACCESS_DEFAULT)
+    if public is False or cache.has("subnet_id") or ctx.referring("azurerm_redis_firewall_rule", "redis_cache_name",
+                                                                  cache):
+        return
+    yield Firewall(origin=cache.origin, name=_name(cache), rules=[NetworkRule(
+        origin=cache.origin_of("public_network_access_enabled"), direction=Direction.INGRESS,
+        access=Access.ALLOW if public is True else public, protocol="tcp", ports=azure.SERVICE_PORTS["redis"],
+        peers=[azure.default_allow_peer("public network access and no firewall rules")])])
 
 
 def _min_tls_only(kind: str, attr: str, default: TlsVersion,
@@ -549,7 +558,36 @@ def _min_tls_only(kind: str, attr: str, default: TlsVersion,
     return mapper
 
 
+def _cosmosdb_firewall(account: ResourceView) -> Iterator[Firewall]:
+    """Public network access with neither an IP range filter nor the virtual network filter admits
+    every network; with a filter, its addresses (`0.0.0.0`: every Azure datacenter)."""
+    public = as_bool(account.get("public_network_access_enabled"), True)
+    vnet_only = as_bool(account.get("is_virtual_network_filter_enabled"), False)
+    value = account.get("ip_range_filter")
+    # azurerm 3.x: one comma-separated string; 4.x: a set of strings.
+    ranges = string_list(value.split(",") if isinstance(value, str) else value)
+    if public is False:
+        return
+    peers: list[Peer | Unknown] | Unknown
+    if isinstance(ranges, Unknown):
+        peers = ranges
+    elif ranges:
+        peers = [r if isinstance(r, Unknown) else Peer(kind=PeerKind.TAG, value="AzureCloud", label=(
+            f"0.0.0.0 ({azure.ALL_AZURE_SERVICES_LABEL})")) if r.strip() == azure.COSMOSDB_AZURE_DATACENTERS
+            else Peer.address_or_tag(r) for r in ranges if isinstance(r, Unknown) or r.strip()]
+    elif vnet_only is True:
+        return
+    else:
+        peers = vnet_only if isinstance(vnet_only, Unknown) else [
+            azure.default_allow_peer("no ip_range_filter and no virtual network filter")]
+    at = account.origin_of("ip_range_filter") if account.has("ip_range_filter") else account.origin
+    yield Firewall(origin=account.origin, name=_name(account), rules=[NetworkRule(
+        origin=at, direction=Direction.INGRESS, access=Access.ALLOW if public is True else public, protocol="tcp",
+        ports=azure.COSMOSDB_PORTS, peers=peers)])
+
+
 def cosmosdb_account(account: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    yield from _cosmosdb_firewall(account)
     yield from _min_tls_only("database", "minimal_tls_version", azure.COSMOSDB_MIN_TLS_DEFAULT,
                              azure.cosmos_min_tls)(account, ctx)
     yield _sse_store("database", account, "key_vault_key_id", _is_set(account, "key_vault_key_id"))
@@ -851,6 +889,17 @@ def mssql_server_tde(protector: ResourceView, ctx: MappingContext) -> Iterator[A
     yield _sse_store("database", protector, "key_vault_key_id", _is_set(protector, "key_vault_key_id"))
 
 
+def synapse_sql_pool(pool: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A dedicated SQL pool: transparent data encryption only when `data_encrypted`."""
+    enabled = as_bool(pool.get("data_encrypted"), azure.SYNAPSE_POOL_TDE_DEFAULT)
+    key_management: KeyManagement | Unknown = (
+        enabled if isinstance(enabled, Unknown) else KeyManagement.PROVIDER if enabled else KeyManagement.NONE)
+    yield DataStore(origin=pool.origin, field_origins={"encrypted": pool.origin_of("data_encrypted")},
+                    kind="database", name=_name(pool), encrypted=enabled,
+                    algorithm=azure.SSE_ALGORITHM if enabled is True else None,
+                    key_bits=azure.SSE_KEY_BITS if enabled is True else None, key_management=key_management)
+
+
 def data_lake_store(store: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     state = store.get("encryption_state", azure.DATA_LAKE_ENCRYPTION_STATE_DEFAULT)
     enabled: bool | Unknown = state if isinstance(state, Unknown) else str(state).lower() != "disabled"
@@ -986,6 +1035,12 @@ MAPPERS = {
     "azurerm_windows_web_app": _web_app("web_app", "minimum_tls_version"),
     "azurerm_linux_function_app": _web_app("function_app", "minimum_tls_version"),
     "azurerm_windows_function_app": _web_app("function_app", "minimum_tls_version"),
+    "azurerm_linux_web_app_slot": _web_app("web_app_slot", "minimum_tls_version"),
+    "azurerm_windows_web_app_slot": _web_app("web_app_slot", "minimum_tls_version"),
+    "azurerm_linux_function_app_slot": _web_app("function_app_slot", "minimum_tls_version"),
+    "azurerm_windows_function_app_slot": _web_app("function_app_slot", "minimum_tls_version"),
+    "azurerm_app_service_slot": _web_app("web_app_slot", "min_tls_version", _LEGACY_FTPS_STATE),
+    "azurerm_function_app_slot": _web_app("function_app_slot", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_application_gateway": application_gateway,
     "azurerm_postgresql_server": single_server,
     "azurerm_mysql_server": single_server,
@@ -1014,6 +1069,9 @@ MAPPERS = {
     "azurerm_mssql_database": mssql_database,
     "azurerm_mssql_server_transparent_data_encryption": mssql_server_tde,
     "azurerm_data_lake_store": data_lake_store,
+    "azurerm_synapse_sql_pool": synapse_sql_pool,
+    "azurerm_mssql_managed_instance": _min_tls_only("database", "minimum_tls_version",
+                                                    azure.MSSQL_MANAGED_INSTANCE_MIN_TLS_DEFAULT),
     "azurerm_managed_disk": managed_disk,
     "azurerm_mssql_firewall_rule": _firewall_rule("sql", "server_id", "azurerm_mssql_server"),
     "azurerm_sql_firewall_rule": _firewall_rule("sql", "server_name", "azurerm_sql_server", "azurerm_mssql_server"),

@@ -191,6 +191,18 @@ def target_http_proxy(proxy: ResourceView, ctx: MappingContext) -> Iterator[Asse
                       plaintext_allowed=True)
 
 
+def redis_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Memorystore for Redis: plaintext unless `transit_encryption_mode` is SERVER_AUTHENTICATION;
+    Google's key unless `customer_managed_key` names a Cloud KMS key."""
+    mode = instance.get("transit_encryption_mode", gcp.REDIS_TRANSIT_ENCRYPTION_DEFAULT)
+    plaintext: bool | Unknown = (mode if isinstance(mode, Unknown)
+                                 else str(mode).strip().upper() != gcp.REDIS_TRANSIT_ENCRYPTED)
+    yield TlsEndpoint(origin=instance.origin, field_origins={"plaintext_allowed": instance.origin_of(
+        "transit_encryption_mode")}, kind="cache", name=_name(instance), min_version=None,
+        plaintext_allowed=plaintext)
+    yield from _keyed("cache", attr="customer_managed_key")(instance, ctx)
+
+
 # -- Cloud SQL --------------------------------------------------------------------------------------
 
 
@@ -638,5 +650,14 @@ MAPPERS: dict[str, Mapper] = {
     "google_dataproc_cluster": _keyed("cluster_disks", "cluster_config", "encryption_config"),
     "google_container_cluster": container_cluster,
     "google_container_node_pool": _keyed("block_volume", "node_config", attr="boot_disk_kms_key"),
+    "google_redis_instance": redis_instance,
+    "google_pubsub_topic": _keyed("topic"),
+    "google_artifact_registry_repository": _keyed("repository"),
+    "google_spanner_database": _keyed("database", "encryption_config"),
+    "google_dataflow_job": _keyed("job_data"),
+    "google_filestore_instance": _keyed("file_system"),
+    "google_bigtable_instance": _keyed("table", "cluster"),
+    "google_compute_snapshot": _keyed("snapshot", "snapshot_encryption_key", attr="kms_key_self_link"),
+    "google_compute_image": _keyed("image", "image_encryption_key", attr="kms_key_self_link"),
     **_iam_mappers(),
 }
