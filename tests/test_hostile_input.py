@@ -170,6 +170,19 @@ def test_nothing_outside_the_repository_is_read_or_echoed(escape: tuple[Path, Pa
     assert "root" not in "\n".join(e.message for e in result.errors)  # the link's target is not parsed
 
 
+def test_a_configuration_in_the_repository_names_no_baseline_outside_it(escape: tuple[Path, Path]) -> None:
+    from scanner.config import ConfigError
+    from scanner.engine.registry import load_rules
+    from scanner.gating import prepare
+
+    cwd, repo = escape
+    (repo / ".tenet.toml").write_text('baseline = "../../outside/passwd"\n')
+    with pytest.raises(ConfigError) as info:
+        prepare([repo], cwd=cwd, all_rules=load_rules())
+    assert str(info.value) == ("work/pr-repo/.tenet.toml: baseline: '../../outside/passwd' resolves outside the "
+                               "scanned repository; not read")
+
+
 def test_fifos_sockets_and_devices_are_entries_and_never_opened(tmp_path: Path) -> None:
     import socket
 

@@ -170,9 +170,15 @@ def test_a_variable_default_in_a_sibling_file_is_used(project: tuple[Path, dict[
     out = blocked.stdout + blocked.stderr
     assert blocked.returncode == 1, out
     assert "main.tf\n      3  critical NET-001  Administrative ports are reachable from the internet\n" in out
-    assert "variables.tf" not in out  # findings are reported for the files handed in
+    assert "variables.tf" not in out  # the finding is where the resource is
 
     _git(path, env, "reset", "-q", "--", "main.tf")
+    # Handed variables.tf alone, the hook reports its whole module: the value it sets opens SSH in main.tf.
+    (path / "variables.tf").write_text(VARIABLES % "0.0.0.0/1")
+    blocked = _commit(path, env, "variables.tf")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode == 1, out
+    assert "main.tf\n      3  critical NET-001  Administrative ports are reachable from the internet\n" in out
     (path / "variables.tf").write_text(VARIABLES % "10.20.0.0/16")
     assert _commit(path, env, "variables.tf").returncode == 0
     passed = _commit(path, env, "main.tf")

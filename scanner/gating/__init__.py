@@ -141,6 +141,17 @@ def prepare(
     threshold = fail_on or loaded.config.fail_on or "low"
     baseline = None
     baseline_path = baseline_file if baseline_file is not None else loaded.baseline_path()
+    if baseline_file is None and config_file is None and baseline_path is not None:
+        # A configuration found in the scanned tree is part of the code under review: the baseline it names is
+        # read only inside the trust boundary, like any other input.
+        import os
+
+        from scanner.sources.boundary import Boundary
+
+        boundary = Boundary.around(paths)
+        if not boundary.contains(os.path.realpath(baseline_path)):
+            raise cfg.ConfigError(f"{loaded.label}baseline: {loaded.config.baseline!r} resolves outside "
+                                  f"{boundary.describe()}; not read")
     if baseline_path is not None and not writing_baseline:
         baseline = Baseline.read(baseline_path, _shown(baseline_path, cwd))
     return Settings(
