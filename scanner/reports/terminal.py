@@ -12,16 +12,21 @@ own format and keep the exact strings.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 _NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Candidates for escaping: anything but printable ASCII (and, in JSON, the layout's newlines).
+# Each match is then tested with `str.isprintable`, so printable non-ASCII text stays as it is.
+_NOT_ASCII_TEXT: Final = re.compile(r"[^ -~]+")
+_NOT_ASCII_JSON: Final = re.compile(r"[^\n -~]+")
 
 
 def printable(text: str) -> str:
     """`text` with every character that is not printable escaped; printable text is unchanged."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    return _NOT_ASCII_TEXT.sub(lambda m: "".join(ch if ch.isprintable() else _escape(ch) for ch in m.group()), text)
 
 
 def _escape(ch: str) -> str:
@@ -43,9 +48,8 @@ def inert_json(text: str) -> str:
     `json.dumps` already escapes C0 controls; this covers DEL, C1 controls and format characters such
     as bidi overrides, which can only occur inside strings.
     """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == "\n" else _json_escape(ch) for ch in text)
+    return _NOT_ASCII_JSON.sub(lambda m: "".join(ch if ch.isprintable() else _json_escape(ch) for ch in m.group()),
+                               text)
 
 
 def _json_escape(ch: str) -> str:
