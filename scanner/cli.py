@@ -7,7 +7,8 @@ that need them, so `tenet scan` starts fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -102,6 +103,7 @@ def scan(
     from scanner.config import ConfigError
     from scanner.engine.registry import load_rules
     from scanner.engines import TENET, external_engines
+    from scanner.extras import MissingExtra
     from scanner.gating import BaselineError, prepare, record_baseline
     from scanner.scan import Scanner
 
@@ -124,7 +126,7 @@ def scan(
             count = len(written.entries)
             click.echo(printable(f"tenet: wrote {count} finding{'s' if count != 1 else ''} to {written.label}"),
                        err=True)
-    except (ConfigError, BaselineError) as exc:
+    except (ConfigError, BaselineError, MissingExtra) as exc:
         raise InputError(str(exc)) from None
     _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, category=category, quiet=quiet,
             color=color, cwd=Path.cwd())
@@ -337,8 +339,9 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
     Only Describe*, Get* and List* calls are made (and sts:AssumeRole, sts:GetCallerIdentity for
     credentials). Exit codes as for `scan`; 2 also when a call failed and the audit is partial.
     """
-    from scanner.audit.aws.collectors import AwsAuditOptions
-    from scanner.audit.aws.collectors import audit_aws as run_aws_audit
+    with _extra("aws", "tenet audit aws"):
+        from scanner.audit.aws.collectors import AwsAuditOptions
+        from scanner.audit.aws.collectors import audit_aws as run_aws_audit
     from scanner.audit.engine import progress_for
 
     wanted = _csv(regions)
@@ -375,11 +378,12 @@ def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: 
     """
     import logging
 
-    from azure.core.exceptions import ClientAuthenticationError
-    from azure.identity import DefaultAzureCredential
+    with _extra("azure", "tenet audit azure"):
+        from azure.core.exceptions import ClientAuthenticationError
+        from azure.identity import DefaultAzureCredential
 
-    from scanner.audit.azure.collectors import PUBLIC_ENDPOINT, AzureOptions
-    from scanner.audit.azure.collectors import audit as run_azure_audit
+        from scanner.audit.azure.collectors import PUBLIC_ENDPOINT, AzureOptions
+        from scanner.audit.azure.collectors import audit as run_azure_audit
     from scanner.audit.engine import progress_for
 
     url = _endpoint_url(endpoint or PUBLIC_ENDPOINT, "--endpoint")
@@ -417,12 +421,13 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
     or the metadata server's). Only list, get and getIamPolicy calls are made. Exit codes as for `scan`;
     2 also when a call failed and the audit is partial.
     """
-    import requests
-    from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
+    with _extra("gcp", "tenet audit gcp"):
+        import requests
+        from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
 
+        from scanner.audit.gcp.collectors import SERVICES, GcpOptions, check_credentials, default_credentials
+        from scanner.audit.gcp.collectors import audit as run_gcp_audit
     from scanner.audit.engine import progress_for
-    from scanner.audit.gcp.collectors import SERVICES, GcpOptions, check_credentials, default_credentials
-    from scanner.audit.gcp.collectors import audit as run_gcp_audit
 
     by_service: dict[str, str] = {}
     for value in endpoints:
@@ -446,6 +451,18 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
     audited = run_gcp_audit(credentials, projects, organization=organization, options=GcpOptions(endpoints=by_service),
                             workers=workers, progress=progress_for(label="tenet audit gcp"))
     finish_audit(audited, **report)
+
+
+@contextmanager
+def _extra(extra: str, command: str) -> Iterator[None]:
+    """The imports of a command that needs an extra: a missing SDK is one line naming it, exit 2."""
+    from scanner.extras import MissingExtra, imports_of
+
+    try:
+        with imports_of(extra, command):
+            yield
+    except MissingExtra as exc:
+        raise InputError(str(exc)) from None
 
 
 def _endpoint_url(url: str, option: str) -> str:

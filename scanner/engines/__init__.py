@@ -56,6 +56,9 @@ def external_engines(names: Sequence[str]) -> list[Engine]:
     engines: list[Engine] = []
     if CHECKOV in names:
         from scanner.engines.checkov import CheckovEngine
+        from scanner.extras import require
+
+        require("checkov", "checkov", "--engine checkov")
 
         engines.append(CheckovEngine())
     return engines
