@@ -409,7 +409,8 @@ def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: 
               help="Also audit every active project of this organization, its folders included.")
 @click.option("--endpoint", "endpoints", multiple=True, metavar="[SERVICE=]URL",
               help="API endpoint for every service, or for one of cloudresourcemanager, compute, storage, "
-                   "sqladmin, cloudkms, pubsub, run, cloudfunctions, bigquery (repeatable): private endpoints, "
+                   "sqladmin, cloudkms, pubsub, run, cloudfunctions, bigquery, container (repeatable): private "
+                   "endpoints, "
                    "other universes, a test server.")
 @audit_options
 def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tuple[str, ...], workers: int,

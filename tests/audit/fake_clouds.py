@@ -293,7 +293,7 @@ def _gcp_error(status: int, message: str, reason: str) -> Reply:
 # The REST list methods by their path's last segment, and the key their items come under.
 _REST_LISTS = {"instances": "items", "locations": "locations", "keyRings": "keyRings", "cryptoKeys": "cryptoKeys",
                "topics": "topics", "subscriptions": "subscriptions", "services": "services",
-               "functions": "functions", "datasets": "datasets"}
+               "functions": "functions", "datasets": "datasets", "clusters": "clusters"}
 
 
 class FakeGcp(FakeServer):
@@ -386,9 +386,11 @@ class FakeGcp(FakeServer):
             return found
         if (scope, collection) == ("global", "firewalls"):
             return self._tokens(request, found.firewalls, "items")
-        if (scope, collection) == ("global", "targetSslProxies"):
-            return self._tokens(request, found.compute.get(collection, {}).get("global", []), "items")
-        if scope == "aggregated" and collection in ("sslPolicies", "targetHttpsProxies", "disks"):
+        if scope == "global" and collection != "firewalls":
+            # globalForwardingRules.list reads forwarding rules at global/forwardingRules.
+            kept = "globalForwardingRules" if collection == "forwardingRules" else collection
+            return self._tokens(request, found.compute.get(kept, {}).get("global", []), "items")
+        if scope == "aggregated":
             by_scope = {"sslPolicies": found.ssl_policies, "targetHttpsProxies": found.target_https_proxies}.get(
                 collection) or found.compute.get(collection, {})
             # Aggregated lists page over resources too; each page groups its items by scope.

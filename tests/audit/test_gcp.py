@@ -171,6 +171,28 @@ def prod_services() -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[st
             {"kind": "compute#targetSslProxy", "name": "tcp-default", "proxyHeader": "NONE",
              "service": f"{COMPUTE_URL}/projects/{PROD}/global/backendServices/tcp"}]},
     }
+    compute.update({
+        "targetHttpProxies": {
+            "global": [http_proxy(PROD, "global", "web-http", "web"), http_proxy(PROD, "global", "redirect-http",
+                                                                               "to-https"),
+                       http_proxy(PROD, "global", "orphan-http", "web")],
+            "regions/europe-west1": [http_proxy(PROD, "regions/europe-west1", "internal-http", "internal")]},
+        "urlMaps": {
+            "global": [{"kind": "compute#urlMap", "name": "web",
+                        "defaultService": f"{COMPUTE_URL}/projects/{PROD}/global/backendServices/web"},
+                       {"kind": "compute#urlMap", "name": "to-https",
+                        "defaultUrlRedirect": {"httpsRedirect": True,
+                                               "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT"}}],
+            "regions/europe-west1": [{"kind": "compute#urlMap", "name": "internal", "defaultService": "x"}]},
+        "forwardingRules": {"regions/europe-west1": [
+            forwarding_rule(PROD, "regions/europe-west1", "fr-internal", "targetHttpProxies/internal-http",
+                            "INTERNAL_MANAGED")]},
+        "globalForwardingRules": {"global": [
+            forwarding_rule(PROD, "global", "fr-web", "targetHttpProxies/web-http", "EXTERNAL_MANAGED"),
+            forwarding_rule(PROD, "global", "fr-web-v6", "targetHttpProxies/web-http", "EXTERNAL_MANAGED",
+                            address="2600:1901:0:1234::", version="IPV6"),
+            forwarding_rule(PROD, "global", "fr-redirect", "targetHttpProxies/redirect-http", None)]},
+    })
     topic_events, topic_feed = f"projects/{PROD}/topics/events", f"projects/{PROD}/topics/public-feed"
     rest: dict[str, Any] = {
         f"v1/projects/{PROD}/instances": ("items", [
@@ -235,7 +257,43 @@ def prod_services() -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[st
             {"role": "READER", "specialGroup": "allAuthenticatedUsers"},
             {"role": "roles/bigquery.dataViewer", "iamMember": "allUsers"}]),
     }
+    rest[f"v1/projects/{PROD}/locations/-/clusters"] = {"clusters": [
+        gke_cluster("open", {}),
+        gke_cluster("authorized", {"masterAuthorizedNetworksConfig": {
+            "enabled": True, "cidrBlocks": [{"displayName": "office", "cidrBlock": "203.0.113.0/24"}]}},
+            boot_key=KMS_KEY),
+        gke_cluster("google-cloud", {"masterAuthorizedNetworksConfig": {
+            "enabled": True, "cidrBlocks": [], "gcpPublicCidrsAccessEnabled": True}}),
+        gke_cluster("private", {"privateClusterConfig": {"enablePrivateNodes": True, "enablePrivateEndpoint": True,
+                                                         "masterIpv4CidrBlock": "172.16.0.0/28"}}),
+    ], "missingZones": ["us-central1-f"]}
     return compute, rest
+
+
+def http_proxy(project: str, scope: str, name: str, url_map: str) -> dict[str, Any]:
+    return {"kind": "compute#targetHttpProxy", "name": name,
+            "selfLink": f"{COMPUTE_URL}/projects/{project}/{scope}/targetHttpProxies/{name}",
+            "urlMap": f"{COMPUTE_URL}/projects/{project}/{scope}/urlMaps/{url_map}"}
+
+
+def forwarding_rule(project: str, scope: str, name: str, target: str, scheme: str | None, *,
+                    address: str = "203.0.113.80", version: str = "IPV4") -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "compute#forwardingRule", "name": name, "IPAddress": address,
+                            "IPProtocol": "TCP", "portRange": "80-80", "ipVersion": version,
+                            "target": f"{COMPUTE_URL}/projects/{project}/{scope}/{target}"}
+    if scheme is not None:
+        item["loadBalancingScheme"] = scheme
+    return item
+
+
+def gke_cluster(name: str, settings: dict[str, Any], *, boot_key: str | None = None) -> dict[str, Any]:
+    """A Cluster as `projects.locations.clusters.list` (container v1) returns it."""
+    return {"name": name, "location": "europe-west1", "status": "RUNNING", "endpoint": "34.77.0.10",
+            "currentMasterVersion": "1.30.5-gke.1014001",
+            "nodePools": [{"name": "default-pool", "initialNodeCount": 3, "status": "RUNNING",
+                           "config": {"machineType": "e2-medium", "diskSizeGb": 100,
+                                      **({"bootDiskKmsKey": boot_key} if boot_key else {})}}],
+            **settings}
 
 
 def prod() -> GcpProject:
@@ -348,6 +406,10 @@ def compute(project: str, scope: str, collection: str, name: str) -> str:
     return f"//compute.googleapis.com/projects/{project}/{scope}/{collection}/{name}"
 
 
+def cluster(name: str) -> str:
+    return f"//container.googleapis.com/projects/{PROD}/locations/europe-west1/clusters/{name}"
+
+
 def sql(project_id: str, name: str) -> str:
     return f"//sqladmin.googleapis.com/projects/{project_id}/instances/{name}"
 
@@ -386,6 +448,11 @@ EXPECTED_FAILURES = Counter({
     ("IAM-005", f"//cloudfunctions.googleapis.com/{FUNCTION_HOOK}"): 1,
     ("IAM-005", f"//cloudfunctions.googleapis.com/{FUNCTION_LEGACY}"): 1,
     ("IAM-005", f"//bigquery.googleapis.com/projects/{PROD}/datasets/public_data"): 2,
+    # Plain HTTP from the internet (twice: IPv4 and IPv6 rules); not the redirect, internal or orphan proxy.
+    ("TLS-001", compute(PROD, "global", "targetHttpProxies", "web-http")): 1,
+    # GKE: an API with no authorized networks, and one open to every Google Cloud address.
+    ("NET-001", cluster("open")): 1,
+    ("NET-001", cluster("google-cloud")): 1,
 })
 
 
@@ -431,7 +498,7 @@ def test_firewalls_keep_priority_and_carry_the_denies_that_shadow_them(result: A
 
 def test_proxies_are_judged_by_the_policy_they_name(result: AuditResult) -> None:
     endpoints = {(a.kind, a.name): (a.min_version, a.policy_name, a.origin.region)
-                 for a in result.assets if isinstance(a, TlsEndpoint) and a.kind != "database"}
+                 for a in result.assets if isinstance(a, TlsEndpoint) and a.kind not in ("database", "http_proxy")}
     assert endpoints == {
         ("https_proxy", "px-default"): (TlsVersion.TLS1_0, gcp.DEFAULT_SSL_POLICY_NAME, None),
         ("https_proxy", "px-modern"): (TlsVersion.TLS1_2, "modern", None),
@@ -451,7 +518,9 @@ def test_buckets_and_their_keys(result: AuditResult) -> None:
                       # Disks: a Cloud KMS key, a customer-supplied key (its sha256), Google's.
                       "vm-boot": provider, "data-cmek": customer, "shared-csek": customer,
                       "pg-public": provider, "mysql-private": customer, "sqlserver-office": provider,
-                      "mysql-legacy": provider, "analytics": customer, "public_data": provider}
+                      "mysql-legacy": provider, "analytics": customer, "public_data": provider,
+                      "open node pool default-pool": provider, "authorized node pool default-pool": customer,
+                      "google-cloud node pool default-pool": provider, "private node pool default-pool": provider}
 
 
 def test_require_customer_managed_keys_reports_every_google_key(result: AuditResult) -> None:
@@ -461,7 +530,8 @@ def test_require_customer_managed_keys_reports_every_google_key(result: AuditRes
     reported = {f.resource.rsplit("/", 1)[-1] for f in scan.findings if f.rule_id == "ENC-003"
                 and f.status is Status.FAIL}
     assert reported == {"public-assets", "plain-logs", "dev-scratch", "pap-enforced", "legacy-acl", "vm-boot",
-                        "pg-public", "sqlserver-office", "mysql-legacy", "public_data"}
+                        "pg-public", "sqlserver-office", "mysql-legacy", "public_data", "open", "google-cloud",
+                        "private"}
 
 
 def test_public_access_prevention_leaves_public_members_out(cloud: FakeGcp, result: AuditResult) -> None:
@@ -495,9 +565,10 @@ def test_a_project_named_twice_is_audited_once(cloud: FakeGcp) -> None:
     before = len(cloud.requests)
     twice = audit(Anonymous(), [SANDBOX, SANDBOX], organization=None, options=GcpOptions(endpoints={"": cloud.url}))
     # IAM, firewalls, SSL policies, then the HTTPS and SSL proxies, buckets, disks, Cloud SQL instances,
-    # KMS locations, Pub/Sub topics and subscriptions, Cloud Run services, functions, datasets: one request each.
-    assert twice.calls == 14
-    assert len(cloud.requests) - before == 14
+    # KMS locations, Pub/Sub topics and subscriptions, Cloud Run services, functions, datasets, HTTP proxies
+    # (none: no URL maps or forwarding rules are listed) and GKE clusters: one request each.
+    assert twice.calls == 16
+    assert len(cloud.requests) - before == 16
 
 
 def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:

@@ -29,6 +29,7 @@ from scanner.model import (
     NetworkRule,
     Origin,
     Peer,
+    PeerKind,
     PortSet,
     Scope,
     SourceKind,
@@ -59,6 +60,8 @@ SUBSCRIPTION_TYPE = "pubsub.googleapis.com/Subscription"
 RUN_SERVICE_TYPE = "run.googleapis.com/Service"
 FUNCTION_TYPE = "cloudfunctions.googleapis.com/Function"
 DATASET_TYPE = "bigquery.googleapis.com/Dataset"
+TARGET_HTTP_PROXY_TYPE = "compute.googleapis.com/TargetHttpProxy"
+CLUSTER_TYPE = "container.googleapis.com/Cluster"
 
 COMPUTE = "//compute.googleapis.com/"
 
@@ -262,6 +265,79 @@ def target_https_proxy(proxy: Json, project: str, scope: str, policies: Mapping[
     return TlsEndpoint(origin=base, field_origins={"min_version": decided_at},
                        kind="https_proxy" if https else "ssl_proxy", name=_name(proxy),
                        min_version=version, plaintext_allowed=False, policy_name=policy_name)
+
+
+def _redirects_to_https(url_map: Json | None) -> bool:
+    """Whether a URL map sends every request to HTTPS (`defaultUrlRedirect.httpsRedirect`, no host rules)."""
+    if url_map is None:
+        return False
+    redirect = _mapping(url_map.get("defaultUrlRedirect"))
+    return redirect.get("httpsRedirect") is True and not url_map.get("hostRules")
+
+
+def target_http_proxy(proxy: Json, project: str, scope: str, url_maps: Mapping[str, Json],
+                      forwarding_rules: Sequence[Json]) -> TlsEndpoint | None:
+    """A plain-HTTP load balancer front end that an external forwarding rule sends to, unless its
+    URL map only redirects to HTTPS. `url_maps` by relative name; `forwarding_rules`: the project's."""
+    name = relative_name(compute_resource(project, scope, "targetHttpProxies", _name(proxy)))
+    external = [r for r in forwarding_rules if relative_name(str(r.get("target", ""))) == name
+                and not gcp.forwarding_rule_is_internal(str(r.get("loadBalancingScheme")
+                                                            or gcp.FORWARDING_RULE_SCHEME_DEFAULT))]
+    if not external or _redirects_to_https(url_maps.get(relative_name(str(proxy.get("urlMap", ""))))):
+        return None
+    base = _origin(compute_resource(project, scope, "targetHttpProxies", _name(proxy)), TARGET_HTTP_PROXY_TYPE,
+                   project, region_of(scope))
+    return TlsEndpoint(origin=base, kind="http_proxy", name=_name(proxy), min_version=None, plaintext_allowed=True)
+
+
+# -- GKE --------------------------------------------------------------------------------------------
+
+
+def cluster_resource(project: str, location: str, name: str) -> str:
+    return f"//container.googleapis.com/projects/{project}/locations/{location}/clusters/{name}"
+
+
+def _api_sources(cluster: Json, base: Origin, name: str) -> list[NetworkRule]:
+    """Who may reach a public cluster API: everyone without master authorized networks, else the
+    listed CIDR blocks and, with `gcpPublicCidrsAccessEnabled`, every Google Cloud address."""
+    def rule(at: Origin, peer: Peer) -> NetworkRule:
+        return NetworkRule(origin=at, name=f"{name} API endpoint", direction=Direction.INGRESS, protocol="tcp",
+                           ports=PortSet.ports(443), peers=[peer])
+
+    config = _mapping(cluster.get("masterAuthorizedNetworksConfig"))
+    if config.get("enabled") is not True:
+        return [rule(base.at(None, "masterAuthorizedNetworksConfig"), Peer(
+            kind=PeerKind.NETWORK, value=gcp.GKE_OPEN_API_SOURCE,
+            label=f"{gcp.GKE_OPEN_API_SOURCE} (master authorized networks are off)"))]
+    rules = [rule(base.at(None, f"masterAuthorizedNetworksConfig.cidrBlocks[{i}]"),
+                  Peer.address_or_tag(str(block["cidrBlock"])))
+             for i, block in enumerate(config.get("cidrBlocks") or [])
+             if isinstance(block, Mapping) and block.get("cidrBlock")]
+    if config.get("gcpPublicCidrsAccessEnabled") is True:
+        rules.append(rule(base.at(None, "masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled"), Peer(
+            kind=PeerKind.TAG, value=gcp.GKE_GOOGLE_CLOUD_TAG,
+            label="every Google Cloud public address (gcpPublicCidrsAccessEnabled)")))
+    return rules
+
+
+def cluster(item: Json, project: str) -> Iterator[Asset]:
+    """The cluster API unless its endpoint is private, and each node pool's boot disk key."""
+    name, location = _name(item), str(item.get("location") or item.get("zone") or "-")
+    base = _origin(cluster_resource(project, location, name), CLUSTER_TYPE, project,
+                   location if location != "-" else None)
+    private = _mapping(item.get("privateClusterConfig")).get("enablePrivateEndpoint") is True
+    ip_endpoints = _mapping(_mapping(item.get("controlPlaneEndpointsConfig")).get("ipEndpointsConfig"))
+    public = ip_endpoints.get("enabled") is not False and ip_endpoints.get("enablePublicEndpoint") is not False
+    if public and not private:
+        rules = _api_sources(item, base, name)
+        if rules:
+            yield Firewall(origin=base, name=name, rules=rules, control_plane=True)
+    for pool in item.get("nodePools") or []:
+        if not isinstance(pool, Mapping):
+            continue
+        key = _mapping(pool.get("config")).get("bootDiskKmsKey")
+        yield _google_encrypted("block_volume", f"{name} node pool {_name(pool)}",
+                                base.at(None, f"nodePools[{_name(pool)}]"), "config.bootDiskKmsKey", bool(key))
 
 
 # -- IAM --------------------------------------------------------------------------------------------

@@ -23,9 +23,9 @@ Json = Mapping[str, Any]
 Item = Asset | Call
 # The services a `--endpoint service=URL` may name.
 SERVICES = ("cloudresourcemanager", "compute", "storage", "sqladmin", "cloudkms", "pubsub", "run", "cloudfunctions",
-            "bigquery")
+            "bigquery", "container")
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY = SERVICES
+RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY, CONTAINER = SERVICES
 # Seconds to connect and between bytes of one REST read; the audit's own limits bound the whole.
 REST_TIMEOUT = 60.0
 
@@ -147,6 +147,9 @@ class GcpCollector:
             Call(project, GLOBAL, COMPUTE, "sslPolicies.aggregatedList", lambda: self._ssl_policies(project)),
             Call(project, GLOBAL, STORAGE, "buckets.list", lambda: self._buckets(project)),
             Call(project, GLOBAL, COMPUTE, "disks.aggregatedList", lambda: self._disks(project)),
+            Call(project, GLOBAL, COMPUTE, "targetHttpProxies.aggregatedList",
+                 lambda: self._target_http_proxies(project)),
+            Call(project, GLOBAL, CONTAINER, "clusters.list", lambda: self._clusters(project)),
             Call(project, GLOBAL, SQLADMIN, "instances.list", lambda: self._sql_instances(project)),
             Call(project, GLOBAL, CLOUDKMS, "locations.list", lambda: self._kms_locations(project)),
             Call(project, GLOBAL, PUBSUB, "topics.list",
@@ -249,6 +252,35 @@ class GcpCollector:
                       for d in found.disks]
         for scope, item in listed:
             yield adapters.disk(item, project, scope)
+
+    def _target_http_proxies(self, project: str) -> Iterator[Item]:
+        """Plain-HTTP proxies, with the URL maps and forwarding rules that decide whether the
+        internet reaches them in plaintext."""
+        from google.cloud import compute_v1
+
+        with self._gapic(compute_v1.TargetHttpProxiesClient, COMPUTE) as client:
+            proxies = [(scope, _message_json(p)) for scope, found in client.aggregated_list(project=project)
+                       for p in found.target_http_proxies]
+        if not proxies:
+            return
+        with self._gapic(compute_v1.UrlMapsClient, COMPUTE) as client:
+            url_maps = {f"projects/{project}/{scope}/urlMaps/{m.name}": _message_json(m)
+                        for scope, found in client.aggregated_list(project=project) for m in found.url_maps}
+        with self._gapic(compute_v1.ForwardingRulesClient, COMPUTE) as client:
+            rules = [_message_json(r) for _, found in client.aggregated_list(project=project)
+                     for r in found.forwarding_rules]
+        with self._gapic(compute_v1.GlobalForwardingRulesClient, COMPUTE) as client:
+            rules += [_message_json(r) for r in client.list(project=project)]
+        for scope, proxy in proxies:
+            endpoint = adapters.target_http_proxy(proxy, project, scope, url_maps, rules)
+            if endpoint is not None:
+                yield endpoint
+
+    def _clusters(self, project: str) -> Iterator[Item]:
+        body = self._get(CONTAINER, f"v1/projects/{project}/locations/-/clusters")
+        for item in body.get("clusters") or []:
+            if isinstance(item, dict):
+                yield from adapters.cluster(item, project)
 
     # -- services read over REST ------------------------------------------------------------------
 

@@ -56,19 +56,19 @@ LIVE: dict[str, str] = {
     "google_bigquery_dataset_iam_member": "bigquery.datasets.get (access)",
     "google_bigquery_dataset_iam_binding": "bigquery.datasets.get (access)",
     "google_bigquery_dataset_iam_policy": "bigquery.datasets.get (access)",
+    "google_compute_target_http_proxy": "compute.targetHttpProxies.aggregatedList, urlMaps, forwardingRules",
+    "google_compute_region_target_http_proxy": "compute.targetHttpProxies.aggregatedList, urlMaps, forwardingRules",
+    "google_container_cluster": "container.projects.locations.clusters.list",
+    "google_container_node_pool": "container.projects.locations.clusters.list (nodePools)",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
 NOT_LIVE: dict[str, str] = {
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
-    "google_compute_target_http_proxy": "not read live yet",
-    "google_compute_region_target_http_proxy": "not read live yet",
     "google_compute_instance_template": "not read live yet",
     "google_compute_region_instance_template": "not read live yet",
     "google_bigquery_table": "not read live yet",
     "google_dataproc_cluster": "not read live yet",
-    "google_container_cluster": "not read live yet",
-    "google_container_node_pool": "not read live yet",
     "google_redis_instance": "not read live yet",
     "google_pubsub_topic": "not read live yet",
     "google_artifact_registry_repository": "not read live yet",
