@@ -961,6 +961,223 @@ def sns_topic(topic: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield from _policy(topic, "policy", GrantKind.RESOURCE_POLICY, name)
 
 
+def mq_broker(broker: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Always encrypted; by an AWS owned key unless `use_aws_owned_key = false` (then a KMS key, the AWS
+    managed aws/mq unless `kms_key_id` names a customer-managed one)."""
+    blocks = broker.blocks("encryption_options")
+    options = blocks[0] if blocks else None
+    owned = as_bool(options.get("use_aws_owned_key"), True) if options else True
+    key = None if owned is True or options is None else (options, "kms_key_id")
+    store = _store(broker, kind="message_broker", name=_name(broker, "broker_name"), encrypted=True,
+                   encrypted_at=broker.origin, key=key, by_default=options is None)
+    yield store.model_copy(update={"key_management": owned}) if isinstance(owned, Unknown) else store
+
+
+def ecr_repository(repo: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Images are always encrypted: AES256 with an ECR key, or KMS (aws/ecr unless `kms_key` is given)."""
+    blocks = repo.blocks("encryption_configuration")
+    config = blocks[0] if blocks else None
+    kind = config.get("encryption_type", "AES256") if config else "AES256"
+    kms = isinstance(kind, str) and kind.upper().startswith("KMS")
+    yield _store(repo, kind="container_registry", name=_name(repo, "name"), encrypted=True,
+                 encrypted_at=config.origin_of("encryption_type") if config else repo.origin,
+                 key=(config, "kms_key") if kms and config is not None else None, by_default=config is None)
+
+
+def _always_encrypted(kind: str, name_attr: str, key_attr: str, block: str | None = None) -> Mapper:
+    """A store AWS always encrypts with AES-256 (log groups, secrets, backup vaults, FSx …): by an AWS
+    managed key unless `key_attr` (on the resource, or in `block`) names a customer-managed one."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        blocks = view.blocks(block) if block else [view]
+        key_view = blocks[0] if blocks else view
+        yield _store(view, kind=kind, name=_name(view, name_attr), encrypted=True, encrypted_at=view.origin,
+                     key=(key_view, key_attr), by_default=not key_view.has(key_attr))
+
+    return mapper
+
+
+def _switch_encrypted(attr: str, kind: str, name_attr: str, key_attr: str | None, *, default: bool = False,
+                      block: str | None = None, on: Sequence[str] = ()) -> Mapper:
+    """Encryption turned on by `attr` (in `block` when given): a boolean, or one of the values `on`."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        blocks = view.blocks(block) if block else [view]
+        holder = blocks[0] if blocks else None
+        value = holder.get(attr) if holder is not None else None
+        if value is None:
+            encrypted: bool | Unknown = default
+        elif on:
+            encrypted = value if isinstance(value, Unknown) else str(value).upper() in on
+        else:
+            encrypted = as_bool(value, default)
+        at = holder.origin_of(attr) if holder is not None else view.origin
+        key = (holder, key_attr) if holder is not None and key_attr else None
+        yield _store(view, kind=kind, name=_name(view, name_attr), encrypted=encrypted, encrypted_at=at, key=key)
+
+    return mapper
+
+
+def _copy_store(kind: str, name_attr: str, source: str) -> Mapper:
+    """A copy (AMI, snapshot) is encrypted when `encrypted = true`, or when its source is; the source is
+    not in the configuration, so an unset or false `encrypted` is could-not-evaluate."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        value = as_bool(view.get("encrypted"), False)
+        encrypted: bool | Unknown = True if value is True else value if isinstance(value, Unknown) else Unknown(
+            reason=f"encrypted is not true, so the copy is encrypted only if {source} is; set encrypted = true")
+        yield _store(view, kind=kind, name=_name(view, name_attr), encrypted=encrypted,
+                     encrypted_at=view.origin_of("encrypted"), key=(view, "kms_key_id"))
+
+    return mapper
+
+
+def _snapshot_of(attr: str, source_type: str, source_mapper: Mapper, kind: str) -> Mapper:
+    """A snapshot is encrypted as its volume or database is: judged from that resource when it is here."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        ref = view.reference(attr)
+        sources = [r for r in ctx.resources(source_type) if ref is not None and r.address.split("[", 1)[0] == ref]
+        stores = [a for r in sources[:1] for a in source_mapper(r, ctx) if isinstance(a, DataStore)]
+        name = view.address
+        if not stores:
+            unknown = Unknown(reason=f"the snapshot is encrypted as {attr} is, which is not in this configuration")
+            yield _store(view, kind=kind, name=name, encrypted=unknown, encrypted_at=view.origin_of(attr), key=None)
+            return
+        yield stores[0].model_copy(update={"origin": view.origin, "name": name, "kind": kind, "field_origins": {
+            "encrypted": view.origin_of(attr), "key_management": view.origin_of(attr)}})
+
+    return mapper
+
+
+def launch_template(template: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(template, "name")
+    for mapping in template.blocks("block_device_mappings"):
+        label = mapping.get("device_name")
+        for ebs in mapping.blocks("ebs"):
+            yield _ebs_store(ebs, ctx, name=f"{name} {label if isinstance(label, str) else 'block device'}",
+                             inherited=_FROM_SNAPSHOT if ebs.get("snapshot_id") is not None else None)
+
+
+def ami(image: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """An AMI registered from snapshots: each block device is encrypted as its snapshot is, unless set."""
+    name = _name(image, "name")
+    for device in image.blocks("ebs_block_device"):
+        label = device.get("device_name")
+        yield _ebs_store(device, ctx, name=f"{name} {label if isinstance(label, str) else 'block device'}",
+                         inherited=_FROM_SNAPSHOT if device.get("snapshot_id") is not None else None)
+
+
+def workspace(ws: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(ws, "user_name")
+    for volume in ("root", "user"):
+        store = _db_store(ws, kind="block_volume", name=f"{name} {volume} volume",
+                          attr=f"{volume}_volume_encryption_enabled", key_attr="volume_encryption_key", default=False)
+        yield store.model_copy(update={"origin": ws.origin.at(None, f"{volume}_volume")})
+
+
+def firehose_delivery_stream(stream: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Firehose stores what it buffers encrypted only with server-side encryption on; a stream fed by
+    a Kinesis data stream stores nothing of its own (the source stream's encryption applies)."""
+    if stream.blocks("kinesis_source_configuration"):
+        return
+    name = _name(stream, "name")
+    blocks = stream.blocks("server_side_encryption")
+    sse = blocks[0] if blocks else None
+    enabled = as_bool(sse.get("enabled"), False) if sse else False
+    customer = sse is not None and sse.get("key_type") == "CUSTOMER_MANAGED_CMK"
+    yield _store(stream, kind="stream", name=name, encrypted=enabled,
+                 encrypted_at=sse.origin_of("enabled") if sse else stream.origin,
+                 key=(sse, "key_arn") if sse is not None and customer else None)
+
+
+def glue_catalog_encryption(settings: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The Data Catalog's metadata, and the connection passwords it keeps."""
+    for config in settings.blocks("data_catalog_encryption_settings"):
+        for rest in config.blocks("encryption_at_rest"):
+            mode = rest.get("catalog_encryption_mode")
+            encrypted: bool | Unknown = mode if isinstance(mode, Unknown) else str(mode).upper() != "DISABLED"
+            yield _store(settings, kind="data_catalog", name="Glue Data Catalog", encrypted=encrypted,
+                         encrypted_at=rest.origin_of("catalog_encryption_mode"), key=(rest, "sse_aws_kms_key_id"))
+        for passwords in config.blocks("connection_password_encryption"):
+            enabled = as_bool(passwords.get("return_connection_password_encrypted"), False)
+            yield _store(settings, kind="secret", name="Glue connection passwords", encrypted=enabled,
+                         encrypted_at=passwords.origin_of("return_connection_password_encrypted"),
+                         key=(passwords, "aws_kms_key_id"))
+
+
+_GLUE_TARGETS = (
+    # (block, mode attribute, key attribute, what, encrypted when DISABLED by the platform itself)
+    ("s3_encryption", "s3_encryption_mode", "kms_key_arn", "S3 output", True),  # S3 encrypts every new object
+    ("cloudwatch_encryption", "cloudwatch_encryption_mode", "kms_key_arn", "logs", True),  # so does CloudWatch Logs
+    ("job_bookmarks_encryption", "job_bookmarks_encryption_mode", "kms_key_arn", "job bookmarks", False),
+)
+
+
+def glue_security_configuration(config: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(config, "name")
+    for encryption in config.blocks("encryption_configuration"):
+        for block, mode_attr, key_attr, what, platform in _GLUE_TARGETS:
+            for target in encryption.blocks(block):
+                mode = target.get(mode_attr, "DISABLED")
+                disabled = mode if isinstance(mode, Unknown) else str(mode).upper() == "DISABLED"
+                encrypted: bool | Unknown = disabled if isinstance(disabled, Unknown) else (not disabled or platform)
+                key = None if disabled is True or str(mode).upper() == "SSE-S3" else (target, key_attr)
+                yield _store(config, kind="job_data", name=f"{name} {what}", encrypted=encrypted,
+                             encrypted_at=target.origin_of(mode_attr), key=key, by_default=disabled is True)
+
+
+def athena_results(path: Sequence[str]) -> Mapper:
+    """Query results go to S3, which encrypts every new object (SSE-S3) when nothing else is asked; an
+    encryption configuration with SSE_KMS or CSE_KMS and a key makes it customer-managed."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        holders: list[ResourceView] = [view]
+        for block in path:
+            holders = [b for h in holders for b in h.blocks(block)]
+        name = _name(view, "name")
+        if not holders:
+            yield _store(view, kind="query_results", name=name, encrypted=True, encrypted_at=view.origin, key=None,
+                         by_default=True, algorithm="AES256")
+            return
+        holder = holders[0]
+        option = holder.get("encryption_option")
+        key_attr = "kms_key_arn" if holder.has("kms_key_arn") else "kms_key"
+        kms = isinstance(option, str) and option.upper() in ("SSE_KMS", "CSE_KMS")
+        yield _store(view, kind="query_results", name=name, encrypted=option if isinstance(option, Unknown) else True,
+                     encrypted_at=holder.origin_of("encryption_option"), key=(holder, key_attr) if kms else None)
+
+    return mapper
+
+
+def api_gateway_method_settings(settings: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A stage's response cache holds API responses; it is encrypted only with `cache_data_encrypted`."""
+    for block in settings.blocks("settings"):
+        caching = as_bool(block.get("caching_enabled"), False)
+        if caching is False:
+            continue
+        encrypted = as_bool(block.get("cache_data_encrypted"), False)
+        if isinstance(caching, Unknown) and encrypted is not True:
+            encrypted = caching
+        yield _store(settings, kind="cache", name=f"{settings.address} cache", encrypted=encrypted,
+                     encrypted_at=block.origin_of("cache_data_encrypted"), key=None)
+
+
+def codebuild_project(project: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Artifacts land in S3. `encryption_disabled = true` only stops CodeBuild asking for encryption: S3
+    still encrypts every new object with SSE-S3 (AES-256), so it is a provider-managed key, not plaintext."""
+    name = _name(project, "name")
+    for artifacts in (*project.blocks("artifacts"), *project.blocks("secondary_artifacts")):
+        kind = artifacts.get("type")
+        if isinstance(kind, str) and kind.upper() == "NO_ARTIFACTS":
+            continue
+        disabled = as_bool(artifacts.get("encryption_disabled"), False)
+        yield _store(project, kind="build_artifacts", name=f"{name} artifacts", encrypted=True,
+                     encrypted_at=artifacts.origin_of("encryption_disabled"),
+                     key=None if disabled is True else (project, "encryption_key"), by_default=disabled is True,
+                     algorithm="AES256" if disabled is True else None)
+
+
 # -- identity and access ------------------------------------------------------------------------------
 
 
@@ -1098,6 +1315,36 @@ MAPPERS = {
     "aws_elasticsearch_domain": search_domain,
     "aws_opensearch_domain": search_domain,
     "aws_sqs_queue": sqs_queue,
+    "aws_launch_configuration": instance,
+    "aws_launch_template": launch_template,
+    "aws_ami": ami,
+    "aws_ami_copy": _copy_store("machine_image", "name", "the source AMI"),
+    "aws_ebs_snapshot_copy": _copy_store("snapshot", "description", "the source snapshot"),
+    "aws_ebs_snapshot": _snapshot_of("volume_id", "aws_ebs_volume", ebs_volume, "snapshot"),
+    "aws_db_snapshot": _snapshot_of("db_instance_identifier", "aws_db_instance", db_instance, "snapshot"),
+    "aws_db_cluster_snapshot": _snapshot_of("db_cluster_identifier", "aws_rds_cluster", rds_cluster, "snapshot"),
+    "aws_workspaces_workspace": workspace,
+    "aws_kinesis_stream": _switch_encrypted("encryption_type", "stream", "name", "kms_key_id", on=("KMS",)),
+    "aws_kinesis_firehose_delivery_stream": firehose_delivery_stream,
+    "aws_glue_data_catalog_encryption_settings": glue_catalog_encryption,
+    "aws_glue_security_configuration": glue_security_configuration,
+    "aws_athena_workgroup": athena_results(("configuration", "result_configuration", "encryption_configuration")),
+    "aws_athena_database": athena_results(("encryption_configuration",)),
+    "aws_dax_cluster": _switch_encrypted("enabled", "cache", "cluster_name", None, block="server_side_encryption"),
+    "aws_api_gateway_method_settings": api_gateway_method_settings,
+    "aws_codebuild_project": codebuild_project,
+    "aws_sagemaker_notebook_instance": _always_encrypted("notebook_volume", "name", "kms_key_id"),
+    "aws_sagemaker_endpoint_configuration": _always_encrypted("ml_storage_volume", "name", "kms_key_arn"),
+    "aws_mq_broker": mq_broker,
+    "aws_backup_vault": _always_encrypted("backup_vault", "name", "kms_key_arn"),
+    "aws_fsx_lustre_file_system": _always_encrypted("file_system", "dns_name", "kms_key_id"),
+    "aws_fsx_windows_file_system": _always_encrypted("file_system", "dns_name", "kms_key_id"),
+    "aws_fsx_ontap_file_system": _always_encrypted("file_system", "dns_name", "kms_key_id"),
+    "aws_fsx_openzfs_file_system": _always_encrypted("file_system", "dns_name", "kms_key_id"),
+    "aws_cloudwatch_log_group": _always_encrypted("log_group", "name", "kms_key_id"),
+    "aws_cloudtrail": _always_encrypted("audit_log", "name", "kms_key_id"),
+    "aws_ecr_repository": ecr_repository,
+    "aws_secretsmanager_secret": _always_encrypted("secret", "name", "kms_key_id"),
     # identity and access
     "aws_iam_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
     "aws_iam_role_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
