@@ -136,6 +136,8 @@ class Peer(BaseModel):
     # How findings show the peer where its value does not say what it means: Azure's
     # `0.0.0.0`-`0.0.0.0` is "all Azure services" (the AzureCloud tag), not one address.
     label: str | None = None
+    # Addresses carved out of the peer: a Kubernetes NetworkPolicy ipBlock's `except`.
+    excluded: tuple[str, ...] = ()
 
     @classmethod
     def address_or_tag(cls, text: str) -> Peer:
@@ -159,10 +161,15 @@ class Peer(BaseModel):
 
     def networks(self) -> list[IPNetwork]:
         """The address space this peer stands for; empty for group references."""
-        return list(_peer_networks(self.kind, self.value))
+        networks = list(_peer_networks(self.kind, self.value))
+        if self.excluded:
+            networks = subtract(networks, [n for e in self.excluded if (n := parse_network(e)) is not None])
+        return networks
 
     def __str__(self) -> str:
-        return self.label or self.value
+        if self.label:
+            return self.label
+        return f"{self.value} except {', '.join(self.excluded)}" if self.excluded else self.value
 
 
 @lru_cache(maxsize=4096)

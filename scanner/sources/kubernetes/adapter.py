@@ -39,8 +39,10 @@ from scanner.model import (
 from scanner.model.addresses import is_private, parse_network
 from scanner.providers.aws import elb_policy_min_version
 from scanner.sources.interface import LoadResult
+from scanner.sources.kubernetes.cloud import AWS, INTERNET, PRIVATE, SOURCE_RANGES_ANNOTATION, internal_load_balancer
 from scanner.sources.kubernetes.ingress import ingress, ingress_proxy_plaintext, nginx_config_endpoints
 from scanner.sources.kubernetes.objects import (
+    WORKLOAD_KINDS,
     Cluster,
     KubeObject,
     as_map,
@@ -51,29 +53,13 @@ from scanner.sources.kubernetes.objects import (
     port_number,
     strings_of,
 )
+from scanner.sources.kubernetes.traffic import gateway, network_policy
+from scanner.sources.kubernetes.workloads import adapt_workload, kubelet_configuration
 from scanner.sources.kubernetes.yaml_lines import Span, YamlList, YamlMap
 
 if TYPE_CHECKING:
     from scanner.sources.terraform.hcl import Block
 
-_AWS = "service.beta.kubernetes.io/aws-load-balancer-"
-# Annotation -> whether its value (lower-cased) makes a cloud load balancer internal, from each cloud
-# controller's documentation. The legacy AWS annotation is internal for any value but "false".
-_INTERNAL_ANNOTATIONS: dict[str, Callable[[str], bool]] = {
-    f"{_AWS}internal": lambda v: v not in ("", "false"),
-    f"{_AWS}scheme": lambda v: v == "internal",
-    "service.beta.kubernetes.io/azure-load-balancer-internal": lambda v: v == "true",
-    "networking.gke.io/load-balancer-type": lambda v: v == "internal",
-    "cloud.google.com/load-balancer-type": lambda v: v == "internal",
-    "service.beta.kubernetes.io/oci-load-balancer-internal": lambda v: v == "true",
-    "oci-network-load-balancer.oraclecloud.com/internal": lambda v: v == "true",
-    "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": lambda v: v == "intranet",
-    "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": lambda v: v == "private",
-    "service.beta.kubernetes.io/openstack-internal-load-balancer": lambda v: v == "true",
-}
-_SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
-_INTERNET = (Peer.address_or_tag("0.0.0.0/0"), Peer.address_or_tag("::/0"))
-_PRIVATE = tuple(Peer.address_or_tag(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 # Service ports that usually carry a plaintext protocol (HTTP, FTP, telnet).
 PLAINTEXT_PORTS = frozenset({80, 8080, 8000, 8008, 8888, 21, 23})
 _NODE_PORT_PEERS = "NodePort reachability depends on the nodes' network and firewall"
@@ -177,21 +163,6 @@ def _service(obj: KubeObject, cluster: Cluster) -> Iterator[Asset]:
     yield from external_ip_firewall(obj, cluster)
 
 
-def internal_load_balancer(annotations: YamlMap, spec: YamlMap | None = None) -> Span | None:
-    """Where a load balancer is made internal (the annotation, or the AWS controller's type), or None."""
-    for key, internal in _INTERNAL_ANNOTATIONS.items():
-        if key in annotations and internal((as_text(annotations[key]) or "").strip().lower()):
-            return annotations.field_span(key)
-    # The AWS Load Balancer Controller makes load balancers internal unless the scheme says otherwise.
-    if f"{_AWS}scheme" in annotations:
-        return None
-    if as_text(annotations.get(f"{_AWS}type")) in ("external", "nlb-ip"):
-        return annotations.field_span(f"{_AWS}type")
-    if spec is not None and spec.get("loadBalancerClass") == "service.k8s.aws/nlb":
-        return spec.field_span("loadBalancerClass")
-    return None
-
-
 def _service_peers(obj: KubeObject, spec: YamlMap, internal: Span | None) -> tuple[list[Peer | Unknown] | Unknown,
                                                                                 Span | None]:
     """Who may reach a load balancer: its source ranges, else the internet (or the private networks)."""
@@ -202,14 +173,14 @@ def _service_peers(obj: KubeObject, spec: YamlMap, internal: Span | None) -> tup
             return obj.unknown("loadBalancerSourceRanges is not a list", ranges_span.start), ranges_span
         return [_range_peer(obj, r, span.start) for r, span in items_of(ranges)], ranges_span
     annotations = obj.annotations
-    text = as_text(annotations.get(_SOURCE_RANGES_ANNOTATION))
+    text = as_text(annotations.get(SOURCE_RANGES_ANNOTATION))
     if text and text.strip():
-        line = annotations.key_lines[_SOURCE_RANGES_ANNOTATION]
+        line = annotations.key_lines[SOURCE_RANGES_ANNOTATION]
         peers = [_range_peer(obj, r, line) for r in text.split(",") if r.strip()]
-        return peers, annotations.field_span(_SOURCE_RANGES_ANNOTATION)
+        return peers, annotations.field_span(SOURCE_RANGES_ANNOTATION)
     if internal is not None:
-        return list(_PRIVATE), internal
-    return list(_INTERNET), None
+        return list(PRIVATE), internal
+    return list(INTERNET), None
 
 
 def _range_peer(obj: KubeObject, value: Any, line: int) -> Peer | Unknown:
@@ -223,8 +194,8 @@ def _service_endpoint(obj: KubeObject, cluster: Cluster, entry: YamlMap, port: i
     """TLS on a load balancer port: terminated by an AWS certificate, or plaintext on a public web port."""
     annotations = obj.annotations
     name = f"{obj.qualified_name}:{port}"
-    if obj.annotation(f"{_AWS}ssl-cert") and _ssl_port(annotations, entry, port):
-        key = f"{_AWS}ssl-negotiation-policy"
+    if obj.annotation(f"{AWS}ssl-cert") and _ssl_port(annotations, entry, port):
+        key = f"{AWS}ssl-negotiation-policy"
         policy = obj.annotation(key)
         if policy is None:
             default = obj.unknown("no aws-load-balancer-ssl-negotiation-policy: the load balancer's default applies")
@@ -246,7 +217,7 @@ def _service_endpoint(obj: KubeObject, cluster: Cluster, entry: YamlMap, port: i
 
 def _ssl_port(annotations: YamlMap, entry: YamlMap, port: int) -> bool:
     """Whether `aws-load-balancer-ssl-ports` (port numbers or names; absent or `*`: all) covers the port."""
-    listed = as_text(annotations.get(f"{_AWS}ssl-ports"))
+    listed = as_text(annotations.get(f"{AWS}ssl-ports"))
     if listed is None:
         return True
     names = {p.strip() for p in listed.split(",")}
@@ -272,7 +243,7 @@ def external_ip_firewall(obj: KubeObject, cluster: Cluster) -> Iterator[Asset]:
         peers = obj.unknown(f"externalIPs {listed} are not all IP addresses", span.start)
     else:
         public = any(not is_private(n) for a in listed if (n := parse_network(a)) is not None)
-        peers = list(_INTERNET if public else _PRIVATE)
+        peers = list(INTERNET if public else PRIVATE)
     rules: list[NetworkRule] = []
     endpoints: list[TlsEndpoint] = []
     for entry, entry_span in items_of(spec.get("ports")):
@@ -284,7 +255,7 @@ def external_ip_firewall(obj: KubeObject, cluster: Cluster) -> Iterator[Asset]:
         rules.append(NetworkRule(origin=origin, field_origins={"peers": obj.at(span, "externalIPs")}, name=label,
                                  direction=Direction.INGRESS, protocol=normalize_protocol(protocol),
                                  ports=port if isinstance(port, Unknown) else PortSet.ports(port), peers=peers))
-        if isinstance(port, int) and port in PLAINTEXT_PORTS and peers == list(_INTERNET):
+        if isinstance(port, int) and port in PLAINTEXT_PORTS and peers == list(INTERNET):
             endpoints.append(TlsEndpoint(origin=origin, kind="service", name=f"{obj.qualified_name}:{port}",
                                          min_version=None, plaintext_allowed=True))
     yield Firewall(origin=obj.at(span, "externalIPs"), name=f"{obj.qualified_name} externalIPs", ordering="union",
@@ -559,4 +530,9 @@ _ADAPTERS: dict[str, Callable[[KubeObject, Cluster], Iterator[Asset]]] = {
     "RoleBinding": _binding,
     "ClusterRoleBinding": _binding,
     "EncryptionConfiguration": _encryption,
+    "NetworkPolicy": network_policy,
+    "Gateway": gateway,
+    "KubeletConfiguration": kubelet_configuration,
+    # Pods of every workload kind: host ports, and the control plane's flags.
+    **dict.fromkeys(WORKLOAD_KINDS, adapt_workload),
 }
