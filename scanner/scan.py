@@ -170,7 +170,7 @@ class Scanner:
             files=sorted(set(loaded.files)),
             rules=self.rules,
             resources=len({a.origin.resource for a in loaded.assets}),
-            fixed=gated.fixed,
+            fixed=[redact(entry) for entry in gated.fixed],
             redact=redact,
         )
 
