@@ -68,7 +68,10 @@ NETWORK_DEFAULT_ACTION_DEFAULT = "Allow"
 # Storage (blob, queue, table, file REST, dfs) and Key Vault data endpoints: HTTPS, and HTTP
 # where the service accepts it.
 STORAGE_PORTS = PortSet.ports(80, 443)
-KEY_VAULT_PORTS = PortSet.ports(443)
+# Key Vault, Cognitive Services, Container Registry, AI Search: HTTPS only.
+HTTPS_PORTS = KEY_VAULT_PORTS = PortSet.ports(443)
+# Container instances: a group's IP is public unless `ip_address_type` says Private or None.
+CONTAINER_GROUP_IP_DEFAULT = "Public"
 
 
 def network_default_allows(default_action: str) -> bool | None:
@@ -144,6 +147,16 @@ LEGACY_APP_SERVICE_FTPS_STATE_UNKNOWN = (
 # TLS 1.2 when unset. All three refuse unencrypted connections.
 COSMOSDB_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 MESSAGING_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+
+# API Management gateway protocols (`security` block): TLS 1.2 only unless older ones are turned
+# on, on the client side (frontend) and towards the APIs (backend). azurerm 4.x names them
+# `frontend_tls10_enabled`, 3.x `enable_frontend_tls10`; each entry is (4.x, 3.x, version).
+API_MANAGEMENT_OLD_PROTOCOLS: dict[str, tuple[tuple[str, str, TlsVersion], ...]] = {
+    side: tuple((f"{side}_{p}_enabled", f"enable_{side}_{p}", v)
+                for p, v in (("ssl30", TlsVersion.SSL3), ("tls10", TlsVersion.TLS1_0), ("tls11", TlsVersion.TLS1_1)))
+    for side in ("frontend", "backend")
+}
+API_MANAGEMENT_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 
 # Front Door and CDN: which protocols clients may use, and how the edge fetches from the origin.
 FRONT_DOOR_FORWARDING_PLAINTEXT = {"httponly": True, "httpsonly": False, "matchrequest": None}

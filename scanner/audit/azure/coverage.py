@@ -70,6 +70,13 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_app_service_slot": "not read live yet",
     "azurerm_function_app_slot": "not read live yet",
     "azurerm_synapse_sql_pool": "not read live yet",
+    "azurerm_api_management": "not read live yet",
+    "azurerm_cognitive_account": "not read live yet",
+    "azurerm_container_registry": "not read live yet",
+    "azurerm_search_service": "not read live yet",
+    "azurerm_container_group": "not read live yet",
+    "azurerm_api_management_api": "not read live yet",
+    "azurerm_api_management_backend": "not read live yet",
     "azurerm_mssql_managed_instance": "not read live yet",
     "azurerm_data_lake_store": "Data Lake Storage Gen1 was retired in February 2024",
 }

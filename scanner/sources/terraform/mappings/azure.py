@@ -240,6 +240,13 @@ def _firewall_rule(service: str, parent_attr: str, *parent_types: str, start_att
 # -- service firewalls: storage accounts, Key Vault --------------------------------------------------
 
 
+def _ip_blocks(acl: ResourceView) -> list[str | Unknown] | Unknown:
+    """Container Registry `ip_rule { action, ip_range }` blocks: the ranges they allow."""
+    return [b.get("ip_range") if isinstance(b.get("ip_range"), (str, Unknown)) else Unknown(
+        reason="an ip_rule has no ip_range") for b in acl.blocks("ip_rule")
+        if str(b.get("action", "Allow")).lower() == "allow"]
+
+
 def _default_action_peers(acl: ResourceView | None) -> list[Peer | Unknown] | Unknown:
     """Who a `network_rules` / `network_acls` block admits: everyone when the default action is Allow
     (or there is no block), else the addresses of `ip_rules`."""
@@ -253,7 +260,7 @@ def _default_action_peers(acl: ResourceView | None) -> list[Peer | Unknown] | Un
         return Unknown(reason=f"default_action {action!r} is not Allow or Deny")
     if allows:
         return [azure.default_allow_peer(f"default_action {action}")]
-    ips = string_list(acl.get("ip_rules"))
+    ips = _ip_blocks(acl) if acl.blocks("ip_rule") else string_list(acl.get("ip_rules"))
     if isinstance(ips, Unknown):
         return ips
     return [ip if isinstance(ip, Unknown) else Peer.address_or_tag(ip) for ip in ips]
@@ -280,9 +287,62 @@ def storage_account_network_rules(rules: ResourceView, ctx: MappingContext) -> I
     yield from _service_firewall(rules, rules, azure.STORAGE_PORTS, _public_access(account))
 
 
-def key_vault(vault: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-    yield from _service_firewall(vault, next(iter(vault.blocks("network_acls")), None), azure.KEY_VAULT_PORTS,
-                                 _public_access(vault))
+def _acl_firewall(block: str) -> Callable[[ResourceView, MappingContext], Iterator[Asset]]:
+    """A service whose `block` (`network_acls`, `network_rule_set`) holds its default action."""
+
+    def mapper(resource: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        yield from _service_firewall(resource, next(iter(resource.blocks(block)), None), azure.HTTPS_PORTS,
+                                     _public_access(resource))
+
+    mapper.__name__ = f"{block}_firewall"
+    return mapper
+
+
+key_vault = _acl_firewall("network_acls")
+
+
+def container_registry(registry: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Its firewall (`network_rule_set`), and the key of its `encryption` block if one is named."""
+    yield from _acl_firewall("network_rule_set")(registry, ctx)
+    encryption = next(iter(registry.blocks("encryption")), None)
+    customer = _is_set(encryption, "key_vault_key_id") if encryption is not None else False
+    yield _sse_store("container_registry", registry, "encryption", customer,
+                     encryption.origin_of("key_vault_key_id") if encryption is not None else None)
+
+
+def search_service(search: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Public network access admits `allowed_ips`, or every network when none are listed."""
+    public = _public_access(search)
+    ips = string_list(search.get("allowed_ips"))
+    if public is False:
+        return
+    peers: list[Peer | Unknown] | Unknown = ips if isinstance(ips, Unknown) else [
+        ip if isinstance(ip, Unknown) else Peer.address_or_tag(ip) for ip in ips] or [
+        azure.default_allow_peer("no allowed_ips")]
+    yield Firewall(origin=search.origin, name=_name(search), rules=[NetworkRule(
+        origin=search.origin_of("allowed_ips"), direction=Direction.INGRESS,
+        access=Access.ALLOW if public is True else public, protocol="tcp", ports=azure.HTTPS_PORTS, peers=peers)])
+
+
+def container_group(group: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A container group with a public IP: its exposed ports (the containers' ports by default)
+    are reachable from the internet."""
+    address_type = group.get("ip_address_type", azure.CONTAINER_GROUP_IP_DEFAULT)
+    if isinstance(address_type, str) and address_type.strip().lower() != "public":
+        return
+    port_blocks = list(group.blocks("exposed_port")) or [
+        p for c in group.blocks("container") for p in c.blocks("ports")]
+    rules = []
+    for block in port_blocks:
+        port = as_int(block.get("port"))
+        ports: PortSet | Unknown = (port if isinstance(port, Unknown) else PortSet.ports(port) if port is not None
+                                    else Unknown(reason="the port is not a number"))
+        rules.append(NetworkRule(
+            origin=block.origin, direction=Direction.INGRESS,
+            access=address_type if isinstance(address_type, Unknown) else Access.ALLOW,
+            protocol=_protocol(block.get("protocol", "TCP")), ports=ports, peers=[Peer.address_or_tag("Internet")]))
+    if rules:
+        yield Firewall(origin=group.origin, name=_name(group), rules=rules)
 
 
 # -- storage accounts -----------------------------------------------------------------------------
@@ -667,6 +727,46 @@ def _flexible_configuration(engine: str) -> Callable[[ResourceView, MappingConte
     return mapper
 
 
+# -- API Management ---------------------------------------------------------------------------------
+
+
+def _gateway_minimum(security: ResourceView | None, side: str) -> tuple[TlsVersion | Unknown, Origin | None]:
+    """The oldest protocol a gateway side accepts: the oldest one turned on, else TLS 1.2."""
+    if security is None:
+        return azure.API_MANAGEMENT_MIN_TLS_DEFAULT, None
+    for new_attr, old_attr, version in azure.API_MANAGEMENT_OLD_PROTOCOLS[side]:
+        attr = _first_set(security, new_attr, old_attr)
+        enabled = as_bool(security.get(attr), False)
+        if enabled is not False:
+            return (enabled if isinstance(enabled, Unknown) else version), security.origin_of(attr)
+    return azure.API_MANAGEMENT_MIN_TLS_DEFAULT, None
+
+
+def api_management(service: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    security = next(iter(service.blocks("security")), None)
+    for side, kind in (("frontend", "api_management_gateway"), ("backend", "api_management_backends")):
+        version, at = _gateway_minimum(security, side)
+        yield TlsEndpoint(origin=service.origin, field_origins={"min_version": at or service.origin}, kind=kind,
+                          name=_name(service), min_version=version, plaintext_allowed=False)
+
+
+def api_management_api(api: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """An API served over `http` as well as `https` accepts plaintext calls."""
+    protocols = _protocols(api, "protocols")
+    yield TlsEndpoint(origin=api.origin, field_origins={"plaintext_allowed": api.origin_of("protocols")},
+                      kind="api", name=_name(api), min_version=None,
+                      plaintext_allowed=protocols if isinstance(protocols, Unknown) else "http" in protocols)
+
+
+def api_management_backend(backend: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The gateway calls an `http://` backend in plaintext."""
+    url = backend.get("url")
+    plaintext: bool | Unknown = (url if isinstance(url, Unknown) else isinstance(url, str)
+                                 and url.strip().lower().startswith("http://"))
+    yield TlsEndpoint(origin=backend.origin, field_origins={"plaintext_allowed": backend.origin_of("url")},
+                      kind="api_backend", name=_name(backend), min_version=None, plaintext_allowed=plaintext)
+
+
 # -- Front Door and CDN -----------------------------------------------------------------------------
 
 
@@ -784,12 +884,15 @@ def managed_disk(disk: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     )
 
 
-def _sse_store(kind: str, resource: ResourceView, key_attr: str, customer: bool | Unknown) -> DataStore:
-    """Azure service-side encryption: always AES-256, with a customer-managed key when one is given."""
+def _sse_store(kind: str, resource: ResourceView, key_attr: str, customer: bool | Unknown,
+               key_origin: Origin | None = None) -> DataStore:
+    """Azure service-side encryption: always AES-256, with a customer-managed key when one is given
+    (`key_attr` of the resource, or at `key_origin` when the key is in a nested block)."""
     key_management: KeyManagement | Unknown = (
         customer if isinstance(customer, Unknown) else KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
     )
-    return DataStore(origin=resource.origin, field_origins={"key_management": resource.origin_of(key_attr)},
+    return DataStore(origin=resource.origin,
+                     field_origins={"key_management": key_origin or resource.origin_of(key_attr)},
                      kind=kind, name=_name(resource), encrypted=True, algorithm=azure.SSE_ALGORITHM,
                      key_bits=azure.SSE_KEY_BITS, key_management=key_management,
                      by_default=key_management is KeyManagement.PROVIDER)
@@ -1029,6 +1132,10 @@ MAPPERS = {
     "azurerm_storage_account_network_rules": storage_account_network_rules,
     "azurerm_storage_container": storage_container,
     "azurerm_key_vault": key_vault,
+    "azurerm_cognitive_account": _acl_firewall("network_acls"),
+    "azurerm_container_registry": container_registry,
+    "azurerm_search_service": search_service,
+    "azurerm_container_group": container_group,
     "azurerm_app_service": _web_app("web_app", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_function_app": _web_app("function_app", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_linux_web_app": _web_app("web_app", "minimum_tls_version"),
@@ -1070,6 +1177,9 @@ MAPPERS = {
     "azurerm_mssql_server_transparent_data_encryption": mssql_server_tde,
     "azurerm_data_lake_store": data_lake_store,
     "azurerm_synapse_sql_pool": synapse_sql_pool,
+    "azurerm_api_management": api_management,
+    "azurerm_api_management_api": api_management_api,
+    "azurerm_api_management_backend": api_management_backend,
     "azurerm_mssql_managed_instance": _min_tls_only("database", "minimum_tls_version",
                                                     azure.MSSQL_MANAGED_INSTANCE_MIN_TLS_DEFAULT),
     "azurerm_managed_disk": managed_disk,

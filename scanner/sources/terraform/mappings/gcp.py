@@ -428,6 +428,7 @@ _IAM_KINDS = (
     "secret_manager_secret",
     "artifact_registry_repository",
     "compute_instance",
+    "dataproc_cluster",
 )
 
 
@@ -659,5 +660,7 @@ MAPPERS: dict[str, Mapper] = {
     "google_bigtable_instance": _keyed("table", "cluster"),
     "google_compute_snapshot": _keyed("snapshot", "snapshot_encryption_key", attr="kms_key_self_link"),
     "google_compute_image": _keyed("image", "image_encryption_key", attr="kms_key_self_link"),
+    "google_vertex_ai_dataset": _keyed("dataset", "encryption_spec"),
+    "google_vertex_ai_metadata_store": _keyed("metadata_store", "encryption_spec"),
     **_iam_mappers(),
 }
