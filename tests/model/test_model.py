@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from scanner.model import CannotEvaluate, Peer, PortSet, TlsVersion, Unknown, known
+from scanner.model import CannotEvaluate, Peer, PeerKind, PortSet, TlsVersion, Unknown, known
 from scanner.model.addresses import (
     covers_internet,
     is_private,
@@ -117,3 +117,14 @@ def test_address_range_math() -> None:
     assert parse_range("10.0.0.1", "::1") is None  # mixed versions
     assert parse_range("office", "10.0.0.1") is None
     assert Peer.ip_range("10.0.0.9", "10.0.0.1").networks() == []
+
+
+def test_a_peer_with_exceptions_covers_what_is_left() -> None:
+    from scanner.model.addresses import covers_internet, public_addresses
+
+    peer = Peer(kind=PeerKind.NETWORK, value="0.0.0.0/0", excluded=("0.0.0.0/1",))
+    assert str(peer) == "0.0.0.0/0 except 0.0.0.0/1"
+    assert covers_internet(peer.networks(), 8, 32)  # half of the internet is still the internet
+    only_private = Peer(kind=PeerKind.NETWORK, value="10.0.0.0/8", excluded=("10.0.0.0/9",))
+    assert [str(n) for n in only_private.networks()] == ["10.128.0.0/9"]
+    assert public_addresses(only_private.networks()) == (0, 0)

@@ -9,14 +9,15 @@
   (internal unless `internet-facing`), or the same settings in the IngressClass's `IngressClassParams`.
 - ingress-nginx: `force-ssl-redirect`; `ssl-redirect` (on by default for Ingresses with TLS) turned off
   re-opens plain HTTP; the controller's ConfigMap sets both for every Ingress, and `ssl-protocols`.
-- Azure Application Gateway: `appgw.ingress.kubernetes.io/ssl-redirect`.
+- Azure Application Gateway `ssl-redirect`, Traefik `router.tls`, Contour and HAProxy redirects, Kong
+  `protocols`: HTTPS only.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from scanner.model import Asset, Origin, TlsEndpoint, TlsVersion, Unknown
@@ -41,7 +42,16 @@ _GKE_CERTIFICATES = ("networking.gke.io/managed-certificates", "ingress.gcp.kube
 _GKE_FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
 _GKE_ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
 _CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-_AGIC_REDIRECT = "appgw.ingress.kubernetes.io/ssl-redirect"
+# Other controllers' annotations that answer plain HTTP with a redirect, or serve HTTPS only, from their
+# guides: Azure Application Gateway, Traefik (a router with TLS serves HTTPS requests only), Contour and
+# HAProxy's redirects, Kong's route protocols.
+_HTTPS_ONLY: dict[str, Callable[[str], bool]] = {
+    "appgw.ingress.kubernetes.io/ssl-redirect": lambda v: v == "true",
+    "traefik.ingress.kubernetes.io/router.tls": lambda v: v == "true",
+    "ingress.kubernetes.io/force-ssl-redirect": lambda v: v == "true",
+    "haproxy.org/ssl-redirect": lambda v: v == "true",
+    "konghq.com/protocols": lambda v: bool(v) and not {"http", "grpc"} & {p.strip() for p in v.split(",")},
+}
 # IngressClass `spec.controller` -> the controller; and the class names the controllers' guides use.
 _CONTROLLERS = {"ingress.k8s.aws/alb": "alb", "k8s.io/ingress-nginx": "nginx"}
 _CLASS_NAMES = {"alb": "alb", "nginx": "nginx", "gce": "gce", "gce-internal": "gce-internal",
@@ -76,8 +86,11 @@ def ingress(obj: KubeObject, cluster: Cluster) -> Iterator[Asset]:
         plaintext, origin = _tls_plaintext(obj, spec, spec_origin)
         if controller == "nginx":
             plaintext, origin = _nginx_plaintext(obj, cluster, plaintext, origin)
-        elif controller == "agic" and is_true(obj.annotations.get(_AGIC_REDIRECT)):
-            plaintext, origin = False, obj.at_annotation(_AGIC_REDIRECT)
+        else:
+            redirect = next((k for k, https_only in _HTTPS_ONLY.items()
+                             if k in obj.annotations and https_only((obj.annotation(k) or "").strip().lower())), None)
+            if redirect is not None:
+                plaintext, origin = False, obj.at_annotation(redirect)
     field_origins = {"plaintext_allowed": origin}
     version: TlsVersion | None = None
     if controller == "nginx":
