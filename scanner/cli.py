@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from scanner.scan import ScanResult
 
 SEVERITIES = ("critical", "high", "medium", "low", "none")
+REPORT_FORMATS = ("console", "json", "sarif", "github")
 
 
 class UsageError(click.UsageError):
@@ -42,17 +43,23 @@ class InputError(click.ClickException):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="tenet", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", "-V", prog_name="tenet", message="%(prog)s %(version)s")
 def main() -> None:
     """Tenet: one security standard for Terraform, Kubernetes and live AWS, Azure and GCP."""
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["console", "json", "sarif"]), default="console", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="console", show_default=True,
+              help="The report on standard output (or --output): console, JSON, SARIF 2.1.0, or GitHub Actions "
+                   "workflow commands (inline pull request annotations).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--output-format", "output_formats", multiple=True, metavar="FORMAT=FILE",
+              help="Also write a report in FORMAT to FILE (repeatable): json=tenet.json, sarif=tenet.sarif, …")
 @click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a SARIF 2.1.0 report to FILE, whatever the --format.")
+              help="Also write a SARIF 2.1.0 report to FILE: the same as --output-format sarif=FILE.")
+@click.option("--include-suppressed", is_flag=True,
+              help="Keep suppressed findings in SARIF (GitHub code scanning shows them as open alerts).")
 @click.option("--category", default="tenet/", show_default=True,
               help="SARIF automationDetails.id: the GitHub code scanning category of this analysis.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
@@ -85,7 +92,9 @@ def scan(
     paths: tuple[Path, ...],
     fmt: str,
     output: Path | None,
+    output_formats: tuple[str, ...],
     sarif_file: Path | None,
+    include_suppressed: bool,
     category: str,
     fail_on: str | None,
     fail_on_unknown: bool | None,
@@ -107,8 +116,6 @@ def scan(
     from scanner.gating import BaselineError, prepare, record_baseline
     from scanner.scan import Scanner
 
-    if sarif_file is not None and output is not None and sarif_file.resolve() == output.resolve():
-        raise UsageError("--sarif and --output name the same file")
     targets = list(paths) or [Path(".")]
     try:
         settings = prepare(targets, cwd=Path.cwd(), all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
@@ -128,35 +135,69 @@ def scan(
                        err=True)
     except (ConfigError, BaselineError, MissingExtra) as exc:
         raise InputError(str(exc)) from None
-    _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, category=category, quiet=quiet,
-            color=color, cwd=Path.cwd())
+    _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, output_formats=output_formats,
+            include_suppressed=include_suppressed, category=category, quiet=quiet, color=color, cwd=Path.cwd())
 
 
 def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | None, sarif_file: Path | None,
-            category: str, quiet: bool, color: bool | None, cwd: Path, console_footer: str = "") -> NoReturn:
-    """Render the chosen report (and SARIF beside it), write them, and exit with the gating code."""
-    sarif_text = ""
-    if fmt == "sarif" or sarif_file is not None:
-        from scanner.reports import sarif
+            output_formats: tuple[str, ...], include_suppressed: bool, category: str, quiet: bool,
+            color: bool | None, cwd: Path, console_footer: str = "") -> NoReturn:
+    """Render the chosen report (and any others asked for), write them, and exit with the gating code."""
+    extra = _output_formats(output_formats, sarif_file)
+    targets = [output.resolve() for output in [output] if output is not None] + [f.resolve() for _, f in extra]
+    if len(set(targets)) != len(targets):
+        raise UsageError("two reports name the same file (--output, --sarif, --output-format)")
 
-        sarif_text = sarif.render(result, category=category, cwd=cwd)
-    if fmt == "json":
-        from scanner.reports import json as json_report
+    def render(kind: str, to_terminal: bool) -> str:
+        if kind == "console":
+            from scanner.reports import console
 
-        text = json_report.render(result)
-    elif fmt == "sarif":
-        text = sarif_text
-    else:
-        from scanner.reports import console
+            shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
+            colour = _colour(color, to_terminal)
+            return console.render(result, colour=colour, findings=shown, fail_on=settings.fail_on,
+                                  fail_on_unknown=settings.fail_on_unknown) + console_footer
+        if kind == "json":
+            from scanner.reports import json as json_report
 
-        to_terminal = output is None and sys.stdout.isatty()
-        shown = result.gating(settings.fail_on, settings.fail_on_unknown) if quiet else None
-        text = console.render(result, colour=to_terminal if color is None else color, findings=shown)
-        text += console_footer
-    _write(text, output, colour=color)
-    if sarif_file is not None:
-        _write(sarif_text, sarif_file)
+            return json_report.render(result)
+        if kind == "sarif":
+            from scanner.reports import sarif
+
+            return sarif.render(result, category=category, cwd=cwd, include_suppressed=include_suppressed)
+        from scanner.reports import github
+
+        return github.render(result)
+
+    _write(render(fmt, output is None and sys.stdout.isatty()), output,
+           colour=_colour(color, sys.stdout.isatty()) if fmt == "console" and output is None else None)
+    for kind, path in extra:
+        _write(render(kind, False), path)
     sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
+
+
+def _colour(color: bool | None, to_terminal: bool) -> bool:
+    """--color/--no-color, else NO_COLOR and FORCE_COLOR (https://no-color.org, https://force-color.org),
+    else whether the report goes to a terminal."""
+    import os
+
+    if color is not None:
+        return color
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    return to_terminal
+
+
+def _output_formats(values: tuple[str, ...], sarif_file: Path | None) -> list[tuple[str, Path]]:
+    """`--output-format FMT=FILE` (repeatable), and `--sarif FILE`, its shorthand."""
+    pairs = [("sarif", sarif_file)] if sarif_file is not None else []
+    for value in values:
+        kind, sep, file = value.partition("=")
+        if not sep or not file or kind not in REPORT_FORMATS:
+            raise UsageError(f"--output-format {value}: write FORMAT=FILE, FORMAT one of {', '.join(REPORT_FORMATS)}")
+        pairs.append((kind, Path(file)))
+    return pairs
 
 
 def _write(text: str, output: Path | None, colour: bool | None = None) -> None:
@@ -212,13 +253,23 @@ def rules_show(rule_id: str) -> None:
             click.echo(f"severity:  {r.severity.value}")
             if r.aliases:
                 click.echo(f"aliases:   {', '.join(r.aliases)}")
-            click.echo(f"\nRationale\n  {r.rationale}\n\nRemediation\n  " + r.remediation.replace("\n", "\n  "))
+            click.echo(f"\nRationale\n{_wrapped(r.rationale)}\n\nRemediation\n{_wrapped(r.remediation)}")
             if r.references:
                 click.echo("\nReferences\n" + "\n".join(f"  {ref}" for ref in r.references))
             if r.compliance:
                 click.echo("\nCompliance\n" + "\n".join(f"  {k}: {', '.join(v)}" for k, v in r.compliance.items()))
             return
     raise UsageError(f"no rule {rule_id!r}; `tenet rules` lists them")
+
+
+def _wrapped(text: str) -> str:
+    """A docstring section re-flowed to the terminal's width, indented; its paragraphs kept."""
+    import shutil
+    import textwrap
+
+    width = min(100, shutil.get_terminal_size((100, 24)).columns) - 2
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    return "\n\n".join(textwrap.fill(p, width, initial_indent="  ", subsequent_indent="  ") for p in paragraphs)
 
 
 # -- live audits ---------------------------------------------------------------------------------------------
@@ -232,12 +283,16 @@ def audit_options(command: F) -> F:
     The command receives them as keyword arguments and passes them on: `finish_audit(result, **report)`.
     """
     options = [
-        click.option("--format", "fmt", type=click.Choice(["console", "json", "sarif"]), default="console",
+        click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="console",
                      show_default=True),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
                      help="Write the report to FILE."),
+        click.option("--output-format", "output_formats", multiple=True, metavar="FORMAT=FILE",
+                     help="Also write a report in FORMAT to FILE (repeatable)."),
         click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Also write a SARIF 2.1.0 report to FILE, whatever the --format."),
+                     help="Also write a SARIF 2.1.0 report to FILE: the same as --output-format sarif=FILE."),
+        click.option("--include-suppressed", is_flag=True,
+                     help="Keep suppressed findings in SARIF (GitHub code scanning shows them as open alerts)."),
         click.option("--category", default="tenet/", show_default=True,
                      help="SARIF automationDetails.id: the GitHub code scanning category of this analysis."),
         click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
@@ -273,7 +328,9 @@ def finish_audit(
     *,
     fmt: str,
     output: Path | None,
+    output_formats: tuple[str, ...],
     sarif_file: Path | None,
+    include_suppressed: bool,
     category: str,
     fail_on: str | None,
     fail_on_unknown: bool | None,
@@ -290,8 +347,6 @@ def finish_audit(
     from scanner.gating import BaselineError, prepare, record_baseline
     from scanner.scan import Scanner
 
-    if sarif_file is not None and output is not None and sarif_file.resolve() == output.resolve():
-        raise UsageError("--sarif and --output name the same file")
     if save_inventory is not None:
         _write(audited.snapshot().dump(), save_inventory)
     cwd = Path.cwd()
@@ -313,7 +368,8 @@ def finish_audit(
         calls = audited.calls
         footer = (f"partial audit: {len(audited.errors)} of {calls} API call{'s' if calls != 1 else ''} "
                   "failed; the findings cover only what could be read\n")
-    _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, category=category, quiet=quiet,
+    _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, output_formats=output_formats,
+            include_suppressed=include_suppressed, category=category, quiet=quiet,
             color=color, cwd=cwd, console_footer=footer)
 
 

@@ -255,7 +255,7 @@ spec:
 # Tenet's own colours (click.style of its labels): the only escape sequences the console may contain.
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _OWN = {code for fg in ("magenta", "red", "yellow", "cyan", "blue")
-        for code in _SGR.findall(click.style("x", fg=fg, bold=True, underline=True))}
+        for code in _SGR.findall(click.style("x", fg=fg, bold=True, underline=True, dim=True))}
 
 
 def _raw_controls(text: str) -> list[str]:

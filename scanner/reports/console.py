@@ -1,4 +1,4 @@
-"""The console report: findings grouped by file, coloured on a terminal, and a summary line.
+"""The console report: one `path:line:col` line per finding, a fix hint, coloured on a terminal, a summary.
 
 Every text from the input is escaped on its way into a line (`_line`), so the report can be
 printed to a terminal whatever the scanned files contain.
@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from scanner.engine.findings import ErrorLevel, Finding, Severity, Status
+from scanner.model import SourceKind
 from scanner.reports.terminal import printable
 from scanner.scan import ScanResult
 
@@ -37,52 +38,73 @@ def _line(*parts: str) -> str:
     return "".join(p if isinstance(p, _Styled) else printable(p) for p in parts)
 
 
-def _where(f: Finding) -> str:
-    return f.location.path if f.location else f.resource
+def where(f: Finding) -> str:
+    """What a finding line starts with: `path:line:col`, as compilers and linters print it, so that
+    editors, terminals and CI problem matchers jump to it; the resource id for a live finding."""
+    if f.location is None:
+        return f.resource
+    return f"{f.location.path}:{f.location.start_line}:{f.location.start_column}"
 
 
-def _finding_lines(f: Finding, colour: bool) -> list[str]:
-    line = f"{f.location.start_line}" if f.location else "-"
+def remediation_hint(remediation: str) -> str:
+    """The first sentence of a rule's remediation, on one line."""
+    text = " ".join(remediation.split())
+    sentence, dot, _ = text.partition(". ")
+    return sentence + "." if dot else text
+
+
+def _finding_lines(f: Finding, colour: bool, fails: bool, hints: dict[str, str]) -> list[str]:
     if f.status is Status.UNKNOWN:
         label = _style("unknown ", colour, fg="blue", bold=True)
     else:
         label = _style(f"{f.severity.value:<8}", colour, fg=_COLOURS[f.severity], bold=True)
     rule = _style(f.rule_id, colour, bold=True)
-    lines = [_line(f"  {line:>5}  ", label, " ", rule, "  ", f.title), _line(" " * 16, f.resource, ": ", f.message)]
+    # The same issue read from a plan and from the .tf file it locates at must be told apart.
+    read_from = _style(" (plan)", colour, dim=True) if f.source is SourceKind.TERRAFORM_PLAN else ""
+    gate = _style("  [fails]", colour, fg="red") if fails else ""
+    first = _line(where(f), ": ", label, " ", rule, read_from, "  ", f.title, gate)
+    # A live finding's line already starts with its resource id: the message alone follows.
+    detail = f.message if f.location is None else f"{f.resource}: {f.message}"
+    lines = [first, _line("    ", detail)]
     if f.aliases:
-        lines.append(_line(" " * 16, "also reported by: ", ", ".join(f.aliases)))
+        lines.append(_line("    also reported by: ", ", ".join(f.aliases)))
     if f.suppressed:
-        lines.append(_line(" " * 16, "suppressed: ", f.justification or "no reason given"))
+        lines.append(_line("    suppressed: ", f.justification or "no reason given"))
+    hint = hints.get(f.rule_id)
+    if hint and f.status is Status.FAIL and not f.suppressed:
+        lines.append(_line("    fix: ", hint, _style(f"  (tenet rules show {f.rule_id})", colour, dim=True)))
     return lines
 
 
-def render(result: ScanResult, *, colour: bool, findings: Iterable[Finding] | None = None) -> str:
-    """`findings` narrows what is listed (`--quiet` lists only the failing ones)."""
+def render(result: ScanResult, *, colour: bool, findings: Iterable[Finding] | None = None,
+           fail_on: Severity | None = None, fail_on_unknown: bool = False) -> str:
+    """`findings` narrows what is listed (`--quiet` lists only the failing ones); `fail_on` marks
+    the findings that fail the run at that threshold."""
     shown = list(result.findings if findings is None else findings)
+    failing = {id(f) for f in result.gating(fail_on, fail_on_unknown)}
+    hints = {r.id: remediation_hint(r.remediation) for r in result.rules if r.remediation}
     out: list[str] = []
-    current: str | None = None
     for f in shown:
-        where = _where(f)
-        if where != current:
-            if current is not None:
-                out.append("")
-            out.append(_line(_style(where, colour, underline=True)))
-            current = where
-        out.extend(_finding_lines(f, colour))
+        out.extend(_finding_lines(f, colour, id(f) in failing, hints))
     if result.errors:
-        out.append("")
+        if out:
+            out.append("")
         for e in result.errors:
             level = _style(e.level.value, colour, fg="red" if e.level is ErrorLevel.ERROR else "yellow")
-            where = e.path or "<scan>"
+            at = e.path or "<scan>"
             if e.line is not None:
-                where += f":{e.line}" + (f":{e.column}" if e.column is not None else "")
-            out.append(_line(where, ": ", level, ": ", e.message))
+                at += f":{e.line}" + (f":{e.column}" if e.column is not None else "")
+            out.append(_line(at, ": ", level, ": ", e.message))
     out.append("")
-    out.append(_line(summary_line(result)))
+    out.append(_line(summary_line(result, fail_on=fail_on, fail_on_unknown=fail_on_unknown)))
     return "\n".join(out) + "\n"
 
 
-def summary_line(result: ScanResult) -> str:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(result: ScanResult, *, fail_on: Severity | None = None, fail_on_unknown: bool = False) -> str:
     failed = result.failed
     counts = ", ".join(f"{n} {s.value}" for s in Severity if (n := sum(1 for f in failed if f.severity is s)))
     parts = [f"{len(failed)} finding{'s' if len(failed) != 1 else ''}" + (f" ({counts})" if counts else "")]
@@ -99,6 +121,12 @@ def summary_line(result: ScanResult) -> str:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     if warnings:
         parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    scanned = f"{len(result.files)} files, " if result.files else ""  # live audits read no files
-    parts.append(f"{scanned}{result.resources} resources, {len(result.rules)} rules")
+    scanned = f"{_plural(len(result.files), 'file')}, " if result.files else ""  # live audits read no files
+    parts.append(f"{scanned}{_plural(result.resources, 'resource')}, {_plural(len(result.rules), 'rule')}")
+    if fail_on is None:
+        parts.append("fails on: nothing (--fail-on none)")
+    else:
+        gated = len(result.gating(fail_on, fail_on_unknown))
+        also = " and could-not-evaluate" if fail_on_unknown else ""
+        parts.append(f"fails on: {fail_on.value} and above{also} ({gated} here)")
     return " · ".join(parts)

@@ -169,14 +169,16 @@ def _artifact(uri: str) -> object:
     return _om(om.ArtifactLocation, uri=uri, uri_base_id=SRCROOT)
 
 
-def render(result: ScanResult, *, category: str, cwd: Path) -> str:
+def render(result: ScanResult, *, category: str, cwd: Path, include_suppressed: bool = False) -> str:
     """The SARIF log as text. `category` becomes `automationDetails.id` (with a trailing "/", as
-    upload-sarif writes it); an empty category leaves the id to the uploader."""
-    log = to_json(sarif_log(result, category=category, cwd=cwd))
+    upload-sarif writes it); an empty category leaves the id to the uploader. Suppressed findings
+    are left out unless `include_suppressed`: GitHub code scanning ignores SARIF `suppressions` and
+    would show them as open alerts."""
+    log = to_json(sarif_log(result, category=category, cwd=cwd, include_suppressed=include_suppressed))
     return inert_json(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
-def sarif_log(result: ScanResult, *, category: str, cwd: Path) -> object:
+def sarif_log(result: ScanResult, *, category: str, cwd: Path, include_suppressed: bool = True) -> object:
     files = _Files(cwd, result.redact)
     rules: list[object] = []
     index: dict[str, int] = {}
@@ -185,7 +187,9 @@ def sarif_log(result: ScanResult, *, category: str, cwd: Path) -> object:
             index[r.id] = len(rules)
             rules.append(_rule_descriptor(r))
 
-    shown, left_out = _within_limit(result.findings)
+    reported = [f for f in result.findings if include_suppressed or not f.suppressed]
+    suppressed_out = len(result.findings) - len(reported)
+    shown, left_out = _within_limit(reported)
     results: list[object] = []
     unlocated = 0
     for f in shown:
@@ -200,8 +204,12 @@ def sarif_log(result: ScanResult, *, category: str, cwd: Path) -> object:
     notifications = [_notification(e, files) for e in result.errors]
     if left_out:
         notifications.append(_note(
-            f"{left_out:,} of {len(result.findings):,} results were left out: GitHub code scanning accepts at most "
+            f"{left_out:,} of {len(reported):,} results were left out: GitHub code scanning accepts at most "
             f"{MAX_RESULTS:,} per run. The most severe were kept; the JSON report lists every finding."))
+    if suppressed_out:
+        notifications.append(_note(
+            f"{suppressed_out} suppressed finding{'s were' if suppressed_out != 1 else ' was'} left out (GitHub code "
+            "scanning would show them as open alerts); --include-suppressed keeps them, with their justification."))
     if unlocated:
         notifications.append(_note(
             f"{unlocated} result{'s have' if unlocated != 1 else ' has'} no file in the repository (a cloud "

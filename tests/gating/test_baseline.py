@@ -211,12 +211,14 @@ def test_quiet_lists_only_the_failing_findings_and_the_summary(repo: Path) -> No
     assert quiet.exit_code == loud.exit_code == 1
     lines = quiet.stdout.splitlines()
     assert lines[:3] == [
-        "sg.tf",
-        "      2  critical NET-001  Administrative ports are reachable from the internet",
-        "                aws_security_group.ssh: 0.0.0.0/0 can reach 22 (TCP)",
+        "sg.tf:2:3: critical NET-001  Administrative ports are reachable from the internet  [fails]",
+        "    aws_security_group.ssh: 0.0.0.0/0 can reach 22 (TCP)",
+        "    fix: Restrict the source to known administrative networks, or reach hosts through a bastion, VPN, "
+        "AWS SSM Session Manager, Azure Bastion or GCP IAP instead.  (tenet rules show NET-001)",
     ]
     assert lines[3:5] == ["", loud.stdout.splitlines()[-1]]
     assert len(lines) == 5
     assert lines[-1].startswith("2 findings (1 critical, 1 low) · ")
     # Nothing fails: only the summary.
-    assert tenet("scan", "sg.tf", "--fail-on", "none", "-q").stdout.splitlines() == ["", lines[-1]]
+    nothing = tenet("scan", "sg.tf", "--fail-on", "none", "-q").stdout.splitlines()
+    assert nothing == ["", lines[-1].replace("fails on: high and above (1 here)", "fails on: nothing (--fail-on none)")]

@@ -351,7 +351,7 @@ def test_suppressed_findings_stay_in_reports_and_do_not_gate(repo: Path) -> None
     assert [(f["rule_id"], f["suppressed"], f["justification"]) for f in report["findings"]] == [
         ("NET-001", True, "inline: bastion"), ("NET-004", True, "inline: bastion")]
     assert (report["summary"]["findings"], report["summary"]["suppressed"]) == (0, 2)
-    sarif: dict[str, Any] = json.loads(tenet("scan", "sg.tf", "--format", "sarif").stdout)
+    sarif: dict[str, Any] = json.loads(tenet("scan", "sg.tf", "--format", "sarif", "--include-suppressed").stdout)
     assert [r["suppressions"] for r in sarif["runs"][0]["results"]] == [
         [{"kind": "inSource", "status": "accepted", "justification": "inline: bastion"}]] * 2
     console = tenet("scan", "sg.tf").stdout

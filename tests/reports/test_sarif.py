@@ -160,8 +160,10 @@ def _corpus(repo: Path) -> ScanResult:
                       resources=4)
 
 
-def _render(result: ScanResult, cwd: Path, category: str = "tenet/") -> dict[str, Any]:
-    log: dict[str, Any] = json.loads(sarif.render(result, category=category, cwd=cwd))
+def _render(result: ScanResult, cwd: Path, category: str = "tenet/", include_suppressed: bool = True
+            ) -> dict[str, Any]:
+    log: dict[str, Any] = json.loads(sarif.render(result, category=category, cwd=cwd,
+                                                  include_suppressed=include_suppressed))
     return log
 
 
@@ -640,7 +642,8 @@ def test_cli_format_sarif_writes_the_report_to_output(cli_repo: Path, validator:
 
 def test_cli_console_and_sarif_in_one_run(cli_repo: Path) -> None:
     out = cli_repo / "out.sarif"
-    run = CliRunner().invoke(cli.main, ["scan", "--format", "console", "--sarif", str(out), "--category", "iac"])
+    run = CliRunner().invoke(cli.main, ["scan", "--format", "console", "--sarif", str(out), "--category", "iac",
+                                        "--include-suppressed"])
     assert run.exit_code == 1, run.output
     assert "NET-001" in run.output and "findings" in run.output
     log = json.loads(out.read_text())
@@ -651,7 +654,7 @@ def test_cli_console_and_sarif_in_one_run(cli_repo: Path) -> None:
 def test_cli_refuses_the_same_file_for_sarif_and_output(cli_repo: Path) -> None:
     run = CliRunner().invoke(cli.main, ["scan", "--format", "json", "-o", "r.out", "--sarif", "r.out"])
     assert run.exit_code == 2
-    assert "--sarif and --output name the same file" in run.output
+    assert "two reports name the same file" in run.output
 
 
 def test_cli_records_inline_and_baseline_suppressions_end_to_end(
@@ -665,7 +668,8 @@ def test_cli_records_inline_and_baseline_suppressions_end_to_end(
     monkeypatch.chdir(scan_repo)
     runner = CliRunner()
     assert runner.invoke(cli.main, ["scan", ".", "--write-baseline", "base.json", "-o", "first.txt"]).exit_code == 0
-    run = runner.invoke(cli.main, ["scan", ".", "--baseline", "base.json", "--format", "sarif", "-o", "out.sarif"])
+    run = runner.invoke(cli.main, ["scan", ".", "--baseline", "base.json", "--format", "sarif", "-o", "out.sarif",
+                                   "--include-suppressed"])
     assert run.exit_code == 0, run.output
     results = json.loads((scan_repo / "out.sarif").read_text())["runs"][0]["results"]
     assert [(r["ruleId"], r["suppressions"]) for r in results] == [
