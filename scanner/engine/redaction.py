@@ -30,8 +30,13 @@ def secret_texts(value: Any) -> Iterator[str]:
     as a for_each key in an address, it is registered on its own.
     """
     stack = [value]
+    seen: set[int] = set()  # lazy values (Terraform resources referring to each other) may form cycles
     while stack:
         v = stack.pop()
+        if isinstance(v, Mapping | list | tuple | set | frozenset):
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
         if isinstance(v, Mapping):
             stack.extend(v.values())
         elif isinstance(v, list | tuple | set | frozenset):

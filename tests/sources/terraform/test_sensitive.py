@@ -157,3 +157,33 @@ resource "aws_security_group" "by_site" {
     assert not any("Key-" in item.model_dump_json() for item in shown)
     assert [e.message.split(",")[0] for e in result.errors] == [
         "for_each is derived from a sensitive value"]
+
+
+def test_a_sensitive_pick_among_resources_that_refer_to_each_other_is_walked_once(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+variable "pick" {
+  default   = "a"
+  sensitive = true
+}
+resource "null_resource" "a" {
+  peer = null_resource.b
+}
+resource "null_resource" "b" {
+  peer = null_resource.a
+}
+locals {
+  nodes = { a = null_resource.a }
+}
+resource "aws_security_group" "s" {
+  tags = local.nodes[var.pick]
+  name = merge(local.nodes[var.pick], {}).peer.id
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+''')
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    assert [(f.rule_id, f.resource) for f in result.failed] == [("NET-001", "aws_security_group.s")]

@@ -47,23 +47,33 @@ def unmark(value: Any) -> tuple[Any, bool]:
     A value without marks is returned as it is (lazy mappings stay lazy only
     if walking them finds nothing to rebuild; a rebuilt mapping is a dict).
     """
+    return _unmark(value, set())
+
+
+def _unmark(value: Any, within: set[int]) -> tuple[Any, bool]:
+    """`within`: the containers being walked, so a cycle of lazy values (resources that refer
+    to each other) is walked once."""
     if isinstance(value, Sensitive):
-        return unmark(value.value)[0], True
+        return _unmark(value.value, within)[0], True
     if isinstance(value, JsonDocument):
-        inner, found = unmark(value.value)
+        inner, found = _unmark(value.value, within)
         return (dataclasses.replace(value, value=inner), True) if found else (value, False)
-    if isinstance(value, Mapping):
-        items = [(k, *unmark(v)) for k, v in value.items()]
-        if not any(found for _, _, found in items):
-            return value, False
-        return {k: v for k, v, _ in items}, True
-    if isinstance(value, list | tuple):
-        elements = [unmark(v) for v in value]
+    if not isinstance(value, Mapping | list | tuple) or id(value) in within:
+        return value, False
+    within.add(id(value))
+    try:
+        if isinstance(value, Mapping):
+            items = [(k, *_unmark(v, within)) for k, v in value.items()]
+            if not any(found for _, _, found in items):
+                return value, False
+            return {k: v for k, v, _ in items}, True
+        elements = [_unmark(v, within) for v in value]
         if not any(found for _, found in elements):
             return value, False
         rebuilt = [v for v, _ in elements]
         return (tuple(rebuilt) if isinstance(value, tuple) else rebuilt), True
-    return value, False
+    finally:
+        within.discard(id(value))
 
 
 def plain(value: Any) -> Any:
