@@ -8,6 +8,7 @@ command line win over it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import sys
@@ -108,20 +109,25 @@ def load(path: Path | None, cwd: Path) -> LoadedConfig:
         return LoadedConfig(Config())
     shown = _shown(path, cwd)
     data = _read_toml(path, shown)
-    if path.name == PYPROJECT:
-        label = f"{shown}: [tool.tenet] "
+    # A .tenet.toml written like pyproject.toml, under [tool.tenet], means the same.
+    nested = path.name != PYPROJECT and set(data) == {"tool"} and isinstance(data["tool"], dict) \
+        and set(data["tool"]) == {"tenet"}
+    if path.name == PYPROJECT or nested:
+        label = f"{shown}: [tool.tenet] " if not nested else f"{shown}: "
         tool = data.get("tool")
         table = tool.get("tenet") if isinstance(tool, dict) else None
         if table is None:
             raise ConfigError(f"{shown}: no [tool.tenet] table")
         if not isinstance(table, dict):
             raise ConfigError(f"{shown}: [tool.tenet] must be a table")
+        prefix: tuple[str, ...] = ("tool", "tenet")
     else:
-        label, table = f"{shown}: ", data
+        label, table, prefix = f"{shown}: ", data, ()
     try:
         config = Config.model_validate(table)
     except ValidationError as exc:
-        raise ConfigError("\n".join(_messages(exc, label))) from None
+        lines = _KeyLines(path, prefix)
+        raise ConfigError("\n".join(_messages(exc, label, lines))) from None
     return LoadedConfig(config, path.resolve(), label)
 
 
@@ -253,21 +259,68 @@ def _shown(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _messages(exc: ValidationError, label: str) -> list[str]:
+def _messages(exc: ValidationError, label: str, lines: _KeyLines) -> list[str]:
     messages = []
     for error in exc.errors():
         loc = list(error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             known = _keys(RuleParams) if loc[:1] == ["params"] and len(loc) == 2 else _keys(Config)
-            message = f"unknown key (expected one of: {', '.join(known)})"
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"unknown key{hint} (expected one of: {', '.join(known)})"
         elif loc[:1] == ["params"] and len(loc) == 2 and isinstance(error.get("input"), list):
             # A field validator rejects the whole list: name the offending item, as TOML users count them.
             index = _bad_item(str(loc[1]), error["input"])
             if index is not None:
                 loc.append(index)
-        messages.append(f"{label}{'.'.join(str(p) for p in loc)}: {message}")
+        line = lines.of([str(p) for p in loc if not isinstance(p, int)])
+        # "file:line: " as compilers print it, then the key; the label's "[tool.tenet] " stays after the line.
+        file, _, table = label.partition(": ")
+        where = f"{file}:{line}: {table}" if line is not None else label
+        messages.append(f"{where}{'.'.join(str(p) for p in loc)}: {message}")
     return messages
+
+
+class _KeyLines:
+    """The line of a key in a TOML file: tomllib keeps no positions, so the text is read once more.
+
+    Tables (`[params]`, `[tool.tenet.params]`), dotted keys and quoted keys are followed; a key that
+    cannot be found (written as an inline table, say) has no line and the message names the key alone.
+    """
+
+    _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+    _PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
+    _KEY = re.compile(rf"^\s*((?:{_PART.pattern})(?:\s*\.\s*(?:{_PART.pattern}))*)\s*=")
+
+    def __init__(self, path: Path, prefix: tuple[str, ...]) -> None:
+        self.prefix = prefix
+        self.keys: dict[tuple[str, ...], int] = {}
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = self._HEADER.match(line)
+            if header:
+                table = self._parts(header.group(1))
+                self.keys.setdefault(table, number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                self.keys.setdefault(table + self._parts(key.group(1)), number)
+
+    def _parts(self, dotted: str) -> tuple[str, ...]:
+        return tuple(a or b or c for a, b, c in self._PART.findall(dotted))
+
+    def of(self, loc: list[str]) -> int | None:
+        """The line of the key, else of the nearest table or key above it that is written out."""
+        for n in range(len(loc), 0, -1):
+            line = self.keys.get(self.prefix + tuple(loc[:n]))
+            if line is not None:
+                return line
+        return None
 
 
 def _keys(model: type[BaseModel]) -> list[str]:

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scanner import __version__
 from scanner.engine.findings import Finding
 
-FORMAT_VERSION = 1
+# A string, as the JSON report's: "major.minor". Baselines written as the integer 1 read as "1.0".
+FORMAT_VERSION = "1.0"
 JUSTIFICATION_PREFIX = "baseline: "
 
 
@@ -59,9 +60,14 @@ class _Tool(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format_version: int
+    format_version: str
     tool: _Tool
     findings: list[BaselineEntry]
+
+
+def _major(version: str) -> int:
+    head = version.partition(".")[0]
+    return int(head) if head.isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,9 @@ class Baseline:
             raise BaselineError(f"{label}:{exc.lineno}:{exc.colno}: the baseline is not valid JSON: {exc.msg}") \
                 from None
         version = data.get("format_version") if isinstance(data, dict) else None
-        if isinstance(version, int) and version > FORMAT_VERSION:
+        if isinstance(version, int) and not isinstance(version, bool):
+            version = data["format_version"] = f"{version}.0"  # written by tenet 0.1
+        if isinstance(version, str) and _major(version) > _major(FORMAT_VERSION):
             raise BaselineError(f"{label}: baseline format {version} is newer than this tenet reads "
                                 f"({FORMAT_VERSION}); upgrade tenet")
         try:

@@ -51,7 +51,9 @@ def test_written_baseline_is_sorted_deterministic_and_readable(repo: Path) -> No
     assert (run.exit_code, run.stderr) == (0, "tenet: wrote 3 findings to .tenet-baseline.json\n")
     first = (repo / ".tenet-baseline.json").read_bytes()
     data = json.loads(first)
-    assert data["format_version"] == 1
+    # The same type as the JSON report's format_version: a "major.minor" string.
+    assert data["format_version"] == "1.0" == json.loads(tenet("scan", ".", "--format", "json").stdout)[
+        "format_version"]
     assert data["tool"] == {"name": "tenet", "version": __version__}
     assert [(e["path"], e["resource"], e["rule_id"]) for e in data["findings"]] == [
         ("a.tf", "aws_security_group.rdp", "NET-001"),
@@ -76,7 +78,8 @@ def test_writing_marks_todays_findings_accepted(repo: Path) -> None:
 def test_baseline_survives_a_line_shift_and_fails_only_on_new_findings(repo: Path) -> None:
     (repo / "sg.tf").write_text(OPEN_SSH)
     assert tenet("scan", ".", "--write-baseline", ".tenet-baseline.json").exit_code == 0
-    shifted = "# Moved down by a comment\n\n" + 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n\n'
+    # A block with no finding of its own (a bucket would have one: TLS-001, no deny of plain HTTP).
+    shifted = "# Moved down by a comment\n\n" + 'locals {\n  bucket = "logs"\n}\n\n'
     (repo / "sg.tf").write_text(shifted + OPEN_SSH)
     assert tenet("scan", ".", "--baseline", ".tenet-baseline.json").exit_code == 0
     assert state(report("scan", ".", "--baseline", ".tenet-baseline.json")) == [
@@ -158,7 +161,9 @@ def test_baseline_from_the_configuration_is_relative_to_it(repo: Path) -> None:
         ('{"format_version": 1, "tool": {"name": "tenet", "version": "1"}, "findings": [{"rule_id": "NET-001"}]}',
          "Error: base.json: not a tenet baseline: findings.0.fingerprint: Field required\n"),
         ('{"format_version": 2, "tool": {"name": "tenet", "version": "9"}, "findings": []}',
-         "Error: base.json: baseline format 2 is newer than this tenet reads (1); upgrade tenet\n"),
+         "Error: base.json: baseline format 2.0 is newer than this tenet reads (1.0); upgrade tenet\n"),
+        ('{"format_version": "1.7", "tool": {"name": "tenet", "version": "1"}, "findings": [{"rule_id": "NET-001"}]}',
+         "Error: base.json: not a tenet baseline: findings.0.fingerprint: Field required\n"),
         ("[]", "Error: base.json: not a tenet baseline: the file: Input should be a valid dictionary or instance "
                "of _File\n"),
     ],

@@ -151,28 +151,29 @@ require_customer_managed_keys = true
     ("file", "text", "message"),
     [
         ("pyproject.toml", "[tool.tenet.params]\nadmin_ports = [22, 23, 70000]\n",
-         "pyproject.toml: [tool.tenet] params.admin_ports.2: port 70000 is outside 0-65535"),
+         "pyproject.toml:2: [tool.tenet] params.admin_ports.2: port 70000 is outside 0-65535"),
         (".tenet.toml", '[params]\nallowed_cidrs = ["10.0.0.0/8", "not-a-cidr"]\n',
-         ".tenet.toml: params.allowed_cidrs.1: not a CIDR: 'not-a-cidr'"),
+         ".tenet.toml:2: params.allowed_cidrs.1: not a CIDR: 'not-a-cidr'"),
         (".tenet.toml", '[params]\nadmin_ports = [22, "ssh"]\n',
-         ".tenet.toml: params.admin_ports.1: Input should be a valid integer, unable to parse string as an integer"),
+         ".tenet.toml:2: params.admin_ports.1: Input should be a valid integer, unable to parse string as an integer"),
         (".tenet.toml", "[params]\nprivate_prefix_threshold = 40\n",
-         ".tenet.toml: params.private_prefix_threshold: Input should be less than or equal to 32"),
+         ".tenet.toml:2: params.private_prefix_threshold: Input should be less than or equal to 32"),
         (".tenet.toml", '[params]\nmin_tls_version = "TLS9"\n',
-         ".tenet.toml: params.min_tls_version: not a TLS version: 'TLS9' (use for example TLSv1.2)"),
+         ".tenet.toml:2: params.min_tls_version: not a TLS version: 'TLS9' (use for example TLSv1.2)"),
         (".tenet.toml", '[params]\nadmin_port = [22]\n',
-         ".tenet.toml: params.admin_port: unknown key (expected one of: admin_ports, public_ports, allowed_cidrs, "
+         ".tenet.toml:2: params.admin_port: unknown key; did you mean 'admin_ports'? (expected one of: admin_ports, "
+         "public_ports, allowed_cidrs, "
          "private_prefix_threshold, internet_prefix_v4, internet_prefix_v6, min_tls_version, "
          "require_customer_managed_keys)"),
         (".tenet.toml", 'fail_on = "high"\n',
-         ".tenet.toml: fail_on: unknown key (expected one of: params, severity, enable, disable, exclude, fail-on, "
-         "fail-on-unknown, baseline)"),
+         ".tenet.toml:1: fail_on: unknown key; did you mean 'fail-on'? (expected one of: params, severity, enable, "
+         "disable, exclude, fail-on, " + "fail-on-unknown, baseline, max-instances, max-plan-mib)"),
         (".tenet.toml", 'fail-on = "severe"\n',
-         ".tenet.toml: fail-on: Input should be 'critical', 'high', 'medium', 'low' or 'none'"),
+         ".tenet.toml:1: fail-on: Input should be 'critical', 'high', 'medium', 'low' or 'none'"),
         (".tenet.toml", '[severity]\n"NET-003" = "urgent"\n',
-         ".tenet.toml: severity.NET-003: Input should be 'critical', 'high', 'medium' or 'low'"),
+         ".tenet.toml:2: severity.NET-003: Input should be 'critical', 'high', 'medium' or 'low'"),
         (".tenet.toml", 'exclude = "examples/**"\n',
-         ".tenet.toml: exclude: Input should be a valid tuple"),
+         ".tenet.toml:1: exclude: Input should be a valid tuple"),
         (".tenet.toml", 'fail-on = "high\n',
          ".tenet.toml: invalid TOML: Illegal character '\\n' (at line 1, column 16)"),
     ],
@@ -189,10 +190,20 @@ def test_every_problem_is_reported_at_once(repo: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load(repo / ".tenet.toml", repo)
     assert str(info.value).splitlines() == [
-        ".tenet.toml: params.public_ports.1: port -1 is outside 0-65535",
-        ".tenet.toml: colour: unknown key (expected one of: params, severity, enable, disable, exclude, fail-on, "
-        "fail-on-unknown, baseline)",
+        ".tenet.toml:3: params.public_ports.1: port -1 is outside 0-65535",
+        ".tenet.toml:1: colour: unknown key (expected one of: params, severity, enable, disable, exclude, fail-on, "
+        "fail-on-unknown, baseline, max-instances, max-plan-mib)",
     ]
+
+
+def test_a_tenet_toml_written_under_tool_tenet_means_the_same(repo: Path) -> None:
+    (repo / ".tenet.toml").write_text('[tool.tenet]\nfail-on = "high"\n[tool.tenet.params]\nadmin_ports = [22]\n')
+    config = load(repo / ".tenet.toml", repo).config
+    assert (config.fail_on, tuple(config.params.admin_ports)) == ("high", (22,))
+    (repo / ".tenet.toml").write_text('[tool.tenet]\nfail-on = "high"\n\n[tool.tenet.params]\nadmin_port = [22]\n')
+    with pytest.raises(ConfigError) as info:
+        load(repo / ".tenet.toml", repo)
+    assert str(info.value).startswith(".tenet.toml:5: params.admin_port: unknown key; did you mean 'admin_ports'?")
 
 
 def test_explicit_pyproject_without_a_table_is_an_error(repo: Path) -> None:
@@ -209,7 +220,7 @@ def test_config_error_exits_2_with_the_message_and_no_traceback(repo: Path) -> N
     run = tenet("scan", "sg.tf")
     assert run.exit_code == 2
     assert run.stdout == ""
-    assert run.stderr == "Error: pyproject.toml: [tool.tenet] params.admin_ports.1: port 70000 is outside 0-65535\n"
+    assert run.stderr == "Error: pyproject.toml:2: [tool.tenet] params.admin_ports.1: port 70000 is outside 0-65535\n"
 
 
 # --- rules: enable, disable, severity ---------------------------------------------------------------------------
