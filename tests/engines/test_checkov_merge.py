@@ -199,7 +199,8 @@ def test_engine_names() -> None:
 
 
 def test_checkov_failing_becomes_a_scan_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    # A resource Tenet finds nothing in, so that every finding would be checkov's.
+    (tmp_path / "main.tf").write_text('resource "aws_ebs_volume" "v" {\n  encrypted = true\n}\n')
 
     def boom(*_: Any) -> Any:
         raise RuntimeError("graph build failed")
