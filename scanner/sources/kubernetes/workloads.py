@@ -141,6 +141,15 @@ def _flags(container: YamlMap, span: Span) -> tuple[str | None, _Flags]:
             following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
             value = following if following and not following.startswith("-") else "true"
         values[name], lines[name] = value.strip("\"'"), line
+    if component == "etcd":
+        # etcd reads every flag from an ETCD_* variable too (ETCD_CLIENT_CERT_AUTH for --client-cert-auth).
+        for entry, entry_span in items_of(container.get("env")):
+            env_name = as_text(entry.get("name")) if isinstance(entry, YamlMap) else None
+            if env_name and env_name.startswith("ETCD_"):
+                flag = env_name[5:].lower().replace("_", "-")
+                value = as_text(entry.get("value"))
+                values.setdefault(flag, value if value is not None else "$(reference)")
+                lines.setdefault(flag, entry_span.start)
     flags_span = _covering_lines(container, span)
     return component, _Flags(values=values, lines=lines, span=flags_span)
 

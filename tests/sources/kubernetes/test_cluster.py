@@ -153,3 +153,49 @@ def test_unrendered_templates_of_any_kind_are_a_warning(placeholder: str) -> Non
     result = load_text(text, "svc.yaml")
     assert result.assets == []
     assert [(e.level, e.message) for e in result.errors] == [(ErrorLevel.WARNING, TEMPLATE_HINT)]
+
+
+GATEWAY = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: web
+  namespace: web
+spec:
+  gatewayClassName: example
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+"""
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: to-https
+  namespace: web
+spec:
+  parentRefs:
+    - name: web
+      sectionName: http
+  rules:
+    - filters:
+        - type: RequestRedirect
+          requestRedirect:
+            scheme: {scheme}
+"""
+
+
+@pytest.mark.parametrize(("scheme", "plaintext"), [
+    ("https", []),
+    ("http", [("gateway.yaml", 9, "TLS-001", Severity.HIGH, Status.FAIL)]),
+])
+def test_http_routes_in_another_file_decide_a_gateway_listener(tmp_path: Path, scheme: str,
+                                                               plaintext: list[object]) -> None:
+    findings = scan(tmp_path, {"gateway.yaml": GATEWAY, "route.yaml": ROUTE.format(scheme=scheme)})
+    assert [f for f in findings if f[2] == "TLS-001"] == plaintext
+
+
+def test_gateway_listener_without_routes_in_the_scan_is_low(tmp_path: Path) -> None:
+    findings = scan(tmp_path, {"gateway.yaml": GATEWAY})
+    assert [f for f in findings if f[2] == "TLS-001"] == [("gateway.yaml", 9, "TLS-001", Severity.LOW, Status.FAIL)]
