@@ -284,7 +284,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def audit_options(command: F) -> F:
     """The options every `tenet audit <cloud>` command shares: report, gating, snapshot, concurrency.
 
-    The command receives them as keyword arguments and passes them on: `finish_audit(result, **report)`.
+    The command receives them as keyword arguments and passes them on: `finish_audit(result, **report)`,
+    except `workers`, `audit_timeout` and `call_timeout`, which it gives its audit (`limits_of`).
     """
     options = [
         click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="console",
@@ -314,6 +315,14 @@ def audit_options(command: F) -> F:
                      help="Save what was read, normalised, as JSON; `tenet scan FILE` re-evaluates it offline."),
         click.option("--workers", type=click.IntRange(1, 128), default=16, show_default=True,
                      help="API calls made at the same time."),
+        click.option("--timeout", "audit_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS",
+                     help="Stop the whole audit after SECONDS: the calls not done are error entries (exit 2) and "
+                          "the report covers what was read.  [default: no limit]"),
+        click.option("--call-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+                     metavar="SECONDS",
+                     help="The most one API call may take, its retries included; past it the call is an error "
+                          "entry."),
         click.option("--quiet", "-q", is_flag=True, help="List only the findings that fail the run, then the summary."),
         click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal)."),
     ]
@@ -377,6 +386,17 @@ def finish_audit(
             color=color, cwd=cwd, console_footer=footer)
 
 
+def limits_of(audit_timeout: float | None, call_timeout: float) -> Any:
+    """The audit engine's `Limits` from --timeout and --call-timeout: each request's read timeout stays
+    within the call's deadline."""
+    from scanner.audit.engine import Limits
+
+    defaults = Limits()
+    return Limits(connect_timeout=min(defaults.connect_timeout, call_timeout),
+                  read_timeout=min(defaults.read_timeout, call_timeout), attempts=defaults.attempts,
+                  call_deadline=call_timeout, audit_timeout=audit_timeout)
+
+
 def _csv(text: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (text or "").split(",") if item.strip())
 
@@ -393,12 +413,15 @@ def _csv(text: str | None) -> tuple[str, ...]:
 @click.option("--external-id", help="ExternalId for --assume-role, when the role's trust policy asks for one.")
 @audit_options
 def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, accounts: str | None,
-              external_id: str | None, workers: int, **report: Any) -> None:
+              external_id: str | None, workers: int, audit_timeout: float | None, call_timeout: float,
+              **report: Any) -> None:
     """Audit AWS accounts: security groups, load balancers, CloudFront, S3, EBS, RDS and IAM.
 
     Only Describe*, Get* and List* calls are made (and sts:AssumeRole, sts:GetCallerIdentity for
     credentials). Exit codes as for `scan`; 2 also when a call failed and the audit is partial.
     """
+    import dataclasses
+
     with _extra("aws", "tenet audit aws"):
         from scanner.audit.aws.collectors import AwsAuditOptions
         from scanner.audit.aws.collectors import audit_aws as run_aws_audit
@@ -413,6 +436,9 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
         external_id=external_id,
         workers=workers,
     )
+    limits = limits_of(audit_timeout, call_timeout)
+    options = dataclasses.replace(options, connect_timeout=limits.connect_timeout, read_timeout=limits.read_timeout,
+                                  call_deadline=limits.call_deadline, audit_timeout=limits.audit_timeout)
     problems = options.problems()
     if problems:
         raise UsageError("; ".join(problems))
@@ -429,7 +455,7 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
               help="Token audience when it is not the endpoint (Azure Stack Hub).  [default: the endpoint]")
 @audit_options
 def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: str | None, workers: int,
-                **report: Any) -> None:
+                audit_timeout: float | None, call_timeout: float, **report: Any) -> None:
     """Audit Azure subscriptions: NSGs, application gateways, storage accounts and RBAC.
 
     Credentials come from azure-identity's DefaultAzureCredential (environment, workload or managed
@@ -448,7 +474,7 @@ def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: 
 
     url = _endpoint_url(endpoint or PUBLIC_ENDPOINT, "--endpoint")
     scopes = (f"{_endpoint_url(audience, '--audience')}/.default",) if audience else ()
-    options = AzureOptions(endpoint=url, credential_scopes=scopes)
+    options = AzureOptions(endpoint=url, credential_scopes=scopes, limits=limits_of(audit_timeout, call_timeout))
     # azure-identity also logs the credential chain's failure; the error below already says it all.
     logging.getLogger("azure.identity").setLevel(logging.ERROR)
     with DefaultAzureCredential() as credential:
@@ -474,7 +500,7 @@ def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: 
                    "other universes, a test server.")
 @audit_options
 def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tuple[str, ...], workers: int,
-              **report: Any) -> None:
+              audit_timeout: float | None, call_timeout: float, **report: Any) -> None:
     """Audit Google Cloud projects: IAM policies (projects, buckets, KMS keys, Pub/Sub, Cloud Run,
     Cloud Functions, BigQuery datasets), firewalls, SSL policies and proxies, buckets, disks, Cloud SQL.
 
@@ -509,8 +535,9 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
         if default_project is None:
             raise UsageError("name --project or --organization: the credentials name no project")
         projects = (default_project,)
-    audited = run_gcp_audit(credentials, projects, organization=organization, options=GcpOptions(endpoints=by_service),
-                            workers=workers, progress=progress_for(label="tenet audit gcp"))
+    options = GcpOptions(endpoints=by_service, limits=limits_of(audit_timeout, call_timeout))
+    audited = run_gcp_audit(credentials, projects, organization=organization, options=options, workers=workers,
+                            progress=progress_for(label="tenet audit gcp"))
     finish_audit(audited, **report)
 
 

@@ -6,7 +6,7 @@ yields model assets and, for reads that depend on an earlier answer (a
 bucket's policy after ListBuckets, the regions after DescribeRegions),
 further `Call`s, which the engine schedules in turn.
 
-`run_audit` runs the calls on a thread pool. An exception of one of the
+`run_audit` runs the calls on a pool of threads. An exception of one of the
 provider's `recoverable` types (its SDK's errors: access denied, throttled
 beyond the retries, disabled region, unparseable answer) becomes an
 `AuditError` naming account, region, service and operation; the audit goes
@@ -15,7 +15,9 @@ on, and the result is `partial`. Any other exception is a bug and propagates.
 Stable API, shared by the AWS, Azure and GCP audits:
 
 - `Call(account, region, service, operation, run, target="")`
-- `run_audit(calls, provider=..., recoverable=..., explain=..., workers=..., progress=...) -> AuditResult`
+- `run_audit(calls, provider=..., recoverable=..., explain=..., workers=..., progress=..., limits=...) -> AuditResult`
+- `Limits`: connect and read timeouts, attempts, the per-call deadline, the audit timeout; `remaining()`: the
+  running call's time left, for SDK retry hooks
 - `AuditResult`: assets, errors, calls, seconds, accounts, regions; `.partial`, `.load_result()`, `.snapshot()`
 - `AuditError`: one failed call; `.scan_error()` is how it appears in reports
 - `Progress`, `progress_for(stream, label)`: a rich bar on a terminal, plain lines otherwise
@@ -24,10 +26,11 @@ Stable API, shared by the AWS, Azure and GCP audits:
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal, Protocol, TextIO
@@ -271,17 +274,53 @@ class Snapshot(BaseModel):
                           files=[path])
 
 
+# Every call is bounded: the SDKs' connect and read timeouts and attempts (each provider configures its SDK
+# from `Limits`), and a deadline after which the engine stops waiting for the call whatever the SDK does.
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 20.0
+DEFAULT_ATTEMPTS = 3
+DEFAULT_CALL_DEADLINE = 60.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one call may take, and the whole audit (docs/untrusted-code.md, "Limits").
+
+    `connect_timeout`, `read_timeout`: per attempt, in seconds; `attempts`: tries of one request, the
+    first included; `call_deadline`: the most one call (its retries and pages included) may take, after
+    which it is an error entry; `audit_timeout`: the whole audit (None: no limit), after which the calls
+    not done are error entries and the report is written with what was read.
+    """
+
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    attempts: int = DEFAULT_ATTEMPTS
+    call_deadline: float = DEFAULT_CALL_DEADLINE
+    audit_timeout: float | None = None
+
+
+_current = threading.local()
+
+
+def remaining() -> float:
+    """Seconds left before the running call's deadline (inf outside a call): SDK hooks stop retrying at 0."""
+    deadline: float | None = getattr(_current, "deadline", None)
+    return float("inf") if deadline is None else deadline - time.monotonic()
+
+
 @dataclass
 class _Outcome:
     assets: list[Asset] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     error: AuditError | None = None
+    bug: BaseException | None = None
 
 
 def _execute(call: Call, recoverable: tuple[type[BaseException], ...],
-             explain: Callable[[BaseException], tuple[str, str]]) -> _Outcome:
+             explain: Callable[[BaseException], tuple[str, str]], deadline: float) -> _Outcome:
     """Run one call on a worker thread; what it yielded before failing is kept."""
     outcome = _Outcome()
+    _current.deadline = deadline
     try:
         for item in call.run():
             if isinstance(item, Call):
@@ -291,7 +330,76 @@ def _execute(call: Call, recoverable: tuple[type[BaseException], ...],
     except recoverable as exc:
         code, message = explain(exc)
         outcome.error = AuditError.of(call, code, message)
+    except BaseException as exc:  # a bug: handed to the engine's thread, which raises it
+        outcome.bug = exc
+    finally:
+        _current.deadline = None
     return outcome
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+class _Workers:
+    """Daemon threads taking calls from a queue.
+
+    A call past its deadline is given up: its thread is left to end on its own (it exits after that
+    call) and a fresh one takes its place, so a silent endpoint can neither stall the audit nor keep
+    the process alive once the report is written.
+    """
+
+    def __init__(self, size: int, run: Callable[[Call, float], _Outcome], deadline: float) -> None:
+        self.run = run
+        self.deadline = deadline
+        self.todo: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[Call, _Outcome]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.running: dict[tuple[str, str, str, str, str], float] = {}  # call key -> its deadline
+        self.given_up: set[tuple[str, str, str, str, str]] = set()
+        self.size = size
+        self.stopped = False  # once the audit is over, queued calls are never made
+        for _ in range(size):
+            self._start()
+
+    def _start(self) -> None:
+        threading.Thread(target=self._work, name="tenet-audit", daemon=True).start()
+
+    def _work(self) -> None:
+        while (call := self.todo.get()) is not None and not self.stopped:
+            deadline = time.monotonic() + self.deadline
+            with self.lock:
+                self.running[call.key] = deadline
+            outcome = self.run(call, deadline)
+            with self.lock:
+                self.running.pop(call.key, None)
+                late = call.key in self.given_up
+            if late:
+                return  # a replacement already took this thread's place
+            self.done.put((call, outcome))
+
+    def submit(self, call: Call) -> None:
+        self.todo.put(call)
+
+    def overdue(self, now: float) -> list[tuple[str, str, str, str, str]]:
+        """Calls past their deadline, given up from now on (each replaced by a fresh thread)."""
+        with self.lock:
+            late = [key for key, deadline in self.running.items() if deadline <= now]
+            for key in late:
+                del self.running[key]
+                self.given_up.add(key)
+        for _ in late:
+            self._start()
+        return late
+
+    def next_deadline(self) -> float:
+        with self.lock:
+            return min(self.running.values(), default=float("inf"))
+
+    def close(self) -> None:
+        self.stopped = True
+        for _ in range(self.size):
+            self.todo.put(None)
 
 
 def run_audit(
@@ -302,53 +410,81 @@ def run_audit(
     explain: Callable[[BaseException], tuple[str, str]],
     workers: int = 16,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> AuditResult:
     """Make every call (and every call they lead to) on `workers` threads.
 
     `recoverable`: the provider SDK's exception types that mean "this call
     failed" rather than "Tenet has a bug". `explain(exc)` gives their error
-    code and message.
+    code and message. `limits`: a call past `call_deadline` is an error
+    entry; once `audit_timeout` has passed, every call not done is one.
     """
+    limits = limits or Limits()
     shown = progress or SilentProgress()
     started_at = datetime.now(timezone.utc)
     start = time.monotonic()
+    audit_end = start + limits.audit_timeout if limits.audit_timeout is not None else float("inf")
     seen: set[tuple[str, str, str, str, str]] = set()
+    pending: dict[tuple[str, str, str, str, str], Call] = {}
     made: list[Call] = []
     assets: list[Asset] = []
     errors: list[AuditError] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tenet-audit") as pool:
-        pending: dict[Future[_Outcome], Call] = {}
+    pool = _Workers(max(1, workers), lambda call, deadline: _execute(call, recoverable, explain, deadline),
+                    limits.call_deadline)
 
-        def schedule(batch: Iterable[Call]) -> None:
-            fresh = 0
-            for call in batch:
-                if call.key in seen:
-                    continue
-                seen.add(call.key)
-                pending[pool.submit(_execute, call, recoverable, explain)] = call
-                fresh += 1
-            if fresh:
-                shown.scheduled(fresh)
+    def schedule(batch: Iterable[Call]) -> None:
+        fresh = 0
+        for call in batch:
+            if call.key in seen:
+                continue
+            seen.add(call.key)
+            pending[call.key] = call
+            pool.submit(call)
+            fresh += 1
+        if fresh:
+            shown.scheduled(fresh)
 
-        try:
-            schedule(calls)
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    call = pending.pop(future)
-                    outcome = future.result()
-                    made.append(call)
-                    assets.extend(outcome.assets)
-                    if outcome.error is not None:
-                        errors.append(outcome.error)
-                    shown.finished(call, outcome.error)
-                    schedule(outcome.calls)
-        except BaseException:
-            # Ctrl-C or a bug: do not wait for the queued calls.
-            pool.shutdown(wait=False, cancel_futures=True)
-            if isinstance(shown, BarProgress):
-                shown.abort()
-            raise
+    def fail(call: Call, code: str, message: str) -> None:
+        error = AuditError.of(call, code, message)
+        made.append(call)
+        errors.append(error)
+        shown.finished(call, error)
+
+    try:
+        schedule(calls)
+        while pending:
+            now = time.monotonic()
+            if now >= audit_end:
+                for call in pending.values():
+                    fail(call, "AuditTimeout", f"not done: audit timeout after {_seconds(limits.audit_timeout or 0)}")
+                pending.clear()
+                break
+            for key in pool.overdue(now):
+                fail(pending.pop(key), "CallDeadline",
+                     f"no answer within the call deadline of {_seconds(limits.call_deadline)}")
+            wake = min(audit_end, pool.next_deadline())
+            try:
+                call, outcome = pool.done.get(timeout=max(0.0, min(wake - time.monotonic(), 1.0)))
+            except queue.Empty:
+                continue
+            if call.key not in pending:
+                continue
+            del pending[call.key]
+            if outcome.bug is not None:
+                raise outcome.bug
+            made.append(call)
+            assets.extend(outcome.assets)
+            if outcome.error is not None:
+                errors.append(outcome.error)
+            shown.finished(call, outcome.error)
+            schedule(outcome.calls)
+    except BaseException:
+        # Ctrl-C or a bug: the queued calls are not made; the daemon threads end with the process.
+        if isinstance(shown, BarProgress):
+            shown.abort()
+        raise
+    finally:
+        pool.close()
     result = AuditResult(
         provider=provider,
         assets=sorted(assets, key=_asset_order),

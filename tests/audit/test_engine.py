@@ -14,6 +14,7 @@ from scanner.audit.engine import (
     GLOBAL,
     BarProgress,
     Call,
+    Limits,
     LineProgress,
     Snapshot,
     progress_for,
@@ -138,3 +139,45 @@ def test_snapshot_round_trip_keeps_errors() -> None:
     loaded = again.load_result("inv.json")
     assert loaded.files == ["inv.json"]
     assert [e.path for e in loaded.errors] == ["inv.json"]
+
+
+def test_a_call_past_its_deadline_is_an_error_entry_and_the_others_are_kept() -> None:
+    released = threading.Event()
+
+    def silent() -> Iterator[Any]:
+        released.wait(30)  # an endpoint that never answers
+        yield store("late")
+
+    try:
+        result = audit([Call("1", "r1", "ec2", "DescribeVolumes", silent),
+                        Call("1", "r2", "ec2", "DescribeVolumes", lambda: iter([store("v")]))],
+                       workers=1, limits=Limits(call_deadline=0.2))
+    finally:
+        released.set()
+    assert [a.name for a in result.assets] == ["v"]  # the other call ran, on the thread that replaced the stuck one
+    assert [(e.region, e.code, e.message) for e in result.errors] == [
+        ("r1", "CallDeadline", "no answer within the call deadline of 0.2 s")]
+    assert result.calls == 2
+
+
+def test_past_the_audit_timeout_every_call_not_done_is_an_error_entry() -> None:
+    released = threading.Event()
+
+    def silent() -> Iterator[Any]:
+        released.wait(30)
+        return iter(())
+
+    def listing() -> Iterator[Any]:
+        yield store("listed")
+        for i in range(3):
+            yield Call("1", "r1", "s3", "GetBucketPolicy", silent, target=f"b{i}")
+
+    try:
+        result = audit([Call("1", GLOBAL, "s3", "ListBuckets", listing)], workers=2,
+                       limits=Limits(audit_timeout=0.3))
+    finally:
+        released.set()
+    assert [a.name for a in result.assets] == ["listed"]
+    assert [(e.target, e.code, e.message) for e in result.errors] == [
+        (f"b{i}", "AuditTimeout", "not done: audit timeout after 0.3 s") for i in range(3)]
+    assert result.partial and result.calls == 4

@@ -31,7 +31,19 @@ from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
 from scanner import __version__
 from scanner.audit.aws import adapters
-from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
+from scanner.audit.engine import (
+    DEFAULT_ATTEMPTS,
+    DEFAULT_CALL_DEADLINE,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    GLOBAL,
+    AuditResult,
+    Call,
+    Limits,
+    Progress,
+    remaining,
+    run_audit,
+)
 from scanner.model import SourceKind
 from scanner.providers.aws_s3 import BlockPublicAccess
 
@@ -50,6 +62,18 @@ _HOME_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-g
 SessionFactory = Callable[..., Any]
 
 
+class CallDeadlineExceeded(BotoCoreError):  # type: ignore[misc]
+    """Raised before an attempt once the call's deadline has passed: botocore does not retry it."""
+
+    fmt = "no further attempt: the call deadline has passed"
+
+
+def _stop_at_deadline(**_: Any) -> None:
+    """botocore's `before-send` event, before every attempt (retries included)."""
+    if remaining() <= 0:
+        raise CallDeadlineExceeded()
+
+
 @dataclass(frozen=True)
 class AwsAuditOptions:
     """What to audit and how. `regions` None: every region enabled in each account."""
@@ -62,9 +86,18 @@ class AwsAuditOptions:
     external_id: str | None = None
     role_session_name: str = "tenet-audit"
     workers: int = 16
-    max_attempts: int = 5
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    # Per request: attempts (the first included) and timeouts of each; per call: the deadline; and the audit's.
+    max_attempts: int = DEFAULT_ATTEMPTS
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    call_deadline: float = DEFAULT_CALL_DEADLINE
+    audit_timeout: float | None = None
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                      attempts=self.max_attempts, call_deadline=self.call_deadline,
+                      audit_timeout=self.audit_timeout)
 
     def problems(self) -> list[str]:
         """Usage errors in the combination of options."""
@@ -154,6 +187,7 @@ class _Account:
                 client = self.session.client(service, region_name=region, config=self.config)
                 if service == "s3control":
                     client.meta.events.register("before-sign.s3-control", _no_host_prefix_on_addresses)
+                client.meta.events.register("before-send", _stop_at_deadline)
                 self._clients[(service, region)] = client
         return client
 
@@ -489,4 +523,4 @@ def audit_aws(options: AwsAuditOptions, *, progress: Progress | None = None,
     (keyword arguments as `boto3.Session`); tests pass one that hooks the sessions' events."""
     factory = session_factory or shared_model_sessions()
     return run_audit(credential_calls(options, factory), provider=SourceKind.AWS, recoverable=RECOVERABLE,
-                     explain=explain, workers=options.workers, progress=progress)
+                     explain=explain, workers=options.workers, progress=progress, limits=options.limits)

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from scanner.audit.azure import adapters
-from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
+from scanner.audit.engine import GLOBAL, AuditResult, Call, Limits, Progress, run_audit
 from scanner.model import Asset, SourceKind
 from scanner.providers import azure
 
@@ -43,6 +43,16 @@ class AzureOptions:
     endpoint: str = PUBLIC_ENDPOINT
     credential_scopes: tuple[str, ...] = ()
     client_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def sdk_kwargs(self) -> dict[str, Any]:
+        """azure-core's settings from `limits` (per-request timeouts, retries, and `timeout`: the retry
+        policy's overall limit for one operation), with `client_kwargs` on top."""
+        limits = self.limits
+        return {"connection_timeout": limits.connect_timeout, "read_timeout": limits.read_timeout,
+                "retry_total": limits.attempts - 1, "retry_backoff_max": 8, "timeout": limits.call_deadline,
+                **self.client_kwargs}
 
     @property
     def base_url(self) -> str:
@@ -54,7 +64,7 @@ class AzureOptions:
 
     def client(self, factory: Callable[..., Any], credential: TokenCredential, subscription: str) -> Any:
         return factory(credential, subscription, base_url=self.base_url, credential_scopes=self.scopes,
-                       **self.client_kwargs)
+                       **self.sdk_kwargs)
 
 
 def recoverable() -> tuple[type[BaseException], ...]:
@@ -145,7 +155,7 @@ class AzureCollector:
             return self._subscriptions_over_rest()
         options = self.options
         with SubscriptionClient(self.credential, base_url=options.base_url, credential_scopes=options.scopes,
-                                **options.client_kwargs) as client:
+                                **options.sdk_kwargs) as client:
             return [_rest_json(s) for s in client.subscriptions.list()]
 
     def _subscriptions_over_rest(self) -> list[dict[str, Any]]:
@@ -162,7 +172,7 @@ class AzureCollector:
         from scanner import __version__
 
         options = self.options
-        kwargs = dict(options.client_kwargs)
+        kwargs = options.sdk_kwargs
         policies = [
             UserAgentPolicy(sdk_moniker=f"tenet/{__version__}", **kwargs),
             RetryPolicy(**kwargs),
@@ -400,4 +410,4 @@ def audit(
     calls = ([c for s in dict.fromkeys(subscriptions) for c in collector.subscription_calls(s)]
              if subscriptions else [collector.discovery_call()])
     return run_audit(calls, provider=SourceKind.AZURE, recoverable=recoverable(), explain=explain, workers=workers,
-                     progress=progress)
+                     progress=progress, limits=collector.options.limits)

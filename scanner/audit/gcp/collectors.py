@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from scanner.audit.engine import GLOBAL, AuditResult, Call, Progress, run_audit
+from scanner.audit.engine import GLOBAL, AuditResult, Call, Limits, Progress, run_audit
 from scanner.audit.gcp import adapters
 from scanner.model import Asset, SourceKind
 
@@ -38,15 +38,36 @@ class GcpOptions:
 
     endpoints: Mapping[str, str] = field(default_factory=dict)
     # How long Cloud Storage calls keep retrying transient failures (refused connections
-    # included); None keeps the library's 120 s.
+    # included); None: the call deadline.
     storage_retry_timeout: float | None = None
+    limits: Limits = field(default_factory=Limits)
 
     def storage_retry(self) -> dict[str, Any]:
-        if self.storage_retry_timeout is None:
-            return {}
+        """`retry` and `timeout` of a Cloud Storage call: (connect, read) timeouts per request, retries
+        within the call deadline."""
         from google.cloud.storage.retry import DEFAULT_RETRY
 
-        return {"retry": DEFAULT_RETRY.with_timeout(self.storage_retry_timeout)}
+        limits = self.limits
+        retry_timeout = self.storage_retry_timeout
+        return {"retry": DEFAULT_RETRY.with_timeout(limits.call_deadline if retry_timeout is None else retry_timeout),
+                "timeout": (limits.connect_timeout, limits.read_timeout)}
+
+    def call_options(self) -> dict[str, Any]:
+        """`retry` and `timeout` of a client library call: transient failures retried at most `attempts`
+        times in all and never past the call deadline; each request bounded by the read timeout."""
+        from google.api_core.retry import Retry, if_transient_error
+
+        tries = [1]
+        limits = self.limits
+
+        def retried(exc: Exception) -> bool:
+            if not if_transient_error(exc) or tries[0] >= limits.attempts:
+                return False
+            tries[0] += 1
+            return True
+
+        return {"retry": Retry(predicate=retried, initial=0.5, maximum=8.0, timeout=limits.call_deadline),
+                "timeout": limits.read_timeout}
 
     def client_options(self, service: str) -> dict[str, str] | None:
         url = self.endpoints.get(service) or self.endpoints.get("")
@@ -126,7 +147,8 @@ class GcpCollector:
         from google.cloud import resourcemanager_v3
 
         with self._gapic(resourcemanager_v3.ProjectsClient, RESOURCE_MANAGER) as client:
-            listed = [_message_json(p) for p in client.list_projects(parent=parent)]
+            listed = [_message_json(p)
+                      for p in client.list_projects(parent=parent, **self.options.call_options())]
         for project in adapters.active_projects(listed):
             yield from self.project_calls(project)
 
@@ -134,7 +156,7 @@ class GcpCollector:
         from google.cloud import resourcemanager_v3
 
         with self._gapic(resourcemanager_v3.FoldersClient, RESOURCE_MANAGER) as client:
-            names = [f.name for f in client.list_folders(parent=parent)]
+            names = [f.name for f in client.list_folders(parent=parent, **self.options.call_options())]
         for name in names:
             yield from self._parent_calls(name)
 
@@ -171,7 +193,8 @@ class GcpCollector:
         with self._gapic(resourcemanager_v3.ProjectsClient, RESOURCE_MANAGER) as client:
             # Version 3 returns conditional bindings as they are, instead of refusing the read.
             policy = client.get_iam_policy(request={"resource": f"projects/{project}",
-                                                    "options": {"requested_policy_version": 3}})
+                                                    "options": {"requested_policy_version": 3}},
+                                            **self.options.call_options())
         yield from adapters.project_iam(json_format.MessageToDict(policy), project)
 
     def _firewalls(self, project: str) -> Iterator[Item]:
@@ -179,7 +202,7 @@ class GcpCollector:
 
         # The whole list first: a deny in one firewall can shadow an allow in another.
         with self._gapic(compute_v1.FirewallsClient, COMPUTE) as client:
-            listed = [_message_json(f) for f in client.list(project=project)]
+            listed = [_message_json(f) for f in client.list(project=project, **self.options.call_options())]
         yield from adapters.firewalls(listed, project)
 
     def _ssl_policies(self, project: str) -> Iterator[Item]:
@@ -189,8 +212,8 @@ class GcpCollector:
 
         try:
             with self._gapic(compute_v1.SslPoliciesClient, COMPUTE) as client:
-                policies = [(scope, _message_json(p)) for scope, listed in client.aggregated_list(project=project)
-                            for p in listed.ssl_policies]
+                listing = client.aggregated_list(project=project, **self.options.call_options())
+                policies = [(scope, _message_json(p)) for scope, listed in listing for p in listed.ssl_policies]
         except recoverable():
             yield self._proxies_call(project, None)
             raise
@@ -208,8 +231,8 @@ class GcpCollector:
                   for scope, p in policies or []}
         try:
             with self._gapic(compute_v1.TargetHttpsProxiesClient, COMPUTE) as client:
-                proxies = [(scope, _message_json(p)) for scope, listed in client.aggregated_list(project=project)
-                           for p in listed.target_https_proxies]
+                listing = client.aggregated_list(project=project, **self.options.call_options())
+                proxies = [(scope, _message_json(p)) for scope, listed in listing for p in listed.target_https_proxies]
         except recoverable():
             # Which policies are in use is unknown: each is judged on its own.
             for scope, policy in by_key.values():
@@ -432,4 +455,4 @@ def audit(
     if organization:
         calls += collector.organization_calls(organization)
     return run_audit(calls, provider=SourceKind.GCP, recoverable=recoverable(), explain=explain, workers=workers,
-                     progress=progress)
+                     progress=progress, limits=collector.options.limits)
