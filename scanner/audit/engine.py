@@ -278,7 +278,7 @@ class Snapshot(BaseModel):
 # from `Limits`), and a deadline after which the engine stops waiting for the call whatever the SDK does.
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 20.0
-DEFAULT_ATTEMPTS = 3
+DEFAULT_ATTEMPTS = 5  # as botocore's legacy mode; the deadline bounds them
 DEFAULT_CALL_DEADLINE = 60.0
 
 

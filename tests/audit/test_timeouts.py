@@ -73,7 +73,7 @@ def test_a_call_past_its_deadline_stops_retrying(silent: SilentServer) -> None:
     [error] = result.errors
     assert (error.operation, error.code, error.message) == (
         "GetCallerIdentity", "CallDeadline", "no answer within the call deadline of 1 s")
-    assert 1 <= silent.connections < 50
+    assert silent.connections < 50  # the deadline stopped it, not the attempts
 
 
 def test_audit_timeout_writes_the_report_with_every_call_not_done(silent: SilentServer, tmp_path: Path) -> None:
