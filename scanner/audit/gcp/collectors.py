@@ -26,8 +26,6 @@ SERVICES = ("cloudresourcemanager", "compute", "storage", "sqladmin", "cloudkms"
             "bigquery", "container")
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY, CONTAINER = SERVICES
-# Seconds to connect and between bytes of one REST read; the audit's own limits bound the whole.
-REST_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +117,28 @@ def _message_json(message: Any) -> dict[str, Any]:
     return converted
 
 
+class _Bounded:
+    """A client library client whose API methods all get the audit's `retry` and `timeout` (`call_options`),
+    so no call is left with the library's defaults."""
+
+    def __init__(self, client: Any, options: GcpOptions) -> None:
+        self._client = client
+        self._options = options
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method) or name.startswith("_"):
+            return method
+        return partial(method, **self._options.call_options())
+
+    def __enter__(self) -> _Bounded:
+        self._client.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._client.__exit__(*exc)
+
+
 class GcpCollector:
     """The calls of one GCP audit, over one set of credentials and endpoints."""
 
@@ -127,8 +147,9 @@ class GcpCollector:
         self.options = options or GcpOptions()
 
     def _gapic(self, factory: Any, service: str) -> Any:
-        return factory(transport="rest", credentials=self.credentials,
-                       client_options=self.options.client_options(service))
+        client = factory(transport="rest", credentials=self.credentials,
+                         client_options=self.options.client_options(service))
+        return _Bounded(client, self.options)
 
     # -- projects of an organization ------------------------------------------------------------
 
@@ -148,7 +169,7 @@ class GcpCollector:
 
         with self._gapic(resourcemanager_v3.ProjectsClient, RESOURCE_MANAGER) as client:
             listed = [_message_json(p)
-                      for p in client.list_projects(parent=parent, **self.options.call_options())]
+                      for p in client.list_projects(parent=parent)]
         for project in adapters.active_projects(listed):
             yield from self.project_calls(project)
 
@@ -156,7 +177,7 @@ class GcpCollector:
         from google.cloud import resourcemanager_v3
 
         with self._gapic(resourcemanager_v3.FoldersClient, RESOURCE_MANAGER) as client:
-            names = [f.name for f in client.list_folders(parent=parent, **self.options.call_options())]
+            names = [f.name for f in client.list_folders(parent=parent)]
         for name in names:
             yield from self._parent_calls(name)
 
@@ -193,8 +214,7 @@ class GcpCollector:
         with self._gapic(resourcemanager_v3.ProjectsClient, RESOURCE_MANAGER) as client:
             # Version 3 returns conditional bindings as they are, instead of refusing the read.
             policy = client.get_iam_policy(request={"resource": f"projects/{project}",
-                                                    "options": {"requested_policy_version": 3}},
-                                            **self.options.call_options())
+                                                    "options": {"requested_policy_version": 3}})
         yield from adapters.project_iam(json_format.MessageToDict(policy), project)
 
     def _firewalls(self, project: str) -> Iterator[Item]:
@@ -202,7 +222,7 @@ class GcpCollector:
 
         # The whole list first: a deny in one firewall can shadow an allow in another.
         with self._gapic(compute_v1.FirewallsClient, COMPUTE) as client:
-            listed = [_message_json(f) for f in client.list(project=project, **self.options.call_options())]
+            listed = [_message_json(f) for f in client.list(project=project)]
         yield from adapters.firewalls(listed, project)
 
     def _ssl_policies(self, project: str) -> Iterator[Item]:
@@ -212,7 +232,7 @@ class GcpCollector:
 
         try:
             with self._gapic(compute_v1.SslPoliciesClient, COMPUTE) as client:
-                listing = client.aggregated_list(project=project, **self.options.call_options())
+                listing = client.aggregated_list(project=project)
                 policies = [(scope, _message_json(p)) for scope, listed in listing for p in listed.ssl_policies]
         except recoverable():
             yield self._proxies_call(project, None)
@@ -231,7 +251,7 @@ class GcpCollector:
                   for scope, p in policies or []}
         try:
             with self._gapic(compute_v1.TargetHttpsProxiesClient, COMPUTE) as client:
-                listing = client.aggregated_list(project=project, **self.options.call_options())
+                listing = client.aggregated_list(project=project)
                 proxies = [(scope, _message_json(p)) for scope, listed in listing for p in listed.target_https_proxies]
         except recoverable():
             # Which policies are in use is unknown: each is judged on its own.
@@ -271,8 +291,8 @@ class GcpCollector:
         from google.cloud import compute_v1
 
         with self._gapic(compute_v1.DisksClient, COMPUTE) as client:
-            listed = [(scope, _message_json(d)) for scope, found in client.aggregated_list(project=project)
-                      for d in found.disks]
+            listing = client.aggregated_list(project=project)
+            listed = [(scope, _message_json(d)) for scope, found in listing for d in found.disks]
         for scope, item in listed:
             yield adapters.disk(item, project, scope)
 
@@ -322,7 +342,8 @@ class GcpCollector:
         from google.api_core.exceptions import from_http_response
 
         with closing(self._rest()) as session:
-            response = session.get(self._url(service, path), params=dict(params or {}), timeout=REST_TIMEOUT)
+            response = session.get(self._url(service, path), params=dict(params or {}),
+                                   timeout=(self.options.limits.connect_timeout, self.options.limits.read_timeout))
         if response.status_code != 200:
             raise from_http_response(response)  # type: ignore[no-untyped-call]
         body = response.json()
