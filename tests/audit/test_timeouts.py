@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.audit.aws.collectors import AwsAuditOptions, audit_aws
+from scanner.audit.engine import Limits
 from scanner.cli import main
 from tests.audit.conftest import point_at
 
@@ -87,3 +89,38 @@ def test_audit_timeout_writes_the_report_with_every_call_not_done(silent: Silent
         "not done: audit timeout after 0.5 s"]
     # Nothing past the timeout: one attempt under way (its read timeout is 20 s), none made after it.
     assert silent.connections == 1
+
+
+def test_azure_calls_against_a_silent_endpoint_end_after_their_attempts(silent: SilentServer) -> None:
+    from azure.core.credentials import AccessToken
+
+    from scanner.audit.azure.collectors import AzureOptions
+    from scanner.audit.azure.collectors import audit as audit_azure
+
+    class Token:
+        def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            return AccessToken("t", 2**31)
+
+    https = silent.url.replace("http://", "https://")  # the TLS handshake is never answered either
+    options = AzureOptions(endpoint=https, limits=Limits(read_timeout=0.2, connect_timeout=0.2, attempts=2))
+    result = audit_azure(Token(), ["00000000-0000-0000-0000-000000000001"], options=options, workers=4)
+    assert result.errors and {e.code for e in result.errors} == {"ServiceResponseTimeoutError"}, result.errors
+    assert all("(read timeout=0.2)" in e.message for e in result.errors)
+    # Every call tried twice (retry_total=1), no more.
+    assert silent.connections == 2 * result.calls
+
+
+def test_gcp_calls_against_a_silent_endpoint_end_within_their_limits(silent: SilentServer) -> None:
+    from google.auth.credentials import AnonymousCredentials
+
+    from scanner.audit.gcp.collectors import GcpOptions
+    from scanner.audit.gcp.collectors import audit as audit_gcp
+
+    options = GcpOptions(endpoints={"": silent.url},
+                         limits=Limits(read_timeout=0.2, connect_timeout=0.2, attempts=2, call_deadline=2))
+    result = audit_gcp(AnonymousCredentials(), ["p"], options=options, workers=8)  # type: ignore[no-untyped-call]
+    assert result.assets == [] and len(result.errors) == result.calls
+    # A read timeout is not retried; Cloud Storage retries it until the call deadline, then stops.
+    codes = Counter(e.code for e in result.errors)
+    assert set(codes) <= {"ReadTimeout", "CallDeadline", "RetryError"}, result.errors
+    assert codes["ReadTimeout"] >= 1
