@@ -59,6 +59,8 @@ _AZURERM_TLS = ("azurerm 3.0 and later default the minimum TLS version to 1.2; c
 _SHADOWED = "a higher-priority deny shadows this allow; checkov ignores rule priority"
 _SSL_MODE = "ssl_mode = ENCRYPTED_ONLY refuses unencrypted connections; checkov reads only the legacy require_ssl"
 _DISABLED_FIREWALL = "the firewall rule is disabled (disabled = true), so it allows nothing"
+_NO_PUBLIC_IP = "ipv4_enabled = false: the instance has no public IP, so its authorized networks admit no one"
+_PREVENTED = "the bucket enforces Public Access Prevention: allUsers and allAuthenticatedUsers grant nothing"
 _METRICS = ("reading the metrics APIs is the autoscaler's standard grant: their resources are metric names, "
             "which cannot be listed in advance")
 
@@ -91,6 +93,36 @@ CHECKOV_WRONG: dict[Key, str] = {
     ("CKV_GCP_6", "rules/gcp/customer_managed_keys.tf", "google_sql_database_instance.kms_key"): _SSL_MODE,
     ("CKV_GCP_3", "rules/gcp/firewalls.tf", "google_compute_firewall.rdp_disabled"): _DISABLED_FIREWALL,
     ("CKV_K8S_49", "rules/kubernetes/rbac-platform.yaml", "ClusterRole/hpa-metrics-reader"): _METRICS,
+    ("CKV_AZURE_44", "rules/azure/storage_containers.tf",
+     "azurerm_storage_account.public_allowed"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_containers.tf",
+     "azurerm_storage_account.public_forbidden"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_network_rules.tf",
+     "azurerm_storage_account.allow_all"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_network_rules.tf",
+     "azurerm_storage_account.deny_with_office"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_network_rules.tf",
+     "azurerm_storage_account.per_environment_network"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_network_rules.tf",
+     "azurerm_storage_account.private_only"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_network_rules.tf",
+     "azurerm_storage_account.separate_deny"): _AZURERM_TLS,
+    ("CKV_AZURE_44", "rules/azure/storage_network_rules.tf",
+     "azurerm_storage_account.separate_rules"): _AZURERM_TLS,
+    ("CKV_AZURE_52", "rules/azure/customer_managed_keys.tf",
+     "azurerm_mssql_server.cmk"): _AZURERM_TLS,
+    ("CKV_AZURE_52", "rules/azure/database_firewalls.tf",
+     "azurerm_mssql_server.firewalled"): _AZURERM_TLS,
+    ("CKV_AZURE_52", "rules/azure/database_firewalls.tf",
+     "azurerm_mssql_server.private"): _AZURERM_TLS,
+    ("CKV_GCP_11", "rules/gcp/cloud_sql_networks.tf",
+     "google_sql_database_instance.private_only"): _NO_PUBLIC_IP,
+    ("CKV_GCP_28", "rules/gcp/public_access.tf",
+     "google_storage_bucket_iam_member.prevented_public"): _PREVENTED,
+    ("CKV_GCP_6", "rules/gcp/cloud_sql_networks.tf",
+     "google_sql_database_instance.halves"): _SSL_MODE,
+    ("CKV_GCP_6", "rules/gcp/cloud_sql_networks.tf",
+     "google_sql_database_instance.open_postgres"): _SSL_MODE,
 }
 
 # The same issue, which Tenet reports on another block of the same object: (rule, line) of that finding.
