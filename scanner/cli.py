@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from scanner.scan import ScanResult
 
 SEVERITIES = ("critical", "high", "medium", "low", "none")
-REPORT_FORMATS = ("console", "json", "sarif", "github", "gitlab-sast", "ocsf")
+REPORT_FORMATS = ("console", "json", "sarif", "github", "gitlab-sast", "junit", "ocsf")
 
 
 class UsageError(click.UsageError):
@@ -52,8 +52,8 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="console", show_default=True,
               help="The report on standard output (or --output): console, JSON, SARIF 2.1.0, GitHub Actions "
-                   "workflow commands (inline pull request annotations), GitLab's SAST report, or OCSF Detection "
-                   "Findings.")
+                   "workflow commands (inline pull request annotations), GitLab's SAST report, JUnit XML, or OCSF "
+                   "Detection Findings.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--output-format", "output_formats", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report in FORMAT to FILE (repeatable): json=tenet.json, sarif=tenet.sarif, …")
@@ -169,6 +169,10 @@ def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | 
             from scanner.reports import gitlab_sast
 
             return gitlab_sast.render(result)
+        if kind == "junit":
+            from scanner.reports import junit
+
+            return junit.render(result)
         if kind == "ocsf":
             from scanner.reports import ocsf
 
