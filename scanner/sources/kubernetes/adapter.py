@@ -51,6 +51,7 @@ from scanner.sources.kubernetes.objects import (
     items_of,
     manifests,
     port_number,
+    selects,
     strings_of,
 )
 from scanner.sources.kubernetes.traffic import gateway, network_policy
@@ -451,7 +452,15 @@ def _bound_role_grants(obj: KubeObject, cluster: Cluster, kind: str, name: str) 
     """What the bound role allows, when its definition is in the scan (or it is a built-in one)."""
     role = cluster.get(kind, obj.namespace, name)
     if role is not None:
-        return list(_role_grants(role))
+        grants = list(_role_grants(role))
+        # An aggregated ClusterRole holds the rules of every ClusterRole its selectors pick.
+        aggregation = as_map(role.doc.get("aggregationRule"))
+        selectors = [as_map(s.get("matchLabels")) for s, _ in items_of(aggregation.get("clusterRoleSelectors"))
+                     if isinstance(s, YamlMap)] if aggregation is not None else []
+        for other in cluster.all("ClusterRole"):
+            if other is not role and any(selects(sel, other.labels) for sel in selectors if sel):
+                grants.extend(_role_grants(other))
+        return grants
     if kind == "ClusterRole" and name in _BUILTIN_SECRET_READERS:
         return [AccessGrant(origin=obj.origin, kind=GrantKind.ROLE_DEFINITION, name=f"ClusterRole/{name} (built-in)",
                             actions=["get", "list", "watch"], resources=["core/secrets"])]

@@ -344,7 +344,8 @@ def _alb(obj: KubeObject, spec: YamlMap, spec_origin: Origin, cluster: Cluster,
          ingress_class: KubeObject | None) -> Iterator[TlsEndpoint]:
     """One endpoint per listener: HTTPS with its security policy, HTTP unless internal or redirected."""
     params = _class_params(ingress_class, cluster)
-    scheme = obj.annotation(f"{_ALB}scheme") or as_text(params.get("scheme")) or "internal"
+    scheme, _ = _group_annotation(obj, cluster, f"{_ALB}scheme")
+    scheme = scheme or as_text(params.get("scheme")) or "internal"
     internal = scheme.strip().lower() != "internet-facing"
     # Without `certificate-arn` the controller discovers ACM certificates for the hosts under `tls`.
     certificates = bool(obj.annotation(f"{_ALB}certificate-arn") or spec.get("tls"))
@@ -353,10 +354,11 @@ def _alb(obj: KubeObject, spec: YamlMap, spec_origin: Origin, cluster: Cluster,
         yield TlsEndpoint(origin=listen_origin, kind="ingress", name=obj.qualified_name, min_version=listeners,
                           plaintext_allowed=listeners)
         return
-    redirect = bool((obj.annotation(f"{_ALB}ssl-redirect") or "").strip())
+    redirect = bool((_group_annotation(obj, cluster, f"{_ALB}ssl-redirect")[0] or "").strip())
     policy_key = f"{_ALB}ssl-policy"
-    policy = obj.annotation(policy_key) or as_text(params.get("sslPolicy"))
-    policy_origin = obj.at_annotation(policy_key) if policy_key in obj.annotations else listen_origin
+    policy, policy_owner = _group_annotation(obj, cluster, policy_key)
+    policy = policy or as_text(params.get("sslPolicy"))
+    policy_origin = policy_owner.at_annotation(policy_key) if policy_key in policy_owner.annotations else listen_origin
     for protocol, port in listeners:
         name = f"{obj.qualified_name}:{port}"
         if protocol == "HTTPS":
@@ -367,6 +369,19 @@ def _alb(obj: KubeObject, spec: YamlMap, spec_origin: Origin, cluster: Cluster,
         elif not internal and not redirect:
             yield TlsEndpoint(origin=listen_origin, kind="ingress", name=name, min_version=None,
                               plaintext_allowed=True)
+
+
+def _group_annotation(obj: KubeObject, cluster: Cluster, key: str) -> tuple[str | None, KubeObject]:
+    """An annotation the controller applies to a whole IngressGroup (scheme, ssl-redirect, ssl-policy are
+    "exclusive": set on one Ingress, they hold for every Ingress of its `group.name`), and who sets it."""
+    value = obj.annotation(key)
+    group = obj.annotation(f"{_ALB}group.name")
+    if value is not None or not group:
+        return value, obj
+    for other in cluster.all("Ingress"):
+        if other is not obj and other.annotation(f"{_ALB}group.name") == group and other.annotation(key) is not None:
+            return other.annotation(key), other
+    return None, obj
 
 
 def _class_params(ingress_class: KubeObject | None, cluster: Cluster) -> Mapping[str, Any]:
