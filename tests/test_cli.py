@@ -144,3 +144,23 @@ def test_colour_only_when_asked_off_a_terminal(repo: Path) -> None:
     assert "\x1b[" not in run("scan", ".")[1]
     coloured = run("scan", ".", "--color")[1]
     assert "\x1b[35m\x1b[1mcritical" in coloured
+
+
+def test_the_readme_usage_block_lists_every_option() -> None:
+    """The README's usage block is where people look first: every option of `scan` and of the audits is in it."""
+    import re
+
+    from scanner.cli import audit, main
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    usage = readme.split("## Usage\n", 1)[1].split("```", 2)[1]
+    def options(command: object) -> set[str]:
+        return {opt for param in command.params for opt in param.opts + param.secondary_opts  # type: ignore[attr-defined]
+                if opt.startswith("--")}
+
+    # The options of `scan`, and those every audit shares; a cloud's own (--profile, --subscription…) are in
+    # the "Live audits" section.
+    audits = [options(command) for command in audit.commands.values()]
+    listed = options(main.commands["scan"]) | set.intersection(*audits)
+    missing = sorted(opt for opt in listed if not re.search(re.escape(opt) + r"(?![\w-])", usage))
+    assert missing == []
