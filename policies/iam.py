@@ -208,13 +208,16 @@ def wildcard_resources(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]
     Kubernetes API group reach resources the workload does not own, including
     those of other teams and future ones. Metadata enumeration (AWS `Describe*`
     and `List*`), which accepts no resource scoping, is not reported, nor is reading
-    the Kubernetes metrics APIs (the autoscaler's), whose resources are metric names.
+    the Kubernetes metrics APIs (the autoscaler's), whose resources are metric names,
+    nor resource policies, which govern only the resource they are attached to.
 
     Remediation:
     Name the resources: a bucket and its prefix, a log group ARN with the account
     and region, a list of Kubernetes resource names.
     """
-    if not _allows(grant) or grant.kind in (GrantKind.TRUST_POLICY, GrantKind.ROLE_ASSIGNMENT):
+    # A resource policy governs only what it is attached to: its Resource element cannot reach beyond.
+    if not _allows(grant) or grant.kind in (GrantKind.TRUST_POLICY, GrantKind.ROLE_ASSIGNMENT,
+                                            GrantKind.RESOURCE_POLICY):
         return
     deferred = Deferred()
     if not _is_admin(grant, deferred):

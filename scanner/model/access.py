@@ -55,6 +55,9 @@ NARROWING_CONDITION_KEYS = frozenset(
         "aws:sourceowner",
         "aws:userid",
         "aws:resourceorgid",
+        # S3 Block Public Access (restrict_public_buckets, ignore_public_acls) confines a public bucket
+        # policy or ACL to the bucket owner's account and AWS services.
+        "s3:blockpublicaccess",
     }
 )
 

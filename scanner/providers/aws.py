@@ -11,7 +11,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.model import NARROWING_CONDITION_KEYS, Access, AccessGrant, GrantKind, Origin, TlsVersion, Unknown
+from scanner.model import (
+    NARROWING_CONDITION_KEYS,
+    Access,
+    AccessGrant,
+    GrantKind,
+    Origin,
+    TlsVersion,
+    Unknown,
+    is_public_principal,
+)
 from scanner.model.addresses import covers_internet, parse_network
 
 
@@ -524,3 +533,78 @@ def narrowing_conditions(value: object) -> list[str] | Unknown:
     if not keys and pending is not None:
         return pending
     return keys
+
+
+# -- S3 access control lists and Block Public Access ---------------------------------------------------
+
+ALL_USERS_URI = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS_URI = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+# Canned ACLs that grant the public groups something: (group, permissions).
+PUBLIC_CANNED_ACLS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "public-read": ((ALL_USERS_URI, ("READ",)),),
+    "public-read-write": ((ALL_USERS_URI, ("READ", "WRITE")),),
+    "authenticated-read": ((AUTHENTICATED_USERS_URI, ("READ",)),),
+}
+# What an ACL permission on a bucket allows, as the policy actions it corresponds to.
+ACL_PERMISSION_ACTIONS: dict[str, tuple[str, ...]] = {
+    "READ": ("s3:ListBucket",),
+    "WRITE": ("s3:PutObject", "s3:DeleteObject"),
+    "READ_ACP": ("s3:GetBucketAcl",),
+    "WRITE_ACP": ("s3:PutBucketAcl",),
+    "FULL_CONTROL": ("s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "s3:GetBucketAcl", "s3:PutBucketAcl"),
+}
+BLOCK_PUBLIC_ACCESS = "s3:blockpublicaccess"
+
+
+def is_public_grantee(uri: str) -> bool:
+    """AllUsers is anyone; AuthenticatedUsers is anyone with an AWS account, which is anyone."""
+    return uri.strip().rstrip("/") in (ALL_USERS_URI, AUTHENTICATED_USERS_URI)
+
+
+def acl_grant(*, bucket: str, grantee: str, permissions: Sequence[str], name: str, origin: Origin) -> AccessGrant:
+    """One grant of a bucket ACL to a group, as a resource-policy statement: the public groups are `*`."""
+    actions = sorted({a for p in permissions for a in ACL_PERMISSION_ACTIONS.get(p.upper(), (f"acl:{p}",))})
+    principal = "*" if is_public_grantee(grantee) else grantee
+    return AccessGrant(origin=origin, kind=GrantKind.RESOURCE_POLICY, name=name, principals=[principal],
+                       actions=list(actions), resources=[bucket])
+
+
+def public_access_blocked(settings: Sequence[Mapping[str, bool | Unknown]], *, acl: bool) -> bool | Unknown:
+    """Whether S3 Block Public Access, at the bucket or account level, neutralises a public ACL (`acl`)
+    or a public bucket policy. `ignore_public_acls` makes S3 disregard public ACLs and `block_public_acls`
+    refuses to set them; `restrict_public_buckets` confines a public policy to the account and AWS
+    services, and `block_public_policy` refuses to set one."""
+    flags = ("block_public_acls", "ignore_public_acls") if acl else ("block_public_policy", "restrict_public_buckets")
+    pending: Unknown | None = None
+    for setting in settings:
+        for flag in flags:
+            value = setting.get(flag, False)
+            if value is True:
+                return True
+            if isinstance(value, Unknown):
+                pending = pending or value
+    return pending if pending is not None else False
+
+
+def neutralised(grants: Sequence[AccessGrant], blocked: bool | Unknown, at: Origin | None = None
+                ) -> list[AccessGrant]:
+    """Public grants that Block Public Access neutralises: narrowed, and named so that any finding says so.
+    `at` locates the setting that neutralises them."""
+    if blocked is False:
+        return list(grants)
+    result = []
+    for grant in grants:
+        conditions = grant.conditions
+        principals = grant.principals if isinstance(grant.principals, list) else []
+        if not any(isinstance(p, str) and is_public_principal(p) for p in principals):
+            result.append(grant)
+        elif blocked is True and not isinstance(conditions, Unknown):
+            result.append(grant.model_copy(update={
+                "conditions": [*conditions, BLOCK_PUBLIC_ACCESS],
+                "name": f"{grant.name} (public access neutralised by S3 Block Public Access)",
+                "field_origins": {**grant.field_origins, **({"conditions": at} if at is not None else {})}}))
+        elif isinstance(blocked, Unknown) and not isinstance(conditions, Unknown) and not conditions:
+            result.append(grant.model_copy(update={"conditions": blocked}))
+        else:
+            result.append(grant)
+    return result

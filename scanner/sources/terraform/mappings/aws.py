@@ -34,9 +34,11 @@ from scanner.providers.aws import (
     EKS_PUBLIC_ACCESS_CIDRS_DEFAULT,
     EKS_PUBLIC_ACCESS_DEFAULT,
     ELB_DEFAULT_POLICY,
+    PUBLIC_CANNED_ACLS,
     RDS_PUBLIC_DEFAULT,
     REDSHIFT_PUBLIC_UNSET,
     SERVICE_TLS_MINIMUM,
+    acl_grant,
     api_gateway_min_version,
     classic_elb_policy_min_version,
     cloudfront_min_version,
@@ -45,8 +47,11 @@ from scanner.providers.aws import (
     elb_policy_min_version,
     grants_from_policy,
     is_aws_managed_key,
+    is_public_grantee,
     managed_policy_name,
+    neutralised,
     opensearch_min_version,
+    public_access_blocked,
 )
 from scanner.providers.ports import aws_rule_ports
 from scanner.sources.terraform.mappings import Mapper
@@ -768,9 +773,123 @@ def _s3_encryption(bucket: ResourceView, ctx: MappingContext) -> DataStore:
 
 
 def s3_bucket(bucket: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    name = _name(bucket, "bucket")
     yield _s3_encryption(bucket, ctx)
-    yield _bucket_transport(bucket, ctx, _name(bucket, "bucket"))
-    yield from _policy(bucket, "policy", GrantKind.RESOURCE_POLICY, _name(bucket, "bucket"))
+    yield _bucket_transport(bucket, ctx, name)
+    yield from neutralised(_policy(bucket, "policy", GrantKind.RESOURCE_POLICY, name),
+                           *_block_public_access(bucket, ctx, acl=False))
+    # Provider v3: the ACL and its grants on the bucket itself.
+    yield from neutralised(_acl_grants(bucket, name), *_block_public_access(bucket, ctx, acl=True))
+
+
+def _block_public_access(bucket: ResourceView | None, ctx: MappingContext, *, acl: bool
+                         ) -> tuple[bool | Unknown, Origin | None]:
+    """Whether the Block Public Access settings governing a bucket (its own, the account's) neutralise a
+    public ACL (`acl`) or policy, and where the setting that does so is."""
+    views = list(ctx.resources("aws_s3_account_public_access_block"))
+    if bucket is not None:
+        views += ctx.referring("aws_s3_bucket_public_access_block", "bucket", bucket)
+    flags = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+    verdict: bool | Unknown = False
+    for view in views:
+        blocked = public_access_blocked([{flag: as_bool(view.get(flag), False) for flag in flags}], acl=acl)
+        if blocked is True:
+            return True, view.origin
+        if isinstance(blocked, Unknown):
+            verdict = blocked
+    return verdict, None
+
+
+def _bucket_of(view: ResourceView, ctx: MappingContext) -> ResourceView | None:
+    ref, value = view.reference("bucket"), view.get("bucket")
+    for bucket in ctx.resources("aws_s3_bucket"):
+        if bucket.address.split("[", 1)[0] == ref or (isinstance(value, str) and bucket.get("bucket") == value):
+            return bucket
+    return None
+
+
+def _acl_grants(view: ResourceView, bucket: str) -> list[AccessGrant]:
+    """A canned `acl`, and grants to groups (`grant` blocks, or `access_control_policy` on aws_s3_bucket_acl)."""
+    grants: list[AccessGrant] = []
+    canned = view.get("acl")
+    if isinstance(canned, Unknown):
+        grants.append(AccessGrant(origin=view.origin_of("acl"), kind=GrantKind.RESOURCE_POLICY,
+                                  name=f"{bucket} ACL", principals=canned, actions=canned, resources=[bucket]))
+    elif isinstance(canned, str):
+        for grantee, permissions in PUBLIC_CANNED_ACLS.get(canned, ()):
+            grants.append(acl_grant(bucket=bucket, grantee=grantee, permissions=permissions,
+                                    name=f"{bucket} ACL {canned}", origin=view.origin_of("acl")))
+    blocks = [*view.blocks("grant"), *(g for p in view.blocks("access_control_policy") for g in p.blocks("grant"))]
+    for block in blocks:
+        grantees = block.blocks("grantee")
+        holder = grantees[0] if grantees else block
+        uri = holder.get("uri")
+        if not isinstance(uri, str) or not is_public_grantee(uri):
+            continue
+        listed = string_list(block.get("permissions") if block.has("permissions") else block.get("permission"))
+        allowed = [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
+        grants.append(acl_grant(bucket=bucket, grantee=uri, permissions=allowed,
+                                name=f"{bucket} ACL grant to {uri.rsplit('/', 1)[-1]}", origin=block.origin))
+    return grants
+
+
+def s3_bucket_acl(acl: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    bucket = _bucket_of(acl, ctx)
+    name = _name(bucket, "bucket") if bucket is not None else _target_name(acl, "bucket", ctx)
+    yield from neutralised(_acl_grants(acl, name), *_block_public_access(bucket, ctx, acl=True))
+
+
+def s3_bucket_policy(policy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    bucket = _bucket_of(policy, ctx)
+    name = _name(bucket, "bucket") if bucket is not None else _target_name(policy, "bucket", ctx)
+    yield from neutralised(_policy(policy, "policy", GrantKind.RESOURCE_POLICY, name),
+                           *_block_public_access(bucket, ctx, acl=False))
+
+
+def lambda_permission(permission: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """A statement of a function's resource policy. `source_arn`, `source_account` and `principal_org_id`
+    narrow who may invoke through it."""
+    narrowing = {"source_arn": "aws:sourcearn", "source_account": "aws:sourceaccount",
+                 "principal_org_id": "aws:principalorgid"}
+    conditions = [key for attr, key in narrowing.items() if isinstance(permission.get(attr), (str, Unknown))]
+    principal, action = permission.get("principal"), permission.get("action")
+    function = _target_name(permission, "function_name", ctx)
+    yield AccessGrant(origin=permission.origin, kind=GrantKind.RESOURCE_POLICY, name=f"{function} permission "
+                      f"{_name(permission, 'statement_id')}", principals=[principal] if principal is not None else [],
+                      actions=[action] if action is not None else [], resources=[function], conditions=conditions,
+                      field_origins={"principals": permission.origin_of("principal"),
+                                     "actions": permission.origin_of("action")})
+
+
+def lambda_function_url(url: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """`authorization_type = "NONE"`: anyone on the internet may invoke the function through its URL."""
+    auth = url.get("authorization_type")
+    if isinstance(auth, str) and auth.upper() != "NONE":
+        return
+    function = _target_name(url, "function_name", ctx)
+    principals: list[str | Unknown] = [auth if isinstance(auth, Unknown) else "*"]
+    yield AccessGrant(origin=url.origin, kind=GrantKind.RESOURCE_POLICY, name=f"{function} function URL",
+                      principals=principals, actions=["lambda:InvokeFunctionUrl"], resources=[function],
+                      field_origins={"principals": url.origin_of("authorization_type")})
+
+
+def _sharing(action: str, target_attr: str, principal_attrs: Sequence[str]) -> Mapper:
+    """A launch or create-volume permission: shared with an account, an organisation, or everyone
+    (`group = "all"`, the API's public group)."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        principals: list[str | Unknown] = []
+        for attr in principal_attrs:
+            value = view.get(attr)
+            if value is not None:
+                principals.append(value if isinstance(value, Unknown) else "*" if str(value) == "all" else str(value))
+        target = _target_name(view, target_attr, ctx)
+        yield AccessGrant(origin=view.origin, kind=GrantKind.RESOURCE_POLICY, name=f"{target} shared", actions=[action],
+                          principals=principals, resources=[target],
+                          field_origins={"principals": view.origin_of(next(
+                              (a for a in principal_attrs if view.has(a)), principal_attrs[0]))})
+
+    return mapper
 
 
 def _ebs_account_default(ctx: MappingContext) -> tuple[bool | Unknown, tuple[ResourceView, str] | None]:
@@ -1198,11 +1317,11 @@ def _named_policy(kind: GrantKind, attr: str, name_attr: str) -> Mapper:
     return mapper
 
 
-def _attached_policy(attr: str, target: str) -> Mapper:
-    """A resource policy attached to another resource (`bucket`, `queue_url`, …), named after it."""
+def _attached_policy(attr: str, target: str, kind: GrantKind = GrantKind.RESOURCE_POLICY) -> Mapper:
+    """A policy attached to another resource (`bucket`, `queue_url`, …), named after it."""
 
     def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-        yield from _policy(view, attr, GrantKind.RESOURCE_POLICY, _target_name(view, target, ctx))
+        yield from _policy(view, attr, kind, _target_name(view, target, ctx))
 
     return mapper
 
@@ -1357,7 +1476,26 @@ MAPPERS = {
     "aws_iam_policy_attachment": _policy_attachment("roles", "users", "groups"),
     "aws_kms_key": kms_key,
     "aws_sns_topic": sns_topic,
-    "aws_s3_bucket_policy": _attached_policy("policy", "bucket"),
+    "aws_s3_bucket_policy": s3_bucket_policy,
+    "aws_s3_bucket_acl": s3_bucket_acl,
+    "aws_lambda_permission": lambda_permission,
+    "aws_lambda_function_url": lambda_function_url,
+    "aws_ami_launch_permission": _sharing("ec2:RunInstances", "image_id",
+                                          ("group", "account_id", "organization_arn", "organizational_unit_arn")),
+    "aws_snapshot_create_volume_permission": _sharing("ec2:CreateVolume", "snapshot_id", ("account_id",)),
+    "aws_efs_file_system_policy": _attached_policy("policy", "file_system_id"),
+    "aws_glue_resource_policy": _named_policy(GrantKind.RESOURCE_POLICY, "policy", "Glue Data Catalog"),
+    "aws_secretsmanager_secret_policy": _attached_policy("policy", "secret_arn"),
+    "aws_api_gateway_rest_api_policy": _attached_policy("policy", "rest_api_id"),
+    "aws_api_gateway_rest_api": _named_policy(GrantKind.RESOURCE_POLICY, "policy", "name"),
+    "aws_ecr_repository_policy": _attached_policy("policy", "repository"),
+    "aws_ses_identity_policy": _attached_policy("policy", "identity"),
+    "aws_backup_vault_policy": _attached_policy("policy", "backup_vault_name"),
+    "aws_glacier_vault": _named_policy(GrantKind.RESOURCE_POLICY, "access_policy", "name"),
+    "aws_cloudwatch_log_destination_policy": _attached_policy("access_policy", "destination_name"),
+    "aws_cloudwatch_log_resource_policy": _named_policy(GrantKind.RESOURCE_POLICY, "policy_document", "policy_name"),
+    "aws_ssoadmin_permission_set_inline_policy": _attached_policy("inline_policy", "permission_set_arn",
+                                                                  GrantKind.IDENTITY_POLICY),
     "aws_opensearch_domain_policy": _attached_policy("access_policies", "domain_name"),
     "aws_elasticsearch_domain_policy": _attached_policy("access_policies", "domain_name"),
     "aws_sqs_queue_policy": _attached_policy("policy", "queue_url"),
