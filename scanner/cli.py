@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from scanner.scan import ScanResult
 
 SEVERITIES = ("critical", "high", "medium", "low", "none")
+# A scan that takes longer than this shows a spinner on a terminal.
+SLOW_SCAN_SECONDS = 1.0
 REPORT_FORMATS = ("console", "json", "sarif", "github", "gitlab-sast", "junit", "ocsf")
 
 
@@ -128,7 +130,8 @@ def scan(
                           gating=settings.gating, engines=external_engines(engines),
                           max_instances=max_instances or settings.config.config.max_instances,
                           max_plan_bytes=settings.config.config.max_plan_mib * 1024 * 1024)
-        result = scanner.scan(targets)
+        with _slow_scan_status(len(targets)):
+            result = scanner.scan(targets)
         if write_baseline is not None:
             written = record_baseline(result, write_baseline, Path.cwd())
             count = len(written.entries)
@@ -186,6 +189,43 @@ def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | 
     for kind, path in extra:
         _write(render(kind, False), path)
     sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
+
+
+@contextmanager
+def _slow_scan_status(paths: int) -> Iterator[None]:
+    """A spinner on stderr once a scan has taken a second, on a terminal only: CI logs and pipes stay clean.
+    rich is imported by the timer, so a quick scan never pays for it."""
+    import os
+    import threading
+
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        yield
+        return
+    shown: list[Any] = []
+    finished: list[bool] = []
+    lock = threading.Lock()
+
+    def show() -> None:
+        from rich.console import Console
+
+        with lock:
+            if finished:  # the scan ended while the timer fired
+                return
+            status = Console(stderr=True).status(f"tenet: scanning {paths} path{'s' if paths != 1 else ''}…")
+            status.start()
+            shown.append(status)
+
+    timer = threading.Timer(SLOW_SCAN_SECONDS, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            finished.append(True)
+            for status in shown:
+                status.stop()
 
 
 def _colour(color: bool | None, to_terminal: bool) -> bool:

@@ -3,6 +3,7 @@ the findings that fail the run; the GitHub annotations format; several reports f
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -10,6 +11,7 @@ import re
 import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,32 @@ def test_several_reports_from_one_run(repo: Path, monkeypatch: pytest.MonkeyPatc
 def test_version_short_option() -> None:
     run = CliRunner().invoke(main, ["-V"])
     assert run.exit_code == 0 and run.output.startswith("tenet ")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_slow_scan_shows_a_spinner_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner import cli
+
+    monkeypatch.setattr(cli, "SLOW_SCAN_SECONDS", 0.05)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    for stream, shows in ((_Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with cli._slow_scan_status(3):
+            deadline = time.monotonic() + 10
+            while shows and "scanning 3 paths" not in stream.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if not shows:
+                time.sleep(0.2)  # well past the delay: a pipe still gets nothing
+        assert ("scanning 3 paths" in stream.getvalue()) is shows
+    # In CI, never: its logs are not terminals even when a pseudo-terminal is attached.
+    monkeypatch.setenv("CI", "true")
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    with cli._slow_scan_status(1):
+        time.sleep(0.2)
+    assert quiet.getvalue() == ""
