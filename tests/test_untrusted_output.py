@@ -17,10 +17,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
+from scanner.cli import REPORT_FORMATS, main
 from scanner.engine.redaction import SENSITIVE
 
-FORMATS = (("console", "--no-color"), ("console", "--color"), ("json", "--no-color"), ("sarif", "--no-color"))
+# Every report format the command writes, the console with and without colour.
+FORMATS = (("console", "--color"), *((fmt, "--no-color") for fmt in REPORT_FORMATS))
 
 SECRET = "hunter2-SECRET"
 KEY_SECRET = "k3y-SECRET"
@@ -282,13 +283,19 @@ def test_console_shows_hostile_strings_escaped_and_json_sarif_exact(tmp_path: Pa
         assert code == 2, console
         assert _raw_controls(console) == [], console
         # No line of its own for the planted text: NET-999 only ever follows an escaped "\n" inside a line.
-        forged = [line for line in console.splitlines()
-                  if re.match(r"\s*(\d+\s+critical\s+)?NET-999", _SGR.sub("", line))]
+        forged = [line for line in console.splitlines() if "NET-999" in line and "\\n" not in line.split("NET-999")[0]]
         assert forged == [], forged
         # Shown, escaped the way a rule description is: readable, inert.
         for shown in ("\\x1b[2J", "\\x1b]8;;https://evil.example/\\x07link", "\\x9b5m\\x07", "\\u202eevil\\u2066",
                       "\\n    1  critical NET-999"):
             assert shown in console, shown
+
+    # GitHub workflow commands: one command per line, none started by the input.
+    github = CliRunner().invoke(main, ["scan", ".", "--format", "github"]).output
+    assert _raw_controls(github) == [], github
+    *commands, summary = github.splitlines()
+    assert all(c.startswith(("::error ", "::warning ", "::notice ")) for c in commands), commands
+    assert "NET-999" not in summary and "%0A    1  critical NET-999" in github
 
     # JSON and SARIF: the exact strings once parsed, and inert as text (escaped by their format).
     json_text = CliRunner().invoke(main, ["scan", ".", "--format", "json"]).output
