@@ -272,6 +272,24 @@ def disk(name: str, encryption: dict[str, Any] | None) -> dict[str, Any]:
     return arm(RG_A, "Microsoft.Compute/disks", name, props, sku={"name": "Premium_LRS", "tier": "Premium"})
 
 
+def aks(name: str, access: dict[str, Any] | None, pools: Sequence[tuple[str, bool | None]], *,
+        disk_set: bool = False) -> dict[str, Any]:
+    """A managed cluster as `ManagedClusters_List` returns it; `pools`: (name, enableEncryptionAtHost)."""
+    props: dict[str, Any] = {
+        "provisioningState": "Succeeded", "kubernetesVersion": "1.29.4", "dnsPrefix": name,
+        "fqdn": f"{name}-dns-1a2b3c.hcp.westeurope.azmk8s.io", "enableRBAC": True,
+        "agentPoolProfiles": [{"name": pool, "count": 3, "vmSize": "Standard_DS2_v2", "osType": "Linux",
+                               "mode": "System" if pool == "system" else "User",
+                               **({"enableEncryptionAtHost": host} if host is not None else {})}
+                              for pool, host in pools]}
+    if access is not None:
+        props["apiServerAccessProfile"] = access
+    if disk_set:
+        props["diskEncryptionSetID"] = f"{RG_A}/providers/Microsoft.Compute/diskEncryptionSets/des"
+    return arm(RG_A, "Microsoft.ContainerService/managedClusters", name, props,
+               sku={"name": "Base", "tier": "Free"})
+
+
 def container(account_id: str, name: str, public_access: str) -> dict[str, Any]:
     """`BlobContainers_List`: a ListContainerItem."""
     return {"id": f"{account_id}/blobServices/default/containers/{name}", "name": name,
@@ -318,12 +336,42 @@ def services_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
                               "diskEncryptionSetId": f"{RG_A}/providers/Microsoft.Compute/diskEncryptionSets/des"}),
             disk("disk-old", None)],
         "Microsoft.DocumentDB/databaseAccounts": [
+            # The virtual network filter and no IP rules: only the listed subnets get in.
             arm(RG_A, "Microsoft.DocumentDB/databaseAccounts", "cosmos-old", {
                 "provisioningState": "Succeeded", "documentEndpoint": "https://cosmos-old.documents.azure.com:443/",
-                "databaseAccountOfferType": "Standard", "minimalTlsVersion": "Tls"}, kind="GlobalDocumentDB"),
+                "databaseAccountOfferType": "Standard", "minimalTlsVersion": "Tls", "ipRules": [],
+                "isVirtualNetworkFilterEnabled": True, "virtualNetworkRules": [
+                    {"id": f"{RG_A}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/app",
+                     "ignoreMissingVNetServiceEndpoint": False}],
+                "keyVaultKeyUri": "https://kv-open.vault.azure.net/keys/cosmos"}, kind="GlobalDocumentDB"),
+            # 0.0.0.0 in the IP filter: every Azure datacenter, any tenant's.
             arm(RG_A, "Microsoft.DocumentDB/databaseAccounts", "cosmos-modern", {
-                "provisioningState": "Succeeded", "databaseAccountOfferType": "Standard",
-                "minimalTlsVersion": "Tls12"}, kind="MongoDB")],
+                "provisioningState": "Succeeded", "databaseAccountOfferType": "Standard", "minimalTlsVersion": "Tls12",
+                "publicNetworkAccess": "Enabled", "isVirtualNetworkFilterEnabled": False,
+                "ipRules": [{"ipAddressOrRange": "203.0.113.0/24"}, {"ipAddressOrRange": "0.0.0.0"}]},
+                kind="MongoDB")],
+        "Microsoft.Compute/virtualMachines": [
+            arm(RG_A, "Microsoft.Compute/virtualMachines", "vm-plain", {
+                "vmId": "0f47b100-583c-48e3-a4c0-aefc2c9bbcc1", "hardwareProfile": {"vmSize": "Standard_D2s_v3"},
+                "storageProfile": {"osDisk": {"osType": "Linux", "name": "vm-plain-os", "createOption": "FromImage",
+                                              "managedDisk": {"storageAccountType": "Premium_LRS"}}}}),
+            arm(RG_A, "Microsoft.Compute/virtualMachines", "vm-host", {
+                "securityProfile": {"encryptionAtHost": True},
+                "storageProfile": {"osDisk": {"osType": "Linux", "createOption": "FromImage", "managedDisk": {
+                    "storageAccountType": "Premium_LRS",
+                    "diskEncryptionSet": {"id": f"{RG_A}/providers/Microsoft.Compute/diskEncryptionSets/des"}}}}})],
+        "Microsoft.Compute/virtualMachineScaleSets": [
+            arm(RG_A, "Microsoft.Compute/virtualMachineScaleSets", "vmss-off", {
+                "orchestrationMode": "Uniform", "virtualMachineProfile": {
+                    "securityProfile": {"encryptionAtHost": False},
+                    "storageProfile": {"osDisk": {"createOption": "FromImage", "caching": "ReadWrite",
+                                                  "managedDisk": {"storageAccountType": "Standard_LRS"}}}}},
+                sku={"name": "Standard_D1_v2", "tier": "Standard", "capacity": 3})],
+        "Microsoft.ContainerService/managedClusters": [
+            aks("aks-open", None, [("system", True)]),
+            aks("aks-authorized", {"authorizedIPRanges": ["203.0.113.0/24"]}, [("system", True), ("user", True)],
+                disk_set=True),
+            aks("aks-private", {"enablePrivateCluster": True}, [("system", None)])],
         "Microsoft.EventHub/namespaces": [
             arm(RG_A, "Microsoft.EventHub/Namespaces", "evh-old", {"minimumTlsVersion": "1.1", "status": "Active",
                                                                    "publicNetworkAccess": "Enabled"},
@@ -568,6 +616,12 @@ EXPECTED_FAILURES = Counter({
     ("IAM-005", f"{storage_id(RG_A, 'stlegacy')}/blobServices/default/containers/listing"): 1,
     ("NET-003", storage_id(RG_A, "stlegacy")): 1,
     ("NET-003", f"{RG_A}/providers/Microsoft.KeyVault/vaults/kv-open"): 1,  # no networkAcls: Allow
+    ("NET-003", f"{RG_A}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-modern"): 1,  # 0.0.0.0
+    # Temporary disks and caches without encryption at host; an AKS API open to every address.
+    ("ENC-001", f"{RG_A}/providers/Microsoft.Compute/virtualMachines/vm-plain"): 1,
+    ("ENC-001", f"{RG_A}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-off"): 1,
+    ("ENC-001", f"{RG_A}/providers/Microsoft.ContainerService/managedClusters/aks-private"): 1,  # its node pool
+    ("NET-001", f"{RG_A}/providers/Microsoft.ContainerService/managedClusters/aks-open"): 1,
     # App Service: plain HTTP and TLS 1.0 from the site and its config/web; FTP without TLS.
     ("TLS-001", WEB_LEGACY): 1,
     ("TLS-002", WEB_LEGACY): 1,
@@ -708,15 +762,14 @@ def test_an_unreachable_endpoint_is_recorded_not_raised() -> None:
     assert time.monotonic() - started < 5
     assert {e.code for e in unreachable.errors} == {"ServiceRequestError"}
     # Every subscription-wide list failed, and the role assignments listed after the definitions.
+    from scanner.audit.azure.collectors import _PROVIDER_LISTS
+
     assert sorted((e.service, e.operation) for e in unreachable.errors) == sorted([
         ("Microsoft.Network", "NetworkSecurityGroups_ListAll"), ("Microsoft.Network", "ApplicationGateways_ListAll"),
         ("Microsoft.Storage", "StorageAccounts_List"), ("Microsoft.Authorization", "RoleDefinitions_List"),
-        ("Microsoft.Authorization", "RoleAssignments_ListForSubscription"), ("Microsoft.Web", "WebApps_List"),
-        ("Microsoft.Sql", "Servers_List"), ("Microsoft.DBforPostgreSQL", "Servers_List"),
-        ("Microsoft.DBforMySQL", "Servers_List"), ("Microsoft.Cache", "Redis_ListBySubscription"),
-        ("Microsoft.DocumentDB", "DatabaseAccounts_List"), ("Microsoft.EventHub", "Namespaces_List"),
-        ("Microsoft.ServiceBus", "Namespaces_List"), ("Microsoft.Compute", "Disks_List"),
-        ("Microsoft.KeyVault", "Vaults_ListBySubscription")])
+        ("Microsoft.Authorization", "RoleAssignments_ListForSubscription"),
+        *((read.namespace, read.operation) for read in _PROVIDER_LISTS)])
+    assert len(_PROVIDER_LISTS) == 13
 
 
 def test_a_rejected_token_is_an_error_of_every_call(cloud: FakeAzure) -> None:
@@ -862,7 +915,7 @@ def test_any_protocol_widens_protocols_not_ports() -> None:
 
 
 def test_services_read_over_rest_become_model_objects(result: AuditResult) -> None:
-    from scanner.model import DataStore, KeyManagement
+    from scanner.model import DataStore
 
     endpoints = {(a.origin.resource.rsplit("/", 1)[-1], a.kind): (a.min_version, a.plaintext_allowed)
                  for a in result.assets if isinstance(a, TlsEndpoint)}
@@ -873,11 +926,20 @@ def test_services_read_over_rest_become_model_objects(result: AuditResult) -> No
     assert endpoints[("mysql-old", "database")] == (TlsVersion.TLS1_1, False)  # the oldest of TLSv1.1,TLSv1.2
     assert endpoints[("cosmos-modern", "database")] == (TlsVersion.TLS1_2, False)
     assert endpoints[("sb-modern", "messaging")] == (TlsVersion.TLS1_2, False)
-    keys = {a.name: a.key_management for a in result.assets if isinstance(a, DataStore) and a.kind != "object_storage"}
-    assert keys == {"disk-platform": KeyManagement.PROVIDER, "disk-cmk": KeyManagement.CUSTOMER,
-                    "disk-old": KeyManagement.PROVIDER, "orders": KeyManagement.PROVIDER,
-                    "plain": KeyManagement.PROVIDER, "pg-open": KeyManagement.PROVIDER,
-                    "pg-strict": KeyManagement.CUSTOMER, "mysql-old": KeyManagement.PROVIDER}
+    keys = {a.name: str(a.key_management) for a in result.assets
+            if isinstance(a, DataStore) and a.kind != "object_storage"}
+    provider, customer, none = "provider-managed", "customer-managed", "none"
+    assert keys == {
+        "disk-platform": provider, "disk-cmk": customer, "disk-old": provider,
+        # Temporary disks and caches: encrypted only with encryption at host.
+        "vm-plain": none, "vm-host": customer, "vmss-off": none,
+        "aks-open": provider, "aks-open node pool system": provider, "aks-authorized": customer,
+        "aks-authorized node pool system": customer, "aks-authorized node pool user": customer,
+        "aks-private": provider, "aks-private node pool system": none,
+        "cosmos-old": customer, "cosmos-modern": provider,
+        "orders": provider, "plain": none, "sql-old encryption protector": provider,
+        "sql-private encryption protector": customer, "sql-unset encryption protector": provider,
+        "pg-open": provider, "pg-strict": customer, "mysql-old": provider}
     # pg-strict's public network access is off: its firewall rule admits no one and is not listed.
     assert not any(isinstance(a, Firewall) and PG_STRICT in a.origin.resource for a in result.assets)
     rule = next(a for a in result.assets if isinstance(a, Firewall) and a.name == "AllowAllWindowsAzureIps")

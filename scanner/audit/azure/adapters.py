@@ -25,6 +25,7 @@ from scanner.model import (
     NetworkRule,
     Origin,
     Peer,
+    PeerKind,
     PortSet,
     SourceKind,
     TlsEndpoint,
@@ -47,6 +48,10 @@ ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 WEB_SITE_TYPE = "Microsoft.Web/sites"
 SQL_SERVER_TYPE = "Microsoft.Sql/servers"
 SQL_DATABASE_TYPE = "Microsoft.Sql/servers/databases"
+SQL_PROTECTOR_TYPE = "Microsoft.Sql/servers/encryptionProtector"
+VM_TYPE = "Microsoft.Compute/virtualMachines"
+SCALE_SET_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
+AKS_TYPE = "Microsoft.ContainerService/managedClusters"
 POSTGRESQL_FLEXIBLE_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers"
 MYSQL_FLEXIBLE_TYPE = "Microsoft.DBforMySQL/flexibleServers"
 REDIS_TYPE = "Microsoft.Cache/redis"
@@ -434,27 +439,42 @@ def sql_server(server: Json, subscription: str) -> TlsEndpoint:
                        plaintext_allowed=False)
 
 
-def sql_database(database: Json, tde: Json | None, protector: Json | None, subscription: str) -> DataStore:
-    """Transparent data encryption (`state`), with the server's encryption protector's key:
-    `ServiceManaged` or `AzureKeyVault`. `tde`/`protector` None: they could not be read."""
-    base = origin(database, subscription, SQL_DATABASE_TYPE)
-    state = _props(tde).get("state") if tde is not None else None
-    encrypted: bool | Unknown = (Unknown(reason="the database's transparent data encryption could not be read")
-                                 if tde is None else str(state).lower() == "enabled")
-    key_type = _props(protector).get("serverKeyType") if protector is not None else None
-    key_management: KeyManagement | Unknown
+def _protector_keys(protector: Json | None) -> KeyManagement | Unknown:
+    """A server's encryption protector: `ServiceManaged`, or `AzureKeyVault` (a customer key)."""
     if protector is None:
-        key_management = Unknown(reason="the server's encryption protector could not be read")
-    elif str(key_type).lower() == "azurekeyvault":
-        key_management = KeyManagement.CUSTOMER
-    elif str(key_type).lower() == "servicemanaged":
-        key_management = KeyManagement.PROVIDER
-    else:
-        key_management = Unknown(reason=f"encryption protector serverKeyType {key_type!r} is not recognised")
+        return Unknown(reason="the server's encryption protector could not be read")
+    key_type = str(_props(protector).get("serverKeyType")).lower()
+    if key_type == "azurekeyvault":
+        return KeyManagement.CUSTOMER
+    if key_type == "servicemanaged":
+        return KeyManagement.PROVIDER
+    return Unknown(reason=f"encryption protector serverKeyType {_props(protector).get('serverKeyType')!r} "
+                          "is not recognised")
+
+
+def sql_encryption_protector(protector: Json, server: Json, subscription: str) -> DataStore:
+    """The key of the server's transparent data encryption (`azurerm_mssql_server_transparent_data_encryption`)."""
+    base = origin({**protector, "location": server.get("location")}, subscription, SQL_PROTECTOR_TYPE)
+    keys = _protector_keys(protector)
+    return DataStore(origin=base, field_origins={"key_management": base.at(None, "properties.serverKeyType")},
+                     kind="database", name=f"{_name(server)} encryption protector", encrypted=True,
+                     algorithm=azure.SSE_ALGORITHM, key_bits=azure.SSE_KEY_BITS, key_management=keys,
+                     by_default=keys is KeyManagement.PROVIDER)
+
+
+def sql_database(database: Json, tde: Json | None, protector: Json | None, subscription: str) -> DataStore:
+    """Transparent data encryption (`state`), with the key of the server's encryption protector.
+    `tde`/`protector` None: they could not be read."""
+    base = origin(database, subscription, SQL_DATABASE_TYPE)
+    encrypted: bool | Unknown = (Unknown(reason="the database's transparent data encryption could not be read")
+                                 if tde is None else str(_props(tde).get("state")).lower() == "enabled")
+    keys: KeyManagement | Unknown = KeyManagement.NONE if encrypted is False else _protector_keys(protector)
     return DataStore(origin=base, field_origins={"encrypted": base.at(None, "transparentDataEncryption.state"),
                                                  "key_management": base.at(None, "encryptionProtector")},
-                     kind="database", name=_name(database), encrypted=encrypted, algorithm=azure.SSE_ALGORITHM,
-                     key_bits=azure.SSE_KEY_BITS, key_management=key_management)
+                     kind="database", name=_name(database), encrypted=encrypted,
+                     algorithm=azure.SSE_ALGORITHM if encrypted is True else None,
+                     key_bits=azure.SSE_KEY_BITS if encrypted is True else None, key_management=keys,
+                     by_default=keys is KeyManagement.PROVIDER)
 
 
 def _configuration(configurations: Mapping[str, Json | None], name: str) -> str | Unknown:
@@ -504,6 +524,19 @@ def redis_cache(cache: Json, subscription: str) -> TlsEndpoint:
                        plaintext_allowed=azure.REDIS_NON_SSL_PORT_DEFAULT if non_ssl is None else bool(non_ssl))
 
 
+def redis_open_firewall(cache: Json, subscription: str) -> Iterator[Firewall]:
+    """A cache with public network access, outside a subnet and without firewall rules, admits
+    every address (with rules, each rule is a firewall of its own)."""
+    props = _props(cache)
+    if not _public_network_access(props) or props.get("subnetId"):
+        return
+    base = origin(cache, subscription, REDIS_TYPE)
+    yield Firewall(origin=base, name=_name(cache), rules=[NetworkRule(
+        origin=base.at(None, "publicNetworkAccess"), name=_name(cache), direction=Direction.INGRESS,
+        access=Access.ALLOW, protocol="tcp", ports=azure.SERVICE_PORTS["redis"],
+        peers=[azure.default_allow_peer("public network access and no firewall rules")])])
+
+
 def _min_tls_only(resource: Json, subscription: str, resource_type: str, kind: str, key: str,
                   parse: Callable[[str], TlsVersion | None] = azure.min_tls_version) -> TlsEndpoint:
     """A service that only speaks TLS and has a minimum version setting `key`."""
@@ -516,8 +549,99 @@ def _min_tls_only(resource: Json, subscription: str, resource_type: str, kind: s
                        plaintext_allowed=False)
 
 
-def cosmos_account(account: Json, subscription: str) -> TlsEndpoint:
-    return _min_tls_only(account, subscription, COSMOS_TYPE, "database", "minimalTlsVersion", azure.cosmos_min_tls)
+def cosmos_account(account: Json, subscription: str) -> Iterator[Asset]:
+    """Its firewall (`ipRules`, the virtual network filter, `publicNetworkAccess`), minimum TLS
+    version, and key (`keyVaultKeyUri`)."""
+    props = _props(account)
+    base = origin(account, subscription, COSMOS_TYPE)
+    ranges = [str(r["ipAddressOrRange"]) for r in props.get("ipRules") or []
+              if isinstance(r, Mapping) and r.get("ipAddressOrRange")]
+    if _public_network_access(props) and (ranges or props.get("isVirtualNetworkFilterEnabled") is not True):
+        peers: list[Peer | Unknown] = [
+            Peer(kind=PeerKind.TAG, value="AzureCloud", label=f"0.0.0.0 ({azure.ALL_AZURE_SERVICES_LABEL})")
+            if r.strip() == azure.COSMOSDB_AZURE_DATACENTERS else Peer.address_or_tag(r) for r in ranges
+        ] or [azure.default_allow_peer("no IP rules and no virtual network filter")]
+        yield Firewall(origin=base, name=_name(account), rules=[NetworkRule(
+            origin=base.at(None, "ipRules"), name=_name(account), direction=Direction.INGRESS, access=Access.ALLOW,
+            protocol="tcp", ports=azure.COSMOSDB_PORTS, peers=peers)])
+    yield _min_tls_only(account, subscription, COSMOS_TYPE, "database", "minimalTlsVersion", azure.cosmos_min_tls)
+    yield _sse(account, base, "database", "keyVaultKeyUri", bool(props.get("keyVaultKeyUri")))
+
+
+def _sse(resource: Json, base: Origin, kind: str, key_field: str, customer: bool, name: str | None = None
+         ) -> DataStore:
+    """Azure service-side encryption: always AES-256, with a customer-managed key when one is given."""
+    keys = KeyManagement.CUSTOMER if customer else KeyManagement.PROVIDER
+    return DataStore(origin=base, field_origins={"key_management": base.at(None, key_field)}, kind=kind,
+                     name=name or _name(resource), encrypted=True, algorithm=azure.SSE_ALGORITHM,
+                     key_bits=azure.SSE_KEY_BITS, key_management=keys, by_default=not customer)
+
+
+# -- virtual machines, scale sets, AKS -----------------------------------------------------------------
+
+
+def _host_encryption(resource: Json, base: Origin, name: str, enabled: Any, at: str, key_set: Any,
+                     key_at: str) -> DataStore:
+    """A VM's or node pool's temporary disk and disk caches: on the host, encrypted only with
+    encryption at host, with the disk encryption set's key when one is given."""
+    on = azure.ENCRYPTION_AT_HOST_DEFAULT if enabled is None else enabled is True
+    keys = KeyManagement.NONE if not on else KeyManagement.CUSTOMER if key_set else KeyManagement.PROVIDER
+    return DataStore(origin=base, field_origins={"encrypted": base.at(None, at),
+                                                 "key_management": base.at(None, key_at)},
+                     kind="temporary_disk_and_cache", name=name, encrypted=on,
+                     algorithm=azure.SSE_ALGORITHM if on else None, key_bits=azure.SSE_KEY_BITS if on else None,
+                     key_management=keys)
+
+
+def _os_disk_set(profile: Json) -> Any:
+    """`storageProfile.osDisk.managedDisk.diskEncryptionSet.id`, or None."""
+    value: Any = profile
+    for key in ("storageProfile", "osDisk", "managedDisk", "diskEncryptionSet", "id"):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+def virtual_machine(vm: Json, subscription: str) -> DataStore:
+    props = _props(vm)
+    security = props.get("securityProfile")
+    enabled = security.get("encryptionAtHost") if isinstance(security, Mapping) else None
+    return _host_encryption(vm, origin(vm, subscription, VM_TYPE), _name(vm), enabled,
+                            "securityProfile.encryptionAtHost", _os_disk_set(props),
+                            "storageProfile.osDisk.managedDisk.diskEncryptionSet")
+
+
+def scale_set(vmss: Json, subscription: str) -> DataStore:
+    profile = _props(vmss).get("virtualMachineProfile")
+    profile = profile if isinstance(profile, Mapping) else {}
+    security = profile.get("securityProfile")
+    enabled = security.get("encryptionAtHost") if isinstance(security, Mapping) else None
+    return _host_encryption(vmss, origin(vmss, subscription, SCALE_SET_TYPE), _name(vmss), enabled,
+                            "virtualMachineProfile.securityProfile.encryptionAtHost", _os_disk_set(profile),
+                            "virtualMachineProfile.storageProfile.osDisk.managedDisk.diskEncryptionSet")
+
+
+def managed_cluster(cluster: Json, subscription: str) -> Iterator[Asset]:
+    """The cluster API (public unless a private cluster; from anywhere unless authorized IP ranges
+    are listed), the node disks' key, and each node pool's encryption at host."""
+    props = _props(cluster)
+    base = origin(cluster, subscription, AKS_TYPE)
+    profile = props.get("apiServerAccessProfile")
+    profile = profile if isinstance(profile, Mapping) else {}
+    if profile.get("enablePrivateCluster", azure.AKS_PRIVATE_CLUSTER_DEFAULT) is not True:
+        ranges = _strings(profile.get("authorizedIPRanges"))
+        sources: list[Peer | Unknown] = [Peer.address_or_tag(r) for r in ranges] or [Peer(
+            kind=PeerKind.NETWORK, value=azure.AKS_OPEN_API_SOURCE,
+            label=f"{azure.AKS_OPEN_API_SOURCE} (no authorized IP ranges)")]
+        yield Firewall.control_plane_endpoint(origin=base, name=_name(cluster), sources=sources,
+                                              sources_origin=base.at(None, "apiServerAccessProfile.authorizedIPRanges"))
+    key_set = props.get("diskEncryptionSetID")
+    yield _sse(cluster, base, "block_volume", "diskEncryptionSetID", bool(key_set))
+    for pool in props.get("agentPoolProfiles") or []:
+        if isinstance(pool, Mapping):
+            yield _host_encryption(cluster, base.at(None, f"agentPoolProfiles[{_name(pool)}]"),
+                                   f"{_name(cluster)} node pool {_name(pool)}", pool.get("enableEncryptionAtHost"),
+                                   f"agentPoolProfiles[{_name(pool)}].enableEncryptionAtHost", key_set,
+                                   "diskEncryptionSetID")
 
 
 def event_hub_namespace(namespace: Json, subscription: str) -> TlsEndpoint:

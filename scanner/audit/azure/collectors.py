@@ -249,6 +249,8 @@ class AzureCollector:
         def databases() -> Iterator[Item]:
             listed = self._child_list(server, "databases", SQL_API_VERSION)
             protector = self._child_get(server, "encryptionProtector/current", SQL_API_VERSION)
+            if protector is not None:
+                yield adapters.sql_encryption_protector(protector, server, subscription)
             for database in listed:
                 if str(database.get("name", "")).lower() == "master":
                     continue  # the logical server's own, always encrypted by the service
@@ -285,6 +287,8 @@ class AzureCollector:
         def rules() -> Iterator[Item]:
             listed = self._child_list(cache, "firewallRules", REDIS_API_VERSION)
             yield from adapters.firewall_rules(listed, cache, subscription, "redis", "startIP", "endIP")
+            if not listed:
+                yield from adapters.redis_open_firewall(cache, subscription)
 
         yield self._child_call(subscription, "Microsoft.Cache", "FirewallRules_List", cache, rules)
 
@@ -360,6 +364,7 @@ POSTGRESQL_API_VERSION = "2022-12-01"
 MYSQL_API_VERSION = "2023-12-30"
 REDIS_API_VERSION = "2023-08-01"
 STORAGE_API_VERSION = "2023-05-01"
+COMPUTE_API_VERSION = "2024-07-01"
 
 
 def _one(adapt: Callable[[Json, str], Asset]) -> Adapt:
@@ -386,12 +391,18 @@ _PROVIDER_LISTS = (
                   AzureCollector._mysql),
     _ProviderList("Microsoft.Cache", "redis", "Redis_ListBySubscription", REDIS_API_VERSION, AzureCollector._redis),
     _ProviderList("Microsoft.DocumentDB", "databaseAccounts", "DatabaseAccounts_List", "2024-05-15",
-                  _one(adapters.cosmos_account)),
+                  lambda collector, account, subscription: adapters.cosmos_account(account, subscription)),
     _ProviderList("Microsoft.EventHub", "namespaces", "Namespaces_List", "2024-01-01",
                   _one(adapters.event_hub_namespace)),
     _ProviderList("Microsoft.ServiceBus", "namespaces", "Namespaces_List", "2021-11-01",
                   _one(adapters.service_bus_namespace)),
     _ProviderList("Microsoft.Compute", "disks", "Disks_List", "2023-04-02", _one(adapters.managed_disk)),
+    _ProviderList("Microsoft.Compute", "virtualMachines", "VirtualMachines_ListAll", COMPUTE_API_VERSION,
+                  _one(adapters.virtual_machine)),
+    _ProviderList("Microsoft.Compute", "virtualMachineScaleSets", "VirtualMachineScaleSets_ListAll",
+                  COMPUTE_API_VERSION, _one(adapters.scale_set)),
+    _ProviderList("Microsoft.ContainerService", "managedClusters", "ManagedClusters_List", "2024-05-01",
+                  lambda collector, cluster, subscription: adapters.managed_cluster(cluster, subscription)),
     _ProviderList("Microsoft.KeyVault", "vaults", "Vaults_ListBySubscription", "2023-07-01",
                   lambda collector, vault, subscription: adapters.key_vault(vault, subscription)),
 )
