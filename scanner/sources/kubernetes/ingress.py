@@ -25,6 +25,7 @@ from scanner.providers.aws import ELB_DEFAULT_POLICY, elb_policy_min_version
 from scanner.sources.kubernetes.objects import (
     Cluster,
     KubeObject,
+    PodTemplate,
     as_map,
     as_text,
     containers,
@@ -203,18 +204,21 @@ def _nginx_config_maps(cluster: Cluster, namespace: str | None = None, selector:
     A controller names its ConfigMap with `--configmap`; without the controller's workload in the scan,
     the names and labels of the project's manifests identify it.
     """
+    selector_map = as_map(selector)
+    key = f"nginx-config-maps:{namespace}:{sorted(selector_map.items()) if selector_map else selector}"
+    cached: list[KubeObject] | None = cluster.memo.get(key)
+    if cached is None:
+        cached = cluster.memo[key] = _find_nginx_config_maps(cluster, namespace, selector)
+    return cached
+
+
+def _find_nginx_config_maps(cluster: Cluster, namespace: str | None, selector: object) -> list[KubeObject]:
     named: list[tuple[str | None, str]] = []
-    for workload in cluster.all("Deployment", "DaemonSet"):
-        template = pod_template(workload)
-        if template is None or (namespace is not None and workload.namespace != namespace) or (
+    for workload, template, refs in _controllers(cluster):
+        if (namespace is not None and workload.namespace != namespace) or (
                 selector is not None and not selects(selector, template.labels)):
             continue
-        for container, _ in containers(template.spec):
-            for arg in _arguments(container):
-                if arg.startswith("--configmap="):
-                    value = arg.split("=", 1)[1].replace("$(POD_NAMESPACE)", workload.namespace or "")
-                    ns, _, name = value.rpartition("/")
-                    named.append((ns or workload.namespace, name))
+        named.extend(refs)
     found = [c for ns, name in named if (c := cluster.get("ConfigMap", ns, name)) is not None]
     if named or found:
         return [c for c in found if as_map(c.doc.get("data")) is not None]
@@ -224,6 +228,36 @@ def _nginx_config_maps(cluster: Cluster, namespace: str | None = None, selector:
         and (c.name in _NGINX_CONFIG_MAPS or c.name.endswith("-ingress-nginx-controller")
              or (_is_nginx(c.labels) and as_text(c.labels.get("app.kubernetes.io/component")) == "controller"))
     ]
+
+
+def _controllers(cluster: Cluster) -> list[tuple[KubeObject, PodTemplate, list[tuple[str | None, str]]]]:
+    """Workloads whose containers name a ConfigMap with `--configmap`, and the ConfigMaps they name (once a scan)."""
+    cached: list[tuple[KubeObject, PodTemplate, list[tuple[str | None, str]]]] | None = cluster.memo.get(
+        "nginx-controllers")
+    if cached is not None:
+        return cached
+    cached = []
+    for workload, template in _templates(cluster):
+        refs: list[tuple[str | None, str]] = []
+        for container, _ in containers(template.spec):
+            for arg in _arguments(container):
+                if arg.startswith("--configmap="):
+                    value = arg.split("=", 1)[1].replace("$(POD_NAMESPACE)", workload.namespace or "")
+                    ns, _, name = value.rpartition("/")
+                    refs.append((ns or workload.namespace, name))
+        if refs:
+            cached.append((workload, template, refs))
+    cluster.memo["nginx-controllers"] = cached
+    return cached
+
+
+def _templates(cluster: Cluster) -> list[tuple[KubeObject, PodTemplate]]:
+    """The pod templates of the scan's Deployments and DaemonSets (once a scan)."""
+    cached: list[tuple[KubeObject, PodTemplate]] | None = cluster.memo.get("controller-templates")
+    if cached is None:
+        cached = [(w, t) for w in cluster.all("Deployment", "DaemonSet") if (t := pod_template(w)) is not None]
+        cluster.memo["controller-templates"] = cached
+    return cached
 
 
 def _arguments(container: YamlMap) -> list[str]:
@@ -278,9 +312,8 @@ def _target_port(port: YamlMap, cluster: Cluster, namespace: str | None, selecto
         return None
     if target.isdigit():
         return int(target)
-    for workload in cluster.all("Deployment", "DaemonSet"):
-        template = pod_template(workload)
-        if workload.namespace != namespace or template is None or not selects(selector, template.labels):
+    for workload, template in _templates(cluster):
+        if workload.namespace != namespace or not selects(selector, template.labels):
             continue
         for container, _ in containers(template.spec):
             for entry, _ in items_of(container.get("ports")):

@@ -124,16 +124,19 @@ class Cluster:
 
     def __init__(self, objects: Iterable[KubeObject] = ()) -> None:
         self._by_kind: dict[str, list[KubeObject]] = {}
+        self._by_name: dict[tuple[str, str | None, str], KubeObject] = {}
+        # What adapters derive once per scan (the controllers' pod templates …), by a key of their own.
+        self.memo: dict[str, Any] = {}
         for obj in objects:
             self._by_kind.setdefault(obj.kind, []).append(obj)
+            self._by_name.setdefault((obj.kind, obj.namespace, obj.name), obj)  # the first of duplicates
 
     def all(self, *kinds: str) -> list[KubeObject]:
         return [obj for kind in kinds for obj in self._by_kind.get(kind, [])]
 
     def get(self, kind: str, namespace: str | None, name: str) -> KubeObject | None:
         """The object of that kind and name (in `namespace`, unless the kind is cluster-scoped)."""
-        wanted = None if kind in CLUSTER_SCOPED_KINDS else namespace
-        return next((o for o in self._by_kind.get(kind, []) if o.name == name and o.namespace == wanted), None)
+        return self._by_name.get((kind, None if kind in CLUSTER_SCOPED_KINDS else namespace, name))
 
 
 # --- Values as the schema expects them, or Unknown --------------------------------------------------------------
