@@ -136,11 +136,10 @@ def test_try_repo_blocks_ssh_open_to_the_world(tmp_path: Path, home: Path, hook_
     assert proc.returncode == 1, out
     assert re.search(r"^tenet\.+Failed$", out, re.MULTILINE), out
     assert "- exit code: 1" in out
-    report = out[out.index("network/sg.tf\n"):].splitlines()
-    assert report[:3] == [
-        "network/sg.tf",
-        "      3  critical NET-001  Administrative ports are reachable from the internet",
-        "                aws_security_group.ssh: 0.0.0.0/0 can reach 22 (TCP)",
+    report = out[out.index("network/sg.tf:"):].splitlines()
+    assert report[:2] == [
+        "network/sg.tf:3:3: critical NET-001  Administrative ports are reachable from the internet  [fails]",
+        "    aws_security_group.ssh: 0.0.0.0/0 can reach 22 (TCP)",
     ]
 
 
@@ -151,7 +150,7 @@ def test_a_finding_blocks_the_commit_and_a_clean_file_passes(project: tuple[Path
     out = blocked.stdout + blocked.stderr
     assert blocked.returncode == 1, out
     assert re.search(r"^tenet\.+Failed$", out, re.MULTILINE), out
-    assert "sg.tf\n      3  critical NET-001  Administrative ports are reachable from the internet\n" in out
+    assert "\nsg.tf:3:3: critical NET-001  Administrative ports are reachable from the internet  [fails]\n" in out
     assert _commits(path, env) == 1
 
     (path / "sg.tf").write_text(CLEAN)
@@ -169,7 +168,7 @@ def test_a_variable_default_in_a_sibling_file_is_used(project: tuple[Path, dict[
     blocked = _commit(path, env, "main.tf")  # the hook is handed main.tf only
     out = blocked.stdout + blocked.stderr
     assert blocked.returncode == 1, out
-    assert "main.tf\n      3  critical NET-001  Administrative ports are reachable from the internet\n" in out
+    assert "\nmain.tf:3:3: critical NET-001  Administrative ports are reachable from the internet  [fails]\n" in out
     assert "variables.tf" not in out  # the finding is where the resource is
 
     _git(path, env, "reset", "-q", "--", "main.tf")
@@ -178,7 +177,7 @@ def test_a_variable_default_in_a_sibling_file_is_used(project: tuple[Path, dict[
     blocked = _commit(path, env, "variables.tf")
     out = blocked.stdout + blocked.stderr
     assert blocked.returncode == 1, out
-    assert "main.tf\n      3  critical NET-001  Administrative ports are reachable from the internet\n" in out
+    assert "\nmain.tf:3:3: critical NET-001  Administrative ports are reachable from the internet  [fails]\n" in out
     (path / "variables.tf").write_text(VARIABLES % "10.20.0.0/16")
     assert _commit(path, env, "variables.tf").returncode == 0
     passed = _commit(path, env, "main.tf")
