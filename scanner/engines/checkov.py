@@ -144,7 +144,9 @@ class CheckovEngine:
         roots = sorted({os.path.abspath(p) for p in paths if p.is_dir()})
         roots = [r for r in roots if not _under(r, [o for o in roots if o != r])]
         single = [f for f in files if f.suffix in TERRAFORM_SUFFIXES and not _under(os.path.abspath(f), roots)]
-        modules = sorted({os.path.abspath(s) for f in single for s in f.parent.glob("*.tf") if s.is_file()})
+        # A file's module siblings, as Tenet reads them: nothing the trust boundary refuses is handed over.
+        modules = sorted({os.path.abspath(s) for f in single for s in f.parent.glob("*.tf")
+                          if context.boundary.check(s) is None})
         manifests = sorted(os.path.abspath(f) for f in files if f.suffix.lower() in MANIFEST_SUFFIXES)
         terraform_roots = [r for r in roots if any(_under(f, [r]) for f in discovered if f.endswith(".tf"))]
         if not (terraform_roots or modules or manifests):
