@@ -497,19 +497,23 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
 @audit.command("azure")
 @click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
               help="Subscription to audit (repeatable). Default: every enabled subscription the credential can see.")
+@click.option("--management-group", "management_groups", multiple=True, metavar="ID",
+              help="Audit every enabled subscription under this management group, at any depth (repeatable).")
 @click.option("--endpoint", metavar="URL",
               help="Resource Manager URL, for sovereign clouds, Azure Stack Hub or a test server.  "
                    "[default: https://management.azure.com]")
 @click.option("--audience", metavar="URI",
               help="Token audience when it is not the endpoint (Azure Stack Hub).  [default: the endpoint]")
 @audit_options
-def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: str | None, workers: int,
-                audit_timeout: float | None, call_timeout: float, **report: Any) -> None:
-    """Audit Azure subscriptions: NSGs, application gateways, storage accounts and RBAC.
+def audit_azure(subscriptions: tuple[str, ...], management_groups: tuple[str, ...], endpoint: str | None,
+                audience: str | None, workers: int, audit_timeout: float | None, call_timeout: float,
+                **report: Any) -> None:
+    """Audit Azure subscriptions: NSGs, gateways, storage, web apps, databases, caches, Key Vault,
+    messaging, disks, VMs, AKS and RBAC.
 
     Credentials come from azure-identity's DefaultAzureCredential (environment, workload or managed
-    identity, Azure CLI, …). Only list calls are made. Exit codes as for `scan`; 2 also when a call
-    failed and the audit is partial.
+    identity, Azure CLI, …). Only list and get calls are made. Exit codes as for `scan`; 2 also when a
+    call failed and the audit is partial.
     """
     import logging
 
@@ -532,7 +536,8 @@ def audit_azure(subscriptions: tuple[str, ...], endpoint: str | None, audience: 
             credential.get_token(*options.scopes)
         except ClientAuthenticationError as exc:
             raise InputError(f"no Azure credential: {exc.message}") from None
-        audited = run_azure_audit(credential, subscriptions, options=options, workers=workers,
+        audited = run_azure_audit(credential, subscriptions, management_groups=management_groups, options=options,
+                                  workers=workers,
                                   progress=progress_for(label="tenet audit azure"))
     finish_audit(audited, **report)
 

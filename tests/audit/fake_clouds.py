@@ -201,6 +201,8 @@ class FakeAzure(FakeServer):
         super().__init__(tls=True)
         self.subscriptions = {s.subscription_id: s for s in subscriptions}
         self.page_size = page_size
+        # Management group ID -> the subscriptions under it, at any depth.
+        self.management_groups: dict[str, list[str]] = {}
 
     @property
     def identity_endpoint(self) -> str:
@@ -219,6 +221,8 @@ class FakeAzure(FakeServer):
                       "displayName": f"sub {s.subscription_id}", "state": s.state, "tenantId": "tenant-1"}
                      for s in self.subscriptions.values()]
             return self._list(request, items)
+        if parts[:3] == ["providers", "Microsoft.Management", "managementGroups"] and parts[-1] == "descendants":
+            return self._descendants(request, parts[3])
         subscription = self.subscriptions.get(parts[1]) if len(parts) > 1 else None
         if len(parts) == 5 and parts[0] == "subscriptions" and parts[2] == "providers" and subscription is not None:
             provider_path = f"{parts[3]}/{parts[4]}"
@@ -240,6 +244,20 @@ class FakeAzure(FakeServer):
             child = subscription.children[request.path]
             return self._list(request, child) if isinstance(child, list) else (200, child)
         return 404, {"error": {"code": "ResourceNotFound", "message": f"The Resource '{request.path}' was not found."}}
+
+    def _descendants(self, request: Request, group: str) -> Reply:
+        """`ManagementGroups_GetDescendants`: a child group, then the subscriptions, as the API lists them."""
+        if group not in self.management_groups:
+            return 404, {"error": {"code": "NotFound", "message": f"'{group}' not found"}}
+        prefix = "/providers/Microsoft.Management/managementGroups"
+        items: list[Json] = [{"id": f"{prefix}/{group}-child", "type": "Microsoft.Management/managementGroups",
+                              "name": f"{group}-child", "properties": {"displayName": "child",
+                                                                       "parent": {"id": f"{prefix}/{group}"}}}]
+        items += [{"id": f"{prefix}/{group}-child/subscriptions/{s}",
+                   "type": "Microsoft.Management/managementGroups/subscriptions", "name": s,
+                   "properties": {"displayName": f"sub {s}", "parent": {"id": f"{prefix}/{group}-child"}}}
+                  for s in self.management_groups[group]]
+        return self._list(request, items)
 
     def _list(self, request: Request, items: list[Json]) -> Reply:
         start = int(request.query.get("$skiptoken", "0"))

@@ -740,6 +740,27 @@ def test_discovery_audits_every_enabled_subscription_the_credential_sees(cloud: 
     assert set(credential.scopes) == {(f"{cloud.url}/.default",)}
 
 
+def test_a_management_group_audits_the_enabled_subscriptions_under_it(cloud: FakeAzure) -> None:
+    cloud.management_groups["mg-prod"] = [SUB_A, SUB_C]  # SUB_C is disabled
+    grouped = audit(StaticCredential(), management_groups=["mg-prod"], options=options(cloud))
+    assert grouped.accounts == [SUB_A]
+    assert not grouped.errors
+    assert failed(grouped) == Counter({k: n for k, n in EXPECTED_FAILURES.items()
+                                       if SUB_A in k[1] or "managementGroups/mg-root" in k[1]})
+
+
+def test_tenet_audit_azure_management_group(managed_identity: FakeAzure) -> None:
+    import json
+
+    managed_identity.management_groups["mg-data"] = [SUB_B]
+    code, out, err = run_cli("audit", "azure", "--endpoint", managed_identity.url, "--management-group", "mg-data",
+                             "--format", "json")
+    assert code == 2, err  # subscription B's forbidden lists
+    assert {f["account"] for f in json.loads(out)["findings"]} == {SUB_B}
+    code, _, err = run_cli("audit", "azure", "--endpoint", managed_identity.url, "--management-group", "mg-none")
+    assert code == 2 and "ManagementGroups_GetDescendants" in err and "NotFound" in err
+
+
 def test_the_token_audience_follows_the_endpoint(cloud: FakeAzure) -> None:
     credential = StaticCredential()
     audit(credential, [SUB_A], options=options(cloud))

@@ -760,3 +760,9 @@ def subscription_ids(subscriptions: Sequence[Json]) -> list[str]:
     """The subscriptions worth auditing from a `GET /subscriptions` listing: not disabled or deleted."""
     return [str(s["subscriptionId"]) for s in subscriptions
             if s.get("subscriptionId") and str(s.get("state", "Enabled")).lower() not in ("disabled", "deleted")]
+
+
+def descendant_subscriptions(descendants: Sequence[Json]) -> list[str]:
+    """The subscription IDs among a management group's descendants (`.../managementGroups/subscriptions`)."""
+    return [str(d["name"]) for d in descendants
+            if d.get("name") and str(d.get("type", "")).lower().endswith("managementgroups/subscriptions")]

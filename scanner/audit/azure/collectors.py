@@ -146,6 +146,21 @@ class AzureCollector:
         for subscription in adapters.subscription_ids(self.subscriptions()):
             yield from self.subscription_calls(subscription)
 
+    def management_group_call(self, group: str) -> Call:
+        """The subscriptions anywhere under a management group (its descendants), each audited
+        if the credential sees it enabled."""
+        return Call("", GLOBAL, "Microsoft.Management", "ManagementGroups_GetDescendants",
+                    lambda: self._management_group(group), target=f"management group {group}")
+
+    def _management_group(self, group: str) -> Iterator[Item]:
+        url = f"{self.options.base_url}/providers/Microsoft.Management/managementGroups/{group}/descendants"
+        with self._arm() as client:
+            descendants = list(_list(client, url, MANAGEMENT_GROUPS_API_VERSION))
+        enabled = set(adapters.subscription_ids(self.subscriptions()))
+        for subscription in adapters.descendant_subscriptions(descendants):
+            if subscription in enabled:
+                yield from self.subscription_calls(subscription)
+
     def subscriptions(self) -> list[dict[str, Any]]:
         """`GET /subscriptions`: through azure-mgmt-resource's SubscriptionClient when installed,
         otherwise through an azure-core ARM pipeline with the same policies."""
@@ -364,6 +379,7 @@ POSTGRESQL_API_VERSION = "2022-12-01"
 MYSQL_API_VERSION = "2023-12-30"
 REDIS_API_VERSION = "2023-08-01"
 STORAGE_API_VERSION = "2023-05-01"
+MANAGEMENT_GROUPS_API_VERSION = "2020-05-01"
 COMPUTE_API_VERSION = "2024-07-01"
 
 
@@ -412,13 +428,17 @@ def audit(
     credential: TokenCredential,
     subscriptions: Sequence[str] = (),
     *,
+    management_groups: Sequence[str] = (),
     options: AzureOptions | None = None,
     workers: int = 16,
     progress: Progress | None = None,
 ) -> AuditResult:
-    """Audit the given subscriptions, or every subscription the credential can see."""
+    """Audit the given subscriptions and those under the given management groups; with neither,
+    every subscription the credential can see. A subscription named twice is audited once."""
     collector = AzureCollector(credential, options)
-    calls = ([c for s in dict.fromkeys(subscriptions) for c in collector.subscription_calls(s)]
-             if subscriptions else [collector.discovery_call()])
+    calls = [c for s in dict.fromkeys(subscriptions) for c in collector.subscription_calls(s)]
+    calls += [collector.management_group_call(g) for g in dict.fromkeys(management_groups)]
+    if not calls:
+        calls = [collector.discovery_call()]
     return run_audit(calls, provider=SourceKind.AZURE, recoverable=recoverable(), explain=explain, workers=workers,
                      progress=progress, limits=collector.options.limits)
