@@ -16,10 +16,13 @@ from scanner.engine.params import RuleParams
 from scanner.engine.registry import Violation, rule
 from scanner.model import NARROWING_CONDITION_KEYS, Access, AccessGrant, GrantKind, Scope, is_public_principal, known
 
-# Roles that amount to full control of everything at their scope.
+# Roles that amount to full control of everything at their scope, directly or by granting any role
+# (IAM and RBAC administrators) or acting as any service account of the project (CIS GCP 1.6).
 _PRIVILEGED_ROLES = frozenset(
-    {"owner", "contributor", "user access administrator", "roles/owner", "roles/editor", "cluster-admin",
-     "administratoraccess"}
+    {"owner", "contributor", "user access administrator", "role based access control administrator",
+     "roles/owner", "roles/editor", "roles/resourcemanager.projectiamadmin",
+     "roles/resourcemanager.organizationadmin", "roles/resourcemanager.folderadmin", "roles/iam.securityadmin",
+     "roles/iam.serviceaccountuser", "roles/iam.serviceaccounttokencreator", "cluster-admin", "administratoraccess"}
 )
 # AWS actions that only enumerate metadata and accept no resource-level scoping.
 _ENUMERATION_PREFIXES = ("describe", "list")
@@ -298,7 +301,10 @@ def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
 def privileged_role_assignment(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     """Owner and Contributor on a subscription, `roles/owner` and `roles/editor`
     on a project, and any binding to `cluster-admin` give standing control over
-    everything at that scope. So does a ClusterRoleBinding to a role that reads
+    everything at that scope; so do the roles that grant any role (User Access
+    Administrator, `roles/resourcemanager.projectIamAdmin`, `roles/iam.securityAdmin`)
+    or act as any service account of a project (`roles/iam.serviceAccountUser`,
+    `roles/iam.serviceAccountTokenCreator`, CIS GCP 1.6). So does a ClusterRoleBinding to a role that reads
     Secrets (its own rules in the scanned files, or the built-in `admin` and
     `edit`): every credential of every namespace.
 

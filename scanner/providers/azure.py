@@ -261,6 +261,11 @@ MSSQL_TDE_DEFAULT = True
 # ServiceManaged, or UserManaged with a Key Vault key.
 DATA_LAKE_ENCRYPTION_STATE_DEFAULT = "Enabled"
 DATA_LAKE_CUSTOMER_KEY_TYPE = "usermanaged"
+# Azure Data Explorer (Kusto) clusters: data is SSE-encrypted in storage, but the cluster's local
+# cache disks only with `disk_encryption_enabled` (3.x `enable_disk_encryption`), off when unset.
+KUSTO_DISK_ENCRYPTION_DEFAULT = False
+# Container Registry `anonymous_pull_enabled`: anyone on the internet may pull images.
+REGISTRY_ANONYMOUS_PULL_ACTIONS = ("Microsoft.ContainerRegistry/registries/pull/read",)
 # Synapse dedicated SQL pools: transparent data encryption (`data_encrypted`) is off unless turned on.
 SYNAPSE_POOL_TDE_DEFAULT = False
 SSE_ALGORITHM = "AES256"

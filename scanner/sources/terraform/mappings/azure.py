@@ -302,8 +302,14 @@ key_vault = _acl_firewall("network_acls")
 
 
 def container_registry(registry: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-    """Its firewall (`network_rule_set`), and the key of its `encryption` block if one is named."""
+    """Its firewall (`network_rule_set`), anonymous pull, and the key of its `encryption` block."""
     yield from _acl_firewall("network_rule_set")(registry, ctx)
+    anonymous = as_bool(registry.get("anonymous_pull_enabled"), False)
+    if anonymous is not False:
+        yield AccessGrant(origin=registry.origin, field_origins={"principals": registry.origin_of(
+            "anonymous_pull_enabled")}, kind=GrantKind.RESOURCE_POLICY, name=_name(registry), effect=Access.ALLOW,
+            principals=anonymous if isinstance(anonymous, Unknown) else ["*"],
+            actions=list(azure.REGISTRY_ANONYMOUS_PULL_ACTIONS), resources=[registry.address])
     encryption = next(iter(registry.blocks("encryption")), None)
     customer = _is_set(encryption, "key_vault_key_id") if encryption is not None else False
     yield _sse_store("container_registry", registry, "encryption", customer,
@@ -992,6 +998,27 @@ def mssql_server_tde(protector: ResourceView, ctx: MappingContext) -> Iterator[A
     yield _sse_store("database", protector, "key_vault_key_id", _is_set(protector, "key_vault_key_id"))
 
 
+def kusto_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """The cluster's cache disks: encrypted only with disk encryption."""
+    attr = _first_set(cluster, "disk_encryption_enabled", "enable_disk_encryption")
+    enabled = as_bool(cluster.get(attr), azure.KUSTO_DISK_ENCRYPTION_DEFAULT)
+    key_management: KeyManagement | Unknown = (
+        enabled if isinstance(enabled, Unknown) else KeyManagement.PROVIDER if enabled else KeyManagement.NONE)
+    yield DataStore(origin=cluster.origin, field_origins={"encrypted": cluster.origin_of(attr),
+                                                          "key_management": cluster.origin_of(attr)},
+                    kind="cache_disks", name=_name(cluster), encrypted=enabled,
+                    algorithm=azure.SSE_ALGORITHM if enabled is True else None,
+                    key_bits=azure.SSE_KEY_BITS if enabled is True else None, key_management=key_management)
+
+
+def batch_account(account: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Always AES-256; with a Key Vault key when `encryption.key_vault_key_id` names one."""
+    encryption = next(iter(account.blocks("encryption")), None)
+    customer = _is_set(encryption, "key_vault_key_id") if encryption is not None else False
+    yield _sse_store("batch_account", account, "encryption", customer,
+                     encryption.origin_of("key_vault_key_id") if encryption is not None else None)
+
+
 def synapse_sql_pool(pool: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     """A dedicated SQL pool: transparent data encryption only when `data_encrypted`."""
     enabled = as_bool(pool.get("data_encrypted"), azure.SYNAPSE_POOL_TDE_DEFAULT)
@@ -1151,6 +1178,7 @@ MAPPERS = {
     "azurerm_application_gateway": application_gateway,
     "azurerm_postgresql_server": single_server,
     "azurerm_mysql_server": single_server,
+    "azurerm_mariadb_server": single_server,
     "azurerm_mssql_server": mssql_server,
     "azurerm_redis_cache": redis_cache,
     "azurerm_postgresql_flexible_server": _flexible_server("postgresql"),
@@ -1177,6 +1205,8 @@ MAPPERS = {
     "azurerm_mssql_server_transparent_data_encryption": mssql_server_tde,
     "azurerm_data_lake_store": data_lake_store,
     "azurerm_synapse_sql_pool": synapse_sql_pool,
+    "azurerm_kusto_cluster": kusto_cluster,
+    "azurerm_batch_account": batch_account,
     "azurerm_api_management": api_management,
     "azurerm_api_management_api": api_management_api,
     "azurerm_api_management_backend": api_management_backend,
