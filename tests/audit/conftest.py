@@ -84,6 +84,7 @@ class World:
     arns: dict[str, str] = field(default_factory=dict)
     default_groups: dict[str, str] = field(default_factory=dict)  # region -> default VPC security group ARN
     clean: dict[str, str] = field(default_factory=dict)  # counterparts that must give no finding
+    defaults: dict[str, str] = field(default_factory=dict)  # what moto makes by itself: default NACLs, snapshots
 
 
 def _client(endpoint: str, service: str, region: str, creds: Mapping[str, str] | None = None) -> Any:
@@ -156,6 +157,10 @@ def aws_world(moto_endpoint: str) -> World:
     plain = east.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
     east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=True)
     world.arns["plain-volume"] = f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{plain}"
+    for region, ec2 in zip(REGIONS, (east, west), strict=True):
+        # Every default network ACL allows everything from 0.0.0.0/0 (NET-001), as in AWS.
+        acl = ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+        world.defaults[f"acl-{region}"] = f"arn:aws:ec2:{region}:{ACCOUNT}:network-acl/{acl['NetworkAclId']}"
     for region in REGIONS:  # moto leaves EBS encryption by default off (and cannot answer GetEbsDefaultKmsKeyId)
         world.arns[f"ebs-default-{region}"] = f"arn:aws:ec2:{region}:{ACCOUNT}:ebs-encryption-by-default"
 
@@ -165,6 +170,9 @@ def aws_world(moto_endpoint: str) -> World:
                                     MasterUsername="app", MasterUserPassword="not-a-secret-1",
                                     AllocatedStorage=20, StorageEncrypted=encrypted)
         world.arns[name] = db["DBInstance"]["DBInstanceArn"]
+    # moto takes an automated snapshot of each new instance: the unencrypted one's is ENC-001.
+    automated = rds.describe_db_snapshots(DBInstanceIdentifier="orders-db")["DBSnapshots"][0]
+    world.defaults["orders-db-snapshot"] = automated["DBSnapshotArn"]
 
     world.arns |= _load_balancer(moto_endpoint, "us-east-1", "east",
                                  [("HTTPS", 443, "ELBSecurityPolicy-2016-08"), ("HTTP", 80, None)])
@@ -344,6 +352,9 @@ def breadth_world(moto_endpoint: str) -> World:
     s3.put_public_access_block(Bucket="tenet-breadth-policy-restricted", PublicAccessBlockConfiguration={
         "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": True})
 
+    _breadth_network(moto_endpoint, world)
+    _breadth_sharing(moto_endpoint, world)
+
     # Account 111111111111 blocks public access account-wide: its public bucket is not public.
     keys = _assumed(moto_endpoint, OTHER_ACCOUNT)
     other_s3 = _client(moto_endpoint, "s3", region, keys)
@@ -369,3 +380,109 @@ def _assumed(endpoint: str, account: str) -> dict[str, str]:
 def _drop_account_host_prefix(request: Any, **_: Any) -> None:
     """moto on 127.0.0.1 cannot be reached at `<account>.127.0.0.1`; the account id is in a header too."""
     request.url = re.sub(r"//\d{12}\.", "//", request.url, count=1)
+
+
+def _breadth_network(endpoint: str, world: World) -> None:
+    region = BREADTH_REGION
+    ec2 = _client(endpoint, "ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+
+    def acl(name: str, *entries: dict[str, Any]) -> str:
+        acl_id = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+        for entry in entries:
+            ec2.create_network_acl_entry(NetworkAclId=acl_id, Egress=False, **entry)
+        return f"arn:aws:ec2:{region}:{ACCOUNT}:network-acl/{acl_id}"
+
+    # SSH from anywhere: NET-001. A deny of SSH from anywhere numbered before an allow of 443 from 10.20/16 is clean.
+    world.arns["acl-ssh"] = acl("acl-ssh", {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow",
+                                            "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 22, "To": 22}})
+    world.clean["acl-scoped"] = acl("acl-scoped",
+                                    {"RuleNumber": 90, "Protocol": "6", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0",
+                                     "PortRange": {"From": 22, "To": 22}},
+                                    {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow",
+                                     "CidrBlock": "10.20.0.0/16", "PortRange": {"From": 443, "To": 443}})
+    default_acl = ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]},
+                                                     {"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"][0]
+    world.defaults[f"acl-{region}"] = f"arn:aws:ec2:{region}:{ACCOUNT}:network-acl/{default_acl['NetworkAclId']}"
+
+    # A cluster API open to the internet: NET-001 (administrative on any port); one scoped, one private.
+    eks = _client(endpoint, "eks", region)
+    role = f"arn:aws:iam::{ACCOUNT}:role/eks"
+    for name, config in (("eks-open", {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}),
+                         ("eks-scoped", {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
+                         ("eks-private", {"endpointPublicAccess": False, "endpointPrivateAccess": True})):
+        arn = eks.create_cluster(name=name, roleArn=role, resourcesVpcConfig={"subnetIds": [], **config})
+        (world.arns if name == "eks-open" else world.clean)[name] = arn["cluster"]["arn"]
+
+    # Classic load balancers: an HTTP listener (TLS-001), an HTTPS listener whose negotiation policy
+    # enables TLSv1 (TLS-002), and an HTTPS listener on a TLS 1.2 policy.
+    elb = _client(endpoint, "elb", region)
+    cert = _client(endpoint, "acm", region).request_certificate(DomainName="classic.example.com")["CertificateArn"]
+    for name, listeners in (("classic-http", [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]),
+                            ("classic-tls10", [{"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstancePort": 80,
+                                                "SSLCertificateId": cert}]),
+                            ("classic-tls12", [{"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstancePort": 80,
+                                                "SSLCertificateId": cert}])):
+        elb.create_load_balancer(LoadBalancerName=name, Listeners=listeners, AvailabilityZones=[f"{region}a"])
+        arn = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/{name}"
+        (world.clean if name == "classic-tls12" else world.arns)[name] = arn
+    for name, protocols in (("classic-tls10", ("Protocol-TLSv1", "Protocol-TLSv1.2")),
+                            ("classic-tls12", ("Protocol-TLSv1.2",))):
+        elb.create_load_balancer_policy(
+            LoadBalancerName=name, PolicyName=f"{name}-negotiation", PolicyTypeName="SSLNegotiationPolicyType",
+            PolicyAttributes=[{"AttributeName": p, "AttributeValue": "true"} for p in protocols])
+        elb.set_load_balancer_policies_of_listener(LoadBalancerName=name, LoadBalancerPort=443,
+                                                   PolicyNames=[f"{name}-negotiation"])
+
+    # Publicly accessible databases: one behind a group open on its port (NET-002), one behind a scoped
+    # group, and a private one behind the open group (the group itself is reported, not the database).
+    open_group = _group(ec2, "db-open", {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                                         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    scoped_group = _group(ec2, "db-scoped", {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                                             "IpRanges": [{"CidrIp": "10.0.0.0/16"}]})
+    world.arns["db-open-group"] = open_group
+    rds = _client(endpoint, "rds", region)
+    for name, public, group in (("db-public-open", True, open_group), ("db-public-scoped", True, scoped_group),
+                                ("db-private-open", False, open_group)):
+        db = rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine="postgres",
+                                    MasterUsername="app", MasterUserPassword="not-a-secret-1", AllocatedStorage=20,
+                                    StorageEncrypted=True, PubliclyAccessible=public,
+                                    VpcSecurityGroupIds=[group.rsplit("/", 1)[-1]])
+        (world.arns if name == "db-public-open" else world.clean)[name] = db["DBInstance"]["DBInstanceArn"]
+
+
+def _breadth_sharing(endpoint: str, world: World) -> None:
+    region = BREADTH_REGION
+    rds = _client(endpoint, "rds", region)
+    rds.create_db_instance(DBInstanceIdentifier="db-plain", DBInstanceClass="db.t3.micro", Engine="postgres",
+                           MasterUsername="app", MasterUserPassword="not-a-secret-1", AllocatedStorage=20)
+    for name, public in (("snap-public", True), ("snap-private", False)):
+        snap = rds.create_db_snapshot(DBInstanceIdentifier="db-public-scoped", DBSnapshotIdentifier=name)
+        if public:
+            rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=name, AttributeName="restore", ValuesToAdd=["all"])
+        (world.arns if public else world.clean)[name] = snap["DBSnapshot"]["DBSnapshotArn"]
+    # A snapshot of an unencrypted database is unencrypted too: ENC-001.
+    plain = rds.create_db_snapshot(DBInstanceIdentifier="db-plain", DBSnapshotIdentifier="snap-plain")
+    world.arns["snap-plain"] = plain["DBSnapshot"]["DBSnapshotArn"]
+    rds.create_db_cluster(DBClusterIdentifier="cluster-shared", Engine="aurora-postgresql", MasterUsername="app",
+                          MasterUserPassword="not-a-secret-1", StorageEncrypted=True)
+    cluster_snap = rds.create_db_cluster_snapshot(DBClusterIdentifier="cluster-shared",
+                                                  DBClusterSnapshotIdentifier="cluster-snap-public")
+    rds.modify_db_cluster_snapshot_attribute(DBClusterSnapshotIdentifier="cluster-snap-public",
+                                             AttributeName="restore", ValuesToAdd=["all"])
+    world.arns["cluster-snap-public"] = cluster_snap["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+
+    ec2 = _client(endpoint, "ec2", region)
+    sealed = ec2.create_volume(AvailabilityZone=f"{region}a", Size=8, Encrypted=True)["VolumeId"]
+    for name, public in (("ebs-snap-public", True), ("ebs-snap-private", False)):
+        snap_id = ec2.create_snapshot(VolumeId=sealed)["SnapshotId"]
+        if public:
+            ec2.modify_snapshot_attribute(SnapshotId=snap_id, Attribute="createVolumePermission",
+                                          OperationType="add", GroupNames=["all"])
+        (world.arns if public else world.clean)[name] = f"arn:aws:ec2:{region}::snapshot/{snap_id}"
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    for name, public in (("ami-public", True), ("ami-private", False)):
+        image = ec2.create_image(InstanceId=instance, Name=name)["ImageId"]
+        if public:
+            ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"Group": "all"}]})
+        (world.arns if public else world.clean)[name] = f"arn:aws:ec2:{region}::image/{image}"

@@ -469,3 +469,35 @@ def test_bucket_owner_enforced_disables_acls() -> None:
     preferred = {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}}
     assert (adapters.acls_disabled(enforced), adapters.acls_disabled(preferred), adapters.acls_disabled(None)) == \
         (True, False, False)
+
+
+# -- EKS and classic load balancer policies (shapes of the EKS and ELB API references) ---------------------
+
+
+def test_eks_public_endpoint_without_cidrs_is_open_to_the_internet() -> None:
+    from scanner.audit.aws import network
+
+    described = {"cluster": {"name": "prod", "arn": "arn:aws:eks:eu-west-1:123456789012:cluster/prod",
+                             "resourcesVpcConfig": {"subnetIds": ["subnet-1"], "endpointPublicAccess": True,
+                                                    "endpointPrivateAccess": False}}}
+    endpoint = network.eks_cluster(described, EU)
+    assert endpoint is not None and endpoint.control_plane
+    assert verdicts([endpoint]) == fails(("NET-001", "arn:aws:eks:eu-west-1:123456789012:cluster/prod"))
+    private = {"cluster": {**described["cluster"], "resourcesVpcConfig": {"endpointPublicAccess": False}}}
+    assert network.eks_cluster(private, EU) is None
+
+
+def test_classic_negotiation_policy_is_judged_by_its_oldest_protocol() -> None:
+    from scanner.audit.aws import network
+
+    def policy(*enabled: str) -> dict[str, Any]:
+        attributes = [{"AttributeName": p, "AttributeValue": "true" if p in enabled else "false"}
+                      for p in ("Protocol-SSLv3", "Protocol-TLSv1", "Protocol-TLSv1.1", "Protocol-TLSv1.2")]
+        attributes.append({"AttributeName": "Reference-Security-Policy", "AttributeValue": "ELBSecurityPolicy-2016-08"})
+        return {"PolicyName": "custom", "PolicyTypeName": "SSLNegotiationPolicyType",
+                "PolicyAttributeDescriptions": attributes}
+
+    assert network.classic_policy_min_version(policy("Protocol-TLSv1.1", "Protocol-TLSv1.2")) == TlsVersion.TLS1_1
+    assert network.classic_policy_min_version(policy("Protocol-TLSv1.2")) == TlsVersion.TLS1_2
+    # No Protocol-* attribute enabled: the reference policy decides.
+    assert network.classic_policy_min_version(policy()) == TlsVersion.TLS1_0

@@ -20,6 +20,17 @@ from tests.audit.conftest import ACCOUNT, BREADTH_REGION, OTHER_ACCOUNT, ROLE, W
 # What each planted resource of `breadth_world` must give.
 EXPECTED: dict[str, list[str]] = {
     "acl-public": ["IAM-005"],
+    "acl-ssh": ["NET-001"],
+    "eks-open": ["NET-001"],
+    "classic-http": ["TLS-001"],
+    "classic-tls10": ["TLS-002"],
+    "db-public-open": ["NET-002"],
+    "db-open-group": ["NET-002", "NET-004"],
+    "snap-public": ["IAM-005"],
+    "snap-plain": ["ENC-001"],
+    "cluster-snap-public": ["IAM-005"],
+    "ebs-snap-public": ["IAM-005"],
+    "ami-public": ["IAM-005"],
 }
 
 

@@ -30,7 +30,7 @@ from botocore.loaders import create_loader  # type: ignore[import-untyped]
 from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
 from scanner import __version__
-from scanner.audit.aws import adapters
+from scanner.audit.aws import adapters, network, sharing
 from scanner.audit.engine import (
     DEFAULT_ATTEMPTS,
     DEFAULT_CALL_DEADLINE,
@@ -243,8 +243,10 @@ def _account_calls(acct: _Account, regions: Sequence[str] | None) -> Iterator[Ca
 
 
 def _enabled_regions(acct: _Account, home: str) -> Iterator[Call]:
+    """The regions enabled for the account: opt-in regions it has not opted into are left out."""
     answer = acct.client("ec2", home).describe_regions()
-    for region in sorted(r["RegionName"] for r in answer.get("Regions", []) if r.get("RegionName")):
+    for region in sorted(r["RegionName"] for r in answer.get("Regions", [])
+                         if r.get("RegionName") and r.get("OptInStatus") != "not-opted-in"):
         yield from _region_calls(acct, region)
 
 
@@ -373,8 +375,54 @@ def _bucket_policy(acct: _Account, name: str, region: str, block: BlockPublicAcc
 
 def _region_calls(acct: _Account, region: str) -> Iterator[Call]:
     yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(_security_groups, acct, region))
+    yield acct.call(region, "ec2", "DescribeNetworkAcls", partial(_listing, acct, region, "ec2", "DescribeNetworkAcls",
+                                                                  network.network_acls))
     yield acct.call(region, "elbv2", "DescribeLoadBalancers", partial(_load_balancers, acct, region))
+    yield acct.call(region, "elb", "DescribeLoadBalancers", partial(_classic_load_balancers, acct, region))
+    yield acct.call(region, "eks", "ListClusters", partial(_eks_clusters, acct, region))
+    yield acct.call(region, "ec2", "DescribeImages", partial(_listing, acct, region, "ec2", "DescribeImages",
+                                                             sharing.images, Owners=["self"]))
     yield acct.call(region, "kms", "ListAliases", partial(_key_aliases, acct, region))
+
+
+def _listing(acct: _Account, region: str, service: str, operation: str, adapt: Callable[..., Iterable[Any]],
+             **params: Any) -> Iterator[Any]:
+    """A listing whose pages adapt straight into the model: one call for a service with nothing in the region."""
+    where = acct.where(region)
+    for page in acct.pages(region, service, operation, **params):
+        yield from adapt(page, where)
+
+
+def _eks_clusters(acct: _Account, region: str) -> Iterator[Call]:
+    for page in acct.pages(region, "eks", "ListClusters"):
+        for name in page.get("clusters", []):
+            yield acct.call(region, "eks", "DescribeCluster", partial(_eks_cluster, acct, region, name), target=name)
+
+
+def _eks_cluster(acct: _Account, region: str, name: str) -> Iterator[Any]:
+    endpoint = network.eks_cluster(acct.client("eks", region).describe_cluster(name=name), acct.where(region))
+    if endpoint is not None:
+        yield endpoint
+
+
+def _classic_load_balancers(acct: _Account, region: str) -> Iterator[Any]:
+    """Classic load balancers; the SSL negotiation policies are read only for those with HTTPS or SSL listeners."""
+    where = acct.where(region)
+    for page in acct.pages(region, "elb", "DescribeLoadBalancers"):
+        for lb in page.get("LoadBalancerDescriptions", []):
+            secure = any(str(d.get("Listener", {}).get("Protocol", "")).upper() in ("HTTPS", "SSL")
+                         for d in lb.get("ListenerDescriptions", []))
+            if secure and lb.get("LoadBalancerName"):
+                yield acct.call(region, "elb", "DescribeLoadBalancerPolicies",
+                                partial(_classic_policies, acct, region, lb), target=lb["LoadBalancerName"])
+            else:
+                yield from network.classic_listeners(lb, {}, where)
+
+
+def _classic_policies(acct: _Account, region: str, lb: Mapping[str, Any]) -> Iterator[Any]:
+    answer = acct.client("elb", region).describe_load_balancer_policies(LoadBalancerName=lb["LoadBalancerName"])
+    policies = {str(p.get("PolicyName")): p for p in answer.get("PolicyDescriptions", [])}
+    yield from network.classic_listeners(lb, policies, acct.where(region))
 
 
 def _security_groups(acct: _Account, region: str) -> Iterator[Any]:
@@ -430,12 +478,88 @@ def _key_aliases(acct: _Account, region: str) -> Iterator[Call]:
 def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
     reads: list[tuple[str, str, Callable[..., Any]]] = [
         ("ec2", "DescribeVolumes", adapters.volumes),
-        ("rds", "DescribeDBInstances", adapters.db_instances),
         ("rds", "DescribeDBClusters", adapters.db_clusters),
     ]
     for service, operation, adapt in reads:
         yield acct.call(region, service, operation, partial(_stores, acct, region, service, operation, adapt, managed))
+    yield acct.call(region, "rds", "DescribeDBInstances", partial(_db_instances, acct, region, managed))
+    yield acct.call(region, "rds", "DescribeDBSnapshots", partial(
+        _db_snapshots, acct, region, managed, "DescribeDBSnapshots", "DBSnapshots", "DBSnapshotIdentifier",
+        "DBSnapshotArn", "DescribeDBSnapshotAttributes", sharing.db_snapshots))
+    yield acct.call(region, "rds", "DescribeDBClusterSnapshots", partial(
+        _db_snapshots, acct, region, managed, "DescribeDBClusterSnapshots", "DBClusterSnapshots",
+        "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn", "DescribeDBClusterSnapshotAttributes",
+        sharing.db_cluster_snapshots))
+    yield acct.call(region, "ec2", "DescribeSnapshots", partial(_ebs_snapshots, acct, region, managed))
     yield acct.call(region, "ec2", "GetEbsEncryptionByDefault", partial(_ebs_default, acct, region, managed))
+
+
+def _db_instances(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    """Database instances at rest; a publicly accessible one is also an endpoint behind its security groups."""
+    where = acct.where(region)
+    for page in acct.pages(region, "rds", "DescribeDBInstances"):
+        yield from adapters.db_instances(page, where, managed)
+        for db in page.get("DBInstances", []):
+            if db.get("PubliclyAccessible") is True and db.get("DBInstanceArn"):
+                groups = [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])
+                          if g.get("VpcSecurityGroupId")]
+                endpoint = db.get("Endpoint") or {}
+                origin = where.origin(db["DBInstanceArn"], "AWS::RDS::DBInstance", "publicly_accessible")
+                yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(
+                    _public_database, acct, region, origin, str(db.get("DBInstanceIdentifier")),
+                    endpoint.get("Port") or db.get("DbInstancePort"), groups), target=db["DBInstanceArn"])
+
+
+def _public_database(acct: _Account, region: str, origin: Any, name: str, port: object, groups: list[str]
+                     ) -> Iterator[Any]:
+    found = acct.client("ec2", region).describe_security_groups(GroupIds=groups)["SecurityGroups"] if groups else []
+    yield network.public_endpoint(origin, name, port, found, acct.where(region))
+
+
+def _db_snapshots(acct: _Account, region: str, managed: frozenset[str] | None, operation: str, key: str,
+                  id_key: str, arn_key: str, attributes: str, adapt: Callable[..., Any]) -> Iterator[Any]:
+    """Snapshots at rest; the sharing of manual ones (automated snapshots cannot be shared)."""
+    where = acct.where(region)
+    for page in acct.pages(region, "rds", operation):
+        yield from adapt(page, where, managed)
+        for snap in page.get(key, []):
+            if snap.get("SnapshotType") == "manual" and snap.get(id_key) and snap.get(arn_key):
+                yield acct.call(region, "rds", attributes, partial(_db_snapshot_sharing, acct, region, attributes,
+                                                                   id_key, snap[id_key], snap[arn_key]),
+                                target=snap[arn_key])
+
+
+def _db_snapshot_sharing(acct: _Account, region: str, operation: str, id_key: str, name: str, arn: str
+                         ) -> Iterator[Any]:
+    answer = getattr(acct.client("rds", region), xform_name(operation))(**{id_key: name})
+    yield from sharing.db_snapshot_attributes(answer, arn, acct.where(region))
+
+
+def _ebs_snapshots(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    where = acct.where(region)
+    owned = False
+    for page in acct.pages(region, "ec2", "DescribeSnapshots", OwnerIds=["self"]):
+        stores = sharing.ebs_snapshots(page, where, managed)
+        owned = owned or bool(stores)
+        yield from stores
+    if owned:
+        yield acct.call(region, "ec2", "DescribeSnapshots", partial(_public_snapshots, acct, region), target="public")
+
+
+def _public_snapshots(acct: _Account, region: str) -> Iterator[Call]:
+    """Snapshots restorable by `all`, each confirmed by its createVolumePermission (an emulator may ignore
+    the filter; AWS answers only the public ones, so this costs a call per public snapshot)."""
+    where = acct.where(region)
+    for page in acct.pages(region, "ec2", "DescribeSnapshots", OwnerIds=["self"], RestorableByUserIds=["all"]):
+        for snap_id in sharing.own_snapshot_ids(page, where):
+            yield acct.call(region, "ec2", "DescribeSnapshotAttribute", partial(_snapshot_permission, acct, region,
+                                                                                snap_id), target=snap_id)
+
+
+def _snapshot_permission(acct: _Account, region: str, snap_id: str) -> Iterator[Any]:
+    answer = acct.client("ec2", region).describe_snapshot_attribute(SnapshotId=snap_id,
+                                                                   Attribute="createVolumePermission")
+    yield from sharing.snapshot_permissions(answer, acct.where(region))
 
 
 def _stores(acct: _Account, region: str, service: str, operation: str, adapt: Callable[..., Any],
