@@ -317,8 +317,17 @@ class FaultProxy:
 BREADTH_REGION = "us-west-2"
 
 
+def _tls_only(bucket: str) -> dict[str, Any]:
+    """The statement that makes S3 refuse plain HTTP for a bucket (TLS-001 otherwise)."""
+    return {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
 def _public_policy(resource: str, action: str) -> str:
-    return _document({"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource})
+    bucket = resource.split(":::", 1)[1].split("/", 1)[0]
+    return _document({"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource},
+                     _tls_only(bucket))
 
 
 @pytest.fixture(scope="session")
@@ -339,10 +348,12 @@ def breadth_world(moto_endpoint: str) -> World:
     world.arns["acl-public"] = bucket("tenet-breadth-acl-public")
     s3.put_bucket_acl(Bucket="tenet-breadth-acl-public", ACL="public-read")
     world.clean["acl-ignored"] = bucket("tenet-breadth-acl-ignored")
+    s3.put_bucket_policy(Bucket="tenet-breadth-acl-ignored", Policy=_document(_tls_only("tenet-breadth-acl-ignored")))
     s3.put_bucket_acl(Bucket="tenet-breadth-acl-ignored", ACL="public-read")
     s3.put_public_access_block(Bucket="tenet-breadth-acl-ignored", PublicAccessBlockConfiguration={
         "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
     world.clean["acl-disabled"] = bucket("tenet-breadth-acl-disabled")
+    s3.put_bucket_policy(Bucket="tenet-breadth-acl-disabled", Policy=_document(_tls_only("tenet-breadth-acl-disabled")))
     s3.put_bucket_acl(Bucket="tenet-breadth-acl-disabled", ACL="public-read")
     s3.put_bucket_ownership_controls(Bucket="tenet-breadth-acl-disabled", OwnershipControls={
         "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})

@@ -19,7 +19,7 @@ from tests.audit.conftest import ACCOUNT, BREADTH_REGION, OTHER_ACCOUNT, ROLE, W
 
 # What each planted resource of `breadth_world` must give.
 EXPECTED: dict[str, list[str]] = {
-    "acl-public": ["IAM-005"],
+    "acl-public": ["IAM-005", "TLS-001"],  # and no policy refusing plain HTTP
     "acl-ssh": ["NET-001"],
     "eks-open": ["NET-001"],
     "classic-http": ["TLS-001"],
@@ -69,8 +69,10 @@ def test_account_block_public_access_neutralises_policy_and_acl(aws_env: str, br
     assert result.errors == []
     bucket = breadth_world.clean["other-account-bucket"]
     grants = [a for a in result.assets if isinstance(a, AccessGrant) and a.origin.resource == bucket]
+    # The public statement is the account's now; the second one refuses plain HTTP.
     assert [(g.principals, g.name) for g in grants] == [
         ([f"arn:aws:iam::{OTHER_ACCOUNT}:root"], "tenet-breadth-other bucket policy statement[0] (Anyone) "
-         "(public access restricted to the owner account by S3 Block Public Access)")]
+         "(public access restricted to the owner account by S3 Block Public Access)"),
+        (["*"], "tenet-breadth-other bucket policy statement[1] (TlsOnly)")]
     assert bucket not in findings_by_resource(result)
     assert Counter(a.origin.account for a in result.assets)[ACCOUNT] == 0

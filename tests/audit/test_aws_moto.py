@@ -39,6 +39,7 @@ def expected(world: World) -> Counter[tuple[str, str]]:
         ("IAM-001", a["allow-everything"]),
         ("IAM-005", a["open-trust"]),
         ("IAM-005", a["tenet-public-assets"]),
+        ("TLS-001", a["tenet-public-assets"]),  # its policy does not refuse plain HTTP
         ("IAM-006", a["admins"]),
     ]
     # AWS (and moto) give every group an egress rule to 0.0.0.0/0 on all protocols.
@@ -76,7 +77,7 @@ def test_audit_gives_exactly_the_expected_findings(aws_env: str, aws_world: Worl
     assert scanned.errors == []
     assert found(scanned.findings) == expected(aws_world)
     by_rule = Counter(f.rule_id for f in scanned.findings)
-    assert by_rule == {"NET-001": 4, "NET-004": 5, "ENC-001": 5, "TLS-002": 1, "IAM-001": 1, "IAM-005": 2,
+    assert by_rule == {"NET-001": 4, "NET-004": 5, "ENC-001": 5, "TLS-001": 1, "TLS-002": 1, "IAM-001": 1, "IAM-005": 2,
                        "IAM-006": 1}
     for f in scanned.findings:
         assert f.source == "aws" and f.account == ACCOUNT and f.location is None

@@ -42,7 +42,9 @@ from scanner.model import (
 from scanner.model.network import protocol_carries_ports
 from scanner.providers.aws import (
     CLOUDFRONT_DEFAULT_POLICY,
+    SERVICE_TLS_MINIMUM,
     cloudfront_min_version,
+    denies_insecure_transport,
     elb_policy_min_version,
     grants_from_policy,
     is_aws_managed_key,
@@ -441,6 +443,16 @@ def bucket_policy(bucket: str, response: Response | None, where: Where,
     grants = grants_from_policy(_document(response.get("Policy")), kind=GrantKind.RESOURCE_POLICY,
                                 name=f"{bucket} bucket policy", origin=origin)
     return restrict_public_policy(grants, where.account, where.partition, block or BlockPublicAccess())
+
+
+def bucket_transport(bucket: str, response: Response | None, where: Where) -> TlsEndpoint:
+    """GetBucketPolicy (None: no policy): S3 answers plain HTTP unless the policy denies requests
+    without TLS (`aws:SecureTransport` false)."""
+    denied = denies_insecure_transport(_document(response.get("Policy")) if response is not None else None)
+    origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket", "secure_transport")
+    plaintext: bool | Unknown = denied if isinstance(denied, Unknown) else not denied
+    return TlsEndpoint(origin=origin, kind="object_storage", name=bucket, min_version=SERVICE_TLS_MINIMUM,
+                       plaintext_allowed=plaintext)
 
 
 def acls_disabled(response: Response | None) -> bool:

@@ -366,7 +366,8 @@ def _bucket_policy(acct: _Account, name: str, region: str, block: BlockPublicAcc
     except ClientError as exc:
         if _error_code(exc) != "NoSuchBucketPolicy":
             raise
-        return
+        answer = None
+    yield adapters.bucket_transport(name, answer, acct.where(region))
     yield from adapters.bucket_policy(name, answer, acct.where(region), block)
 
 
