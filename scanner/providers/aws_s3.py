@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from scanner.model import AccessGrant, GrantKind, Origin, Unknown, is_public_principal
+from scanner.model import Access, AccessGrant, GrantKind, Origin, Unknown, is_public_principal
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -96,8 +96,9 @@ def restrict_public_policy(grants: Sequence[AccessGrant], account: str, partitio
     result = []
     for grant in grants:
         principals = grant.principals
-        if isinstance(principals, Unknown) or not any(isinstance(p, str) and is_public_principal(p)
-                                                      for p in principals):
+        # Only what a statement allows is restricted; a Deny for everyone stays one.
+        if grant.effect != Access.ALLOW or isinstance(principals, Unknown) or not any(
+                isinstance(p, str) and is_public_principal(p) for p in principals):
             result.append(grant)
         elif restrict is True:
             owner = f"arn:{partition}:iam::{account}:root"

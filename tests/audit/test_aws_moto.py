@@ -322,10 +322,11 @@ def test_only_read_operations_are_called(aws_env: str, aws_world: World, monkeyp
         sessions.append(session)
 
         def seen(model: Any, params: Any, context: Any, **_: Any) -> None:
+            # The operation's own parameters (a bucket name travels in the host, not in the body).
             hooked.append((index, context["client_region"], model.service_model.service_name, model.name,
-                           json.dumps(params.get("body"), sort_keys=True, default=str) + str(params.get("url_path"))))
+                           json.dumps(params, sort_keys=True, default=str)))
 
-        session.events.register("before-call", seen)
+        session.events.register("before-parameter-build", seen)
         return session
 
     made: list[str] = []
