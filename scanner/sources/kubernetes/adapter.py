@@ -40,7 +40,12 @@ from scanner.model.addresses import is_private, parse_network
 from scanner.providers.aws import elb_policy_min_version
 from scanner.sources.interface import LoadResult
 from scanner.sources.kubernetes.cloud import AWS, INTERNET, PRIVATE, SOURCE_RANGES_ANNOTATION, internal_load_balancer
-from scanner.sources.kubernetes.ingress import ingress, ingress_proxy_plaintext, nginx_config_endpoints
+from scanner.sources.kubernetes.ingress import (
+    ingress,
+    ingress_proxy_plaintext,
+    nginx_config_endpoints,
+    traefik_tls_option,
+)
 from scanner.sources.kubernetes.objects import (
     WORKLOAD_KINDS,
     Cluster,
@@ -542,6 +547,7 @@ _ADAPTERS: dict[str, Callable[[KubeObject, Cluster], Iterator[Asset]]] = {
     "NetworkPolicy": network_policy,
     "Gateway": gateway,
     "KubeletConfiguration": kubelet_configuration,
+    "TLSOption": traefik_tls_option,
     # Pods of every workload kind: host ports, and the control plane's flags.
     **dict.fromkeys(WORKLOAD_KINDS, adapt_workload),
 }

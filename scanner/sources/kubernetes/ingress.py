@@ -93,12 +93,19 @@ def ingress(obj: KubeObject, cluster: Cluster) -> Iterator[Asset]:
             if redirect is not None:
                 plaintext, origin = False, obj.at_annotation(redirect)
     field_origins = {"plaintext_allowed": origin}
-    version: TlsVersion | None = None
-    if controller == "nginx":
-        for key in (f"{_NGINX}server-snippet", f"{_NGINX}configuration-snippet"):
-            snippet_version = _ssl_protocols(obj.annotation(key) or "")
-            if snippet_version is not None:
-                version, field_origins["min_version"] = snippet_version, obj.at_annotation(key)
+    version: TlsVersion | Unknown | None = None
+    # ssl_protocols in a snippet, or an `ssl-protocols` annotation (the ConfigMap key, as manifests also
+    # write it on the Ingress): the protocols the manifest asks for.
+    for key in (f"{_NGINX}server-snippet", f"{_NGINX}configuration-snippet", f"{_NGINX}ssl-protocols"):
+        text = obj.annotation(key)
+        if text is None:
+            continue
+        asked: TlsVersion | Unknown | None = (
+            oldest_protocol(text) if key.endswith("ssl-protocols") else _ssl_protocols(text))
+        if asked is None and key.endswith("ssl-protocols"):
+            asked = obj.unknown(f"ssl-protocols {text!r} names no TLS version", obj.annotations.key_lines[key])
+        if asked is not None:
+            version, field_origins["min_version"] = asked, obj.at_annotation(key)
     yield TlsEndpoint(origin=spec_origin, field_origins=field_origins, kind="ingress", name=obj.qualified_name,
                       min_version=version, plaintext_allowed=plaintext)
 
@@ -348,7 +355,8 @@ def _ssl_protocols(text: str) -> TlsVersion | None:
 
 
 def oldest_protocol(listed: str) -> TlsVersion | None:
-    versions = [TlsVersion.SSL3 if p.lower().startswith("ssl") else TlsVersion.parse(p) for p in listed.split()]
+    names = [p for p in re.split(r"[\s,:]+", listed) if p]
+    versions = [TlsVersion.SSL3 if p.lower().startswith("ssl") else TlsVersion.parse(p) for p in names]
     known = [v for v in versions if v is not None]
     return min(known, key=lambda v: v.rank) if known else None
 
@@ -446,3 +454,46 @@ def _listen_ports(obj: KubeObject, certificates: bool,
                 return obj.unknown(f"listen-ports entry {entry} is not HTTP or HTTPS with a port", line), origin
             listeners.append((str(protocol).upper(), port))
     return listeners, origin
+
+
+# --- Proxies' own TLS settings ----------------------------------------------------------------------------------
+
+# Istio's TLS protocol names (Gateway `servers[].tls.minProtocolVersion`).
+_ISTIO_TLS = {"TLSV1_0": TlsVersion.TLS1_0, "TLSV1_1": TlsVersion.TLS1_1, "TLSV1_2": TlsVersion.TLS1_2,
+              "TLSV1_3": TlsVersion.TLS1_3}
+# Go's crypto/tls names, which Traefik takes.
+_GO_TLS_NAMES = {"VersionTLS10": TlsVersion.TLS1_0, "VersionTLS11": TlsVersion.TLS1_1,
+                 "VersionTLS12": TlsVersion.TLS1_2, "VersionTLS13": TlsVersion.TLS1_3}
+
+
+def traefik_tls_option(obj: KubeObject, cluster: Cluster) -> Iterator[TlsEndpoint]:
+    """A Traefik `TLSOption`: the routers that use it accept `minVersion` and later (Traefik's default: 1.2)."""
+    spec = obj.spec
+    if spec is None or not str(obj.doc.get("apiVersion", "")).startswith(("traefik.io/", "traefik.containo.us/")):
+        return
+    value = as_text(spec.get("minVersion"))
+    if value is None:
+        version: TlsVersion | Unknown = TlsVersion.TLS1_2
+        origin = obj.at(obj.doc.field_span("spec"), "spec")
+    else:
+        version = _GO_TLS_NAMES.get(value) or obj.unknown(f"minVersion {value!r} is not a TLS version",
+                                                          spec.key_lines["minVersion"])
+        origin = obj.at(spec.field_span("minVersion"), "minVersion")
+    yield TlsEndpoint(origin=origin, kind="tls_option", name=obj.qualified_name, min_version=version,
+                      plaintext_allowed=False)
+
+
+def istio_gateway_tls(obj: KubeObject, cluster: Cluster) -> Iterator[TlsEndpoint]:
+    """Istio Gateway servers' `tls.minProtocolVersion` (unset: Istio's default, TLS 1.2)."""
+    if not str(obj.doc.get("apiVersion", "")).startswith("networking.istio.io/"):
+        return
+    for index, (server, _) in enumerate(items_of(obj.spec_value("servers"))):
+        tls = as_map(server.get("tls")) if isinstance(server, YamlMap) else None
+        if tls is None or "minProtocolVersion" not in tls:
+            continue
+        value = as_text(tls["minProtocolVersion"]) or ""
+        version = _ISTIO_TLS.get(value.upper()) or obj.unknown(
+            f"minProtocolVersion {value!r} is not a TLS version", tls.key_lines["minProtocolVersion"])
+        yield TlsEndpoint(origin=obj.at(tls.field_span("minProtocolVersion"), f"servers[{index}].tls"),
+                          kind="gateway_server", name=f"{obj.qualified_name}/servers[{index}]", min_version=version,
+                          plaintext_allowed=False)

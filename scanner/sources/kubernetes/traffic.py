@@ -24,6 +24,7 @@ from scanner.model import (
 )
 from scanner.model.addresses import is_private, parse_network
 from scanner.sources.kubernetes.cloud import INTERNET, PRIVATE, internal_load_balancer
+from scanner.sources.kubernetes.ingress import istio_gateway_tls
 from scanner.sources.kubernetes.objects import Cluster, KubeObject, as_map, as_text, items_of, port_number, strings_of
 from scanner.sources.kubernetes.yaml_lines import Span, YamlMap
 
@@ -119,8 +120,11 @@ _TLS_PROTOCOLS = frozenset({"HTTPS", "TLS"})
 
 
 def gateway(obj: KubeObject, cluster: Cluster) -> Iterator[Asset]:
+    if str(obj.doc.get("apiVersion", "")).startswith("networking.istio.io/"):
+        yield from istio_gateway_tls(obj, cluster)  # Istio's own Gateway kind
+        return
     if not str(obj.doc.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):
-        return  # Istio's networking.istio.io Gateway is another kind
+        return
     spec = obj.spec
     if spec is None:
         return
