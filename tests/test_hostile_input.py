@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.engine.findings import ErrorLevel, Severity
+from scanner.gating import Gating
 from scanner.scan import Scanner, ScanResult
 
 OPEN_SSH = """resource "aws_security_group" "ssh" {
@@ -282,3 +283,24 @@ def test_unclear_input_is_said_plainly(tmp_path: Path) -> None:
     # Each link of the loop is one entry, whoever met it first (the walk, or the module's reading).
     assert [(p, m) for p, _, _, m in entries if p and p.startswith("loop/")] == [
         ("loop/a.tf", "symbolic link loop; not read"), ("loop/b.tf", "symbolic link loop; not read")]
+
+
+def test_a_link_inside_the_repository_does_not_move_code_under_another_name(tmp_path: Path) -> None:
+    from scanner.config import Excluder
+
+    repo = _repository(tmp_path / "repo")
+    (repo / "prod").mkdir()
+    (repo / "prod" / "sg.tf").write_text(OPEN_SSH)
+    (repo / "examples").mkdir()
+    (repo / "examples" / "prod").symlink_to("../prod")  # walked first; its code is reported where it is
+    (repo / "shared").mkdir()
+    (repo / "shared" / "sg.tf").write_text(OPEN_SSH.replace('"ssh"', '"shared"'))
+    (repo / "prod" / "shared").symlink_to("../shared")  # a module directory linked in, as teams do
+    gating = Gating(exclude=Excluder(repo, ["examples/**"]))
+    result = Scanner(cwd=repo, gating=gating).scan([repo])
+    assert sorted((f.location.path, f.resource) for f in result.failed if f.location) == [
+        ("prod/sg.tf", "aws_security_group.ssh"), ("shared/sg.tf", "aws_security_group.shared")]
+    assert result.errors == []
+    # Scanning prod alone, the linked directory inside the repository is followed.
+    alone = Scanner(cwd=repo).scan([repo / "prod"])
+    assert sorted(f.location.path for f in alone.failed if f.location) == ["prod/sg.tf", "prod/shared/sg.tf"]

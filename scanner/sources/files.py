@@ -146,6 +146,7 @@ def _walk(top: Path, ctx: LoadContext, errors: list[ScanError]) -> Iterator[Path
     """Every file below `top`. Directory links are followed only inside the boundary, each real directory
     once; a file link that leads outside, nowhere or round in a loop is one warning, and is not yielded."""
     seen: set[str] = set()
+    top_real = os.path.realpath(top)
     stack = [top]
     while stack:
         directory = stack.pop()
@@ -167,7 +168,7 @@ def _walk(top: Path, ctx: LoadContext, errors: list[ScanError]) -> Iterator[Path
             path = Path(directory, entry.name)
             if entry.is_symlink():
                 if os.path.isdir(path):
-                    if entry.name not in SKIPPED_DIRS and _follow(path, real, ctx, errors):
+                    if entry.name not in SKIPPED_DIRS and _follow(path, real, top_real, ctx, errors):
                         subdirectories.append(path)
                     continue
                 refused = ctx.boundary.check(path)
@@ -183,14 +184,22 @@ def _walk(top: Path, ctx: LoadContext, errors: list[ScanError]) -> Iterator[Path
         stack.extend(reversed(subdirectories))
 
 
-def _follow(link: Path, parent_real: str, ctx: LoadContext, errors: list[ScanError]) -> bool:
-    """Whether to walk into a directory link: inside the boundary, and not back up into its own ancestors."""
+def _follow(link: Path, parent_real: str, top_real: str, ctx: LoadContext, errors: list[ScanError]) -> bool:
+    """Whether to walk into a directory link: inside the boundary, not back up into its own ancestors, and not
+    into a directory the walk reaches at its own path anyway (with `examples/prod -> ../prod`, `prod` is
+    scanned and reported as `prod`, not under the link's name)."""
     refused = ctx.boundary.directory(link)
-    if refused is None:
-        target = os.path.realpath(link)
-        if parent_real == target or parent_real.startswith(target.rstrip(os.sep) + os.sep):
-            refused = Refused(Refusal.LINK_PROBLEM, "symbolic link loop; not followed")
+    target = os.path.realpath(link)
+    if refused is None and _within(parent_real, target):
+        refused = Refused(Refusal.LINK_PROBLEM, "symbolic link loop; not followed")
     if refused is not None:
         errors.append(refusal_entry(ctx.display_path(link), refused))
         return False
-    return True
+    if not _within(target, top_real):
+        return True
+    # Reached at its own path unless that path passes through a directory the walk skips.
+    return any(part in SKIPPED_DIRS for part in Path(os.path.relpath(target, top_real)).parts)
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
