@@ -59,6 +59,8 @@ _AZURERM_TLS = ("azurerm 3.0 and later default the minimum TLS version to 1.2; c
 _SHADOWED = "a higher-priority deny shadows this allow; checkov ignores rule priority"
 _SSL_MODE = "ssl_mode = ENCRYPTED_ONLY refuses unencrypted connections; checkov reads only the legacy require_ssl"
 _DISABLED_FIREWALL = "the firewall rule is disabled (disabled = true), so it allows nothing"
+_BPA = ("S3 Block Public Access (ignore_public_acls, restrict_public_buckets) neutralises the public ACL or policy; "
+        "checkov reads the ACL or policy alone")
 _NO_PUBLIC_IP = "ipv4_enabled = false: the instance has no public IP, so its authorized networks admit no one"
 _PREVENTED = "the bucket enforces Public Access Prevention: allUsers and allAuthenticatedUsers grant nothing"
 _METRICS = ("reading the metrics APIs is the autoscaler's standard grant: their resources are metric names, "
@@ -123,14 +125,22 @@ CHECKOV_WRONG: dict[Key, str] = {
      "google_sql_database_instance.halves"): _SSL_MODE,
     ("CKV_GCP_6", "rules/gcp/cloud_sql_networks.tf",
      "google_sql_database_instance.open_postgres"): _SSL_MODE,
+    ("CKV_AWS_20", "rules/aws/account_public_access_block/main.tf", "aws_s3_bucket.site"): _BPA,
+    ("CKV_AWS_70", "rules/aws/account_public_access_block/main.tf", "aws_s3_bucket_policy.site"): _BPA,
+    ("CKV_AWS_20", "rules/aws/public_access.tf", "aws_s3_bucket.blocked"): _BPA,
+    ("CKV_AWS_70", "rules/aws/public_access.tf", "aws_s3_bucket_policy.blocked"): _BPA,
+    ("CKV_AWS_20", "rules/aws/public_access.tf", "aws_s3_bucket.half_blocked"): _BPA,
 }
 
 # The same issue, which Tenet reports on another block of the same object: (rule, line) of that finding.
 ELSEWHERE: dict[Key, tuple[str, int]] = {
     # Tenet reports the provider-managed key where it is chosen, in the bucket's separate
     # aws_s3_bucket_server_side_encryption_configuration; checkov reports the bucket.
-    ("CKV_AWS_145", "rules/aws/s3.tf", "aws_s3_bucket.sse_s3"): ("ENC-003", 49),
-    ("CKV_AWS_145", "rules/aws/s3.tf", "aws_s3_bucket.dsse_aws_alias"): ("ENC-003", 77),
+    ("CKV_AWS_145", "rules/aws/s3.tf", "aws_s3_bucket.sse_s3"): ("ENC-003", 50),
+    ("CKV_AWS_145", "rules/aws/s3.tf", "aws_s3_bucket.dsse_aws_alias"): ("ENC-003", 78),
+    # Tenet reports the public ACL on the aws_s3_bucket_acl that sets it; checkov reports the bucket.
+    ("CKV_AWS_20", "rules/aws/public_access.tf", "aws_s3_bucket.acl_site"): ("IAM-005", 23),
+    ("CKV_AWS_57", "rules/aws/public_access.tf", "aws_s3_bucket.acl_site"): ("IAM-005", 23),
 }
 
 # Real Tenet misses, reported to the lead; they need policy or mapping work outside the engine. Listed so that
