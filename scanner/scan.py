@@ -17,7 +17,7 @@ from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
 from scanner.model import SourceKind
 from scanner.sources.boundary import Boundary
-from scanner.sources.files import InputError, discover, read_text, repository_root
+from scanner.sources.files import InputError, discover, read_text, refusal_entry, repository_root
 from scanner.sources.interface import (
     DEFAULT_MAX_INSTANCES,
     DEFAULT_MAX_PLAN_BYTES,
@@ -129,6 +129,10 @@ class Scanner:
         read = set(loaded.files)
         for unread in (f for f in files if Path(os.path.abspath(f)) in named
                        and self.context.display_path(f) not in read):
+            refused = self.context.boundary.check(unread)
+            if refused is not None:  # a FIFO or a device: no source could look inside to claim it
+                loaded.errors.append(refusal_entry(self.context.display_path(unread), refused))
+                continue
             loaded.errors.append(ScanError(
                 path=self.context.display_path(unread), level=ErrorLevel.WARNING,
                 message="no source reads this file (Terraform .tf/.tfvars, plan JSON, Kubernetes YAML or a Tenet "

@@ -198,6 +198,8 @@ def test_fifos_sockets_and_devices_are_entries_and_never_opened(tmp_path: Path) 
     try:
         result = Scanner(cwd=repo).scan([repo])
         named = Scanner(cwd=repo).scan([repo / "pipe" / "main.tf"])
+        os.mkfifo(repo / "inventory.json")  # JSON is claimed by a look inside: a FIFO cannot be looked into
+        sniffed = Scanner(cwd=repo).scan([repo / "inventory.json"])
     finally:
         server.close()
     errors = {e.path: e for e in result.errors}
@@ -208,6 +210,8 @@ def test_fifos_sockets_and_devices_are_entries_and_never_opened(tmp_path: Path) 
     assert result.exit_code(None) == 2
     assert [(e.path, e.message, e.level) for e in named.errors] == [
         ("pipe/main.tf", "not a regular file (a FIFO, socket or device is never read)", ErrorLevel.ERROR)]
+    assert [(e.path, e.message, e.level) for e in sniffed.errors] == [
+        ("inventory.json", "not a regular file (a FIFO, socket or device is never read)", ErrorLevel.ERROR)]
 
 
 def test_no_pull_request_turns_the_gate_green_by_hiding_code(tmp_path: Path) -> None:
