@@ -177,6 +177,7 @@ locals {
 resource "aws_security_group" "s" {
   tags = local.nodes[var.pick]
   name = merge(local.nodes[var.pick], {}).peer.id
+  description = jsonencode(null_resource.a)
   ingress {
     from_port   = 22
     to_port     = 22

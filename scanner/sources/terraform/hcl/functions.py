@@ -96,13 +96,27 @@ def type_name(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def _first_visit(v: Any, seen: set[int]) -> bool:
+    """Whether a container is met for the first time: lazy values (Terraform resources that refer to
+    each other) can form cycles, which a walk must not follow forever."""
+    if not isinstance(v, Mapping | list | tuple):
+        return True
+    if id(v) in seen:
+        return False
+    seen.add(id(v))
+    return True
+
+
 def find_unknown(value: Any) -> Unknown | None:
     """The first `Unknown` inside a value, if any."""
     stack = [value]
+    seen: set[int] = set()
     while stack:
         v = stack.pop()
         if isinstance(v, Unknown):
             return v
+        if not _first_visit(v, seen):
+            continue
         if isinstance(v, JsonDocument):
             stack.append(v.value)
         elif isinstance(v, Mapping):
@@ -115,10 +129,13 @@ def find_unknown(value: Any) -> Unknown | None:
 def _has_document(value: Any) -> bool:
     """Whether a value holds an Unknown or a JsonDocument (whose text is not known)."""
     stack = [value]
+    seen: set[int] = set()
     while stack:
         v = stack.pop()
         if isinstance(v, Unknown | JsonDocument):
             return True
+        if not _first_visit(v, seen):
+            continue
         if isinstance(v, Mapping):
             stack.extend(item for _, item in v.items())
         elif isinstance(v, list | tuple):
