@@ -160,6 +160,7 @@ class Scanner:
             findings = [
                 f for f in findings
                 if f.location is None or f.source is SourceKind.TERRAFORM_PLAN or reported(f.location.path)
+                or any(reported(call.path) for call in f.module_chain)
                 or (f.module_call and reported(f.module_call.path))
             ]
         # Excludes, inline suppressions and the baseline: suppressed findings stay, marked.

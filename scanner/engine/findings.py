@@ -53,6 +53,8 @@ class Finding(BaseModel):
     location: Location | None
     fingerprint: str
     module_call: Location | None = None
+    # Every module call that leads to the finding, outermost first, as trivy's "via" lists them.
+    module_chain: list[Location] = Field(default_factory=list)
     account: str | None = None
     region: str | None = None
     suppressed: bool = False
@@ -88,6 +90,7 @@ class Finding(BaseModel):
             location=origin.location,
             fingerprint=fingerprint(rule_id, origin, message, fingerprint_path),
             module_call=origin.module_call,
+            module_chain=list(origin.module_chain),
             account=origin.account,
             region=origin.region,
         )

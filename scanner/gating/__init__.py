@@ -74,6 +74,7 @@ class Gating:
         # finding is (a module's source reported through its call, a plan's configuration).
         located = {f.location.path for f in kept if f.location is not None}
         located |= {f.module_call.path for f in kept if f.module_call is not None}
+        located |= {call.path for f in kept for call in f.module_chain}
         files = [p for p in dict.fromkeys(loaded.files) if in_scope(p)] + sorted(located)
         written = [s for s in loaded.suppressions if in_scope(s.path) or s.path in located]
         if read is not None:

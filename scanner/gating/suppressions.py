@@ -157,8 +157,9 @@ def apply(
         start = resource_starts.get((f.resource, path))
         if start is not None and start != f.location.start_line:
             candidates += by_line.get((path, start), ())
-        if f.module_call is not None:  # on the module block: every finding of the module instance
-            candidates += by_line.get((f.module_call.path, f.module_call.start_line), ())
+        # On a module block: every finding of the module instance, through every call that leads to it.
+        for call in dict.fromkeys([*f.module_chain, *([f.module_call] if f.module_call else [])]):
+            candidates += by_line.get((call.path, call.start_line), ())
         match = next((a.suppression for a in candidates
                       if f.rule_id in a.rule_ids or not a.rule_ids.isdisjoint(f.aliases)), None)
         if match is not None:

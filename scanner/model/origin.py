@@ -47,6 +47,8 @@ class Origin(BaseModel):
     anchor: str = ""
     # The calling module block, for resources inside Terraform modules.
     module_call: Location | None = None
+    # Every call that leads to the resource, outermost first (the last is `module_call`).
+    module_chain: tuple[Location, ...] = ()
     account: str | None = None
     region: str | None = None
 

@@ -10,7 +10,8 @@ from scanner.engine.findings import ErrorLevel, Severity, Status
 from scanner.reports.terminal import inert_json
 from scanner.scan import ScanResult
 
-FORMAT_VERSION = "1.0"
+# 1.1: findings gained `module_chain`.
+FORMAT_VERSION = "1.1"
 
 
 def report_dict(result: ScanResult) -> dict[str, Any]:

@@ -52,8 +52,8 @@ def test_written_baseline_is_sorted_deterministic_and_readable(repo: Path) -> No
     first = (repo / ".tenet-baseline.json").read_bytes()
     data = json.loads(first)
     # The same type as the JSON report's format_version: a "major.minor" string.
-    assert data["format_version"] == "1.0" == json.loads(tenet("scan", ".", "--format", "json").stdout)[
-        "format_version"]
+    report_version = json.loads(tenet("scan", ".", "--format", "json").stdout)["format_version"]
+    assert data["format_version"] == "1.0" and isinstance(report_version, str)
     assert data["tool"] == {"name": "tenet", "version": __version__}
     assert [(e["path"], e["resource"], e["rule_id"]) for e in data["findings"]] == [
         ("a.tf", "aws_security_group.rdp", "NET-001"),

@@ -21,6 +21,7 @@ from scanner.engine.redaction import secret_texts
 from scanner.model import Location, Origin, SourceKind, Unknown
 from scanner.sources.files import InputError, read_text
 from scanner.sources.interface import LoadContext
+from scanner.sources.terraform import types
 from scanner.sources.terraform.hcl import (
     Attribute,
     Block,
@@ -227,6 +228,7 @@ class Module(Scope):
         address_prefix: str = "",
         inputs: Mapping[str, Any] | None = None,
         module_call: Location | None = None,
+        module_chain: tuple[Location, ...] = (),
         depth: int = 0,
         multiplicity: int = 1,
         callers: tuple[Path, ...] = (),
@@ -241,6 +243,7 @@ class Module(Scope):
         self.call_key = call_key
         self.address_prefix = address_prefix
         self.module_call = module_call
+        self.module_chain = module_chain
         self.depth = depth
         # How many instances of this module there are (its calls' count/for_each multiplied down the tree): a
         # resource's instances are counted across all of them against `ctx.max_instances`.
@@ -320,6 +323,9 @@ class Module(Scope):
         else:
             values.update(inputs)
         for name, declared in self.variables.items():
+            if name in values:
+                values[name] = self._typed(name, declared, values[name], literal)
+        for name, declared in self.variables.items():
             if name not in values:
                 values[name] = Unknown(
                     reason=f"variable {name!r} has no value (no default, and not set in terraform.tfvars, "
@@ -335,6 +341,24 @@ class Module(Scope):
                                     path=value.path, line=value.line)
                 values[name] = self.sensitive(value)
         return values
+
+    def _typed(self, name: str, declared: Declared, value: Any, literal: Scope) -> Any:
+        """`value` as Terraform hands it to the module: `nullable = false` turns a null into the default, and the
+        `type` constraint converts it (optional attributes get their defaults)."""
+        attrs = declared.block.body.attributes
+        evaluate = Evaluator(literal, declared.path, secrets=self.secrets).evaluate
+        if value is None and "nullable" in attrs and unmark(evaluate(attrs["nullable"].expr))[0] is False:
+            value = evaluate(attrs["default"].expr) if "default" in attrs else Unknown(
+                reason=f"variable {name!r} is not nullable and has no default, but null was given",
+                path=declared.path, line=declared.block.range.start_line)
+        spec = types.parse(attrs["type"].expr) if "type" in attrs else None
+        if spec is None:
+            return value
+        try:
+            return types.convert(value, spec, evaluate)
+        except types.TypeConversionError as exc:
+            return Unknown(reason=f"invalid value for variable {name!r}: {exc}", path=declared.path,
+                           line=declared.block.range.start_line)
 
     def _declared_sensitive(self, declared: Declared) -> bool:
         """`sensitive = true` on a variable or output (a literal, as Terraform requires)."""
@@ -405,7 +429,14 @@ class Module(Scope):
     def _module_output(self, name: str) -> Any:
         """`module.<name>`: the called module's outputs, per instance for count/for_each."""
         declared = self.module_calls[name]
-        children = [child for call, _, child in self.children() if call == name]
+        if ("children", name) in self._evaluating:
+            # Tenet evaluates a call's inputs together; Terraform's graph is per value, and refuses only a cycle
+            # between the values themselves. What depends on this output is unknown, and says why.
+            message = (f"module {name!r}: its outputs are read while its own inputs are evaluated (through another "
+                       "module's inputs); the values that depend on them are not evaluated")
+            self._warn(declared, message)
+            return Unknown(reason=message, path=declared.path, line=declared.block.range.start_line)
+        children = [child for _, child in self._children_of(name)]
         if not children:
             return Unknown(reason=f"module {name!r} could not be loaded", path=declared.path,
                            line=declared.block.range.start_line)
@@ -428,46 +459,50 @@ class Module(Scope):
 
     def children(self) -> list[tuple[str, Any, Module]]:
         """Every called module instance: (call name, instance key, module)."""
-        result: list[tuple[str, Any, Module]] = self._guarded(("children",), self._load_children)
-        return result
+        return [(name, key, child) for name in self.module_calls for key, child in self._children_of(name)]
 
-    def _load_children(self) -> list[tuple[str, Any, Module]]:
-        loaded: list[tuple[str, Any, Module]] = []
-        for name, declared in self.module_calls.items():
-            block = declared.block
-            source_attr = block.body.attributes.get("source")
-            source = unmark(self.evaluate(source_attr.expr, declared.path))[0] if source_attr else None
-            where = location(declared.path, block.range)
-            call_key = f"{self.call_key}.{name}" if self.call_key else name
-            if not isinstance(source, str):
-                self._warn(declared, f"module {name!r}: source is not a literal string; its resources are not scanned")
-                continue
-            target = self.reader.resolve(source, self.files.directory, self.root_dir, call_key)
-            if isinstance(target, str):
-                self._warn(declared, f"module {name!r}: {target}; its resources are not scanned")
-                continue
-            if target.resolve() in self.lineage:
-                self.errors.append(ScanError(path=declared.path, line=block.range.start_line,
-                                             message=self._cycle(name, source, target.resolve())))
-                continue
-            if self.depth >= MAX_MODULE_DEPTH:
-                self._warn(declared, f"module {name!r}: modules nest deeper than {MAX_MODULE_DEPTH}; not expanded")
-                continue
-            instances = self.instances(declared)
-            for instance in instances:
-                inputs = {
-                    arg: self.evaluate(attr.expr, declared.path, instance.scope)
-                    for arg, attr in block.body.attributes.items()
-                    if arg not in _META_ARGUMENTS
-                }
-                index = instance.address[len(self.address(block.type, block.labels)):]
-                child = Module(
-                    self.reader.files(target), self.ctx, reader=self.reader, root_dir=self.root_dir,
-                    call_key=call_key + index, address_prefix=f"{instance.address}.", inputs=inputs,
-                    module_call=where, depth=self.depth + 1, multiplicity=self.multiplicity * len(instances),
-                    callers=self.lineage,
-                )
-                loaded.append((name, instance.key, child))
+    def _children_of(self, name: str) -> list[tuple[Any, Module]]:
+        """One call's instances, loaded on first use: a call's inputs may read a sibling call's outputs."""
+        result: list[tuple[Any, Module]] = self._guarded(("children", name), lambda: self._load_call(name))
+        return result if isinstance(result, list) else []
+
+    def _load_call(self, name: str) -> list[tuple[Any, Module]]:
+        declared = self.module_calls[name]
+        block = declared.block
+        source_attr = block.body.attributes.get("source")
+        source = unmark(self.evaluate(source_attr.expr, declared.path))[0] if source_attr else None
+        call_key = f"{self.call_key}.{name}" if self.call_key else name
+        if not isinstance(source, str):
+            self._warn(declared, f"module {name!r}: source is not a literal string; its resources are not scanned")
+            return []
+        target = self.reader.resolve(source, self.files.directory, self.root_dir, call_key)
+        if isinstance(target, str):
+            self._warn(declared, f"module {name!r}: {target}; its resources are not scanned")
+            return []
+        if target.resolve() in self.lineage:
+            self.errors.append(ScanError(path=declared.path, line=block.range.start_line,
+                                         message=self._cycle(name, source, target.resolve())))
+            return []
+        if self.depth >= MAX_MODULE_DEPTH:
+            self._warn(declared, f"module {name!r}: modules nest deeper than {MAX_MODULE_DEPTH}; not expanded")
+            return []
+        loaded: list[tuple[Any, Module]] = []
+        instances = self.instances(declared)
+        for instance in instances:
+            inputs = {
+                arg: self.evaluate(attr.expr, declared.path, instance.scope)
+                for arg, attr in block.body.attributes.items()
+                if arg not in _META_ARGUMENTS
+            }
+            index = instance.address[len(self.address(block.type, block.labels)):]
+            call = location(declared.path, block.range)
+            child = Module(
+                self.reader.files(target), self.ctx, reader=self.reader, root_dir=self.root_dir,
+                call_key=call_key + index, address_prefix=f"{instance.address}.", inputs=inputs,
+                module_call=call, module_chain=(*self.module_chain, call), depth=self.depth + 1,
+                multiplicity=self.multiplicity * len(instances), callers=self.lineage,
+            )
+            loaded.append((instance.key, child))
         return loaded
 
     def _cycle(self, name: str, source: str, target: Path) -> str:
@@ -584,6 +619,7 @@ class Module(Scope):
             resource_type=block.labels[0] if block.labels else block.type,
             location=location(declared.path, block.range),
             module_call=self.module_call,
+            module_chain=self.module_chain,
         )
 
 

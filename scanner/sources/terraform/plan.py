@@ -317,7 +317,8 @@ class PlanSource:
             line = lines.get(address, 1)
             location = view.origin.location if view else Location(path=shown, start_line=line, end_line=line)
             origin = Origin(source=SourceKind.TERRAFORM_PLAN, resource=address, resource_type=rtype,
-                            location=location, module_call=view.origin.module_call if view else None)
+                            location=location, module_call=view.origin.module_call if view else None,
+                            module_chain=view.origin.module_chain if view else ())
             views.append(PlanView(values, block_type=rtype, address=address, origin=origin, hcl=view,
                                   references=references.get(base, {})))
         context = ResourceIndex(views)

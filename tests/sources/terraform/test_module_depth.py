@@ -1,0 +1,109 @@
+"""Terraform as large modules write it: typed variables with optional() defaults, module outputs feeding
+sibling modules, and findings reached through a chain of module calls (issue #19, items 1-3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.findings import ErrorLevel, Status
+from scanner.scan import Scanner
+
+SG = """variable "cidr" {}
+resource "aws_security_group" "this" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.cidr]
+  }
+}
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    (root / ".git").mkdir(exist_ok=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def _found(root: Path, scanned: str) -> list[tuple[str, str, str]]:
+    result = Scanner(cwd=root).scan([root / scanned])
+    assert [e.message for e in result.errors if e.level is ErrorLevel.ERROR] == []
+    return [(f.rule_id, f.status.value, f.message) for f in result.findings]
+
+
+OPTIONAL_TYPED = """variable "ssh" {
+  type = object({
+    port  = number
+    cidrs = optional(list(string), ["0.0.0.0/0"])
+    extra = optional(object({
+      open = optional(bool, true)
+    }), {})
+  })
+}
+resource "aws_security_group" "this" {
+  ingress {
+    from_port   = var.ssh.port
+    to_port     = var.ssh.port
+    protocol    = "tcp"
+    cidr_blocks = var.ssh.extra.open ? var.ssh.cidrs : []
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ('{ port = "22" }', [("NET-001", "fail", "0.0.0.0/0 can reach 22 (TCP)")]),  # "22" converts to a number
+    ('{ port = 22, cidrs = null }', [("NET-001", "fail", "0.0.0.0/0 can reach 22 (TCP)")]),  # null: the default
+    ('{ port = 22, cidrs = ["10.1.0.0/16"] }', []),
+    ('{ port = 22, extra = { open = false } }', []),
+])
+def test_optional_attributes_get_their_defaults(tmp_path: Path, given: str, expected: list[tuple[str, ...]]) -> None:
+    root = _write(tmp_path, {"mod/main.tf": OPTIONAL_TYPED,
+                             "root/main.tf": f'module "sg" {{\n  source = "../mod"\n  ssh = {given}\n}}\n'})
+    assert _found(root, "root") == expected
+
+
+def test_a_value_that_does_not_fit_its_type_is_could_not_evaluate(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"mod/main.tf": OPTIONAL_TYPED,
+                             "root/main.tf": 'module "sg" {\n  source = "../mod"\n  ssh = { cidrs = [] }\n}\n'})
+    result = Scanner(cwd=root).scan([root / "root"])
+    assert {f.status for f in result.findings} == {Status.UNKNOWN}
+    assert any("attribute 'port' is required" in f.message for f in result.findings)
+
+
+def test_nullable_false_takes_the_default_for_null(tmp_path: Path) -> None:
+    mod = ('variable "cidr" {\n  default  = "0.0.0.0/0"\n  nullable = false\n}\n'
+           + SG.replace('variable "cidr" {}\n', ""))
+    root = _write(tmp_path, {"mod/main.tf": mod,
+                             "root/main.tf": 'module "sg" {\n  source = "../mod"\n  cidr = null\n}\n'})
+    assert _found(root, "root") == [("NET-001", "fail", "0.0.0.0/0 can reach 22 (TCP)")]
+
+
+def test_a_module_output_feeds_a_sibling_module(tmp_path: Path) -> None:
+    root = _write(tmp_path, {
+        "net/main.tf": 'output "cidr" {\n  value = "0.0.0.0/0"\n}\n',
+        "sg/main.tf": SG,
+        "root/main.tf": 'module "sg" {\n  source = "../sg"\n  cidr   = module.net.cidr\n}\n'
+                        'module "net" {\n  source = "../net"\n}\n',
+    })
+    assert _found(root, "root") == [("NET-001", "fail", "0.0.0.0/0 can reach 22 (TCP)")]
+
+
+def test_findings_through_a_chain_of_calls_are_reported_with_the_chain(tmp_path: Path) -> None:
+    root = _write(tmp_path, {
+        "root/main.tf": 'module "w" {\n  source = "../wrap"\n  cidr   = "0.0.0.0/0"\n}\n',
+        "wrap/main.tf": 'variable "cidr" {}\nmodule "m" {\n  source = "../mod"\n  cidr   = var.cidr\n}\n',
+        "mod/main.tf": SG,
+    })
+    result = Scanner(cwd=root).scan([root / "root"])
+    assert [(f.rule_id, f.location.path if f.location else None) for f in result.findings] == [
+        ("NET-001", "mod/main.tf")]
+    chain = result.findings[0].module_chain
+    assert [(c.path, c.start_line) for c in chain] == [("root/main.tf", 1), ("wrap/main.tf", 2)]
+    # Scanning the module on its own directory is another root: its input has no value there.
+    assert [f.status for f in Scanner(cwd=root).scan([root / "wrap"]).findings] == [Status.UNKNOWN]
