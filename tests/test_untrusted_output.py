@@ -290,6 +290,14 @@ def test_console_shows_hostile_strings_escaped_and_json_sarif_exact(tmp_path: Pa
                       "\\n    1  critical NET-999"):
             assert shown in console, shown
 
+    # The command's own errors quote the input too (a configuration key from the pull request).
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / ".tenet.toml").write_text('"evil\\u001b[2J\\u009b\\nNET-999 critical forged" = 1\n')
+    (tmp_path / "cfg" / "main.tf").write_text("")
+    run = CliRunner().invoke(main, ["scan", "cfg"])
+    assert run.exit_code == 2 and _raw_controls(run.output) == [], run.output
+    assert "evil\\x1b[2J\\x9b\\nNET-999 critical forged: unknown key" in run.output, run.output
+
     # GitHub workflow commands: one command per line, none started by the input.
     github = CliRunner().invoke(main, ["scan", ".", "--format", "github"]).output
     assert _raw_controls(github) == [], github
