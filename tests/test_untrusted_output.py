@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -319,6 +320,8 @@ def test_console_shows_hostile_strings_escaped_and_json_sarif_exact(tmp_path: Pa
     assert any(e["path"] == f"{evil_dir.name}/broken\x07.tf" for e in log["errors"])
 
     sarif = json.loads(sarif_text)
+    schema = json.loads((Path(__file__).parent / "reports" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    assert [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(sarif)] == []
     texts = "\n".join(r["message"]["text"] for r in sarif["runs"][0]["results"])
     for planted in PLANTED_CONTROLS:
         assert planted in texts, planted
