@@ -7,11 +7,13 @@ source is read at plan time, so its attributes are unknown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scanner.engine.findings import ScanError
 from scanner.model import Location, Unknown
-from scanner.sources.terraform.hcl import Body, JsonDocument
+from scanner.sources.terraform.hcl import Block, Body, JsonDocument, references
 from scanner.sources.terraform.hcl.sensitive import unmark
 
 if TYPE_CHECKING:
@@ -69,56 +71,112 @@ def _list(value: Any) -> Any:
     return value if isinstance(value, (list, Unknown)) else [value]
 
 
+def _blocks(module: Module, body: Body, kind: str, path: str, scope: Any) -> list[tuple[Block, Body, Any]]:
+    """Nested `kind` blocks, `dynamic "kind"` blocks expanded: (the block written, its body, its scope)."""
+    from scanner.sources.terraform.module import _Overlay
+
+    found: list[tuple[Block, Body, Any]] = []
+    for block in body.blocks:
+        if block.type == kind:
+            found.append((block, block.body, scope))
+            continue
+        if block.type != "dynamic" or block.labels != (kind,):
+            continue
+        content = next((b for b in block.body.blocks if b.type == "content"), None)
+        for_each = block.body.attributes.get("for_each")
+        if content is None or for_each is None:
+            continue
+        iterator = kind
+        named = block.body.attributes.get("iterator")
+        if named is not None and references(named.expr):
+            iterator = references(named.expr)[0][0]
+        items = module.evaluate(for_each.expr, path, scope)
+        plain_items = unmark(items)[0]
+        if isinstance(plain_items, Mapping):
+            pairs: list[tuple[Any, Any]] = list(plain_items.items())
+        elif isinstance(plain_items, list | tuple):
+            pairs = list(enumerate(plain_items))
+        else:
+            # Unknown (or not a collection): one block whose every value is unknown, so nothing is guessed.
+            reason = plain_items if isinstance(plain_items, Unknown) else Unknown(
+                reason=f"dynamic {kind!r} for_each is not a collection", path=path, line=block.range.start_line)
+            pairs = [(reason, reason)]
+        if len(pairs) > module.ctx.max_instances:
+            module.errors.append(ScanError(
+                path=path, line=for_each.range.start_line,
+                message=f"dynamic {kind!r} block expands to {len(pairs)} blocks, more than the limit of "
+                        f"{module.ctx.max_instances} (max-instances); not scanned"))
+            continue
+        found += [(block, content.body, _Overlay(scope, {iterator: {"key": k, "value": v}})) for k, v in pairs]
+    return found
+
+
+def _statement(module: Module, b: Body, path: str, scope: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": _attr(module, b, "effect", path, scope, "Allow")}
+    sid = _attr(module, b, "sid", path, scope)
+    if sid is not None:
+        statement["Sid"] = sid
+    for hcl_name, json_name in (("actions", "Action"), ("not_actions", "NotAction"),
+                                ("resources", "Resource"), ("not_resources", "NotResource")):
+        value = _attr(module, b, hcl_name, path, scope)
+        if value is not None:
+            statement[json_name] = value
+    for kind, json_name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+        principals: dict[str, Any] = {}
+        for _, p, p_scope in _blocks(module, b, kind, path, scope):
+            ptype = _attr(module, p, "type", path, p_scope)
+            ids = _list(_attr(module, p, "identifiers", path, p_scope))
+            key = ptype if isinstance(ptype, str) else "AWS"
+            principals.setdefault(key, [])
+            principals[key] = ids if isinstance(ids, Unknown) else principals[key] + ids
+        if principals:
+            statement[json_name] = "*" if principals == {"*": ["*"]} else principals
+    conditions: dict[str, Any] | Unknown = {}
+    for c, c_body, c_scope in _blocks(module, b, "condition", path, scope):
+        test = _attr(module, c_body, "test", path, c_scope)
+        variable = _attr(module, c_body, "variable", path, c_scope)
+        values = _attr(module, c_body, "values", path, c_scope)
+        if isinstance(test, str) and isinstance(variable, str) and isinstance(conditions, dict):
+            conditions.setdefault(test, {})[variable] = values
+        else:
+            # Which key narrows the statement decides IAM-005: an unknown one leaves it undecided.
+            conditions = Unknown(reason="a condition's test or variable is not known", path=path,
+                                 line=c.range.start_line)
+    if isinstance(conditions, Unknown) or conditions:
+        statement["Condition"] = conditions
+    return statement
+
+
 def _aws_policy_document(module: Module, declared: Declared, scope: Any) -> dict[str, Any]:
+    """As the AWS provider builds it: the source documents' statements, then this document's own (a `sid` it
+    shares with a source statement replaces that one), then the override documents' (a shared `sid` replaces,
+    wherever it stood; others are added)."""
     from scanner.sources.terraform.module import location
 
     body, path = declared.block.body, declared.path
-    statements: list[Any] = []
-    locations: list[Location] = []
-    for attr_name in ("source_policy_documents", "override_policy_documents"):
+    merged: list[tuple[Any, Location]] = []
+
+    def put(statement: Any, at: Location) -> None:
+        sid = statement.get("Sid") if isinstance(statement, dict) else None
+        if isinstance(sid, str) and sid:
+            for i, (existing, _) in enumerate(merged):
+                if isinstance(existing, dict) and existing.get("Sid") == sid:
+                    merged[i] = (statement, at)
+                    return
+        merged.append((statement, at))
+
+    def documents(attr_name: str) -> None:
         for doc in _list(_attr(module, body, attr_name, path, scope)):
-            statements.extend(_statements_of(doc))
-            locations.extend(location(path, body.attributes[attr_name].range) for _ in _statements_of(doc))
-    for block in body.blocks:
-        if block.type != "statement":
-            continue
-        b = block.body
-        statement: dict[str, Any] = {"Effect": _attr(module, b, "effect", path, scope, "Allow")}
-        sid = _attr(module, b, "sid", path, scope)
-        if sid is not None:
-            statement["Sid"] = sid
-        for hcl_name, json_name in (("actions", "Action"), ("not_actions", "NotAction"),
-                                    ("resources", "Resource"), ("not_resources", "NotResource")):
-            value = _attr(module, b, hcl_name, path, scope)
-            if value is not None:
-                statement[json_name] = value
-        for kind, json_name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-            principals: dict[str, Any] = {}
-            for p in (x for x in b.blocks if x.type == kind):
-                ptype = _attr(module, p.body, "type", path, scope)
-                ids = _list(_attr(module, p.body, "identifiers", path, scope))
-                key = ptype if isinstance(ptype, str) else "AWS"
-                principals.setdefault(key, [])
-                principals[key] = ids if isinstance(ids, Unknown) else principals[key] + ids
-            if principals:
-                statement[json_name] = "*" if principals == {"*": ["*"]} else principals
-        conditions: dict[str, Any] | Unknown = {}
-        for c in (x for x in b.blocks if x.type == "condition"):
-            test = _attr(module, c.body, "test", path, scope)
-            variable = _attr(module, c.body, "variable", path, scope)
-            values = _attr(module, c.body, "values", path, scope)
-            if isinstance(test, str) and isinstance(variable, str) and isinstance(conditions, dict):
-                conditions.setdefault(test, {})[variable] = values
-            else:
-                # Which key narrows the statement decides IAM-005: an unknown one leaves it undecided.
-                conditions = Unknown(reason="a condition's test or variable is not known", path=path,
-                                     line=c.range.start_line)
-        if isinstance(conditions, Unknown) or conditions:
-            statement["Condition"] = conditions
-        statements.append(statement)
-        locations.append(location(path, block.range))
-    document = {"Version": _attr(module, body, "version", path, scope, "2012-10-17"), "Statement": statements}
-    value = LocatedDocument(value=document, statement_locations=tuple(locations))
+            for statement in _statements_of(doc):
+                put(statement, location(path, body.attributes[attr_name].range))
+
+    documents("source_policy_documents")
+    for block, b, b_scope in _blocks(module, body, "statement", path, scope):
+        put(_statement(module, b, path, b_scope), location(path, block.range))
+    documents("override_policy_documents")
+    document = {"Version": _attr(module, body, "version", path, scope, "2012-10-17"),
+                "Statement": [statement for statement, _ in merged]}
+    value = LocatedDocument(value=document, statement_locations=tuple(at for _, at in merged))
     return {"json": value, "minified_json": value, "id": Unknown(reason="known only after apply")}
 
 
