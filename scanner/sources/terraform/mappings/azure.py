@@ -1,5 +1,7 @@
-"""Azure resources: network security groups, TLS on storage, web apps, gateways, databases and caches,
-encryption of disks and storage, role definitions and assignments."""
+"""Azure resources: network security groups, service firewalls and database firewall rules (IP ranges),
+AKS cluster APIs; TLS on storage, App Service, gateways, databases, caches, messaging, Front Door, CDN
+and API Management; encryption of disks, hosts, databases and data lakes; role definitions and
+assignments, public blob containers and registries. `MAPPERS`, at the end, lists them by family."""
 
 from __future__ import annotations
 
@@ -1153,16 +1155,29 @@ def role_assignment(assignment: ResourceView, ctx: MappingContext) -> Iterator[A
 _LEGACY_FTPS_STATE = Unknown(reason=azure.LEGACY_APP_SERVICE_FTPS_STATE_UNKNOWN)
 
 MAPPERS = {
+    # Network: security groups, service firewalls, database and cache firewall rules, cluster APIs.
     "azurerm_network_security_group": network_security_group,
     "azurerm_network_security_rule": network_security_rule,
-    "azurerm_storage_account": storage_account,
     "azurerm_storage_account_network_rules": storage_account_network_rules,
-    "azurerm_storage_container": storage_container,
     "azurerm_key_vault": key_vault,
     "azurerm_cognitive_account": _acl_firewall("network_acls"),
-    "azurerm_container_registry": container_registry,
     "azurerm_search_service": search_service,
     "azurerm_container_group": container_group,
+    "azurerm_mssql_firewall_rule": _firewall_rule("sql", "server_id", "azurerm_mssql_server"),
+    "azurerm_sql_firewall_rule": _firewall_rule("sql", "server_name", "azurerm_sql_server", "azurerm_mssql_server"),
+    "azurerm_synapse_firewall_rule": _firewall_rule("sql", "synapse_workspace_id", "azurerm_synapse_workspace"),
+    "azurerm_postgresql_firewall_rule": _firewall_rule("postgresql", "server_name", "azurerm_postgresql_server"),
+    "azurerm_postgresql_flexible_server_firewall_rule": _firewall_rule("postgresql", "server_id",
+                                                                       "azurerm_postgresql_flexible_server"),
+    "azurerm_mysql_firewall_rule": _firewall_rule("mysql", "server_name", "azurerm_mysql_server"),
+    "azurerm_mysql_flexible_server_firewall_rule": _firewall_rule("mysql", "server_name",
+                                                                  "azurerm_mysql_flexible_server"),
+    "azurerm_mariadb_firewall_rule": _firewall_rule("mariadb", "server_name", "azurerm_mariadb_server"),
+    "azurerm_redis_firewall_rule": _firewall_rule("redis", "redis_cache_name", "azurerm_redis_cache",
+                                                  start_attr="start_ip", end_attr="end_ip"),
+    "azurerm_kubernetes_cluster": kubernetes_cluster,
+    # TLS: App Service, gateways, databases and caches, messaging, Front Door and CDN, API Management.
+    "azurerm_storage_account": storage_account,
     "azurerm_app_service": _web_app("web_app", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_function_app": _web_app("function_app", "min_tls_version", _LEGACY_FTPS_STATE),
     "azurerm_linux_web_app": _web_app("web_app", "minimum_tls_version"),
@@ -1180,6 +1195,8 @@ MAPPERS = {
     "azurerm_mysql_server": single_server,
     "azurerm_mariadb_server": single_server,
     "azurerm_mssql_server": mssql_server,
+    "azurerm_mssql_managed_instance": _min_tls_only("database", "minimum_tls_version",
+                                                    azure.MSSQL_MANAGED_INSTANCE_MIN_TLS_DEFAULT),
     "azurerm_redis_cache": redis_cache,
     "azurerm_postgresql_flexible_server": _flexible_server("postgresql"),
     "azurerm_mysql_flexible_server": _flexible_server("mysql"),
@@ -1194,7 +1211,11 @@ MAPPERS = {
     "azurerm_cdn_frontdoor_route": cdn_frontdoor_route,
     "azurerm_cdn_frontdoor_custom_domain": cdn_frontdoor_custom_domain,
     "azurerm_frontdoor": frontdoor,
-    "azurerm_kubernetes_cluster": kubernetes_cluster,
+    "azurerm_api_management": api_management,
+    "azurerm_api_management_api": api_management_api,
+    "azurerm_api_management_backend": api_management_backend,
+    # Encryption at rest: disks, hosts, databases, data lakes and analytics clusters.
+    "azurerm_managed_disk": managed_disk,
     "azurerm_kubernetes_cluster_node_pool": kubernetes_cluster_node_pool,
     "azurerm_linux_virtual_machine": virtual_machine,
     "azurerm_windows_virtual_machine": virtual_machine,
@@ -1203,28 +1224,13 @@ MAPPERS = {
     "azurerm_orchestrated_virtual_machine_scale_set": virtual_machine,
     "azurerm_mssql_database": mssql_database,
     "azurerm_mssql_server_transparent_data_encryption": mssql_server_tde,
-    "azurerm_data_lake_store": data_lake_store,
     "azurerm_synapse_sql_pool": synapse_sql_pool,
+    "azurerm_data_lake_store": data_lake_store,
     "azurerm_kusto_cluster": kusto_cluster,
     "azurerm_batch_account": batch_account,
-    "azurerm_api_management": api_management,
-    "azurerm_api_management_api": api_management_api,
-    "azurerm_api_management_backend": api_management_backend,
-    "azurerm_mssql_managed_instance": _min_tls_only("database", "minimum_tls_version",
-                                                    azure.MSSQL_MANAGED_INSTANCE_MIN_TLS_DEFAULT),
-    "azurerm_managed_disk": managed_disk,
-    "azurerm_mssql_firewall_rule": _firewall_rule("sql", "server_id", "azurerm_mssql_server"),
-    "azurerm_sql_firewall_rule": _firewall_rule("sql", "server_name", "azurerm_sql_server", "azurerm_mssql_server"),
-    "azurerm_synapse_firewall_rule": _firewall_rule("sql", "synapse_workspace_id", "azurerm_synapse_workspace"),
-    "azurerm_postgresql_firewall_rule": _firewall_rule("postgresql", "server_name", "azurerm_postgresql_server"),
-    "azurerm_postgresql_flexible_server_firewall_rule": _firewall_rule("postgresql", "server_id",
-                                                                       "azurerm_postgresql_flexible_server"),
-    "azurerm_mysql_firewall_rule": _firewall_rule("mysql", "server_name", "azurerm_mysql_server"),
-    "azurerm_mysql_flexible_server_firewall_rule": _firewall_rule("mysql", "server_name",
-                                                                  "azurerm_mysql_flexible_server"),
-    "azurerm_mariadb_firewall_rule": _firewall_rule("mariadb", "server_name", "azurerm_mariadb_server"),
-    "azurerm_redis_firewall_rule": _firewall_rule("redis", "redis_cache_name", "azurerm_redis_cache",
-                                                  start_attr="start_ip", end_attr="end_ip"),
+    # IAM and public access.
     "azurerm_role_definition": role_definition,
     "azurerm_role_assignment": role_assignment,
+    "azurerm_storage_container": storage_container,
+    "azurerm_container_registry": container_registry,
 }

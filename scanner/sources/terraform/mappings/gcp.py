@@ -1,5 +1,7 @@
-"""Google Cloud resources: VPC firewalls, SSL policies and target proxies, Cloud SQL, disks and
-buckets, and IAM members, bindings and policies."""
+"""Google Cloud resources: VPC firewalls, Cloud SQL authorized networks, GKE cluster APIs; SSL policies,
+target proxies and Memorystore TLS; Cloud KMS keys of disks, buckets, databases and data services;
+IAM members, bindings and policies, Cloud Storage ACLs and BigQuery dataset access. `MAPPERS`, at the
+end, lists them by family."""
 
 from __future__ import annotations
 
@@ -626,19 +628,38 @@ def _iam_mappers() -> dict[str, Mapper]:
 
 
 MAPPERS: dict[str, Mapper] = {
+    # Network: VPC firewalls; Cloud SQL authorized networks and GKE cluster APIs (with their keys).
     "google_compute_firewall": compute_firewall,
+    "google_sql_database_instance": sql_database_instance,
+    "google_container_cluster": container_cluster,
+    # TLS: SSL policies, target proxies, Memorystore.
     "google_compute_ssl_policy": ssl_policy,
     "google_compute_target_https_proxy": _target_proxy("https_proxy"),
     "google_compute_target_ssl_proxy": _target_proxy("ssl_proxy"),
     "google_compute_target_http_proxy": target_http_proxy,
     "google_compute_region_target_http_proxy": target_http_proxy,
-    "google_sql_database_instance": sql_database_instance,
+    "google_redis_instance": redis_instance,
+    # Encryption at rest: Google's AES-256 keys unless a Cloud KMS or customer-supplied key is named.
     "google_compute_disk": compute_disk,
     "google_compute_region_disk": compute_disk,
     "google_compute_instance": compute_instance,
-    "google_storage_bucket": storage_bucket,
     "google_compute_instance_template": instance_template,
     "google_compute_region_instance_template": instance_template,
+    "google_compute_snapshot": _keyed("snapshot", "snapshot_encryption_key", attr="kms_key_self_link"),
+    "google_compute_image": _keyed("image", "image_encryption_key", attr="kms_key_self_link"),
+    "google_container_node_pool": _keyed("block_volume", "node_config", attr="boot_disk_kms_key"),
+    "google_storage_bucket": storage_bucket,
+    "google_bigquery_table": _keyed("table", "encryption_configuration"),
+    "google_dataproc_cluster": _keyed("cluster_disks", "cluster_config", "encryption_config"),
+    "google_pubsub_topic": _keyed("topic"),
+    "google_artifact_registry_repository": _keyed("repository"),
+    "google_spanner_database": _keyed("database", "encryption_config"),
+    "google_dataflow_job": _keyed("job_data"),
+    "google_filestore_instance": _keyed("file_system"),
+    "google_bigtable_instance": _keyed("table", "cluster"),
+    "google_vertex_ai_dataset": _keyed("dataset", "encryption_spec"),
+    "google_vertex_ai_metadata_store": _keyed("metadata_store", "encryption_spec"),
+    # IAM and public access: Cloud Storage ACLs, BigQuery dataset access, IAM members, bindings, policies.
     "google_bigquery_dataset": bigquery_dataset,
     "google_bigquery_dataset_access": bigquery_dataset_access,
     "google_storage_bucket_acl": _storage_acl("bucket"),
@@ -647,20 +668,5 @@ MAPPERS: dict[str, Mapper] = {
     "google_storage_bucket_access_control": _access_control("bucket"),
     "google_storage_default_object_access_control": _access_control("new objects"),
     "google_storage_object_access_control": _access_control("object"),
-    "google_bigquery_table": _keyed("table", "encryption_configuration"),
-    "google_dataproc_cluster": _keyed("cluster_disks", "cluster_config", "encryption_config"),
-    "google_container_cluster": container_cluster,
-    "google_container_node_pool": _keyed("block_volume", "node_config", attr="boot_disk_kms_key"),
-    "google_redis_instance": redis_instance,
-    "google_pubsub_topic": _keyed("topic"),
-    "google_artifact_registry_repository": _keyed("repository"),
-    "google_spanner_database": _keyed("database", "encryption_config"),
-    "google_dataflow_job": _keyed("job_data"),
-    "google_filestore_instance": _keyed("file_system"),
-    "google_bigtable_instance": _keyed("table", "cluster"),
-    "google_compute_snapshot": _keyed("snapshot", "snapshot_encryption_key", attr="kms_key_self_link"),
-    "google_compute_image": _keyed("image", "image_encryption_key", attr="kms_key_self_link"),
-    "google_vertex_ai_dataset": _keyed("dataset", "encryption_spec"),
-    "google_vertex_ai_metadata_store": _keyed("metadata_store", "encryption_spec"),
     **_iam_mappers(),
 }
