@@ -596,7 +596,8 @@ def neutralised(grants: Sequence[AccessGrant], blocked: bool | Unknown, at: Orig
     for grant in grants:
         conditions = grant.conditions
         principals = grant.principals if isinstance(grant.principals, list) else []
-        if not any(isinstance(p, str) and is_public_principal(p) for p in principals):
+        # Block Public Access narrows what is allowed; a Deny for everyone stays one.
+        if grant.effect == Access.DENY or not any(isinstance(p, str) and is_public_principal(p) for p in principals):
             result.append(grant)
         elif blocked is True and not isinstance(conditions, Unknown):
             result.append(grant.model_copy(update={

@@ -43,14 +43,16 @@ from scanner.model.network import protocol_carries_ports
 from scanner.providers.aws import (
     CLOUDFRONT_DEFAULT_POLICY,
     SERVICE_TLS_MINIMUM,
+    acl_grant,
     cloudfront_min_version,
     denies_insecure_transport,
     elb_policy_min_version,
     grants_from_policy,
     is_aws_managed_key,
+    is_public_grantee,
     managed_policy_name,
+    neutralised,
 )
-from scanner.providers.aws_s3 import BlockPublicAccess, public_acl_grants, restrict_public_policy
 
 Response = Mapping[str, Any]
 
@@ -425,12 +427,44 @@ def bucket_encryption(bucket: str, response: Response | None, where: Where) -> D
                      key_bits=256, key_management=managed)
 
 
+@dataclass(frozen=True)
+class BlockPublicAccess:
+    """S3 Block Public Access as it applies live; None where a setting could not be read.
+
+    Only `IgnorePublicAcls` and `RestrictPublicBuckets` change what existing ACLs
+    and policies grant: `BlockPublicAcls` and `BlockPublicPolicy` refuse new public
+    ones and leave existing ones in force (the S3 API reference says so of both).
+    """
+
+    ignore_public_acls: bool | None = False
+    restrict_public_buckets: bool | None = False
+
+    @classmethod
+    def unknown(cls) -> BlockPublicAccess:
+        return cls(None, None)
+
+    def __or__(self, other: BlockPublicAccess) -> BlockPublicAccess:
+        """S3 applies the most restrictive combination of the bucket's and the account's settings."""
+        def either(a: bool | None, b: bool | None) -> bool | None:
+            if a is True or b is True:
+                return True
+            return None if a is None or b is None else False
+
+        return BlockPublicAccess(either(self.ignore_public_acls, other.ignore_public_acls),
+                                 either(self.restrict_public_buckets, other.restrict_public_buckets))
+
+    def blocks(self, setting: bool | None, name: str) -> bool | Unknown:
+        return setting if setting is not None else Unknown(
+            reason=f"whether S3 Block Public Access ({name}) applies is not known: the bucket's or the "
+                   "account's settings could not be read")
+
+
 def block_public_access(response: Response | None) -> BlockPublicAccess:
     """GetPublicAccessBlock of a bucket (s3) or an account (s3control); None when there is no configuration."""
-    if response is None:
+    config = response.get("PublicAccessBlockConfiguration") if response is not None else None
+    if not isinstance(config, Mapping):
         return BlockPublicAccess()
-    config = response.get("PublicAccessBlockConfiguration")
-    return BlockPublicAccess.from_api(config if isinstance(config, Mapping) else {})
+    return BlockPublicAccess(config.get("IgnorePublicAcls") is True, config.get("RestrictPublicBuckets") is True)
 
 
 def bucket_policy(bucket: str, response: Response | None, where: Where,
@@ -442,7 +476,8 @@ def bucket_policy(bucket: str, response: Response | None, where: Where,
     origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket", "policy")
     grants = grants_from_policy(_document(response.get("Policy")), kind=GrantKind.RESOURCE_POLICY,
                                 name=f"{bucket} bucket policy", origin=origin)
-    return restrict_public_policy(grants, where.account, where.partition, block or BlockPublicAccess())
+    block = block or BlockPublicAccess()
+    return neutralised(grants, block.blocks(block.restrict_public_buckets, "RestrictPublicBuckets"))
 
 
 def bucket_transport(bucket: str, response: Response | None, where: Where) -> TlsEndpoint:
@@ -464,16 +499,20 @@ def acls_disabled(response: Response | None) -> bool:
 
 def bucket_acl(bucket: str, response: Response, where: Where, block: BlockPublicAccess | None = None
                ) -> list[AccessGrant]:
-    """GetBucketAcl: its grants to the AllUsers and AuthenticatedUsers groups, unless IgnorePublicAcls voids them."""
-    pairs = []
+    """GetBucketAcl: its grants to the AllUsers and AuthenticatedUsers groups (grants to accounts and to
+    the log delivery group are not public), neutralised when IgnorePublicAcls applies."""
+    arn = bucket_arn(bucket, where)
+    grants = []
     for grant in _items(response.get("Grants")):
         grantee = grant.get("Grantee")
         uri = grantee.get("URI") if isinstance(grantee, Mapping) else None
-        if isinstance(uri, str):
-            pairs.append((uri, str(grant.get("Permission", "?"))))
-    origin = where.origin(bucket_arn(bucket, where), "AWS::S3::Bucket")
-    return public_acl_grants(pairs, bucket_arn=bucket_arn(bucket, where), name=bucket, origin=origin,
-                             block=block or BlockPublicAccess())
+        if isinstance(uri, str) and is_public_grantee(uri):
+            group, permission = uri.rstrip("/").rsplit("/", 1)[-1], str(grant.get("Permission", "?"))
+            grants.append(acl_grant(bucket=arn, grantee=uri, permissions=[permission],
+                                    name=f"{bucket} ACL grant of {permission} to {group}",
+                                    origin=where.origin(arn, "AWS::S3::Bucket", f"acl[{group}/{permission}]")))
+    block = block or BlockPublicAccess()
+    return neutralised(grants, block.blocks(block.ignore_public_acls, "IgnorePublicAcls"))
 
 
 # -- IAM -----------------------------------------------------------------------------------------------

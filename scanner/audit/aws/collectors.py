@@ -31,6 +31,7 @@ from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
 from scanner import __version__
 from scanner.audit.aws import adapters, network, sharing
+from scanner.audit.aws.adapters import BlockPublicAccess
 from scanner.audit.engine import (
     DEFAULT_ATTEMPTS,
     DEFAULT_CALL_DEADLINE,
@@ -45,7 +46,6 @@ from scanner.audit.engine import (
     run_audit,
 )
 from scanner.model import SourceKind
-from scanner.providers.aws_s3 import BlockPublicAccess
 
 # botocore's failures: ClientError (the service said no), BotoCoreError (no credentials, no
 # connection, bad parameters…) and ResponseParserError (an answer that is not the API's,
