@@ -29,7 +29,8 @@ LIVE: dict[str, str] = {
     "aws_ami_launch_permission": "ec2:DescribeImages",
     "aws_ami_copy": "ec2:DescribeImages (public launch permission); its snapshots by ec2:DescribeSnapshots",
     "aws_ami": "ec2:DescribeImages (public launch permission); its snapshots by ec2:DescribeSnapshots",
-    "aws_s3_bucket_acl": "s3:GetBucketAcl, GetBucketOwnershipControls, GetPublicAccessBlock; s3control:GetPublicAccessBlock",
+    "aws_s3_bucket_acl": "s3:GetBucketAcl, GetBucketOwnershipControls, GetPublicAccessBlock; "
+                         "s3control:GetPublicAccessBlock",
     "aws_elb": "elb:DescribeLoadBalancers",
     "aws_load_balancer_policy": "elb:DescribeLoadBalancerPolicies",
     "aws_rds_cluster": "rds:DescribeDBClusters",
