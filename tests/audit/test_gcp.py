@@ -224,7 +224,8 @@ def prod_services() -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[st
             ("roles/cloudkms.cryptoKeyDecrypter", ["deleted:serviceAccount:old@tenet-prod.iam.gserviceaccount.com"
                                                    "?uid=123456789012345678901"]),
             ("roles/cloudkms.viewer", ["group:sec@example.com"], "until-2027")),
-        f"v1/projects/{PROD}/topics": ("topics", [{"name": topic_events}, {"name": topic_feed}]),
+        f"v1/projects/{PROD}/topics": ("topics", [{"name": topic_events, "kmsKeyName": KMS_KEY},
+                                                  {"name": topic_feed, "messageRetentionDuration": "86400s"}]),
         f"v1/{topic_events}:getIamPolicy": policy(("roles/pubsub.publisher",
                                                    [f"serviceAccount:app@{PROD}.iam.gserviceaccount.com"])),
         f"v1/{topic_feed}:getIamPolicy": policy(("roles/pubsub.subscriber", ["allUsers"])),
@@ -257,6 +258,28 @@ def prod_services() -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[st
             {"role": "READER", "specialGroup": "allAuthenticatedUsers"},
             {"role": "roles/bigquery.dataViewer", "iamMember": "allUsers"}]),
     }
+    compute.update({
+        "snapshots": {"global": [
+            {"kind": "compute#snapshot", "name": "nightly", "status": "READY", "storageBytes": "1024",
+             "sourceDisk": f"{COMPUTE_URL}/projects/{PROD}/zones/europe-west1-b/disks/vm-boot"},
+            {"kind": "compute#snapshot", "name": "nightly-cmek", "status": "READY",
+             "snapshotEncryptionKey": {"kmsKeyName": f"{KMS_KEY}/cryptoKeyVersions/1"}}]},
+        "images": {"global": [{"kind": "compute#image", "name": "golden", "status": "READY",
+                               "imageEncryptionKey": {"kmsKeyName": KMS_KEY}}]},
+        "instanceTemplates": {"global": [
+            {"kind": "compute#instanceTemplate", "name": "web-template", "properties": {
+                "machineType": "e2-small", "disks": [
+                    {"boot": True, "autoDelete": True, "initializeParams": {"sourceImage": "projects/debian-cloud/"
+                                                                                           "global/images/family/"
+                                                                                           "debian-12"}},
+                    {"boot": False, "diskEncryptionKey": {"kmsKeyName": KMS_KEY}}]}}]},
+    })
+    rest[f"v1/projects/{PROD}/locations/-/instances"] = ("instances", [
+        {"name": f"projects/{PROD}/locations/europe-west1/instances/cache-plain", "locationId": "europe-west1-b",
+         "tier": "BASIC", "memorySizeGb": 1, "redisVersion": "REDIS_7_0", "authEnabled": False},
+        {"name": f"projects/{PROD}/locations/europe-west1/instances/cache-tls", "locationId": "europe-west1-c",
+         "tier": "STANDARD_HA", "memorySizeGb": 5, "transitEncryptionMode": "SERVER_AUTHENTICATION",
+         "authEnabled": True, "customerManagedKey": KMS_KEY}])
     rest[f"v1/projects/{PROD}/locations/-/clusters"] = {"clusters": [
         gke_cluster("open", {}),
         gke_cluster("authorized", {"masterAuthorizedNetworksConfig": {
@@ -450,6 +473,7 @@ EXPECTED_FAILURES = Counter({
     ("IAM-005", f"//bigquery.googleapis.com/projects/{PROD}/datasets/public_data"): 2,
     # Plain HTTP from the internet (twice: IPv4 and IPv6 rules); not the redirect, internal or orphan proxy.
     ("TLS-001", compute(PROD, "global", "targetHttpProxies", "web-http")): 1,
+    ("TLS-001", f"//redis.googleapis.com/projects/{PROD}/locations/europe-west1/instances/cache-plain"): 1,
     # GKE: an API with no authorized networks, and one open to every Google Cloud address.
     ("NET-001", cluster("open")): 1,
     ("NET-001", cluster("google-cloud")): 1,
@@ -498,7 +522,8 @@ def test_firewalls_keep_priority_and_carry_the_denies_that_shadow_them(result: A
 
 def test_proxies_are_judged_by_the_policy_they_name(result: AuditResult) -> None:
     endpoints = {(a.kind, a.name): (a.min_version, a.policy_name, a.origin.region)
-                 for a in result.assets if isinstance(a, TlsEndpoint) and a.kind not in ("database", "http_proxy")}
+                 for a in result.assets
+                 if isinstance(a, TlsEndpoint) and a.kind not in ("database", "http_proxy", "cache")}
     assert endpoints == {
         ("https_proxy", "px-default"): (TlsVersion.TLS1_0, gcp.DEFAULT_SSL_POLICY_NAME, None),
         ("https_proxy", "px-modern"): (TlsVersion.TLS1_2, "modern", None),
@@ -520,7 +545,10 @@ def test_buckets_and_their_keys(result: AuditResult) -> None:
                       "pg-public": provider, "mysql-private": customer, "sqlserver-office": provider,
                       "mysql-legacy": provider, "analytics": customer, "public_data": provider,
                       "open node pool default-pool": provider, "authorized node pool default-pool": customer,
-                      "google-cloud node pool default-pool": provider, "private node pool default-pool": provider}
+                      "google-cloud node pool default-pool": provider, "private node pool default-pool": provider,
+                      "events": customer, "public-feed": provider, "cache-plain": provider, "cache-tls": customer,
+                      "nightly": provider, "nightly-cmek": customer, "golden": customer,
+                      "web-template disk 0": provider, "web-template disk 1": customer}
 
 
 def test_require_customer_managed_keys_reports_every_google_key(result: AuditResult) -> None:
@@ -531,7 +559,7 @@ def test_require_customer_managed_keys_reports_every_google_key(result: AuditRes
                 and f.status is Status.FAIL}
     assert reported == {"public-assets", "plain-logs", "dev-scratch", "pap-enforced", "legacy-acl", "vm-boot",
                         "pg-public", "sqlserver-office", "mysql-legacy", "public_data", "open", "google-cloud",
-                        "private"}
+                        "private", "public-feed", "cache-plain", "nightly", "web-template"}
 
 
 def test_public_access_prevention_leaves_public_members_out(cloud: FakeGcp, result: AuditResult) -> None:
@@ -566,9 +594,10 @@ def test_a_project_named_twice_is_audited_once(cloud: FakeGcp) -> None:
     twice = audit(Anonymous(), [SANDBOX, SANDBOX], organization=None, options=GcpOptions(endpoints={"": cloud.url}))
     # IAM, firewalls, SSL policies, then the HTTPS and SSL proxies, buckets, disks, Cloud SQL instances,
     # KMS locations, Pub/Sub topics and subscriptions, Cloud Run services, functions, datasets, HTTP proxies
-    # (none: no URL maps or forwarding rules are listed) and GKE clusters: one request each.
-    assert twice.calls == 16
-    assert len(cloud.requests) - before == 16
+    # (none: no URL maps or forwarding rules are listed), GKE clusters and Memorystore instances: one request
+    # each; snapshots, images and instance templates: one call of three requests.
+    assert twice.calls == 18
+    assert len(cloud.requests) - before == 20
 
 
 def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:

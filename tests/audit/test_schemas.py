@@ -4,7 +4,7 @@ Every field of every response the fake Azure and GCP servers give must exist in 
 of its resource, so a typo in a fixture (and an adapter written to match it) cannot pass:
 
 - GCP: the discovery documents shipped with google-api-python-client (compute.v1, storage.v1,
-  sqladmin.v1, cloudkms.v1, pubsub.v1, run.v2, cloudfunctions.v2, bigquery.v2, container.v1,
+  sqladmin.v1, cloudkms.v1, pubsub.v1, run.v2, cloudfunctions.v2, bigquery.v2, container.v1, redis.v1,
   cloudresourcemanager.v3);
 - Azure: `schemas/azure_rest_fields.json`, the REST field paths of each resource type as the
   management SDKs' models (generated from azure-rest-api-specs) define them; see
@@ -86,9 +86,11 @@ REST_ANSWERS: list[tuple[str, str, str, str | None]] = [
     (r"bigquery/v2/projects/[^/]+/datasets", "bigquery.v2", "DatasetList", None),
     (r"bigquery/v2/projects/[^/]+/datasets/[^/]+", "bigquery.v2", "Dataset", None),
     (r"v1/projects/[^/]+/locations/-/clusters", "container.v1", "ListClustersResponse", None),
+    (r"v1/projects/[^/]+/locations/-/instances", "redis.v1", "Instance", "instances"),
 ]
 COMPUTE_SCHEMAS = {"disks": "Disk", "targetSslProxies": "TargetSslProxy", "targetHttpProxies": "TargetHttpProxy",
-                   "urlMaps": "UrlMap", "forwardingRules": "ForwardingRule", "globalForwardingRules": "ForwardingRule"}
+                   "urlMaps": "UrlMap", "forwardingRules": "ForwardingRule", "globalForwardingRules": "ForwardingRule",
+                   "snapshots": "Snapshot", "images": "Image", "instanceTemplates": "InstanceTemplate"}
 
 
 def gcp_answers(project: GcpProject) -> Iterator[tuple[str, Any, str, str]]:
@@ -142,7 +144,7 @@ def _method_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """(HTTP method, path regex) of every method of the discovery documents the audit uses."""
     patterns = []
     for name in ("compute.v1", "storage.v1", "sqladmin.v1", "cloudkms.v1", "pubsub.v1", "run.v2",
-                 "cloudfunctions.v2", "bigquery.v2", "container.v1", "cloudresourcemanager.v3"):
+                 "cloudfunctions.v2", "bigquery.v2", "container.v1", "cloudresourcemanager.v3", "redis.v1"):
         document = discovery(name)
 
         def walk(resource: Json, document: Json = document) -> Iterator[Json]:

@@ -516,6 +516,55 @@ def disk(item: Json, project: str, scope: str) -> DataStore:
     return _google_encrypted("block_volume", _name(item), base, "diskEncryptionKey", customer)
 
 
+# -- other Google-encrypted data: a Cloud KMS key or Google's -----------------------------------------
+
+
+def keyed(item: Json, project: str, *, resource: str, resource_type: str, kind: str, key_field: str,
+          region: str | None = None) -> DataStore:
+    """Data Google encrypts with AES-256, with the Cloud KMS key (or customer-supplied key) at the
+    dotted `key_field` when it is set: a topic's `kmsKeyName`, a snapshot's
+    `snapshotEncryptionKey.kmsKeyName` …"""
+    value: Any = item
+    for part in key_field.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    base = _origin(resource, resource_type, project, region)
+    return _google_encrypted(kind, _name(item).rsplit("/", 1)[-1], base, key_field, bool(value))
+
+
+def compute_keyed(item: Json, project: str, scope: str, collection: str, kind: str, key_block: str) -> DataStore:
+    """A snapshot, image or the like: a Cloud KMS key or a customer-supplied key (its `sha256`)."""
+    key = item.get(key_block)
+    customer = isinstance(key, Mapping) and bool(key.get("kmsKeyName") or key.get("sha256"))
+    base = _origin(compute_resource(project, scope, collection, _name(item)),
+                   f"compute.googleapis.com/{collection[0].upper()}{collection[1:-1]}", project, region_of(scope))
+    return _google_encrypted(kind, _name(item), base, key_block, customer)
+
+
+def instance_template(item: Json, project: str, scope: str) -> Iterator[DataStore]:
+    """Each disk of an instance template (`properties.disks[]`): its `diskEncryptionKey`, Google's otherwise."""
+    base = _origin(compute_resource(project, scope, "instanceTemplates", _name(item)),
+                   "compute.googleapis.com/InstanceTemplate", project, region_of(scope))
+    for i, disk_item in enumerate(_mapping(item.get("properties")).get("disks") or []):
+        key = _mapping(disk_item).get("diskEncryptionKey")
+        customer = isinstance(key, Mapping) and bool(key.get("kmsKeyName") or key.get("sha256"))
+        yield _google_encrypted("block_volume", f"{_name(item)} disk {i}", base.at(None, f"properties.disks[{i}]"),
+                                "diskEncryptionKey", customer)
+
+
+def redis_instance(item: Json, project: str) -> Iterator[Asset]:
+    """Memorystore for Redis: plaintext unless `transitEncryptionMode` is SERVER_AUTHENTICATION;
+    Google's key unless `customerManagedKey` names a Cloud KMS key."""
+    name = str(item.get("name", ""))
+    base = _origin(f"//redis.googleapis.com/{name}", "redis.googleapis.com/Instance", project,
+                   str(item.get("locationId")) if item.get("locationId") else None)
+    mode = item.get("transitEncryptionMode") or gcp.REDIS_TRANSIT_ENCRYPTION_DEFAULT
+    yield TlsEndpoint(origin=base, field_origins={"plaintext_allowed": base.at(None, "transitEncryptionMode")},
+                      kind="cache", name=name.rsplit("/", 1)[-1], min_version=None,
+                      plaintext_allowed=str(mode).strip().upper() != gcp.REDIS_TRANSIT_ENCRYPTED)
+    yield _google_encrypted("cache", name.rsplit("/", 1)[-1], base, "customerManagedKey",
+                            bool(item.get("customerManagedKey")))
+
+
 # -- IAM policies of other resources ---------------------------------------------------------------
 
 # Resource kinds whose IAM policy the audit reads: (full resource name prefix, asset type).

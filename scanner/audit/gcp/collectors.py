@@ -23,9 +23,10 @@ Json = Mapping[str, Any]
 Item = Asset | Call
 # The services a `--endpoint service=URL` may name.
 SERVICES = ("cloudresourcemanager", "compute", "storage", "sqladmin", "cloudkms", "pubsub", "run", "cloudfunctions",
-            "bigquery", "container")
+            "bigquery", "container", "redis")
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY, CONTAINER = SERVICES
+(RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY, CONTAINER,
+ REDIS) = SERVICES
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,8 @@ class GcpCollector:
             Call(project, GLOBAL, COMPUTE, "targetHttpProxies.aggregatedList",
                  lambda: self._target_http_proxies(project)),
             Call(project, GLOBAL, CONTAINER, "clusters.list", lambda: self._clusters(project)),
+            Call(project, GLOBAL, COMPUTE, "snapshots.list", lambda: self._compute_images(project)),
+            Call(project, GLOBAL, REDIS, "instances.list", lambda: self._redis_instances(project)),
             Call(project, GLOBAL, SQLADMIN, "instances.list", lambda: self._sql_instances(project)),
             Call(project, GLOBAL, CLOUDKMS, "locations.list", lambda: self._kms_locations(project)),
             Call(project, GLOBAL, PUBSUB, "topics.list",
@@ -397,11 +400,36 @@ class GcpCollector:
 
     def _named(self, project: str, service: str, version: str, collection: str, kind: str,
                parent: str = "") -> Iterator[Item]:
-        """A list of resources, then each one's IAM policy."""
+        """A list of resources, then each one's IAM policy (Pub/Sub topics: and their key)."""
         path = f"{version}/projects/{project}/{parent}{collection}"
-        names = [str(item["name"]) for item in self._pages(service, path, collection) if item.get("name")]
-        for name in names:
-            yield self._iam_call(project, service, version, kind, name)
+        listed = [item for item in self._pages(service, path, collection) if item.get("name")]
+        for item in listed:
+            if kind == "pubsub_topic":
+                yield adapters.keyed(item, project, resource=f"//pubsub.googleapis.com/{item['name']}",
+                                     resource_type=adapters.TOPIC_TYPE, kind="topic", key_field="kmsKeyName")
+            yield self._iam_call(project, service, version, kind, str(item["name"]))
+
+    def _redis_instances(self, project: str) -> Iterator[Item]:
+        for item in list(self._pages(REDIS, f"v1/projects/{project}/locations/-/instances", "instances")):
+            yield from adapters.redis_instance(item, project)
+
+    def _compute_images(self, project: str) -> Iterator[Item]:
+        """Snapshots, images and instance templates: each one's disk key."""
+        from google.cloud import compute_v1
+
+        with self._gapic(compute_v1.SnapshotsClient, COMPUTE) as client:
+            snapshots = [_message_json(i) for i in client.list(project=project)]
+        with self._gapic(compute_v1.ImagesClient, COMPUTE) as client:
+            images = [_message_json(i) for i in client.list(project=project)]
+        with self._gapic(compute_v1.InstanceTemplatesClient, COMPUTE) as client:
+            templates = [(scope, _message_json(t)) for scope, found in client.aggregated_list(project=project)
+                         for t in found.instance_templates]
+        for item in snapshots:
+            yield adapters.compute_keyed(item, project, "global", "snapshots", "snapshot", "snapshotEncryptionKey")
+        for item in images:
+            yield adapters.compute_keyed(item, project, "global", "images", "image", "imageEncryptionKey")
+        for scope, item in templates:
+            yield from adapters.instance_template(item, project, scope)
 
     def _datasets(self, project: str) -> Iterator[Item]:
         """`datasets.list` names them; `datasets.get` gives each one's `access` and default key."""
