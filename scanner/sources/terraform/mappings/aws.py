@@ -59,18 +59,23 @@ from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool
 
 
 def _peers(block: ResourceView, *, cidr4: str, cidr6: str, groups: Iterable[str], self_ref: str | None
-           ) -> list[Peer | Unknown] | Unknown:
+           ) -> list[Peer | Unknown]:
+    """Known peers decide whatever other peers are unknown: an address list known only after apply is one
+    unknown peer beside the known ones, and a security group or prefix list is never the internet, known or
+    not (a real plan leaves `source_security_group_id` unknown until apply)."""
     peers: list[Peer | Unknown] = []
     for attr in (cidr4, cidr6):
         values = string_list(block.get(attr))
         if isinstance(values, Unknown):
-            return values
+            peers.append(values)
+            continue
         peers.extend(v if isinstance(v, Unknown) else Peer.address_or_tag(v) for v in values)
     for attr in groups:
+        if not block.has(attr):
+            continue
         values = string_list(block.get(attr))
-        if isinstance(values, Unknown):
-            return values
-        peers.extend(Peer.group(v if isinstance(v, str) else f"({attr})") for v in values)
+        listed: list[object] = [values] if isinstance(values, Unknown) else list(values)
+        peers.extend(Peer.group(v if isinstance(v, str) else f"({attr})") for v in listed)
     if self_ref and block.get("self") is True:
         peers.append(Peer.group(self_ref))
     return peers

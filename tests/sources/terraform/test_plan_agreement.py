@@ -1,0 +1,100 @@
+"""The plan reading and the .tf reading agree (issue #19, items 7 and 13): known peers decide, whatever other
+peers are unknown until apply. The plans are in the exact shape of `terraform show -json` (format 1.2) for
+Terraform 1.11 with the AWS provider 5.x, where a rule's group ids are known only after apply."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.engine.findings import Status
+from scanner.scan import Scanner
+
+CONFIG = """resource "aws_security_group" "web" {
+  name = "web"
+}
+resource "aws_security_group" "lb" {
+  name = "lb"
+}
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = aws_security_group.web.id
+}
+resource "aws_security_group_rule" "from_lb" {
+  type                     = "ingress"
+  from_port                = 8080
+  to_port                  = 8080
+  protocol                 = "tcp"
+  source_security_group_id = aws_security_group.lb.id
+  security_group_id        = aws_security_group.web.id
+}
+"""
+
+
+def _group(name: str) -> dict[str, Any]:
+    return {
+        "address": f"aws_security_group.{name}", "mode": "managed", "type": "aws_security_group", "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {
+            "actions": ["create"], "before": None,
+            "after": {"description": "Managed by Terraform", "name": name, "revoke_rules_on_delete": False,
+                      "tags": None, "timeouts": None},
+            # A group whose rules are separate resources: its own ingress and egress are computed.
+            "after_unknown": {"arn": True, "egress": True, "id": True, "ingress": True, "name_prefix": True,
+                              "owner_id": True, "tags_all": True, "vpc_id": True},
+            "before_sensitive": False, "after_sensitive": {"egress": [], "ingress": [], "tags_all": {}},
+        },
+    }
+
+
+def _rule(name: str, port: int, cidrs: list[str] | None) -> dict[str, Any]:
+    after: dict[str, Any] = {"description": None, "from_port": port, "ipv6_cidr_blocks": None,
+                             "prefix_list_ids": None, "protocol": "tcp", "timeouts": None, "to_port": port,
+                             "type": "ingress", "cidr_blocks": cidrs, "self": False}
+    unknown: dict[str, Any] = {"id": True, "security_group_id": True, "security_group_rule_id": True,
+                               "source_security_group_id": True}
+    if cidrs:
+        unknown["cidr_blocks"] = [False] * len(cidrs)
+    return {
+        "address": f"aws_security_group_rule.{name}", "mode": "managed", "type": "aws_security_group_rule",
+        "name": name, "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": unknown,
+                   "before_sensitive": False, "after_sensitive": {"cidr_blocks": [False] * len(cidrs or [])}},
+    }
+
+
+def _plan() -> dict[str, Any]:
+    changes = [_group("web"), _group("lb"), _rule("ssh", 22, ["0.0.0.0/0"]), _rule("from_lb", 8080, None)]
+    return {
+        "format_version": "1.2", "terraform_version": "1.11.4",
+        "planned_values": {"root_module": {"resources": [
+            {"address": c["address"], "mode": "managed", "type": c["type"], "name": c["name"],
+             "provider_name": c["provider_name"], "schema_version": 1, "values": c["change"]["after"],
+             "sensitive_values": {}} for c in changes]}},
+        "resource_changes": changes,
+        "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}},
+                          "root_module": {"resources": []}},
+    }
+
+
+def _findings(path: Path) -> list[tuple[str, str, str]]:
+    result = Scanner(cwd=path.parent).scan([path])
+    return sorted((f.rule_id, f.status.value, f.resource) for f in result.findings)
+
+
+def test_an_unknown_source_group_does_not_hide_a_known_open_cidr(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(CONFIG)
+    (tmp_path / "plan.json").write_text(json.dumps(_plan(), indent=2))
+    from_tf = _findings(tmp_path / "main.tf")
+    from_plan = _findings(tmp_path / "plan.json")
+    assert ("NET-001", "fail", "aws_security_group_rule.ssh") in from_plan
+    # The rule from the load balancer's group is never the internet, known id or not.
+    assert not [f for f in from_plan if f[2] == "aws_security_group_rule.from_lb"]
+    assert [f for f in from_plan if f[0] == "NET-001"] == [f for f in from_tf if f[0] == "NET-001"]
+    assert all(status != Status.UNKNOWN.value for rule, status, _ in from_plan if rule.startswith("NET-00"))
