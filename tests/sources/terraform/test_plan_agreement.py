@@ -77,8 +77,10 @@ def _plan() -> dict[str, Any]:
              "provider_name": c["provider_name"], "schema_version": 1, "values": c["change"]["after"],
              "sensitive_values": {}} for c in changes]}},
         "resource_changes": changes,
-        "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}},
-                          "root_module": {"resources": []}},
+        "configuration": {
+            "provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}},
+            "root_module": {"resources": []},
+        },
     }
 
 
