@@ -73,6 +73,8 @@ NOT_LIVE: dict[str, str] = {
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
     "google_bigquery_table": "not read live yet",
     "google_dataproc_cluster": "not read live yet",
+    "google_compute_region_ssl_policy": "not read live yet",
+    "google_compute_region_target_https_proxy": "not read live yet",
     "google_vertex_ai_dataset": "not read live yet",
     "google_vertex_ai_metadata_store": "not read live yet",
     "google_dataproc_cluster_iam_member": "not read live yet",

@@ -115,7 +115,9 @@ def compute_firewall(fw: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
 
 # -- SSL policies and target proxies ---------------------------------------------------------------
 
-_PROXY_TYPES = ("google_compute_target_https_proxy", "google_compute_target_ssl_proxy")
+_PROXY_TYPES = ("google_compute_target_https_proxy", "google_compute_target_ssl_proxy",
+                "google_compute_region_target_https_proxy")
+_SSL_POLICY_TYPES = ("google_compute_ssl_policy", "google_compute_region_ssl_policy")
 
 
 def _policy_version(policy: ResourceView) -> TlsVersion | Unknown:
@@ -144,7 +146,7 @@ def ssl_policy(policy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
 def _target_proxy(kind: str) -> Mapper:
     def mapper(proxy: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         value = proxy.get("ssl_policy")
-        policy = next((p for p in ctx.resources("google_compute_ssl_policy")
+        policy = next((p for t in _SSL_POLICY_TYPES for p in ctx.resources(t)
                        if any(u.address == proxy.address for u in _users(p, ctx))), None)
         version: TlsVersion | Unknown
         if policy is not None:  # the policy's own attribute is where the version is decided
@@ -634,6 +636,8 @@ MAPPERS: dict[str, Mapper] = {
     "google_container_cluster": container_cluster,
     # TLS: SSL policies, target proxies, Memorystore.
     "google_compute_ssl_policy": ssl_policy,
+    "google_compute_region_ssl_policy": ssl_policy,
+    "google_compute_region_target_https_proxy": _target_proxy("https_proxy"),
     "google_compute_target_https_proxy": _target_proxy("https_proxy"),
     "google_compute_target_ssl_proxy": _target_proxy("ssl_proxy"),
     "google_compute_target_http_proxy": target_http_proxy,
