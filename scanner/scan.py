@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +110,7 @@ class Scanner:
         self.context.boundary = Boundary.around(
             paths, files=self.context.var_files,
             directories=[self.context.source_dir] if self.context.source_dir is not None else [])
+        self.context.named = frozenset(Path(os.path.abspath(p)) for p in paths)
         found, errors = discover(paths, self.context)
         files = [f for f in found if not self.gating.excludes(f)]
         loaded = LoadResult(errors=errors)
@@ -195,13 +195,12 @@ class Scanner:
 
     def _reported(self, paths: Sequence[Path], loaded: LoadResult) -> ScanFilter:
         """Findings are reported for the paths asked for, even when a source reads more
-        (a .tf file is evaluated with its whole module directory). A file whose values the rest of its module
-        uses (variables, locals, data sources, a .tfvars file) reports the findings of that whole module:
-        handing pre-commit only `terraform.tfvars` must not hide what its values open."""
+        (a .tf file is evaluated with its whole module directory), and for the files whose values depend on
+        them: handing pre-commit only `terraform.tfvars` must not hide what its values open."""
         files = {self.context.display_path(p) for p in paths if p.is_file()}
         dirs = [self.context.display_path(p) for p in paths if p.is_dir()]
-        modules = {posixpath.dirname(f) or "." for f in files if f in loaded.module_wide}
-        return ScanFilter(files=files, dirs=dirs, modules=modules)
+        files |= {reached for f in list(files) for reached in loaded.reaches.get(f, ())}
+        return ScanFilter(files=files, dirs=dirs)
 
 
 def _redacted_findings(findings: list[Finding], redact: Redactor) -> list[Finding]:
@@ -223,10 +222,8 @@ def _redacted_errors(errors: list[ScanError], redact: Redactor) -> list[ScanErro
 class ScanFilter:
     files: set[str]
     dirs: list[str]
-    # Directories whose own files (not their subdirectories') are reported.
-    modules: set[str] = field(default_factory=set)
 
     def __call__(self, path: str) -> bool:
-        if path in self.files or (posixpath.dirname(path) or ".") in self.modules:
+        if path in self.files:
             return True
         return any(d == "." or path == d or path.startswith(d.rstrip("/") + "/") for d in self.dirs)

@@ -229,6 +229,13 @@ def test_no_pull_request_turns_the_gate_green_by_hiding_code(tmp_path: Path) -> 
     (repo / "vars" / "main.tf").write_text(OPEN_SSH.replace('["0.0.0.0/0"]', "[var.ssh_cidr]"))
     (repo / "vars" / "variables.tf").write_text('variable "ssh_cidr" {\n  type = string\n}\n')
     (repo / "vars" / "terraform.tfvars").write_text('ssh_cidr = "0.0.0.0/0"\n')
+    # The CIDR set in one file's local, read through another file's resource, used by a third file.
+    (repo / "flow").mkdir()
+    (repo / "flow" / "locals.tf").write_text('locals {\n  open = "0.0.0.0/0"\n}\n')
+    (repo / "flow" / "network.tf").write_text('resource "aws_vpc" "main" {\n  cidr_block = local.open\n}\n')
+    (repo / "flow" / "sg.tf").write_text(OPEN_SSH.replace('["0.0.0.0/0"]', "[aws_vpc.main.cidr_block]"))
+    (repo / "flow" / "clean.tf").write_text(OPEN_SSH.replace('"ssh"', '"unrelated"'))
+    (repo / "flow" / "prod.tfvars").write_text('open = "0.0.0.0/0"\n')
     (repo / "README.md").write_text("# nothing to scan\n")
     (repo / "empty").mkdir()
 
@@ -247,6 +254,14 @@ def test_no_pull_request_turns_the_gate_green_by_hiding_code(tmp_path: Path) -> 
         hook = Scanner(cwd=repo).scan([repo / handed])
         assert [(f.rule_id, f.location.path) for f in hook.failed if f.location] == [("NET-001", "vars/main.tf")]
         assert hook.exit_code(Severity.LOW) == 1
+
+    # Each file reports what its values reach, and not what they do not (clean.tf's own finding).
+    for handed in ("flow/locals.tf", "flow/network.tf"):
+        hook = Scanner(cwd=repo).scan([repo / handed])
+        assert [(f.rule_id, f.location.path) for f in hook.failed if f.location] == [("NET-001", "flow/sg.tf")]
+    vars_only = Scanner(cwd=repo).scan([repo / "flow" / "prod.tfvars"])
+    assert [(e.path, e.level) for e in vars_only.errors] == [("flow/prod.tfvars", ErrorLevel.WARNING)]
+    assert "only when given with -var-file" in vars_only.errors[0].message
 
     readme = Scanner(cwd=repo).scan([repo / "README.md"])
     assert [(e.path, e.level) for e in readme.errors] == [(None, ErrorLevel.ERROR), ("README.md", ErrorLevel.WARNING)]

@@ -34,6 +34,8 @@ class LoadContext:
     # What may be opened. The Scanner sets it from the scanned paths; a context made without one is bounded
     # by the working directory's repository (or the working directory itself).
     boundary: Boundary = field(default_factory=lambda: Boundary(roots=()))
+    # The files named on the command line (absolute, as written): their findings are the ones reported.
+    named: frozenset[Path] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.boundary.roots:
@@ -57,11 +59,13 @@ class LoadResult:
     suppressions: list[Suppression] = field(default_factory=list)
     # Texts of secret values the source read (see scanner.engine.redaction): hidden in every report.
     secrets: set[str] = field(default_factory=set)
-    # Files (as shown) whose declarations the rest of their directory uses: naming one reports the directory.
-    module_wide: set[str] = field(default_factory=set)
+    # For a file named on the command line (as shown): the files whose findings depend on its values, reported
+    # with it (pre-commit hands in `terraform.tfvars` alone; the SSH it opens is found in `main.tf`).
+    reaches: dict[str, set[str]] = field(default_factory=dict)
 
     def extend(self, other: LoadResult) -> None:
-        self.module_wide |= other.module_wide
+        for path, reached in other.reaches.items():
+            self.reaches.setdefault(path, set()).update(reached)
         self.assets.extend(other.assets)
         self.errors.extend(other.errors)
         self.files.extend(other.files)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from scanner.engine.findings import ErrorLevel, ScanError
 from scanner.model import Asset
 from scanner.sources.interface import LoadContext, LoadResult
+from scanner.sources.terraform import dependents
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
 from scanner.sources.terraform.module import Module, ModuleFiles, ModuleReader
@@ -90,16 +92,17 @@ def _expanded_directories(module: Module) -> set[Path]:
     return found
 
 
-# Blocks whose values other files of the module read.
-_SHARED_BLOCKS = frozenset({"variable", "locals", "data"})
-
-
-def module_wide_files(files: ModuleFiles) -> set[str]:
-    """The module's files that set values for the rest of it: .tfvars files, and .tf files declaring variables,
-    locals or data sources."""
-    shared = {path for path, _ in files.tfvars}
-    shared |= {path for path, body in files.bodies if any(b.type in _SHARED_BLOCKS for b in body.blocks)}
-    return shared
+def reached_files(files: ModuleFiles, named: set[str]) -> dict[str, set[str]]:
+    """For each named file of the module (as shown), the module's other files whose values depend on it: their
+    findings are its findings too."""
+    table = {path: (dependents.declared(body), dependents.references(body)) for path, body in files.bodies}
+    reached: dict[str, set[str]] = {}
+    for path in table.keys() & named:
+        reached[path] = dependents.dependents({path: table[path][0]}, table)
+    for path, body in files.tfvars:
+        if path in named:
+            reached[path] = dependents.dependents({path: dependents.set_by_tfvars(body)}, table)
+    return reached
 
 
 class TerraformSource:
@@ -118,9 +121,20 @@ class TerraformSource:
         mappers = all_mappers()
         reader = ModuleReader(ctx)
         modules = [Module(reader.files(d), ctx, reader=reader) for d in sorted({f.parent for f in files})]
+        named = {ctx.display_path(f) for f in files if Path(os.path.abspath(f)) in ctx.named}
         for module in modules:
             result.files.extend(module.files.files)
-            result.module_wide |= module_wide_files(module.files)
+            if named.intersection(module.files.files):
+                result.reaches |= reached_files(module.files, named)
+        # A named .tfvars file Terraform would not read by itself (pre-commit hands in `prod.tfvars`): say so.
+        var_files = {ctx.display_path(v) for v in ctx.var_files}
+        for f in sorted(f for f in files if f.suffix == ".tfvars" and ctx.display_path(f) in named):
+            if f.name != "terraform.tfvars" and not f.name.endswith(".auto.tfvars") \
+                    and ctx.display_path(f) not in var_files:
+                result.errors.append(ScanError(
+                    path=ctx.display_path(f), level=ErrorLevel.WARNING,
+                    message="Terraform reads this file only when given with -var-file; its values are not used here "
+                            "(scan its module with --var-file to evaluate them)"))
         for module in _roots(modules):  # the others are evaluated as part of their callers, with real inputs
             assets, errors = map_module(module, mappers)
             result.assets.extend(assets)
