@@ -6,6 +6,7 @@ type is mapped to the model once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -79,6 +80,15 @@ class MappingContext(Protocol):
         ...
 
 
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]$')
+
+
+def resource_base(address: str) -> str:
+    """The address without the resource's own instance key: `module.sg["a"].aws_security_group.this[0]` is
+    `module.sg["a"].aws_security_group.this`. A module's key stays: it is part of which resource this is."""
+    return _INSTANCE_KEY.sub("", address)
+
+
 class ResourceIndex:
     """`MappingContext` over a module's (or a plan's) resource instances."""
 
@@ -91,7 +101,7 @@ class ResourceIndex:
         return self._by_type.get(resource_type, [])
 
     def referring(self, resource_type: str, attr: str, target: ResourceView) -> Sequence[ResourceView]:
-        target_base = target.address.split("[", 1)[0]
+        target_base = resource_base(target.address)
         names = {n for n in (target.get(a) for a in ("name", "bucket", "id")) if isinstance(n, str)}
         found: list[ResourceView] = []
         for view in self._by_type.get(resource_type, []):

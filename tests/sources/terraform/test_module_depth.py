@@ -107,3 +107,27 @@ def test_findings_through_a_chain_of_calls_are_reported_with_the_chain(tmp_path:
     assert [(c.path, c.start_line) for c in chain] == [("root/main.tf", 1), ("wrap/main.tf", 2)]
     # Scanning the module on its own directory is another root: its input has no value there.
     assert [f.status for f in Scanner(cwd=root).scan([root / "wrap"]).findings] == [Status.UNKNOWN]
+
+
+@pytest.mark.parametrize("meta", ['for_each = { a = 22 }\n  port     = each.value', "count    = 2\n  port     = 22"])
+def test_standalone_rules_inside_a_repeated_module_are_judged(tmp_path: Path, meta: str) -> None:
+    """Item 8: `module.sg["a"].aws_security_group.this` is not `module.sg`: rules find their group per instance."""
+    rule_module = """variable "port" {}
+resource "aws_security_group" "this" {
+  name = "sg"
+}
+resource "aws_security_group_rule" "in" {
+  type              = "ingress"
+  from_port         = var.port
+  to_port           = var.port
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = aws_security_group.this.id
+}
+"""
+    root = _write(tmp_path, {"mod/main.tf": rule_module,
+                             "root/main.tf": f'module "sg" {{\n  source   = "../mod"\n  {meta}\n}}\n'})
+    result = Scanner(cwd=root).scan([root / "root"])
+    found = sorted((f.rule_id, f.resource) for f in result.findings)
+    instances = ['module.sg["a"]'] if "for_each" in meta else ["module.sg[0]", "module.sg[1]"]
+    assert found == [("NET-001", f"{i}.aws_security_group_rule.in") for i in instances]

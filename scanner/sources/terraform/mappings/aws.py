@@ -55,7 +55,7 @@ from scanner.providers.aws import (
 )
 from scanner.providers.ports import aws_rule_ports
 from scanner.sources.terraform.mappings import Mapper
-from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, resource_base, string_list
 
 
 def _peers(block: ResourceView, *, cidr4: str, cidr6: str, groups: Iterable[str], self_ref: str | None
@@ -148,7 +148,7 @@ def _standalone(kind: str, make: Any, attr: str = "security_group_id", parents: 
 
     def mapper(r: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         target = r.reference(attr)
-        if target is not None and target.split("[")[0] in {g.address.split("[")[0]
+        if target is not None and resource_base(target) in {resource_base(g.address)
                                                            for t in parents for g in ctx.resources(t)}:
             return
         yield Firewall(origin=r.origin, name=r.address, rules=[make(r)], **firewall)
@@ -231,8 +231,8 @@ def _groups_of(view: ResourceView, attr: str, ctx: MappingContext) -> list[Resou
     items = string_list(listed)
     literal = [i for i in (items if isinstance(items, list) else []) if isinstance(i, str)]
     refs = view.all_references(attr)
-    groups = [g for t in _GROUP_TYPES for g in ctx.resources(t) if g.address.split("[", 1)[0] in refs]
-    missing = [r for r in refs if r not in {g.address.split("[", 1)[0] for g in groups}]
+    groups = [g for t in _GROUP_TYPES for g in ctx.resources(t) if resource_base(g.address) in refs]
+    missing = [r for r in refs if r not in {resource_base(g.address) for g in groups}]
     if literal or missing or (not refs and not isinstance(items, list)):
         shown = ", ".join([*literal, *missing]) or "the listed groups"
         return Unknown(reason=f"{attr}: {shown} not declared in this configuration")
@@ -303,7 +303,7 @@ def _target_name(view: ResourceView, attr: str, ctx: MappingContext) -> str:
     if ref is None:
         return view.address
     for target in ctx.resources(ref.split(".")[-2]):
-        if target.address.split("[", 1)[0] == ref:
+        if resource_base(target.address) == ref:
             return _name(target, *_NAME_ATTRS)
     return ref
 
@@ -321,7 +321,7 @@ _PASS_THROUGH = frozenset({"TCP", "UDP", "TCP_UDP", "GENEVE", "QUIC", "TCP_QUIC"
 def _lb_type(listener: ResourceView, ctx: MappingContext) -> Any:
     ref = listener.reference("load_balancer_arn")
     for lb in (*ctx.resources("aws_lb"), *ctx.resources("aws_alb")):
-        if lb.address.split("[", 1)[0] == ref:
+        if resource_base(lb.address) == ref:
             return lb.get("load_balancer_type", "application")
     return None
 
@@ -623,7 +623,7 @@ def _listener_policy(elb: ResourceView, port: Any, ctx: MappingContext) -> tuple
         names = string_list(attachment.get("policy_names"))
         refs = attachment.all_references("policy_names")
         for policy in policies:
-            named = policy.address.split("[", 1)[0] in refs or (
+            named = resource_base(policy.address) in refs or (
                 isinstance(names, list) and policy.get("policy_name") in names)
             if named and policy.get("policy_type_name") == "SSLNegotiationPolicyType":
                 return _classic_policy_version(policy), _name(policy, "policy_name"), policy.origin
@@ -656,7 +656,7 @@ def load_balancer_policy(policy: ResourceView, ctx: MappingContext) -> Iterator[
     """An SSL negotiation policy no listener of this configuration uses is judged on its own."""
     if policy.get("policy_type_name") != "SSLNegotiationPolicyType":
         return
-    base = policy.address.split("[", 1)[0]
+    base = resource_base(policy.address)
     for attachment in ctx.resources("aws_load_balancer_listener_policy"):
         if base in attachment.all_references("policy_names") or policy.get("policy_name") in (
                 attachment.get("policy_names") or []):
@@ -808,7 +808,7 @@ def _block_public_access(bucket: ResourceView | None, ctx: MappingContext, *, ac
 def _bucket_of(view: ResourceView, ctx: MappingContext) -> ResourceView | None:
     ref, value = view.reference("bucket"), view.get("bucket")
     for bucket in ctx.resources("aws_s3_bucket"):
-        if bucket.address.split("[", 1)[0] == ref or (isinstance(value, str) and bucket.get("bucket") == value):
+        if resource_base(bucket.address) == ref or (isinstance(value, str) and bucket.get("bucket") == value):
             return bucket
     return None
 
@@ -1161,7 +1161,7 @@ def _snapshot_of(attr: str, source_type: str, source_mapper: Mapper, kind: str) 
 
     def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         ref = view.reference(attr)
-        sources = [r for r in ctx.resources(source_type) if ref is not None and r.address.split("[", 1)[0] == ref]
+        sources = [r for r in ctx.resources(source_type) if ref is not None and resource_base(r.address) == ref]
         stores = [a for r in sources[:1] for a in source_mapper(r, ctx) if isinstance(a, DataStore)]
         name = view.address
         if not stores:

@@ -30,7 +30,7 @@ from scanner.model import (
 )
 from scanner.providers import azure
 from scanner.providers.ports import port_spec
-from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, resource_base, string_list
 
 E = TypeVar("E")
 
@@ -189,7 +189,7 @@ def _parent(view: ResourceView, ctx: MappingContext, attr: str, parent_types: Se
     for parent_type in parent_types:
         for parent in ctx.resources(parent_type):
             if ref is not None:
-                if parent.address.split("[", 1)[0] == ref:
+                if resource_base(parent.address) == ref:
                     return parent
             elif isinstance(value, str) and value in (parent.get("name"), parent.get("id")):
                 return parent
@@ -1121,7 +1121,7 @@ def _role(assignment: ResourceView, ctx: MappingContext) -> str | Unknown:
     if isinstance(value, str):
         return azure.builtin_role_name(value) or value
     ref = assignment.reference("role_definition_id")
-    custom = [d for d in ctx.resources("azurerm_role_definition") if d.address.split("[", 1)[0] == ref]
+    custom = [d for d in ctx.resources("azurerm_role_definition") if resource_base(d.address) == ref]
     if len(custom) == 1:  # a custom role's ID is known only after apply; its name is in the module
         return _name(custom[0])
     return value if isinstance(value, Unknown) else Unknown(reason="neither role_definition_name nor "

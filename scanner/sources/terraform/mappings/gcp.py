@@ -32,7 +32,7 @@ from scanner.model import (
 )
 from scanner.providers import gcp
 from scanner.providers.ports import port_spec
-from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, string_list
+from scanner.sources.terraform.view import MappingContext, ResourceView, as_bool, as_int, resource_base, string_list
 
 Mapper = Callable[[ResourceView, MappingContext], Iterator[Asset]]
 
@@ -180,7 +180,7 @@ def _redirects_to_https(proxy: ResourceView, ctx: MappingContext) -> bool:
     """Whether the proxy's URL map sends every request to HTTPS (`default_url_redirect.https_redirect`)."""
     ref = proxy.reference("url_map")
     for url_map in (*ctx.resources("google_compute_url_map"), *ctx.resources("google_compute_region_url_map")):
-        if url_map.address.split("[", 1)[0] == ref:
+        if resource_base(url_map.address) == ref:
             redirect = next(iter(url_map.blocks("default_url_redirect")), None)
             return redirect is not None and as_bool(redirect.get("https_redirect"), False) is True \
                 and not url_map.blocks("host_rule")
@@ -311,7 +311,7 @@ def compute_disk(disk: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
 def _defined_here(block: ResourceView, ctx: MappingContext) -> bool:
     """Whether the disk a `source` names is a `google_compute_disk` of this module (mapped on its own)."""
     ref = block.reference("source")
-    return ref is not None and any(d.address.split("[", 1)[0] == ref for d in ctx.resources("google_compute_disk"))
+    return ref is not None and any(resource_base(d.address) == ref for d in ctx.resources("google_compute_disk"))
 
 
 def compute_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
@@ -455,7 +455,7 @@ def _text(view: ResourceView, attr: str) -> str | Unknown:
 def _bucket_of(view: ResourceView, ctx: MappingContext) -> ResourceView | None:
     ref, value = view.reference("bucket"), view.get("bucket")
     for bucket in ctx.resources("google_storage_bucket"):
-        if (ref is not None and bucket.address.split("[", 1)[0] == ref) or (ref is None and value == _name(bucket)):
+        if (ref is not None and resource_base(bucket.address) == ref) or (ref is None and value == _name(bucket)):
             return bucket
     return None
 
