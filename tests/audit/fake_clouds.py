@@ -326,6 +326,8 @@ class FakeGcp(FakeServer):
         self.projects = {p.project_id: p for p in projects}
         self.folders = folders or {}  # folder name -> parent name
         self.page_size = page_size
+        # IAM policies of organizations and folders ("organizations/100"); others have no bindings.
+        self.parent_policies: dict[str, Json] = {}
         # The token endpoint refuses every grant, as Google's does for a deleted key.
         self.reject_grants = False
         self.routes: list[tuple[str, Callable[[Request, list[str]], Reply]]] = [
@@ -389,6 +391,9 @@ class FakeGcp(FakeServer):
             parent = request.query.get("parent", "")
             items = [{"name": f, "parent": p, "state": "ACTIVE"} for f, p in self.folders.items() if p == parent]
             return self._tokens(request, items, "folders")
+        if len(parts) == 2 and parts[0] in ("organizations", "folders") and parts[1].endswith(":getIamPolicy"):
+            return 200, self.parent_policies.get(f"{parts[0]}/{parts[1].removesuffix(':getIamPolicy')}",
+                                                 {"etag": "ACAB"})
         if len(parts) == 2 and parts[0] == "projects" and parts[1].endswith(":getIamPolicy"):
             found = self._project(parts[1].removesuffix(":getIamPolicy"), "getIamPolicy")
             return found if isinstance(found, tuple) else (200, found.iam_policy)

@@ -398,6 +398,11 @@ def cloud() -> Iterator[FakeGcp]:
         folders={"folders/7": "organizations/100", "folders/8": "folders/7"},
         page_size=2,
     )
+    server.parent_policies = {
+        "organizations/100": policy(("roles/owner", ["user:founder@example.com"]),
+                                    ("roles/resourcemanager.organizationViewer", ["domain:example.com"])),
+        "folders/7": policy(("roles/browser", ["allAuthenticatedUsers"])),
+    }
     with running(server):
         yield server
 
@@ -477,6 +482,13 @@ EXPECTED_FAILURES = Counter({
     # GKE: an API with no authorized networks, and one open to every Google Cloud address.
     ("NET-001", cluster("open")): 1,
     ("NET-001", cluster("google-cloud")): 1,
+})
+
+
+# The organization's and a folder's own bindings, read when an organization is walked.
+ORGANIZATION_FAILURES = Counter({
+    ("IAM-006", "//cloudresourcemanager.googleapis.com/organizations/100"): 1,  # roles/owner, organization-wide
+    ("IAM-005", "//cloudresourcemanager.googleapis.com/folders/7"): 1,  # allAuthenticatedUsers on a folder
 })
 
 
@@ -584,7 +596,7 @@ def test_iam_bindings_become_grants_at_their_scope(result: AuditResult) -> None:
 def test_an_organization_is_walked_through_its_folders(cloud: FakeGcp) -> None:
     walked = audit(Anonymous(), organization="100", options=GcpOptions(endpoints={"": cloud.url}))
     assert walked.accounts == [DEV, PROD, SANDBOX]  # not the project being deleted
-    assert failed(walked) == EXPECTED_FAILURES
+    assert failed(walked) == EXPECTED_FAILURES + ORGANIZATION_FAILURES
     listed = [(r.path, r.query.get("parent")) for r in cloud.requests if r.path in ("/v3/projects", "/v3/folders")]
     assert {p for _, p in listed} == {"organizations/100", "folders/7", "folders/8"}
 
@@ -726,7 +738,7 @@ def test_tenet_audit_gcp_walks_the_organization_reports_and_exits_2(adc: FakeGcp
     assert code == 2, err
     report = json.loads(out)
     assert Counter((f["rule_id"], f["resource"]) for f in report["findings"]
-                   if f["status"] == "fail") == EXPECTED_FAILURES
+                   if f["status"] == "fail") == EXPECTED_FAILURES + ORGANIZATION_FAILURES
     assert [e["message"].split(":")[0:3] for e in report["errors"]] == [
         ["partial audit", " compute", "firewalls.list failed (account tenet-dev, region global)"],
         ["partial audit", " sqladmin", "instances.list failed (account tenet-dev, region global)"],
@@ -736,7 +748,7 @@ def test_tenet_audit_gcp_walks_the_organization_reports_and_exits_2(adc: FakeGcp
     code, out, _ = run_cli("scan", "gcp.json", "--format", "json")
     assert code == 2
     assert Counter((f["rule_id"], f["resource"]) for f in json.loads(out)["findings"]
-                   if f["status"] == "fail") == EXPECTED_FAILURES
+                   if f["status"] == "fail") == EXPECTED_FAILURES + ORGANIZATION_FAILURES
 
 
 def test_tenet_audit_gcp_defaults_to_the_credentials_project(adc: FakeGcp) -> None:

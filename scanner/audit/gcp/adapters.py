@@ -46,6 +46,8 @@ Json = Mapping[str, Any]
 
 # Cloud Asset Inventory asset types.
 PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project"
+ORGANIZATION_TYPE = "cloudresourcemanager.googleapis.com/Organization"
+FOLDER_TYPE = "cloudresourcemanager.googleapis.com/Folder"
 FIREWALL_TYPE = "compute.googleapis.com/Firewall"
 SSL_POLICY_TYPE = "compute.googleapis.com/SslPolicy"
 TARGET_HTTPS_PROXY_TYPE = "compute.googleapis.com/TargetHttpsProxy"
@@ -92,7 +94,7 @@ def relative_name(url: str) -> str:
 
 
 def _origin(resource: str, resource_type: str, project: str, region: str | None = None) -> Origin:
-    return Origin(source=SourceKind.GCP, resource=resource, resource_type=resource_type, account=project,
+    return Origin(source=SourceKind.GCP, resource=resource, resource_type=resource_type, account=project or None,
                   region=region)
 
 
@@ -389,6 +391,14 @@ def iam_grants(policy: Json, *, resource: str, resource_type: str, label: str, p
 def project_iam(policy: Json, project: str) -> Iterator[AccessGrant]:
     return iam_grants(policy, resource=project_resource(project), resource_type=PROJECT_TYPE,
                       label=f"projects/{project}", project=project, scope=gcp.iam_scope("project"))
+
+
+def parent_iam(policy: Json, parent: str) -> Iterator[AccessGrant]:
+    """`parent`: `organizations/123` or `folders/456`; the grants carry no project."""
+    kind = "organization" if parent.startswith("organizations/") else "folder"
+    return iam_grants(policy, resource=f"//cloudresourcemanager.googleapis.com/{parent}",
+                      resource_type=ORGANIZATION_TYPE if kind == "organization" else FOLDER_TYPE, label=parent,
+                      project="", scope=gcp.iam_scope(kind))
 
 
 def bucket_iam(policy: Json, bucket: str, project: str, *, public_access_prevention: Any = None

@@ -159,11 +159,25 @@ class GcpCollector:
         return self._parent_calls(parent)
 
     def _parent_calls(self, parent: str) -> list[Call]:
-        """Projects directly under `parent`, and the folders under it, walked in turn."""
+        """The IAM policy of `parent`, the projects directly under it, and the folders under it, walked in turn."""
+        kind = parent.split("/", 1)[0]
         return [
+            Call("", GLOBAL, RESOURCE_MANAGER, f"{kind}.getIamPolicy", lambda: self._parent_iam(parent),
+                 target=parent),
             Call("", GLOBAL, RESOURCE_MANAGER, "projects.list", lambda: self._projects(parent), target=parent),
             Call("", GLOBAL, RESOURCE_MANAGER, "folders.list", lambda: self._folders(parent), target=parent),
         ]
+
+    def _parent_iam(self, parent: str) -> Iterator[Item]:
+        """An organization's or folder's IAM policy: its bindings reach every project below."""
+        from google.cloud import resourcemanager_v3
+        from google.protobuf import json_format
+
+        factory = (resourcemanager_v3.OrganizationsClient if parent.startswith("organizations/")
+                   else resourcemanager_v3.FoldersClient)
+        with self._gapic(factory, RESOURCE_MANAGER) as client:
+            policy = client.get_iam_policy(request={"resource": parent, "options": {"requested_policy_version": 3}})
+        yield from adapters.parent_iam(json_format.MessageToDict(policy), parent)
 
     def _projects(self, parent: str) -> Iterator[Item]:
         from google.cloud import resourcemanager_v3

@@ -66,6 +66,12 @@ LIVE: dict[str, str] = {
     "google_compute_image": "compute.images.list",
     "google_compute_instance_template": "compute.instanceTemplates.aggregatedList",
     "google_compute_region_instance_template": "compute.instanceTemplates.aggregatedList",
+    "google_organization_iam_member": "cloudresourcemanager.organizations.getIamPolicy (--organization)",
+    "google_organization_iam_binding": "cloudresourcemanager.organizations.getIamPolicy (--organization)",
+    "google_organization_iam_policy": "cloudresourcemanager.organizations.getIamPolicy (--organization)",
+    "google_folder_iam_member": "cloudresourcemanager.folders.getIamPolicy (--organization)",
+    "google_folder_iam_binding": "cloudresourcemanager.folders.getIamPolicy (--organization)",
+    "google_folder_iam_policy": "cloudresourcemanager.folders.getIamPolicy (--organization)",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -87,12 +93,6 @@ NOT_LIVE: dict[str, str] = {
     "google_bigtable_instance": "not read live yet",
     "google_storage_object_acl": "objects are not listed live: a bucket holds too many to read one by one",
     "google_storage_object_access_control": "objects are not listed live: a bucket holds too many to read one by one",
-    "google_organization_iam_member": "not read live yet",
-    "google_organization_iam_binding": "not read live yet",
-    "google_organization_iam_policy": "not read live yet",
-    "google_folder_iam_member": "not read live yet",
-    "google_folder_iam_binding": "not read live yet",
-    "google_folder_iam_policy": "not read live yet",
     "google_service_account_iam_member": "not read live yet",
     "google_service_account_iam_binding": "not read live yet",
     "google_service_account_iam_policy": "not read live yet",
