@@ -23,13 +23,15 @@ RULE_FIXTURES = ROOT / "fixtures" / "rules"
 _EXPECT = re.compile(r"expect(-unknown)?:\s*([A-Z]+-\d{3}(?:\s*,\s*[A-Z]+-\d{3})*)")
 # `# tenet-params: {"allowed_cidrs": ["10.0.0.0/8"]}` in a fixture's first lines sets rule parameters.
 _PARAMS = re.compile(r"#\s*tenet-params:\s*(\{.*\})\s*$")
-FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.rglob("*") if p.suffix in (".tf", ".yaml", ".yml"))
+FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.rglob("*")
+                       if p.suffix in (".tf", ".yaml", ".yml") or p.name.endswith(".tf.json"))
 
 
 def expected(path: Path) -> set[tuple[int, str, str]]:
     found = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        comment = line.partition("#")[2]
+        # JSON has no comments: a `"//": "expect: …"` property (Terraform's JSON comment) holds the annotation.
+        comment = line if path.suffix == ".json" else line.partition("#")[2]
         for m in _EXPECT.finditer(comment):
             status = "unknown" if m.group(1) else "fail"
             found |= {(number, rule.strip(), status) for rule in m.group(2).split(",")}

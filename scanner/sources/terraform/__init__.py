@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.engine.findings import ErrorLevel, ScanError
+from scanner.engine.findings import ScanError
 from scanner.model import Asset
 from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform import dependents
@@ -113,11 +113,6 @@ class TerraformSource:
 
     def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
         result = LoadResult()
-        # Terraform's JSON syntax is not read: say so rather than report a clean file.
-        for f in (f for f in files if f.suffix == ".json"):
-            result.errors.append(ScanError(path=ctx.display_path(f), level=ErrorLevel.WARNING,
-                                           message="Terraform JSON syntax is not supported; this file is not scanned"))
-        files = [f for f in files if f.suffix != ".json"]
         mappers = all_mappers()
         reader = ModuleReader(ctx)
         modules = [Module(reader.files(d), ctx, reader=reader) for d in sorted({f.parent for f in files})]

@@ -81,6 +81,14 @@ class HclView:
                 views.append(self._child(block, block.body, self.scope, len(views), self.multiplicity))
             elif block.type == "dynamic" and block.labels == (block_type,):
                 views.extend(self._dynamic(block, len(views)))
+        written = self.body.attributes.get(block_type)
+        if written is not None and self.path.endswith(".json"):
+            # JSON syntax has no block form of its own: without the provider's schema, a nested object (or an
+            # array of them) is read as blocks when a mapping asks for blocks of that name.
+            from scanner.sources.terraform.hcl.json_syntax import json_blocks
+
+            for block in json_blocks(written.expr, block_type):
+                views.append(self._child(block, block.body, self.scope, len(views), self.multiplicity))
         return views
 
     def _child(self, block: Block, body: Body, scope: Scope, index: int, multiplicity: int) -> HclView:

@@ -77,6 +77,10 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool 
     try:
         text = read_text(path, ctx)
         out.files.append(shown)  # read: it counts as scanned, even if it does not parse
+        if path.name.endswith(".json"):  # Terraform's JSON syntax, into the same tree
+            from scanner.sources.terraform.hcl.json_syntax import parse_json_config, parse_json_values
+
+            return (parse_json_values if values else parse_json_config)(text, shown)
         return parse(text, shown)
     except InputError as exc:
         out.errors.append(exc.error)
@@ -87,9 +91,11 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool 
 
 
 def _tfvars_order(directory: Path, var_files: Sequence[Path]) -> list[Path]:
-    """Terraform's precedence, lowest first: terraform.tfvars, *.auto.tfvars (sorted), -var-file."""
-    files = [directory / "terraform.tfvars"] if _present(directory / "terraform.tfvars") else []
-    files += sorted(p for p in directory.glob("*.auto.tfvars") if _present(p))
+    """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json, *.auto.tfvars and
+    *.auto.tfvars.json (sorted by name together), -var-file."""
+    files = [directory / name for name in ("terraform.tfvars", "terraform.tfvars.json") if _present(directory / name)]
+    files += sorted((p for pattern in ("*.auto.tfvars", "*.auto.tfvars.json") for p in directory.glob(pattern)
+                     if _present(p)), key=lambda p: p.name)
     return files + list(var_files)
 
 
@@ -101,7 +107,7 @@ def _present(path: Path) -> bool:
 
 def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
     out = ModuleFiles(directory=directory)
-    for path in sorted(directory.glob("*.tf")):
+    for path in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
         if _present(path):
             body = _parse_file(path, ctx, out)
             if body is not None:

@@ -119,13 +119,8 @@ def test_a_broken_module_manifest_is_named_in_the_warning(tmp_path: Path) -> Non
     assert "modules.json is not a valid module manifest" in warning and "module 'vpc'" in warning
 
 
-def test_terraform_json_syntax_is_a_warning_not_a_silent_pass(tmp_path: Path) -> None:
+def test_terraform_json_syntax_is_read_not_a_warning(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": {"bucket": "x"}}}}')
     result = Scanner(cwd=tmp_path).scan([tmp_path])
-    # Alone, it also leaves the scan with nothing read: that is an error (exit 2), not a clean result.
-    assert [(e.path, e.level.value) for e in result.errors] == [(None, "error"), ("main.tf.json", "warning")]
-    assert "nothing was scanned" in result.errors[0].message
-    (tmp_path / "other.tf").write_text("")
-    result = Scanner(cwd=tmp_path).scan([tmp_path])
-    assert [(e.path, e.level.value) for e in result.errors] == [("main.tf.json", "warning")]
-    assert "not supported" in result.errors[0].message
+    assert result.errors == []
+    assert result.files == ["main.tf.json"] and result.resources == 1

@@ -126,9 +126,9 @@ def parse_expression(text: str, filename: str, line_offset: int = 0) -> Expr:
     return expr
 
 
-def parse_template(text: str, filename: str) -> Expr:
-    """Parse a whole text as a template, as `templatefile` reads it."""
-    tokens = tokenize(text, filename, template=True)
+def parse_template(text: str, filename: str, line_offset: int = 0) -> Expr:
+    """Parse a whole text as a template, as `templatefile` reads it; lines are shifted by `line_offset`."""
+    tokens = tokenize(text, filename, first_line=1 + line_offset, template=True)
     parser = _Parser(tokens, filename)
     with _no_recursion_error(parser):
         parts, end, keyword, _ = parser.template_seq(CHEREDOC, False)
