@@ -117,8 +117,11 @@ class PlanView:
     """A planned resource instance (or nested block), with locations borrowed from its HCL when known."""
 
     def __init__(self, values: Mapping[str, Any], *, block_type: str, address: str, origin: Origin,
-                 hcl: HclView | None, references: Mapping[str, list[str]]) -> None:
+                 hcl: HclView | None, references: Mapping[str, list[str]],
+                 configured: frozenset[str] | None = None) -> None:
         self.values = values
+        # The arguments and blocks the configuration sets, when the plan's `configuration` or the .tf shows them.
+        self.configured = configured
         self._type = block_type
         self._address = address
         self._origin = origin
@@ -139,7 +142,23 @@ class PlanView:
 
     def get(self, attr: str, default: Any = None) -> Any:
         value = self.values.get(attr)
+        if isinstance(value, Unknown) and not self._set_in_configuration(attr):
+            # Computed by the provider and set nowhere in the configuration: the attribute mirrors other resources
+            # (a bucket's `policy` mirrors its aws_s3_bucket_policy, a group's `ingress` its rule resources),
+            # which are judged on their own. It is not an unknown of this resource.
+            return default
         return default if value is None else value
+
+    def _set_in_configuration(self, attr: str) -> bool:
+        """Whether the configuration sets `attr`; True when neither the plan nor the .tf files can say."""
+        if self.configured is None and self.hcl is None:
+            return True
+        if self.configured is not None and attr in self.configured:
+            return True
+        if self.hcl is not None:
+            return self.hcl.has(attr) or any(
+                b.type == attr or (b.type == "dynamic" and b.labels == (attr,)) for b in self.hcl.body.blocks)
+        return False
 
     def has(self, attr: str) -> bool:
         return self.values.get(attr) is not None
@@ -189,6 +208,19 @@ class PlanView:
         if origins is None:
             return None
         return [self._origin.at(o.location, o.anchor.rsplit(".", 1)[-1]) for o in origins]
+
+
+def _configured_arguments(config: Any, prefix: str = "") -> dict[str, frozenset[str]]:
+    """address -> the arguments and blocks its configuration sets, from the plan's `configuration` section."""
+    found: dict[str, frozenset[str]] = {}
+    config = _obj(config)
+    for resource in _arr(config.get("resources")):
+        if isinstance(resource, dict) and isinstance(resource.get("address"), str):
+            found[prefix + resource["address"]] = frozenset(_obj(resource.get("expressions")))
+    for name, call in _obj(config.get("module_calls")).items():
+        if isinstance(call, dict):
+            found |= _configured_arguments(call.get("module"), f"{prefix}module.{name}.")
+    return found
 
 
 def _configuration_references(config: Any, prefix: str = "") -> dict[str, dict[str, list[str]]]:
@@ -305,7 +337,9 @@ class PlanSource:
              mappers: dict[str, Mapper], secrets: set[str]) -> tuple[list[Asset], list[ScanError]]:
         hcl = _hcl_views(ctx.source_dir or path.parent, ctx, secrets)
         errors: list[ScanError] = []
-        references = _configuration_references(_obj(plan.get("configuration")).get("root_module"))
+        root_config = _obj(plan.get("configuration")).get("root_module")
+        references = _configuration_references(root_config)
+        configured = _configured_arguments(root_config)
         lines = _address_lines(text)
         views = []
         for resource, values in _planned_resources(plan):
@@ -320,7 +354,7 @@ class PlanSource:
                             location=location, module_call=view.origin.module_call if view else None,
                             module_chain=view.origin.module_chain if view else ())
             views.append(PlanView(values, block_type=rtype, address=address, origin=origin, hcl=view,
-                                  references=references.get(base, {})))
+                                  references=references.get(base, {}), configured=configured.get(base)))
         context = ResourceIndex(views)
         assets: list[Asset] = []
         for v in views:

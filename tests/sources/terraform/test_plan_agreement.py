@@ -100,3 +100,46 @@ def test_an_unknown_source_group_does_not_hide_a_known_open_cidr(tmp_path: Path)
     assert not [f for f in from_plan if f[2] == "aws_security_group_rule.from_lb"]
     assert [f for f in from_plan if f[0] == "NET-001"] == [f for f in from_tf if f[0] == "NET-001"]
     assert all(status != Status.UNKNOWN.value for rule, status, _ in from_plan if rule.startswith("NET-00"))
+
+
+def test_computed_attributes_the_configuration_never_sets_are_not_unknowns(tmp_path: Path) -> None:
+    """Item 12: a bucket's `policy` and a role's `managed_policy_arns` mirror other resources until apply; they are
+    no reason for could-not-evaluate. An attribute the configuration does set stays unknown when it is."""
+    bucket = {
+        "address": "aws_s3_bucket.logs", "mode": "managed", "type": "aws_s3_bucket", "name": "logs",
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": None,
+                   "after": {"bucket": "logs", "force_destroy": False, "tags": None, "timeouts": None},
+                   "after_unknown": {"acl": True, "arn": True, "id": True, "policy": True,
+                                     "server_side_encryption_configuration": True, "tags_all": True},
+                   "before_sensitive": False, "after_sensitive": {}},
+    }
+    role = {
+        "address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "name": "app",
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": None,
+                   "after": {"name": "app", "assume_role_policy": json.dumps({
+                       "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                               "Principal": {"Service": "ec2.amazonaws.com"}}]}),
+                             "description": None, "tags": None},
+                   "after_unknown": {"arn": True, "id": True, "inline_policy": True, "managed_policy_arns": True,
+                                     "unique_id": True, "tags_all": True},
+                   "before_sensitive": False, "after_sensitive": {}},
+    }
+    plan = {"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": [bucket, role],
+            "configuration": {"root_module": {"resources": [
+                {"address": "aws_s3_bucket.logs", "mode": "managed", "type": "aws_s3_bucket", "name": "logs",
+                 "expressions": {"bucket": {"constant_value": "logs"}}},
+                {"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "name": "app",
+                 "expressions": {"name": {"constant_value": "app"}, "assume_role_policy": {}}},
+            ]}}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    result = Scanner(cwd=tmp_path).scan([tmp_path / "plan.json"])
+    assert [(f.rule_id, f.resource) for f in result.findings if f.status is Status.UNKNOWN
+            and f.rule_id.startswith("IAM")] == []
+    # Set in the configuration and unknown in the plan: still an unknown.
+    plan["configuration"]["root_module"]["resources"][0]["expressions"]["policy"] = {"references": ["x"]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    result = Scanner(cwd=tmp_path).scan([tmp_path / "plan.json"])
+    assert ("IAM-001", "aws_s3_bucket.logs") in {(f.rule_id, f.resource) for f in result.findings
+                                                 if f.status is Status.UNKNOWN}
