@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.engine.findings import ScanError
+from scanner.engine.findings import ErrorLevel, ScanError
 from scanner.model import Asset
 from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform import dependents
