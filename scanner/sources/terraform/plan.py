@@ -170,12 +170,12 @@ class PlanView:
         if not isinstance(items, list):
             return []
         hcl_blocks = list(self.hcl.blocks(block_type)) if self.hcl is not None else []
+        paired = _pair_blocks([item if isinstance(item, dict) else {} for item in items], hcl_blocks)
         views = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            # The HCL block stands for this one only when the counts agree (no dynamic expansion differs).
-            hcl = hcl_blocks[i] if len(hcl_blocks) == len(items) else None
+            hcl = paired[i]
             origin = self._origin.at(hcl.origin.location if hcl else None, f"{block_type}[{i}]")
             views.append(PlanView(item, block_type=block_type, address=self._address, origin=origin, hcl=hcl,
                                   references={}))
@@ -208,6 +208,47 @@ class PlanView:
         if origins is None:
             return None
         return [self._origin.at(o.location, o.anchor.rsplit(".", 1)[-1]) for o in origins]
+
+
+def _pair_blocks(items: Sequence[Mapping[str, Any]], blocks: Sequence[HclView]) -> list[HclView | None]:
+    """The .tf block each planned nested block comes from. Terraform keeps blocks such as `ingress` as a set,
+    in an order of its own, so they are paired by content: a block whose every known argument equals the
+    planned value. Where content cannot tell (no block matches, or several alike), position decides when the
+    counts agree, and otherwise the block goes unpaired (located at its resource)."""
+    def matches(item: Mapping[str, Any], block: HclView) -> bool:
+        compared = 0
+        for name in block.body.attributes:
+            written = block.get(name)
+            if isinstance(written, Unknown) or name not in item or isinstance(item[name], Unknown):
+                continue
+            if not _same(written, item[name]):
+                return False
+            compared += 1
+        return compared > 0
+
+    paired: list[HclView | None] = [None] * len(items)
+    used: set[int] = set()
+    for i, item in enumerate(items):
+        candidates = [j for j, block in enumerate(blocks) if j not in used and matches(item, block)]
+        if len(candidates) >= 1:
+            paired[i] = blocks[candidates[0]]
+            used.add(candidates[0])
+    if len(blocks) == len(items):
+        for i in range(len(items)):
+            if paired[i] is None and i not in used:
+                paired[i] = blocks[i]
+                used.add(i)
+    return paired
+
+
+def _same(written: Any, planned: Any) -> bool:
+    """A value as written in HCL and as the plan holds it: numbers may be strings in one and not the other,
+    and a set's order is the plan's."""
+    if isinstance(written, list) and isinstance(planned, list):
+        return sorted(map(str, written)) == sorted(map(str, planned))
+    if isinstance(written, bool) or isinstance(planned, bool):
+        return bool(written == planned)
+    return str(written) == str(planned)
 
 
 def _configured_arguments(config: Any, prefix: str = "") -> dict[str, frozenset[str]]:

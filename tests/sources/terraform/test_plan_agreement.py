@@ -143,3 +143,42 @@ def test_computed_attributes_the_configuration_never_sets_are_not_unknowns(tmp_p
     result = Scanner(cwd=tmp_path).scan([tmp_path / "plan.json"])
     assert ("IAM-001", "aws_s3_bucket.logs") in {(f.rule_id, f.resource) for f in result.findings
                                                  if f.status is Status.UNKNOWN}
+
+
+INLINE = """resource "aws_security_group" "web" {
+  name = "web"
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+def test_inline_blocks_are_paired_by_content_not_position(tmp_path: Path) -> None:
+    """Item 11: Terraform keeps `ingress` as a set, in its own order (here 22 before 443)."""
+    def rule(port: int) -> dict[str, Any]:
+        return {"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": port, "ipv6_cidr_blocks": [],
+                "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": False, "to_port": port}
+
+    group = _group("web")
+    group["change"]["after"]["ingress"] = [rule(22), rule(443)]
+    del group["change"]["after_unknown"]["ingress"]
+    plan = _plan()
+    plan["resource_changes"] = [group]
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(INLINE)
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    located = {(f.rule_id, f.location.start_line if f.location else 0)
+               for f in Scanner(cwd=tmp_path).scan([tmp_path / "plan.json"]).findings}
+    assert located == {(f.rule_id, f.location.start_line if f.location else 0)
+                       for f in Scanner(cwd=tmp_path).scan([tmp_path / "main.tf"]).findings}
+    assert ("NET-001", 9) in located and ("NET-003", 3) in located
