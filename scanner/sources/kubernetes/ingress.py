@@ -400,16 +400,32 @@ def _alb(obj: KubeObject, spec: YamlMap, spec_origin: Origin, cluster: Cluster,
     policy, policy_owner = _group_annotation(obj, cluster, policy_key)
     policy = policy or as_text(params.get("sslPolicy"))
     policy_origin = policy_owner.at_annotation(policy_key) if policy_key in policy_owner.annotations else listen_origin
+    default = _alb_default_policy(cluster)
     for protocol, port in listeners:
         name = f"{obj.qualified_name}:{port}"
         if protocol == "HTTPS":
-            version = elb_policy_min_version(policy or ELB_DEFAULT_POLICY)
-            shown = policy or f"{ELB_DEFAULT_POLICY}, the controller's default"
+            version = elb_policy_min_version(policy or default)
+            shown = policy or f"{default}, the controller's default-ssl-policy"
             yield TlsEndpoint(origin=listen_origin, field_origins={"min_version": policy_origin}, kind="ingress",
                               name=name, min_version=version, plaintext_allowed=False, policy_name=shown)
         elif not internal and not redirect:
             yield TlsEndpoint(origin=listen_origin, kind="ingress", name=name, min_version=None,
                               plaintext_allowed=True)
+
+
+def _alb_default_policy(cluster: Cluster) -> str:
+    """The controller's `--default-ssl-policy` when its Deployment is in the scan, else the flag's default."""
+    cached: str | None = cluster.memo.get("alb-default-ssl-policy")
+    if cached is None:
+        cached = ELB_DEFAULT_POLICY
+        for _, template in _templates(cluster):
+            for container, _ in containers(template.spec):
+                if "aws-load-balancer-controller" not in (as_text(container.get("image")) or ""):
+                    continue
+                cached = next((a.split("=", 1)[1] for a in _arguments(container)
+                               if a.startswith("--default-ssl-policy=")), cached)
+        cluster.memo["alb-default-ssl-policy"] = cached
+    return cached
 
 
 def _group_annotation(obj: KubeObject, cluster: Cluster, key: str) -> tuple[str | None, KubeObject]:

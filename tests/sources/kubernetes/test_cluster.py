@@ -199,3 +199,49 @@ def test_http_routes_in_another_file_decide_a_gateway_listener(tmp_path: Path, s
 def test_gateway_listener_without_routes_in_the_scan_is_low(tmp_path: Path) -> None:
     findings = scan(tmp_path, {"gateway.yaml": GATEWAY})
     assert [f for f in findings if f[2] == "TLS-001"] == [("gateway.yaml", 9, "TLS-001", Severity.LOW, Status.FAIL)]
+
+
+ALB_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internet-facing
+    alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:us-west-2:123456789012:certificate/abc
+spec:
+  ingressClassName: alb
+  defaultBackend:
+    service:
+      name: web
+      port:
+        number: 80
+"""
+ALB_CONTROLLER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: aws-load-balancer-controller
+  namespace: kube-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: controller
+          image: public.ecr.aws/eks/aws-load-balancer-controller:v2.11.0
+          args:
+            - --cluster-name=prod
+            - --ingress-class=alb
+            {flag}
+"""
+
+
+@pytest.mark.parametrize(("flag", "expected"), [
+    ("- --default-ssl-policy=ELBSecurityPolicy-TLS13-1-2-2021-06", []),
+    ("- --aws-region=us-west-2", [("ingress.yaml", 9, "TLS-002", Severity.HIGH, Status.FAIL)]),
+])
+def test_alb_default_policy_comes_from_the_controller_deployment(tmp_path: Path, flag: str,
+                                                                 expected: list[object]) -> None:
+    findings = scan(tmp_path, {"ingress.yaml": ALB_INGRESS, "controller.yaml": ALB_CONTROLLER.format(flag=flag)})
+    assert [f for f in findings if f[2] == "TLS-002"] == expected
