@@ -129,7 +129,8 @@ def scan(
                           rules=settings.rules if tenet else [], sources=None if tenet else [],
                           gating=settings.gating, engines=external_engines(engines),
                           max_instances=max_instances or settings.config.config.max_instances,
-                          max_plan_bytes=settings.config.config.max_plan_mib * 1024 * 1024)
+                          max_plan_bytes=settings.config.config.max_plan_mib * 1024 * 1024,
+                          max_file_bytes=settings.config.config.max_file_mib * 1024 * 1024)
         with _slow_scan_status(len(targets)):
             result = scanner.scan(targets)
         if write_baseline is not None:

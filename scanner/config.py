@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scanner.engine.findings import Severity
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Rule
-from scanner.sources.interface import DEFAULT_MAX_INSTANCES, DEFAULT_MAX_PLAN_BYTES
+from scanner.sources.interface import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_PLAN_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,9 +56,11 @@ class Config(BaseModel):
     # A baseline file, relative to the configuration file's directory.
     baseline: str | None = None
     # Bounded work on untrusted input (docs/untrusted-code.md, "Limits"): the instances one `count`,
-    # `for_each` or `dynamic` block may expand to, and the largest plan JSON read.
+    # `for_each` or `dynamic` block may expand to, and the largest plan JSON and other file read.
     max_instances: int = Field(default=DEFAULT_MAX_INSTANCES, ge=1, alias="max-instances")
     max_plan_mib: int = Field(default=DEFAULT_MAX_PLAN_BYTES // 1048576, ge=1, alias="max-plan-mib")
+    # The largest other input file (.tf, .tfvars, manifests).
+    max_file_mib: int = Field(default=DEFAULT_MAX_FILE_BYTES // 1048576, ge=1, alias="max-file-mib")
 
 
 @dataclasses.dataclass(frozen=True)

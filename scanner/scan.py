@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from scanner.model import SourceKind
 from scanner.sources.boundary import Boundary
 from scanner.sources.files import InputError, discover, read_text, refusal_entry, repository_root
 from scanner.sources.interface import (
+    DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_INSTANCES,
     DEFAULT_MAX_PLAN_BYTES,
     FileSource,
@@ -94,6 +96,7 @@ class Scanner:
         engines: Sequence[Engine] = (),
         max_instances: int = DEFAULT_MAX_INSTANCES,
         max_plan_bytes: int = DEFAULT_MAX_PLAN_BYTES,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -102,7 +105,8 @@ class Scanner:
         self.rules = list(rules) if rules is not None else load_rules()
         self.sources = list(sources) if sources is not None else default_sources()
         self.context = LoadContext(cwd=cwd or Path.cwd(), var_files=tuple(var_files), source_dir=source_dir,
-                                   max_instances=max_instances, max_plan_bytes=max_plan_bytes)
+                                   max_instances=max_instances, max_plan_bytes=max_plan_bytes,
+                                   max_file_bytes=max_file_bytes)
         self._root: Path | None = None
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
@@ -121,6 +125,9 @@ class Scanner:
             files = [f for f in files if f not in taken]
             if claimed:
                 loaded.extend(source.load(claimed, self.context))
+                # A source's syntax trees and evaluation caches are cyclic garbage once it has mapped them:
+                # free them now, before the next source and the rules, not whenever the collector gets to them.
+                gc.collect()
         external = [engine.run(paths, scanned, self.context) for engine in self.engines]
         for result in external:
             loaded.errors.extend(result.errors)

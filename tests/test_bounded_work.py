@@ -123,3 +123,31 @@ def test_a_plan_has_its_own_larger_limit_and_every_address_is_located(tmp_path: 
     assert result.findings == []
     assert [e.message for e in result.errors] == [
         f"file is too large ({len(text) / 1048576:.1f} MiB; the limit is 0 MiB)"]
+
+
+def test_model_objects_share_their_fields_set_and_copies_stay_exact() -> None:
+    """Memory: millions of locations and origins share a handful of fields-sets; copying one never changes
+    another's."""
+    from scanner.model import Location, Origin, SourceKind
+
+    a = Location(path="a.tf", start_line=1, end_line=2)
+    b = Location(path="b.tf", start_line=3, end_line=4)
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    origin = Origin(source=SourceKind.TERRAFORM, resource="x.y", resource_type="x", location=a)
+    moved = origin.at(b, "ingress[0]")
+    assert origin.model_fields_set == {"source", "resource", "resource_type", "location"}
+    assert moved.model_fields_set == origin.model_fields_set | {"anchor", "resource_location"}
+    again = Origin(source=SourceKind.TERRAFORM, resource="z", resource_type="x", location=b,
+                   resource_location=a, anchor="i")
+    assert again.__pydantic_fields_set__ is moved.__pydantic_fields_set__
+    assert (moved.location, moved.resource_location, moved.anchor) == (b, a, "ingress[0]")
+
+
+def test_the_file_size_limit_comes_from_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(OPEN_SSH + "# " + "x" * (2 * 1024 * 1024) + "\n")
+    (tmp_path / ".tenet.toml").write_text("max-file-mib = 1\n")
+    out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert out.exit_code == 2 and "file is too large (2.0 MiB; the limit is 1 MiB)" in out.output, out.output
+    (tmp_path / ".tenet.toml").write_text("max-file-mib = 3\n")
+    out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert out.exit_code == 1 and '"NET-001"' in out.output, out.output

@@ -7,7 +7,7 @@ import hashlib
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner._compat import StrEnum
-from scanner.model.origin import Location, Origin, SourceKind
+from scanner.model.origin import Compact, Location, Origin, SourceKind
 
 
 class Severity(StrEnum):
@@ -36,7 +36,7 @@ class Status(StrEnum):
     UNKNOWN = "unknown"  # the rule could not be evaluated: a value was not resolvable
 
 
-class Finding(BaseModel):
+class Finding(Compact):
     """One result of one rule on one object. Field names are the JSON contract."""
 
     model_config = ConfigDict(frozen=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from scanner.model.origin import Origin
+from scanner.model.origin import Compact, Origin
 
 
-class Located(BaseModel):
+class Located(Compact):
     """A model object that remembers where it, and each of its fields, came from."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)

@@ -10,7 +10,7 @@ import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 
 from scanner._compat import StrEnum
 from scanner.model.addresses import (
@@ -24,7 +24,7 @@ from scanner.model.addresses import (
     subtract,
 )
 from scanner.model.base import Located
-from scanner.model.origin import Origin
+from scanner.model.origin import Compact, Origin
 from scanner.model.unknown import Unknown
 
 
@@ -38,7 +38,7 @@ class Access(StrEnum):
     DENY = "deny"
 
 
-class PortRange(BaseModel):
+class PortRange(Compact):
     model_config = ConfigDict(frozen=True)
 
     start: int
@@ -55,7 +55,7 @@ class PortRange(BaseModel):
         return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
 
 
-class PortSet(BaseModel):
+class PortSet(Compact):
     """A set of ports as sorted, disjoint ranges."""
 
     model_config = ConfigDict(frozen=True)
@@ -126,7 +126,7 @@ _PRIVATE_TAGS = frozenset({"virtualnetwork", "vnet"})
 _AZURE_LB = ipaddress.IPv4Network("168.63.129.16/32")
 
 
-class Peer(BaseModel):
+class Peer(Compact):
     """The other side of a rule: where traffic comes from (ingress) or goes to (egress)."""
 
     model_config = ConfigDict(frozen=True)

@@ -2,9 +2,47 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from scanner._compat import StrEnum
+
+# One set object per distinct combination of fields set: a large scan holds millions of model objects, and
+# pydantic gives each its own `model_fields_set` (a 5-name set is 728 bytes, most of a Location).
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+_FIELD_SETS_LOCK = threading.Lock()
+
+
+def _share_fields_set(model: BaseModel) -> None:
+    fields = model.__pydantic_fields_set__
+    key = frozenset(fields)
+    shared = _FIELD_SETS.get(key)
+    if shared is None:
+        with _FIELD_SETS_LOCK:
+            shared = _FIELD_SETS.setdefault(key, fields)
+    if shared is not fields:
+        object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
+class Compact(BaseModel):
+    """A frozen model whose fields-set is shared with every instance that set the same fields.
+
+    Safe because frozen models never change theirs in place: pydantic's `model_copy` copies it before
+    adding the updated names (and the copy is shared again here).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        _share_fields_set(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        copied = super().model_copy(update=update, deep=deep)
+        _share_fields_set(copied)
+        return copied
 
 
 class SourceKind(StrEnum):
@@ -16,7 +54,7 @@ class SourceKind(StrEnum):
     GCP = "gcp"
 
 
-class Location(BaseModel):
+class Location(Compact):
     """A region of a file. Lines and columns are 1-based; `end_column` is exclusive."""
 
     model_config = ConfigDict(frozen=True)
@@ -28,7 +66,7 @@ class Location(BaseModel):
     end_column: int | None = None
 
 
-class Origin(BaseModel):
+class Origin(Compact):
     """The source of a model object, as precise as the source allows.
 
     `resource` is the Terraform address, `Kind/namespace/name` or the cloud

@@ -10,6 +10,7 @@ an exclusive end column.
 from __future__ import annotations
 
 import re
+from sys import intern
 from typing import Final
 
 Token = tuple[str, str, int, int, int, int]
@@ -28,6 +29,9 @@ TCONTROL: Final = "TCONTROL"  # "%{" or "%{~"
 TEND: Final = "TEND"  # "}" or "~}" closing an interpolation or directive
 OHEREDOC: Final = "OHEREDOC"  # "<<EOF" or "<<-EOF"
 CHEREDOC: Final = "CHEREDOC"
+
+# Short string literals (protocols, ports, CIDRs, names of values) are interned too.
+_INTERNED_STRING: Final = 32
 
 _NORMAL: Final = re.compile(
     r"""[ \t\r]*(?:
@@ -165,7 +169,8 @@ class _Lexer:
                 pos = m.end()
                 col = start - ls + 1
                 if kind == "ident":
-                    append((IDENT, text[start:pos], line, col, line, pos - ls + 1))
+                    # Interned: the same few names (`from_port`, `cidr_blocks` …) recur in every resource.
+                    append((IDENT, intern(text[start:pos]), line, col, line, pos - ls + 1))
                 elif kind == "punct":
                     p = text[start:pos]
                     if p == "{":
@@ -188,6 +193,8 @@ class _Lexer:
                 elif kind == "string":
                     raw = text[start + 1 : pos - 1]
                     value = self.decode(raw, line, col + 1) if "\\" in raw or "{" in raw else raw
+                    if len(value) <= _INTERNED_STRING:
+                        value = intern(value)
                     append((STRING, value, line, col, line, pos - ls + 1))
                 elif kind == "number":
                     append((NUMBER, text[start:pos], line, col, line, pos - ls + 1))
