@@ -142,7 +142,7 @@ class Scanner:
                 continue
             loaded.errors.append(ScanError(
                 path=self.context.display_path(unread), level=ErrorLevel.WARNING,
-                message="no source reads this file (Terraform .tf/.tfvars, plan JSON, Kubernetes YAML or a Tenet "
+                message="no source reads this file (Terraform .tf/.tfvars, plan JSON, Kubernetes YAML/JSON or a Tenet "
                         "inventory); nothing in it was scanned"))
         if not loaded.files and len(scanned) == len(found) and not any(
                 e.level is ErrorLevel.ERROR for e in loaded.errors):

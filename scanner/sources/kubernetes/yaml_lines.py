@@ -138,9 +138,11 @@ def _marked_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
     message = f"invalid YAML: {_without_input(exc.problem or exc.context or 'syntax error')}"
     if exc.problem and exc.context:
         message += f" ({_without_input(exc.context)})"
+    # libyaml's own cap on nesting is a safety limit, not malformed YAML.
+    limit = "maximum nesting depth" in (exc.problem or "")
     if mark is None:
-        return YamlProblem(message)
-    return YamlProblem(message, line=mark.line + 1, column=mark.column + 1)
+        return YamlProblem(message, limit=limit)
+    return YamlProblem(message, line=mark.line + 1, column=mark.column + 1, limit=limit)
 
 
 def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> YamlProblem:
@@ -279,3 +281,34 @@ class _Builder:
 
     def _at(self, node: yaml.Node, message: str, limit: bool = False) -> YamlProblem:
         return YamlProblem(message, line=node.start_mark.line + 1, column=node.start_mark.column + 1, limit=limit)
+
+
+def load_json_document(text: str) -> Documents:
+    """A manifest written as JSON (`kubectl get -o json`), as the same located values: a Kubernetes `List`
+    is adapted like the YAML one."""
+    from scanner.sources.json_lines import JsonNode, JsonSyntaxError, read_json
+
+    def located(node: JsonNode) -> tuple[Any, Span]:
+        span = Span(node.range.start_line, node.range.end_line)
+        if node.is_object:
+            mapping = YamlMap(span)
+            for key, value in node.value:
+                built, value_span = located(value)
+                mapping[key.value] = built  # a repeated key: the last wins, as in every JSON reader
+                mapping.key_lines[key.value] = key.range.start_line
+                mapping.value_spans[key.value] = value_span
+            return mapping, span
+        if isinstance(node.value, list):
+            items = YamlList(span)
+            for item in node.value:
+                built, item_span = located(item)
+                items.append(built)
+                items.item_spans.append(item_span)
+            return items, span
+        return node.value, span
+
+    try:
+        root = read_json(text)
+    except JsonSyntaxError as exc:
+        return Documents(roots=[], problem=YamlProblem(f"invalid JSON: {exc.message}", exc.line, exc.column))
+    return Documents(roots=[located(root)[0]])
