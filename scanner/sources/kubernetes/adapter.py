@@ -1,10 +1,14 @@
 """Kubernetes manifests to model objects: pure functions over located YAML.
 
-Services of type LoadBalancer and NodePort become firewalls (and TLS endpoints
-for their plaintext or TLS-terminating ports), Ingresses and Vault listeners in
-ConfigMaps become TLS endpoints, RBAC roles and bindings become access grants,
-and an apiserver EncryptionConfiguration becomes data stores. Every object
-points at the most specific part of the manifest it came from.
+Services of type LoadBalancer and NodePort (and externalIPs) become firewalls
+and TLS endpoints for their plaintext or TLS-terminating ports; Ingresses
+(`ingress`), Vault listeners and ingress-nginx settings in ConfigMaps become TLS
+endpoints; RBAC roles and bindings become access grants; an apiserver
+EncryptionConfiguration becomes data stores; NetworkPolicies and Gateways
+(`traffic`) and the pods of every workload kind (`workloads`) become firewalls,
+TLS endpoints, data stores and grants. Every object points at the most specific
+part of the manifest it came from, and every object of the scan is at hand
+(`Cluster`) for the references between them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from scanner.engine.findings import ScanError
 from scanner.engine.redaction import secret_texts
 from scanner.gating.suppressions import IGNORE_ANNOTATION, parse_annotation
 from scanner.model import (
@@ -92,7 +97,12 @@ def adapt_documents(documents: Iterable[tuple[Any, str]]) -> LoadResult:
         adapter = _ADAPTERS.get(obj.kind)
         if adapter is None:
             continue
-        result.assets.extend(adapter(obj, cluster))
+        try:
+            result.assets.extend(list(adapter(obj, cluster)))
+        except Exception as exc:  # a mapping bug is an error on this object, never a traceback for the scan
+            result.errors.append(ScanError(path=obj.path, line=obj.doc.span.start,
+                                           message=f"could not read {obj.kind} {obj.qualified_name!r}: "
+                                                   f"{type(exc).__name__}: {exc}"))
         result.errors.extend(obj.errors)
         ignore = obj.annotation(IGNORE_ANNOTATION)
         if ignore is not None:

@@ -245,3 +245,19 @@ def test_alb_default_policy_comes_from_the_controller_deployment(tmp_path: Path,
                                                                  expected: list[object]) -> None:
     findings = scan(tmp_path, {"ingress.yaml": ALB_INGRESS, "controller.yaml": ALB_CONTROLLER.format(flag=flag)})
     assert [f for f in findings if f[2] == "TLS-002"] == expected
+
+
+def test_a_failing_mapping_is_an_error_on_its_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections.abc import Iterator
+
+    from scanner.sources.kubernetes import adapter
+
+    def broken(obj: object, cluster: object) -> Iterator[object]:
+        raise ZeroDivisionError("boom")
+        yield  # pragma: no cover
+
+    monkeypatch.setitem(adapter._ADAPTERS, "Service", broken)
+    result = load_text(SERVICE, "svc.yaml")
+    assert result.assets == []
+    assert [(e.path, e.line, e.level, e.message) for e in result.errors] == [
+        ("svc.yaml", 1, ErrorLevel.ERROR, "could not read Service 'shop/api': ZeroDivisionError: boom")]
