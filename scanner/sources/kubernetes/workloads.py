@@ -204,6 +204,8 @@ def _apiserver(obj: KubeObject, flags: _Flags, image: str, at_flags: Origin,
                at: Callable[[str], Origin]) -> Iterator[Asset]:
     name = f"{obj.qualified_name}/kube-apiserver"
     insecure_port = flags.get("insecure-port")
+    if insecure_port is None and (_image_version(image) or (0, 0)) >= (1, 20):
+        insecure_port = "0"  # the default from 1.20 (and the flag is gone from 1.24)
     bind = flags.get("insecure-bind-address")
     if (insecure_port not in (None, "0")) or (bind is not None and insecure_port != "0"):
         decided = "insecure-port" if insecure_port not in (None, "0") else "insecure-bind-address"

@@ -104,3 +104,14 @@ def test_host_ports_of_a_deployment_are_rules_with_unknown_peers() -> None:
     [firewall] = load_text(text, "d.yaml").assets
     assert isinstance(firewall, Firewall)
     assert [(str(r.ports), isinstance(r.peers, Unknown)) for r in firewall.rules] == [("443", True)]
+
+
+@pytest.mark.parametrize(("image", "insecure"), [
+    ("registry.k8s.io/kube-apiserver:v1.19.16", True),  # the insecure port defaulted to 8080 before 1.20
+    ("registry.k8s.io/kube-apiserver:v1.22.0", False),
+])
+def test_insecure_bind_address_matters_while_the_insecure_port_is_on(image: str, insecure: bool) -> None:
+    assets = endpoints('["kube-apiserver", "--insecure-bind-address=0.0.0.0", "--encryption-provider-config=/e"]',
+                       image)
+    kinds = [a.kind for a in assets if isinstance(a, TlsEndpoint)]
+    assert ("kube_apiserver_insecure_port" in kinds) is insecure
