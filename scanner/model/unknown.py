@@ -37,6 +37,19 @@ class Unknown(BaseModel):
     # Where the unresolved expression stands, when it is known (1-based).
     path: str | None = None
     line: int | None = None
+    # Partial knowledge. `prefix` and `suffix`: the known text around the unknown part of a string
+    # (`arn:${partition}:iam::aws:policy/AdministratorAccess`). `specific`: the unknown parts are single
+    # identifiers (a resource's own ARN or id, the partition, the account id), never a wildcard.
+    prefix: str = ""
+    suffix: str = ""
+    specific: bool = False
+
+    def placeholder(self) -> str | None:
+        """The value as a string that decides what it can, Terraform's "(known after apply)" in the unknown
+        part; None when the unknown part could be anything, a wildcard included."""
+        if not self.specific:
+            return None
+        return f"{self.prefix}(known after apply){self.suffix}"
 
     def _refuse(self, *_: Any) -> NoReturn:
         raise CannotEvaluate(self)

@@ -300,8 +300,13 @@ def is_aws_managed_key(key_id: str) -> bool:
 _MANAGED_POLICY_ARN = re.compile(r"^arn:aws[\w-]*:iam::aws:policy/(?:.+/)?([^/]+)$")
 
 
-def managed_policy_name(arn: str) -> str | None:
-    """`AdministratorAccess` for `arn:aws:iam::aws:policy/AdministratorAccess`; None for customer policies."""
+def managed_policy_name(arn: str | Unknown) -> str | None:
+    """`AdministratorAccess` for `arn:aws:iam::aws:policy/AdministratorAccess`, whatever the partition (also
+    when it is known only at plan time); None for customer policies and for what cannot be told."""
+    if isinstance(arn, Unknown):
+        if not arn.prefix.startswith("arn:") or ":iam::aws:policy/" not in arn.suffix or arn.placeholder() is None:
+            return None
+        arn = "arn:aws" + arn.suffix[arn.suffix.index(":iam::aws:policy/"):]
     m = _MANAGED_POLICY_ARN.match(arn.strip())
     return m.group(1) if m else None
 
@@ -417,13 +422,15 @@ def _effect(value: object) -> Access | Unknown:
 
 def _strings(value: object, what: str) -> list[str | Unknown] | Unknown:
     if isinstance(value, Unknown):
-        return value
+        return [value.placeholder() or ""] if value.placeholder() is not None else value
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
     result: list[str | Unknown] = []
     for item in items:
-        if isinstance(item, (str, Unknown)):
+        if isinstance(item, Unknown) and item.placeholder() is not None:
+            result.append(item.placeholder() or "")  # one specific resource: never `*`
+        elif isinstance(item, (str, Unknown)):
             result.append(item)
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
             result.append(str(item))

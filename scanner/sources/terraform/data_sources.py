@@ -42,6 +42,11 @@ def data_source_value(module: Module, declared: Declared) -> Any:
     return values[0] if values else _Unresolved(data_type)
 
 
+# Data sources whose every attribute is one identifier of the caller's own account (never a wildcard).
+_IDENTIFYING = frozenset({"aws_partition", "aws_caller_identity", "aws_region", "aws_canonical_user_id",
+                          "azurerm_client_config", "azurerm_subscription", "google_client_config", "google_project"})
+
+
 class _Unresolved(dict[str, Any]):
     """Attributes of a data source Tenet cannot evaluate offline."""
 
@@ -50,7 +55,8 @@ class _Unresolved(dict[str, Any]):
         self.data_type = data_type
 
     def __missing__(self, key: str) -> Unknown:
-        return Unknown(reason=f"data source {self.data_type} is read at plan time ({key})")
+        return Unknown(reason=f"data source {self.data_type} is read at plan time ({key})",
+                       specific=self.data_type in _IDENTIFYING)
 
     def __contains__(self, key: object) -> bool:
         return True

@@ -662,7 +662,9 @@ class _ResourceAttributes(Mapping[str, Any]):
         body = inst.declared.block.body
         attr = body.attributes.get(name)
         if attr is None:
-            return Unknown(reason=f"{inst.address}.{name} is known only after apply")
+            # A resource's own ARN or id is one identifier, whatever it turns out to be: never `*`.
+            specific = name in ("arn", "id") or name.endswith(("_arn", "_id"))
+            return Unknown(reason=f"{inst.address}.{name} is known only after apply", specific=specific)
         key = ("attr", inst.address, name)
         return inst.module._guarded(key, lambda: inst.module.evaluate(attr.expr, inst.declared.path, inst.scope))
 

@@ -130,6 +130,10 @@ def _describe(node: Expr) -> str:
     return root + "".join(reversed(steps))
 
 
+def _scalar(value: Any) -> bool:
+    return value is not None and not isinstance(value, list | tuple | Mapping)
+
+
 def _template_text(value: Any) -> str:
     if value is None:
         raise EvaluationError("cannot interpolate a null value into a string")
@@ -415,11 +419,33 @@ class Evaluator:
         out: list[str] = []
         unknown = self._render(parts, out)
         if unknown is not None:
-            return unknown
+            return self._partial(parts, unknown)
         text = "".join(out)
         if len(text) > MAX_TEXT:
             raise EvaluationError("the string is larger than 1,000,000 characters")
         return text
+
+    def _partial(self, parts: list[TemplatePart], first: Unknown) -> Unknown:
+        """An unknown string with what is known of it: the text before its first unknown part and after its last,
+        and whether every unknown part is one identifier (then the whole names one thing, no wildcard added)."""
+        values: list[Any] = []
+        for part in parts:
+            if isinstance(part, str):
+                values.append(part)
+            elif isinstance(part, Interpolation):
+                values.append(self._plain(self._eval(part.expr)))
+            else:
+                return first  # a template directive: what it renders is not a fixed text around the unknown
+        unknown_at = [i for i, v in enumerate(values) if isinstance(v, Unknown)]
+        if not unknown_at or any(not isinstance(v, Unknown) and not _scalar(v) for v in values):
+            return first
+        text = ["" if isinstance(v, Unknown) else (v if isinstance(v, str) else _template_text(v)) for v in values]
+        prefix = "".join(text[:unknown_at[0]])
+        suffix = "".join(text[unknown_at[-1] + 1:])
+        middle = "".join(text[unknown_at[0]:unknown_at[-1] + 1])
+        specific = all(getattr(values[i], "specific", False) for i in unknown_at) and not any(
+            c in t for t in (prefix, middle, suffix) for c in "*?")
+        return first.model_copy(update={"prefix": prefix, "suffix": suffix, "specific": specific})
 
     def _render(self, parts: list[TemplatePart], out: list[str]) -> Unknown | None:
         for part in parts:

@@ -1354,6 +1354,8 @@ def _policy_role(arn: Any, ref: str | None) -> str | Unknown:
     """What an attachment gives: an AWS managed policy's name, or the customer policy's ARN or address."""
     if isinstance(arn, str):
         return managed_policy_name(arn) or arn
+    if isinstance(arn, Unknown) and managed_policy_name(arn):
+        return managed_policy_name(arn) or arn  # `arn:${partition}:iam::aws:policy/X` is X in every partition
     if ref is not None:
         return ref  # a policy of this module, whose own statements are mapped from its document
     return arn if isinstance(arn, Unknown) else Unknown(reason="policy_arn is not set")
