@@ -190,6 +190,15 @@ def site(name: str, *, https_only: bool, kind: str = "app") -> dict[str, Any]:
         "httpsOnly": https_only, "clientCertEnabled": False, "publicNetworkAccess": None}, kind=kind)
 
 
+def slot_item(site_id: str, name: str, *, https_only: bool) -> dict[str, Any]:
+    """A deployment slot as `WebApps_ListSlots` returns it."""
+    site_name = site_id.rsplit("/", 1)[-1]
+    return {"id": f"{site_id}/slots/{name}", "name": f"{site_name}/{name}", "type": "Microsoft.Web/sites/slots",
+            "kind": "app", "location": "westeurope",
+            "properties": {"state": "Running", "hostNames": [f"{site_name}-{name}.azurewebsites.net"],
+                           "httpsOnly": https_only, "siteConfig": None, "enabled": True}}
+
+
 def site_config(site_id: str, *, min_tls: str | None, ftps: str) -> dict[str, Any]:
     """`WebApps_GetConfiguration`: GET {site}/config/web."""
     props: dict[str, Any] = {"numberOfWorkers": 1, "netFrameworkVersion": "v4.0", "http20Enabled": False,
@@ -393,6 +402,11 @@ def services_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
             container(storage_id(RG_A, "stlegacy"), "listing", "Container")],
         f"{storage_id(RG_A, 'stcmk')}/blobServices/default/containers": [
             container(storage_id(RG_A, "stcmk"), "leftover", "Container")],
+        # Deployment slots: a staging slot of the secure app that serves plain HTTP with TLS 1.0.
+        f"{WEB_SECURE}/slots": [slot_item(WEB_SECURE, "staging", https_only=False)],
+        f"{WEB_SECURE}/slots/staging/config/web": site_config(f"{WEB_SECURE}/slots/staging", min_tls="1.0",
+                                                              ftps="Disabled"),
+        f"{WEB_LEGACY}/slots": [], f"{FUNC_FTP}/slots": [], f"{WEB_NO_CONFIG}/slots": [],
         f"{WEB_LEGACY}/config/web": site_config(WEB_LEGACY, min_tls="1.0", ftps="FtpsOnly"),
         f"{WEB_SECURE}/config/web": site_config(WEB_SECURE, min_tls="1.2", ftps="Disabled"),
         f"{FUNC_FTP}/config/web": site_config(FUNC_FTP, min_tls="1.3", ftps="AllAllowed"),
@@ -626,6 +640,8 @@ EXPECTED_FAILURES = Counter({
     ("TLS-001", WEB_LEGACY): 1,
     ("TLS-002", WEB_LEGACY): 1,
     ("TLS-001", FUNC_FTP): 1,
+    ("TLS-001", f"{WEB_SECURE}/slots/staging"): 1,
+    ("TLS-002", f"{WEB_SECURE}/slots/staging"): 1,
     ("TLS-002", f"{RG_A}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-old"): 1,  # Tls: TLS 1.0
     ("TLS-002", f"{RG_A}/providers/Microsoft.EventHub/Namespaces/evh-old"): 1,
     # SQL: TLS 1.0 and no minimum; all of Azure and the whole internet on 1433; TDE off.

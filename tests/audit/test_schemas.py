@@ -214,6 +214,8 @@ _AZURE_LISTS = {"network_security_groups": "Microsoft.Network/networkSecurityGro
 # The child reads, by the end of their path.
 _AZURE_CHILDREN = [
     (r".*/sites/[^/]+/config/web", "Microsoft.Web/sites/config"),
+    (r".*/sites/[^/]+/slots/[^/]+/config/web", "Microsoft.Web/sites/config"),
+    (r".*/sites/[^/]+/slots", "Microsoft.Web/sites/slots"),
     (r".*/Microsoft\.Sql/servers/[^/]+/firewallRules", "Microsoft.Sql/servers/firewallRules"),
     (r".*/Microsoft\.Sql/servers/[^/]+/databases", "Microsoft.Sql/servers/databases"),
     (r".*/transparentDataEncryption/current", "Microsoft.Sql/servers/databases/transparentDataEncryption"),

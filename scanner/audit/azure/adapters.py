@@ -46,6 +46,7 @@ STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
 ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 WEB_SITE_TYPE = "Microsoft.Web/sites"
+WEB_SLOT_TYPE = "Microsoft.Web/sites/slots"
 SQL_SERVER_TYPE = "Microsoft.Sql/servers"
 SQL_DATABASE_TYPE = "Microsoft.Sql/servers/databases"
 SQL_PROTECTOR_TYPE = "Microsoft.Sql/servers/encryptionProtector"
@@ -380,7 +381,10 @@ def web_app(site: Json, config: Json, subscription: str) -> Iterator[TlsEndpoint
     (`AllAllowed`) is a plaintext endpoint of its own."""
     props, web = _props(site), _props(config)
     kind = "function_app" if "functionapp" in str(site.get("kind", "")).lower() else "web_app"
-    base = origin(site, subscription, WEB_SITE_TYPE)
+    slot = str(site.get("type", "")).lower() == WEB_SLOT_TYPE.lower()
+    if slot:
+        kind += "_slot"
+    base = origin(site, subscription, WEB_SLOT_TYPE if slot else WEB_SITE_TYPE)
     minimum = web.get("minTlsVersion")
     https_only = props.get("httpsOnly")
     yield TlsEndpoint(

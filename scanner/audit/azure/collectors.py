@@ -248,11 +248,21 @@ class AzureCollector:
                 return None
 
     def _web_app(self, site: Json, subscription: str) -> Iterator[Item]:
+        """A site's config/web, and its deployment slots (each a site with a config/web of its own)."""
+        yield self._site_config_call(site, subscription, "WebApps_GetConfiguration")
+
+        def slots() -> Iterator[Item]:
+            for slot in self._child_list(site, "slots", WEB_API_VERSION):
+                yield self._site_config_call(slot, subscription, "WebApps_GetConfigurationSlot")
+
+        yield self._child_call(subscription, "Microsoft.Web", "WebApps_ListSlots", site, slots)
+
+    def _site_config_call(self, site: Json, subscription: str, operation: str) -> Call:
         def config() -> Iterator[Item]:
             web = self._child_get(site, "config/web", WEB_API_VERSION)
             yield from adapters.web_app(site, web or {}, subscription)
 
-        yield self._child_call(subscription, "Microsoft.Web", "WebApps_GetConfiguration", site, config)
+        return self._child_call(subscription, "Microsoft.Web", operation, site, config)
 
     def _sql_server(self, server: Json, subscription: str) -> Iterator[Item]:
         yield adapters.sql_server(server, subscription)

@@ -47,6 +47,12 @@ LIVE: dict[str, str] = {
     "azurerm_orchestrated_virtual_machine_scale_set": "Microsoft.Compute/virtualMachineScaleSets",
     "azurerm_mssql_database": "Microsoft.Sql/servers/databases, transparentDataEncryption/current",
     "azurerm_mssql_server_transparent_data_encryption": "Microsoft.Sql/servers/encryptionProtector/current",
+    "azurerm_linux_web_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
+    "azurerm_windows_web_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
+    "azurerm_linux_function_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
+    "azurerm_windows_function_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
+    "azurerm_app_service_slot": "Microsoft.Web/sites/slots, each slot's config/web",
+    "azurerm_function_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -63,12 +69,6 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_cdn_frontdoor_route": "not read live yet",
     "azurerm_cdn_frontdoor_custom_domain": "not read live yet",
     "azurerm_frontdoor": "not read live yet",
-    "azurerm_linux_web_app_slot": "not read live yet",
-    "azurerm_windows_web_app_slot": "not read live yet",
-    "azurerm_linux_function_app_slot": "not read live yet",
-    "azurerm_windows_function_app_slot": "not read live yet",
-    "azurerm_app_service_slot": "not read live yet",
-    "azurerm_function_app_slot": "not read live yet",
     "azurerm_synapse_sql_pool": "not read live yet",
     "azurerm_kusto_cluster": "not read live yet",
     "azurerm_batch_account": "not read live yet",

@@ -35,6 +35,7 @@ MODELS = {
     "Microsoft.Authorization/roleAssignments": ("azure-mgmt-authorization", "azure.mgmt.authorization.models",
                                                 "RoleAssignment"),
     "Microsoft.Web/sites": ("azure-mgmt-web", "azure.mgmt.web.models", "Site"),
+    "Microsoft.Web/sites/slots": ("azure-mgmt-web", "azure.mgmt.web.models", "Site"),
     "Microsoft.Web/sites/config": ("azure-mgmt-web", "azure.mgmt.web.models", "SiteConfigResource"),
     "Microsoft.Sql/servers": ("azure-mgmt-sql", "azure.mgmt.sql.models", "Server"),
     "Microsoft.Sql/servers/firewallRules": ("azure-mgmt-sql", "azure.mgmt.sql.models", "FirewallRule"),
