@@ -276,6 +276,7 @@ DB_ENGINE_PORTS: dict[str, int] = {
     "custom-sqlserver-ee": 1433, "custom-sqlserver-se": 1433, "custom-sqlserver-web": 1433,
     "db2-se": 50000, "db2-ae": 50000,
     "redshift": 5439,
+    "neptune": 8182,
 }
 
 # `publicly_accessible` when it is not set: RDS instances are private (the provider's default), DMS

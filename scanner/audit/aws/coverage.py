@@ -117,4 +117,7 @@ NOT_LIVE: dict[str, str] = {
     "aws_cloudwatch_log_destination_policy": "not read live yet",
     "aws_cloudwatch_log_resource_policy": "not read live yet",
     "aws_ssoadmin_permission_set_inline_policy": "not read live yet",
+    "aws_rds_cluster_instance": "not read live yet",
+    "aws_neptune_cluster_instance": "not read live yet",
+    "aws_redshiftserverless_workgroup": "not read live yet",
 }

@@ -199,9 +199,19 @@ def network_acl(acl: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield Firewall(origin=acl.origin, name=_name(acl), ordering="priority", stateless=True, rules=rules)
 
 
+def _eks_secrets(cluster: ResourceView) -> DataStore:
+    """Kubernetes Secrets in etcd: EKS envelope-encrypts all Kubernetes API data with an EKS-managed key
+    (and the etcd volumes are encrypted); `encryption_config` with a KMS key makes the key the customer's."""
+    providers = [p for c in cluster.blocks("encryption_config") for p in c.blocks("provider")]
+    key = (providers[0], "key_arn") if providers else None
+    return _store(cluster, kind="kubernetes_secrets", name=_name(cluster, "name"), encrypted=True,
+                  encrypted_at=providers[0].origin if providers else cluster.origin, key=key, by_default=not providers)
+
+
 def eks_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     """The cluster API: public unless `endpoint_public_access = false`, from 0.0.0.0/0 unless
     `public_access_cidrs` says otherwise."""
+    yield _eks_secrets(cluster)
     configs = cluster.blocks("vpc_config")
     config = configs[0] if configs else None
     public = as_bool(config.get("endpoint_public_access"), EKS_PUBLIC_ACCESS_DEFAULT) if config else \
@@ -240,7 +250,8 @@ def _groups_of(view: ResourceView, attr: str, ctx: MappingContext) -> list[Resou
 
 
 def _public_endpoint(db: ResourceView, ctx: MappingContext, *, name: str, default: bool | Unknown,
-                     port: int | Unknown | None) -> Iterator[Asset]:
+                     port: int | Unknown | None, groups_attr: str = "vpc_security_group_ids",
+                     groups_holder: ResourceView | Unknown | None = None) -> Iterator[Asset]:
     """A publicly accessible database (RDS, Redshift, DMS) is reached from the internet through its
     security groups: its public address admits what their ingress rules admit, on the port it serves."""
     value = db.get("publicly_accessible")
@@ -248,7 +259,9 @@ def _public_endpoint(db: ResourceView, ctx: MappingContext, *, name: str, defaul
     if public is False:
         return
     where = db.origin_of("publicly_accessible")
-    groups = public if isinstance(public, Unknown) else _groups_of(db, "vpc_security_group_ids", ctx)
+    holder = groups_holder if groups_holder is not None else db
+    groups = public if isinstance(public, Unknown) else holder if isinstance(holder, Unknown) else _groups_of(
+        holder, groups_attr, ctx)
     if isinstance(groups, Unknown):
         rules = [NetworkRule(origin=where, name=f"{name} public endpoint", direction=Direction.INGRESS,
                              protocol=groups, ports=groups, peers=groups)]
@@ -1019,6 +1032,25 @@ def redshift_cluster(cluster: ResourceView, ctx: MappingContext) -> Iterator[Ass
                                 default=Unknown(reason=REDSHIFT_PUBLIC_UNSET), port=_db_port(cluster, "redshift"))
 
 
+def _public_database(name_attr: str, *, engine: str | None = None, groups_attr: str = "vpc_security_group_ids",
+                     cluster_type: str | None = None) -> Mapper:
+    """An instance or workgroup that stores nothing itself but may have a public endpoint. A cluster's
+    instances are guarded by the cluster's security groups (`cluster_type`)."""
+
+    def mapper(view: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+        holder: ResourceView | Unknown | None = None
+        if cluster_type is not None:
+            ref, value = view.reference("cluster_identifier"), view.get("cluster_identifier")
+            holder = next((c for c in ctx.resources(cluster_type) if c.address.split("[", 1)[0] == ref or (
+                isinstance(value, str) and c.get("cluster_identifier") == value)), None) or Unknown(
+                reason="the instance uses its cluster's security groups, and the cluster is not in this configuration")
+        yield from _public_endpoint(view, ctx, name=_name(view, name_attr), default=RDS_PUBLIC_DEFAULT,
+                                    port=_db_port(view, engine or view.get("engine")), groups_attr=groups_attr,
+                                    groups_holder=holder)
+
+    return mapper
+
+
 def dms_replication_instance(instance: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     """Every port its security groups open reaches a public replication instance."""
     yield from _public_endpoint(instance, ctx, name=_name(instance, "replication_instance_id"),
@@ -1049,8 +1081,18 @@ def _search_encryption(domain: ResourceView) -> DataStore:
                   encrypted_at=block.origin_of("enabled"), key=(block, "kms_key_id"))
 
 
+def _node_to_node(domain: ResourceView) -> TlsEndpoint:
+    """Traffic between the domain's nodes is plaintext unless node-to-node encryption is on (off by default)."""
+    blocks = domain.blocks("node_to_node_encryption")
+    enabled = as_bool(blocks[0].get("enabled"), False) if blocks else False
+    return _endpoint(domain, "search_cluster_nodes", _name(domain, "domain_name"), plaintext=_not(enabled),
+                     plaintext_at=blocks[0].origin_of("enabled") if blocks else domain.origin,
+                     version=SERVICE_TLS_MINIMUM if enabled is True else None)
+
+
 def search_domain(domain: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield _search_tls(domain)
+    yield _node_to_node(domain)
     yield _search_encryption(domain)
     yield from _policy(domain, "access_policies", GrantKind.RESOURCE_POLICY, _name(domain, "domain_name"))
 
@@ -1437,6 +1479,11 @@ MAPPERS = {
     "aws_efs_file_system": efs_file_system,
     "aws_redshift_cluster": redshift_cluster,
     "aws_dms_replication_instance": dms_replication_instance,
+    "aws_rds_cluster_instance": _public_database("identifier", cluster_type="aws_rds_cluster"),
+    "aws_neptune_cluster_instance": _public_database("identifier", engine="neptune",
+                                                     cluster_type="aws_neptune_cluster"),
+    "aws_redshiftserverless_workgroup": _public_database("workgroup_name", engine="redshift",
+                                                         groups_attr="security_group_ids"),
     "aws_dynamodb_table": dynamodb_table,
     "aws_elasticsearch_domain": search_domain,
     "aws_opensearch_domain": search_domain,
