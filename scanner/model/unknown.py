@@ -68,6 +68,9 @@ class Unknown(BaseModel):
     def __str__(self) -> str:
         return f"<unknown: {self.reason}>"
 
+    # A message that quotes a value holding an unknown (`{value!r}`) speaks Terraform, not Python.
+    __repr__ = __str__
+
 
 def known(value: T | Unknown, what: str = "") -> T:
     """Return `value`, or raise `CannotEvaluate` if it is unknown."""

@@ -55,3 +55,22 @@ resource "aws_iam_role_policy_attachment" "admin" {
 }
 """)
     assert found == [("IAM-006", "fail")]
+
+
+def test_messages_quote_unknowns_as_terraform_would(tmp_path: Path) -> None:
+    """Item 6: no Python reprs or exception names in what a user reads."""
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / "main.tf").write_text("""variable "cidrs" {}
+resource "aws_security_group" "x" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.cidrs, "10.0.0.0/8"]
+  }
+}
+""")
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    texts = [f.message for f in result.findings] + [e.message for e in result.errors]
+    assert texts and not [t for t in texts if "Unknown(" in t or "CannotEvaluate" in t or "unknown=True" in t]
+    assert any("variable 'cidrs' has no value" in t and "main.tf:1" in t for t in texts), texts
