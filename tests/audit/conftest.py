@@ -365,6 +365,8 @@ def breadth_world(moto_endpoint: str) -> World:
 
     _breadth_network(moto_endpoint, world)
     _breadth_sharing(moto_endpoint, world)
+    _breadth_policies(moto_endpoint, world)
+    _breadth_stores(moto_endpoint, world)
 
     # Account 111111111111 blocks public access account-wide: its public bucket is not public.
     keys = _assumed(moto_endpoint, OTHER_ACCOUNT)
@@ -497,3 +499,122 @@ def _breadth_sharing(endpoint: str, world: World) -> None:
         if public:
             ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"Group": "all"}]})
         (world.arns if public else world.clean)[name] = f"arn:aws:ec2:{region}::image/{image}"
+
+
+def _statement(principal: Any, action: str, resource: str = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": resource, **extra}
+
+
+def _breadth_policies(endpoint: str, world: World) -> None:
+    """Resource policies open to anyone (IAM-005), each next to one that names an account or a service."""
+    import io
+    import zipfile
+
+    region = BREADTH_REGION
+    mine = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    role = _client(endpoint, "iam", region).create_role(RoleName="breadth-fn", AssumeRolePolicyDocument=_document(
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    lam = _client(endpoint, "lambda", region)
+    for name in ("fn-public", "fn-url-open", "fn-clean"):
+        arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role["Role"]["Arn"],
+                                  Handler="handler.handle", Code={"ZipFile": code.getvalue()})["FunctionArn"]
+        (world.clean if name == "fn-clean" else world.arns)[name] = arn
+    lam.add_permission(FunctionName="fn-public", StatementId="anyone", Action="lambda:InvokeFunction", Principal="*")
+    lam.create_function_url_config(FunctionName="fn-url-open", AuthType="NONE")
+    lam.add_permission(FunctionName="fn-clean", StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::tenet-breadth-acl-public",
+                       SourceAccount=ACCOUNT)
+    lam.create_function_url_config(FunctionName="fn-clean", AuthType="AWS_IAM")
+
+    ecr = _client(endpoint, "ecr", region)
+    for name, principal in (("repo-public", "*"), ("repo-clean", mine)):
+        arn = ecr.create_repository(repositoryName=name)["repository"]["repositoryArn"]
+        ecr.set_repository_policy(repositoryName=name, policyText=_document(
+            {"Sid": "Pull", "Effect": "Allow", "Principal": principal, "Action": "ecr:BatchGetImage"}))
+        (world.arns if name == "repo-public" else world.clean)[name] = arn
+
+    secrets = _client(endpoint, "secretsmanager", region)
+    for name, principal in (("secret-public", "*"), ("secret-clean", mine)):
+        arn = secrets.create_secret(Name=name, SecretString="not-a-secret")["ARN"]
+        secrets.put_resource_policy(SecretId=name, ResourcePolicy=_document(
+            _statement(principal, "secretsmanager:GetSecretValue")))
+        (world.arns if name == "secret-public" else world.clean)[name] = arn
+
+    efs = _client(endpoint, "efs", region)
+    for name, principal in (("fs-public", {"AWS": "*"}), ("fs-clean", mine)):
+        fs = efs.create_file_system(CreationToken=name, Encrypted=True)
+        efs.put_file_system_policy(FileSystemId=fs["FileSystemId"], Policy=_document(
+            _statement(principal, "elasticfilesystem:ClientMount", fs["FileSystemArn"])))
+        (world.arns if name == "fs-public" else world.clean)[name] = fs["FileSystemArn"]
+
+    sqs = _client(endpoint, "sqs", region)
+    for name, principal in (("queue-public", "*"), ("queue-clean", mine)):
+        arn = f"arn:aws:sqs:{region}:{ACCOUNT}:{name}"
+        sqs.create_queue(QueueName=name, Attributes={"SqsManagedSseEnabled": "true", "Policy": _document(
+            _statement(principal, "sqs:SendMessage", arn))})
+        (world.arns if name == "queue-public" else world.clean)[name] = arn
+
+    sns = _client(endpoint, "sns", region)
+    for name, principal in (("topic-public", "*"), ("topic-clean", mine)):
+        arn = sns.create_topic(Name=name, Attributes={"KmsMasterKeyId": "alias/aws/sns"})["TopicArn"]
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy",
+                                 AttributeValue=_document(_statement(principal, "sns:Publish", arn)))
+        (world.arns if name == "topic-public" else world.clean)[name] = arn
+
+    kms = _client(endpoint, "kms", region)
+    for name, principal in (("key-public", "*"), ("key-clean", mine)):
+        key = kms.create_key(Description=name, Policy=_document(
+            {"Sid": "Admin", "Effect": "Allow", "Principal": mine, "Action": "kms:*", "Resource": "*"},
+            _statement(principal, "kms:Decrypt")))["KeyMetadata"]
+        (world.arns if name == "key-public" else world.clean)[name] = key["Arn"]
+
+
+def _breadth_stores(endpoint: str, world: World) -> None:
+    """Stores not encrypted at rest (ENC-001), search domains weak in transit, and their counterparts."""
+    region = BREADTH_REGION
+    efs = _client(endpoint, "efs", region)
+    world.arns["fs-plain"] = efs.create_file_system(CreationToken="fs-plain", Encrypted=False)["FileSystemArn"]
+    sqs = _client(endpoint, "sqs", region)
+    sqs.create_queue(QueueName="queue-plain", Attributes={"SqsManagedSseEnabled": "false"})
+    world.arns["queue-plain"] = f"arn:aws:sqs:{region}:{ACCOUNT}:queue-plain"
+    sns = _client(endpoint, "sns", region)
+    world.arns["topic-plain"] = sns.create_topic(Name="topic-plain")["TopicArn"]
+
+    kinesis = _client(endpoint, "kinesis", region)
+    for name in ("stream-plain", "stream-sealed"):
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+        arn = f"arn:aws:kinesis:{region}:{ACCOUNT}:stream/{name}"
+        (world.arns if name == "stream-plain" else world.clean)[name] = arn
+    kinesis.start_stream_encryption(StreamName="stream-sealed", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+
+    search = _client(endpoint, "opensearch", region)
+    mine = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    weak = search.create_domain(
+        DomainName="search-weak", DomainEndpointOptions={"EnforceHTTPS": False,
+                                                         "TLSSecurityPolicy": "Policy-Min-TLS-1-0-2019-07"},
+        NodeToNodeEncryptionOptions={"Enabled": False}, EncryptionAtRestOptions={"Enabled": False},
+        AccessPolicies=_document(_statement("*", "es:ESHttpGet",
+                                            f"arn:aws:es:{region}:{ACCOUNT}:domain/search-weak/*")))
+    world.arns["search-weak"] = weak["DomainStatus"]["ARN"]
+    strong = search.create_domain(
+        DomainName="search-strong", DomainEndpointOptions={"EnforceHTTPS": True,
+                                                           "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+        NodeToNodeEncryptionOptions={"Enabled": True}, EncryptionAtRestOptions={"Enabled": True},
+        AccessPolicies=_document(_statement(mine, "es:ESHttpGet",
+                                            f"arn:aws:es:{region}:{ACCOUNT}:domain/search-strong/*")))
+    world.clean["search-strong"] = strong["DomainStatus"]["ARN"]
+
+    # Always encrypted: reported only when customer-managed keys are required (ENC-003).
+    logs = _client(endpoint, "logs", region)
+    logs.create_log_group(logGroupName="app-logs")
+    world.clean["app-logs"] = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:app-logs"
+    backup = _client(endpoint, "backup", region)
+    world.clean["vault"] = backup.create_backup_vault(BackupVaultName="vault")["BackupVaultArn"]
+    dynamodb = _client(endpoint, "dynamodb", region)
+    table = dynamodb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                  BillingMode="PAY_PER_REQUEST")
+    world.clean["orders-table"] = table["TableDescription"]["TableArn"]

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from scanner.audit.aws.collectors import AwsAuditOptions, audit_aws
 from scanner.audit.engine import AuditResult
 from scanner.model import AccessGrant
 from scanner.scan import Scanner
-from tests.audit.conftest import ACCOUNT, BREADTH_REGION, OTHER_ACCOUNT, ROLE, World
+from tests.audit.conftest import ACCOUNT, BREADTH_REGION, OTHER_ACCOUNT, ROLE, FaultProxy, World
 
 # What each planted resource of `breadth_world` must give.
 EXPECTED: dict[str, list[str]] = {
@@ -31,6 +33,20 @@ EXPECTED: dict[str, list[str]] = {
     "cluster-snap-public": ["IAM-005"],
     "ebs-snap-public": ["IAM-005"],
     "ami-public": ["IAM-005"],
+    "fn-public": ["IAM-005"],
+    "fn-url-open": ["IAM-005"],
+    "repo-public": ["IAM-005"],
+    "secret-public": ["IAM-005"],
+    "fs-public": ["IAM-005"],
+    "queue-public": ["IAM-005"],
+    "topic-public": ["IAM-005"],
+    "key-public": ["IAM-005"],
+    "fs-plain": ["ENC-001"],
+    "queue-plain": ["ENC-001"],
+    "topic-plain": ["ENC-001"],
+    "stream-plain": ["ENC-001"],
+    # plain HTTP accepted, TLS 1.0, nodes in clear, unencrypted at rest, open to anyone
+    "search-weak": ["ENC-001", "IAM-005", "TLS-001", "TLS-001", "TLS-002"],
 }
 
 
@@ -75,3 +91,52 @@ def test_account_block_public_access_neutralises_policy_and_acl(aws_env: str, br
         "tenet-breadth-other bucket policy statement[1] (TlsOnly)"]
     assert bucket not in findings_by_resource(result)
     assert Counter(a.origin.account for a in result.assets)[ACCOUNT] == 0
+
+
+def test_stores_always_encrypted_are_reported_only_when_customer_keys_are_required(aws_env: str,
+                                                                                   breadth_world: World) -> None:
+    from scanner.engine.params import RuleParams
+
+    result = audit()
+    plain = Scanner().evaluate(result.load_result()).findings
+    strict = Scanner(params=RuleParams(require_customer_managed_keys=True)).evaluate(result.load_result()).findings
+    always = {breadth_world.clean[name] for name in ("app-logs", "vault", "orders-table")}
+    assert {f.resource for f in plain} & always == set()
+    assert {f.resource for f in strict if f.rule_id == "ENC-003"} >= always
+
+
+def test_a_failing_service_is_a_clean_error_and_the_rest_completes(aws_env: str, breadth_world: World,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda answers an HTML error page (as an endpoint that does not serve an action does): its calls are
+    error entries naming the operation, and every other service is still judged."""
+    with FaultProxy(aws_env, {("lambda", BREADTH_REGION): "html500"}) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        result = audit()
+    assert [(e.service, e.operation, e.code, e.message) for e in result.errors] == [
+        ("lambda", "ListFunctions", "500", "the endpoint answered an HTML page (500 Internal Server Error), not the "
+         "API's answer: does it serve this operation?")]
+    found = findings_by_resource(result)
+    assert found[breadth_world.arns["repo-public"]] == ["IAM-005"]
+    assert breadth_world.arns["fn-public"] not in found
+
+
+def test_every_call_is_a_read(aws_env: str, breadth_world: World) -> None:
+    """Only Describe*, Get* and List* (plus STS), across every service the audit reads."""
+    import boto3  # type: ignore[import-untyped]
+
+    operations: list[str] = []
+
+    def factory(**kwargs: Any) -> Any:
+        session = boto3.Session(**kwargs)
+        session.events.register("before-parameter-build", lambda model, **_: operations.append(model.name))
+        return session
+
+    result = audit_aws(AwsAuditOptions(regions=(BREADTH_REGION,)), session_factory=factory)
+    assert result.errors == []
+    assert {op for op in operations if not op.startswith(("Describe", "Get", "List"))} == set()
+    assert {"GetBucketAcl", "GetPublicAccessBlock", "DescribeNetworkAcls", "DescribeCluster",
+            "DescribeLoadBalancerPolicies", "DescribeDBSnapshotAttributes", "DescribeSnapshotAttribute",
+            "DescribeImages", "GetPolicy", "ListFunctionUrlConfigs", "GetFunctionUrlConfig", "GetRepositoryPolicy",
+            "GetResourcePolicy", "DescribeFileSystemPolicy", "GetQueueAttributes", "GetTopicAttributes",
+            "GetKeyPolicy", "DescribeDomains", "DescribeTable", "DescribeStreamSummary", "DescribeLogGroups",
+            "ListBackupVaults", "DescribeTrails"} <= set(operations)

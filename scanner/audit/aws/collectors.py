@@ -14,6 +14,7 @@ are honoured by botocore itself.
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from botocore.loaders import create_loader  # type: ignore[import-untyped]
 from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
 from scanner import __version__
-from scanner.audit.aws import adapters, network, sharing
+from scanner.audit.aws import adapters, network, sharing, stores
 from scanner.audit.aws.adapters import BlockPublicAccess
 from scanner.audit.engine import (
     DEFAULT_ATTEMPTS,
@@ -127,6 +128,11 @@ def explain(exc: BaseException) -> tuple[str, str]:
         meta = response.get("ResponseMetadata", {})
         code = str(error.get("Code") or meta.get("HTTPStatusCode") or "ClientError")
         message = str(error.get("Message") or exc)
+        if message.lstrip().startswith("<"):
+            # An HTML error page (an endpoint or emulator that does not serve the action): its title only.
+            title = re.search(r"<title>([^<]*)</title>", message, re.IGNORECASE)
+            message = (f"the endpoint answered an HTML page ({title.group(1).strip() if title else 'no title'}), "
+                       "not the API's answer: does it serve this operation?")
         if code in _REGION_CODES:
             message += " (is the region enabled for this account?)"
         elif code in _THROTTLING_CODES:
@@ -381,6 +387,7 @@ def _region_calls(acct: _Account, region: str) -> Iterator[Call]:
     yield acct.call(region, "elbv2", "DescribeLoadBalancers", partial(_load_balancers, acct, region))
     yield acct.call(region, "elb", "DescribeLoadBalancers", partial(_classic_load_balancers, acct, region))
     yield acct.call(region, "eks", "ListClusters", partial(_eks_clusters, acct, region))
+    yield acct.call(region, "lambda", "ListFunctions", partial(_functions, acct, region))
     yield acct.call(region, "ec2", "DescribeImages", partial(_listing, acct, region, "ec2", "DescribeImages",
                                                              sharing.images, Owners=["self"]))
     yield acct.call(region, "kms", "ListAliases", partial(_key_aliases, acct, region))
@@ -392,6 +399,35 @@ def _listing(acct: _Account, region: str, service: str, operation: str, adapt: C
     where = acct.where(region)
     for page in acct.pages(region, service, operation, **params):
         yield from adapt(page, where)
+
+
+def _functions(acct: _Account, region: str) -> Iterator[Call]:
+    for page in acct.pages(region, "lambda", "ListFunctions"):
+        for function in page.get("Functions", []):
+            name, arn = function.get("FunctionName"), function.get("FunctionArn")
+            if not (name and arn):
+                continue
+            yield acct.call(region, "lambda", "GetPolicy", partial(
+                _resource_policy, acct, region, "lambda", "GetPolicy", {"FunctionName": name}, "Policy",
+                ("ResourceNotFoundException",), arn, "AWS::Lambda::Function", f"{name} function policy"), target=arn)
+            yield acct.call(region, "lambda", "ListFunctionUrlConfigs", partial(_function_urls, acct, region, name),
+                            target=arn)
+
+
+def _function_urls(acct: _Account, region: str, name: str) -> Iterator[Any]:
+    """The function's URLs (its own and its aliases'). An endpoint that does not serve ListFunctionUrlConfigs
+    (an emulator answering 404) is asked GetFunctionUrlConfig, the function's own URL."""
+    where = acct.where(region)
+    client = acct.client("lambda", region)
+    try:
+        for page in acct.pages(region, "lambda", "ListFunctionUrlConfigs", FunctionName=name):
+            yield from sharing.function_urls(page, where)
+    except (ClientError, ResponseParserError) as exc:
+        if isinstance(exc, ClientError) and _error_code(exc) not in ("404", "NotFound", "UnknownOperationException"):
+            raise
+        own = _optional(lambda: client.get_function_url_config(FunctionName=name), "ResourceNotFoundException")
+        if own is not None:
+            yield from sharing.function_url(own, where)
 
 
 def _eks_clusters(acct: _Account, region: str) -> Iterator[Call]:
@@ -493,6 +529,178 @@ def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) ->
         sharing.db_cluster_snapshots))
     yield acct.call(region, "ec2", "DescribeSnapshots", partial(_ebs_snapshots, acct, region, managed))
     yield acct.call(region, "ec2", "GetEbsEncryptionByDefault", partial(_ebs_default, acct, region, managed))
+    # Stores whose listing is the whole reading.
+    for service, operation, adapt, params in (
+        ("logs", "DescribeLogGroups", stores.log_groups, {}),
+        ("backup", "ListBackupVaults", stores.backup_vaults, {}),
+        ("cloudtrail", "DescribeTrails", stores.trails, {"includeShadowTrails": False}),
+    ):
+        yield acct.call(region, service, operation, partial(_stores, acct, region, service, operation, adapt, managed,
+                                                            **params))
+    # Listings followed by a read per resource: one call for a service with nothing in the region.
+    yield acct.call(region, "ecr", "DescribeRepositories", partial(_ecr, acct, region, managed))
+    yield acct.call(region, "secretsmanager", "ListSecrets", partial(_secrets, acct, region, managed))
+    yield acct.call(region, "efs", "DescribeFileSystems", partial(_efs, acct, region, managed))
+    yield acct.call(region, "sqs", "ListQueues", partial(_queues, acct, region, managed))
+    yield acct.call(region, "sns", "ListTopics", partial(_topics, acct, region, managed))
+    yield acct.call(region, "opensearch", "ListDomainNames", partial(_search_domains, acct, region, managed))
+    yield acct.call(region, "dynamodb", "ListTables", partial(
+        _each, acct, region, managed, "dynamodb", "ListTables", "TableNames", "DescribeTable", "TableName",
+        stores.dynamodb_table))
+    yield acct.call(region, "kinesis", "ListStreams", partial(
+        _each, acct, region, managed, "kinesis", "ListStreams", "StreamNames", "DescribeStreamSummary", "StreamName",
+        stores.kinesis_stream))
+    yield acct.call(region, "firehose", "ListDeliveryStreams", partial(
+        _each, acct, region, managed, "firehose", "ListDeliveryStreams", "DeliveryStreamNames",
+        "DescribeDeliveryStream", "DeliveryStreamName", stores.firehose_stream))
+    if managed is not None:
+        yield acct.call(region, "kms", "ListKeys", partial(_key_policies, acct, region, managed))
+
+
+def _optional(read: Callable[[], Any], *absent: str) -> Any:
+    """A read whose "there is none" answer is an error code (no policy, no URL): None then."""
+    try:
+        return read()
+    except ClientError as exc:
+        if _error_code(exc) in absent:
+            return None
+        raise
+
+
+def _each(acct: _Account, region: str, managed: frozenset[str] | None, service: str, listing: str, key: str,
+          operation: str, param: str, adapt: Callable[..., Any]) -> Iterator[Call]:
+    """A listing of names, then one describing read per name."""
+    for page in acct.pages(region, service, listing):
+        for name in page.get(key, []):
+            yield acct.call(region, service, operation, partial(_describe, acct, region, managed, service, operation,
+                                                                param, name, adapt), target=name)
+
+
+def _describe(acct: _Account, region: str, managed: frozenset[str] | None, service: str, operation: str,
+              param: str, name: str, adapt: Callable[..., Any]) -> Iterator[Any]:
+    answer = getattr(acct.client(service, region), xform_name(operation))(**{param: name})
+    found = adapt(answer, acct.where(region), managed)
+    if found is not None:
+        yield found
+
+
+def _resource_policy(acct: _Account, region: str, service: str, operation: str, params: Mapping[str, Any],
+                     key: str, absent: tuple[str, ...], arn: str, resource_type: str, name: str) -> Iterator[Any]:
+    answer = _optional(lambda: getattr(acct.client(service, region), xform_name(operation))(**params), *absent)
+    if answer is not None and answer.get(key):
+        yield from sharing.resource_policy(answer[key], arn=arn, resource_type=resource_type, name=name,
+                                           where=acct.where(region))
+
+
+def _ecr(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, "ecr", "DescribeRepositories"):
+        yield from stores.ecr_repositories(page, where, managed)
+        for repo in page.get("repositories", []):
+            name, arn = repo.get("repositoryName"), repo.get("repositoryArn")
+            if name and arn:
+                yield acct.call(region, "ecr", "GetRepositoryPolicy", partial(
+                    _resource_policy, acct, region, "ecr", "GetRepositoryPolicy", {"repositoryName": name},
+                    "policyText", ("RepositoryPolicyNotFoundException",), arn, "AWS::ECR::Repository",
+                    f"{name} repository policy"), target=arn)
+
+
+def _secrets(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, "secretsmanager", "ListSecrets"):
+        yield from stores.secrets(page, where, managed)
+        for secret in page.get("SecretList", []):
+            if secret.get("ARN"):
+                yield acct.call(region, "secretsmanager", "GetResourcePolicy", partial(
+                    _resource_policy, acct, region, "secretsmanager", "GetResourcePolicy", {"SecretId": secret["ARN"]},
+                    "ResourcePolicy", (), secret["ARN"], "AWS::SecretsManager::Secret",
+                    f"{secret.get('Name')} secret policy"), target=secret["ARN"])
+
+
+def _efs(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, "efs", "DescribeFileSystems"):
+        yield from stores.efs_file_systems(page, where, managed)
+        for fs in page.get("FileSystems", []):
+            fs_id, arn = fs.get("FileSystemId"), fs.get("FileSystemArn")
+            if fs_id and arn:
+                yield acct.call(region, "efs", "DescribeFileSystemPolicy", partial(
+                    _resource_policy, acct, region, "efs", "DescribeFileSystemPolicy", {"FileSystemId": fs_id},
+                    "Policy", ("PolicyNotFound",), arn, "AWS::EFS::FileSystem", f"{fs_id} file system policy"),
+                    target=arn)
+
+
+def _queues(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    for page in acct.pages(region, "sqs", "ListQueues"):
+        for url in page.get("QueueUrls", []):
+            yield acct.call(region, "sqs", "GetQueueAttributes", partial(_queue, acct, region, managed, url),
+                            target=url)
+
+
+def _queue(acct: _Account, region: str, managed: frozenset[str] | None, url: str) -> Iterator[Any]:
+    where = acct.where(region)
+    attributes = acct.client("sqs", region).get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    attributes = attributes.get("Attributes", {})
+    store = stores.sqs_queue(attributes, url, where, managed)
+    yield store
+    if attributes.get("Policy"):
+        yield from sharing.resource_policy(attributes["Policy"], arn=store.origin.resource,
+                                           resource_type="AWS::SQS::Queue", name=f"{store.name} queue policy",
+                                           where=where)
+
+
+def _topics(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    for page in acct.pages(region, "sns", "ListTopics"):
+        for topic in page.get("Topics", []):
+            if topic.get("TopicArn"):
+                arn = topic["TopicArn"]
+                yield acct.call(region, "sns", "GetTopicAttributes", partial(_topic, acct, region, managed, arn),
+                                target=arn)
+
+
+def _topic(acct: _Account, region: str, managed: frozenset[str] | None, arn: str) -> Iterator[Any]:
+    where = acct.where(region)
+    attributes = acct.client("sns", region).get_topic_attributes(TopicArn=arn).get("Attributes", {})
+    yield stores.sns_topic(attributes, arn, where, managed)
+    if attributes.get("Policy"):
+        yield from sharing.resource_policy(attributes["Policy"], arn=arn, resource_type="AWS::SNS::Topic",
+                                           name=f"{arn.rsplit(':', 1)[-1]} topic policy", where=where)
+
+
+def _search_domains(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    names = [d["DomainName"] for d in acct.client("opensearch", region).list_domain_names().get("DomainNames", [])
+             if d.get("DomainName")]
+    for start in range(0, len(names), 5):  # DescribeDomains takes at most five names
+        batch = names[start:start + 5]
+        yield acct.call(region, "opensearch", "DescribeDomains", partial(_search_batch, acct, region, managed, batch),
+                        target=",".join(batch))
+
+
+def _search_batch(acct: _Account, region: str, managed: frozenset[str] | None, names: list[str]) -> Iterator[Any]:
+    where = acct.where(region)
+    answer = acct.client("opensearch", region).describe_domains(DomainNames=names)
+    yield from stores.search_domains(answer, where, managed)
+    for domain in answer.get("DomainStatusList", []):
+        if domain.get("AccessPolicies") and domain.get("ARN"):
+            yield from sharing.resource_policy(domain["AccessPolicies"], arn=domain["ARN"],
+                                               resource_type="AWS::OpenSearchService::Domain",
+                                               name=f"{domain.get('DomainName')} access policy", where=where)
+
+
+def _key_policies(acct: _Account, region: str, managed: frozenset[str]) -> Iterator[Call]:
+    """The key policies of customer keys (AWS managed keys' policies are AWS's)."""
+    for page in acct.pages(region, "kms", "ListKeys"):
+        for key in page.get("Keys", []):
+            key_id, arn = key.get("KeyId"), key.get("KeyArn")
+            if key_id and arn and key_id not in managed:
+                yield acct.call(region, "kms", "GetKeyPolicy", partial(_key_policy, acct, region, key_id, arn),
+                                target=arn)
+
+
+def _key_policy(acct: _Account, region: str, key_id: str, arn: str) -> Iterator[Any]:
+    answer = acct.client("kms", region).get_key_policy(KeyId=key_id, PolicyName="default")
+    yield from sharing.resource_policy(answer.get("Policy"), arn=arn, resource_type="AWS::KMS::Key",
+                                       name=f"{key_id} key policy", where=acct.where(region), key=True)
 
 
 def _db_instances(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
@@ -564,9 +772,9 @@ def _snapshot_permission(acct: _Account, region: str, snap_id: str) -> Iterator[
 
 
 def _stores(acct: _Account, region: str, service: str, operation: str, adapt: Callable[..., Any],
-            managed: frozenset[str] | None) -> Iterator[Any]:
+            managed: frozenset[str] | None, **params: Any) -> Iterator[Any]:
     where = acct.where(region)
-    for page in acct.pages(region, service, operation):
+    for page in acct.pages(region, service, operation, **params):
         yield from adapt(page, where, managed)
 
 
