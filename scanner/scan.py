@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from scanner.engine.evaluate import evaluate
 from scanner.engine.findings import ErrorLevel, Finding, ScanError, Severity, Status
@@ -42,6 +44,8 @@ class ScanResult:
     fixed: list[str] = field(default_factory=list)
     # Hides the scan's secrets; reports that show input text of their own (SARIF snippets) pass it through.
     redact: Redactor = field(default_factory=Redactor)
+    # Inputs none of whose objects could be evaluated (a chart that could not be rendered); in `errors` too.
+    unevaluated: list[ScanError] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Finding]:
@@ -68,16 +72,19 @@ class ScanResult:
         """2: input could not be read or evaluated; 1: findings at or above `fail_on`; 0: clean."""
         if self.has_errors:
             return 2
+        if fail_on is not None and fail_on_unknown and self.unevaluated:
+            return 1
         return 1 if self.gating(fail_on, fail_on_unknown) else 0
 
 
 def default_sources() -> list[FileSource]:
     from scanner.sources.inventory import InventorySource
     from scanner.sources.kubernetes import KubernetesSource
+    from scanner.sources.rendered import RenderedSource
     from scanner.sources.terraform import TerraformSource
     from scanner.sources.terraform.plan import PlanSource
 
-    return [InventorySource(), PlanSource(), TerraformSource(), KubernetesSource()]
+    return [InventorySource(), PlanSource(), TerraformSource(), RenderedSource(), KubernetesSource()]
 
 
 class Scanner:
@@ -97,6 +104,7 @@ class Scanner:
         max_instances: int = DEFAULT_MAX_INSTANCES,
         max_plan_bytes: int = DEFAULT_MAX_PLAN_BYTES,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        stdin: BinaryIO | None = None,
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -108,12 +116,34 @@ class Scanner:
                                    max_instances=max_instances, max_plan_bytes=max_plan_bytes,
                                    max_file_bytes=max_file_bytes)
         self._root: Path | None = None
+        # What `-` reads (`helm template … | tenet scan -`): the process's standard input unless given.
+        self._stdin = stdin
+        self._spooled: Path | None = None
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
-        # Everything the scan opens lies inside the repositories of the paths asked for.
+        if not any(str(p) == "-" for p in paths):
+            return self._scan(paths)
+        from scanner.sources.rendered import STDIN, STDIN_SHOWN, spool_stdin
+
+        stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+        spooled = spool_stdin(stream, max(self.context.max_file_bytes, self.context.max_plan_bytes))
+        if isinstance(spooled, ScanError):
+            return self.evaluate(LoadResult(errors=[spooled]))
+        try:
+            self.context.shown_as[os.path.abspath(spooled.path)] = STDIN_SHOWN
+            self._spooled = spooled.directory
+            return self._scan([spooled.path if str(p) == STDIN else p for p in paths])
+        finally:
+            self._spooled = None
+            shutil.rmtree(spooled.directory, ignore_errors=True)
+
+    def _scan(self, paths: Sequence[Path]) -> ScanResult:
+        # Everything the scan opens lies inside the repositories of the paths asked for (and standard input,
+        # which Tenet spooled to a directory of its own).
+        spooled = [self._spooled] if self._spooled is not None else []
         self.context.boundary = Boundary.around(
-            paths, files=self.context.var_files,
-            directories=[self.context.source_dir] if self.context.source_dir is not None else [])
+            [p for p in paths if p.parent not in spooled], files=self.context.var_files,
+            directories=[*spooled, *([self.context.source_dir] if self.context.source_dir is not None else [])])
         self.context.named = frozenset(Path(os.path.abspath(p)) for p in paths)
         found, errors = discover(paths, self.context)
         files = [f for f in found if not self.gating.excludes(f)]
@@ -184,6 +214,7 @@ class Scanner:
             resources=len({a.origin.resource for a in loaded.assets}),
             fixed=[redact(entry) for entry in gated.fixed],
             redact=redact,
+            unevaluated=_redacted_errors(loaded.unevaluated, redact),
         )
 
     def _comments_text(self, shown: str) -> str | None:

@@ -112,6 +112,8 @@ def summary_line(result: ScanResult, *, fail_on: Severity | None = None, fail_on
     parts = [f"{len(failed)} finding{'s' if len(failed) != 1 else ''}" + (f" ({counts})" if counts else "")]
     if result.unknown:
         parts.append(f"{len(result.unknown)} could not be evaluated")
+    if result.unevaluated:
+        parts.append(f"{_plural(len(result.unevaluated), 'input')} not rendered (could not be evaluated)")
     suppressed = sum(1 for f in result.findings if f.suppressed)
     if suppressed:
         parts.append(f"{suppressed} suppressed")
@@ -128,7 +130,7 @@ def summary_line(result: ScanResult, *, fail_on: Severity | None = None, fail_on
     if fail_on is None:
         parts.append("fails on: nothing (--fail-on none)")
     else:
-        gated = len(result.gating(fail_on, fail_on_unknown))
+        gated = len(result.gating(fail_on, fail_on_unknown)) + (len(result.unevaluated) if fail_on_unknown else 0)
         also = " and could-not-evaluate" if fail_on_unknown else ""
         parts.append(f"fails on: {fail_on.value} and above{also} ({gated} here)")
     return " · ".join(parts)

@@ -34,6 +34,8 @@ class LoadContext:
     # What may be opened. The Scanner sets it from the scanned paths; a context made without one is bounded
     # by the working directory's repository (or the working directory itself).
     boundary: Boundary = field(default_factory=lambda: Boundary(roots=()))
+    # Files Tenet wrote itself (standard input spooled to disk) by absolute path -> the name reports show.
+    shown_as: dict[str, str] = field(default_factory=dict)
     # The files named on the command line (absolute, as written): their findings are the ones reported.
     named: frozenset[Path] = frozenset()
 
@@ -46,6 +48,8 @@ class LoadContext:
 
         Symbolic links are not resolved: a finding names the path the user scanned.
         """
+        if self.shown_as and os.path.abspath(path) in self.shown_as:
+            return self.shown_as[os.path.abspath(path)]
         return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.cwd))).as_posix()
 
 
@@ -62,8 +66,12 @@ class LoadResult:
     # For a file named on the command line (as shown): the files whose findings depend on its values, reported
     # with it (pre-commit hands in `terraform.tfvars` alone; the SSH it opens is found in `main.tf`).
     reaches: dict[str, set[str]] = field(default_factory=dict)
+    # Inputs whose objects could not be evaluated at all (a Helm chart or Kustomize overlay that could not be
+    # rendered): also in `errors`, as warnings; --fail-on-unknown fails on them.
+    unevaluated: list[ScanError] = field(default_factory=list)
 
     def extend(self, other: LoadResult) -> None:
+        self.unevaluated.extend(other.unevaluated)
         for path, reached in other.reaches.items():
             self.reaches.setdefault(path, set()).update(reached)
         self.assets.extend(other.assets)
