@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scanner.sources.terraform as terraform_source
@@ -281,6 +281,7 @@ _JSON = st.recursive(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # generation speed is the machine's load
 @given(_JSON | st.fixed_dictionaries({"Statement": _JSON}))
 def test_any_document_gives_grants_never_an_exception(document: object) -> None:
     for form in (document, json.dumps(document), JsonDocument(value=document)):
