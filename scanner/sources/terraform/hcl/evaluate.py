@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import os
 import re
 from abc import ABC, abstractmethod
@@ -498,6 +499,13 @@ class Evaluator:
             return self._can(node)
         if name in ("sensitive", "nonsensitive"):
             return self._sensitivity(node)
+        if name == "issensitive":
+            return self._issensitive(node)
+        if name == "type":
+            raise EvaluationError("type() is only available in terraform console")
+        if name in ("list", "map"):
+            raise EvaluationError(f"the {name}() function was removed in Terraform 0.15; use "
+                                  f"{'tolist([...])' if name == 'list' else 'tomap({...})'} instead")
         file_function = _FILE_FUNCTIONS.get(name)
         function = FUNCTIONS.get(name)
         if function is None and file_function is None:
@@ -573,6 +581,19 @@ class Evaluator:
         unknown = find_unknown(self._plain_deep(value))
         return True if unknown is None else unknown
 
+    def _issensitive(self, node: FunctionCall) -> Any:
+        """Whether the value is marked sensitive; the answer itself is not."""
+        if len(node.args) != 1 or node.expand_final:
+            raise EvaluationError("issensitive() takes exactly one argument")
+        marks = self._marks
+        value = self._eval(node.args[0])
+        marked = isinstance(value, Sensitive) or self._marks > marks
+        self._marks = marks
+        plain = unmark(value)[0]
+        if isinstance(plain, Unknown) and not marked:
+            return plain
+        return marked
+
     def _sensitivity(self, node: FunctionCall) -> Any:
         """`sensitive(x)` marks x; `nonsensitive(x)` is x without its marks."""
         if len(node.args) != 1 or node.expand_final:
@@ -612,19 +633,24 @@ class Evaluator:
             raise EvaluationError(f"cannot read {path!r}: {refused.message}")
         return os.path.realpath(joined)
 
-    def _read(self, node: FunctionCall, value: Any) -> str | Unknown:
+    def _read_bytes(self, node: FunctionCall, value: Any) -> bytes | Unknown:
         real = self._resolve(node, value)
         if isinstance(real, Unknown):
             return real
         assert self.boundary is not None  # _resolve checked it
         try:
-            data = self.boundary.read_bytes(Path(real), MAX_FILE_BYTES)
+            return self.boundary.read_bytes(Path(real), MAX_FILE_BYTES)
         except TooLarge:
             return Unknown(reason=f'the file "{to_str(value)}" is larger than 1 MB')
         except NotOpened as exc:
             raise EvaluationError(f"cannot read {value!r}: {exc.refused.message}") from None
         except OSError as exc:
             raise EvaluationError(f"cannot read {value!r}: {exc.strerror or exc}") from None
+
+    def _read(self, node: FunctionCall, value: Any) -> str | Unknown:
+        data = self._read_bytes(node, value)
+        if isinstance(data, Unknown):
+            return data
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -650,12 +676,51 @@ class Evaluator:
         text = self._read(node, args[0])
         return text if isinstance(text, Unknown) else base64.b64encode(text.encode()).decode("ascii")
 
+    def _file_digest(self, node: FunctionCall, args: list[Any]) -> Any:
+        """filemd5, filesha1, filesha256, filesha512 (hex) and filebase64sha256, filebase64sha512, of the
+        file's bytes."""
+        data = self._read_bytes(node, args[0])
+        if isinstance(data, Unknown):
+            return data
+        algorithm = node.name.removeprefix("file").removeprefix("base64")
+        digest = hashlib.new(algorithm, data)
+        if node.name.startswith("filebase64"):
+            return base64.b64encode(digest.digest()).decode("ascii")
+        return digest.hexdigest()
+
+    def _abspath(self, node: FunctionCall, args: list[Any]) -> Any:
+        """An absolute path, when it lies inside the boundary; a path elsewhere is the machine's, not the
+        configuration's."""
+        real = self._resolve(node, args[0], directory=True)
+        if isinstance(real, Unknown):
+            return real
+        base = self.file_root or "."
+        try:
+            info = self.scope.lookup("path", node.range)
+        except EvaluationError:
+            info = None
+        if isinstance(info, Mapping) and isinstance(info.get("cwd"), str):
+            base = os.path.join(base, info["cwd"])
+        return Path(os.path.normpath(os.path.join(os.path.abspath(base), to_str(args[0])))).as_posix()
+
+    def _pathexpand(self, node: FunctionCall, args: list[Any]) -> Any:
+        """`~` is the home directory of whoever runs Terraform, outside the configuration: not expanded."""
+        path = to_str(args[0])
+        if path == "~" or path.startswith(("~/", "~\\")):
+            return Unknown(reason=f'pathexpand("{path}"): the home directory is the machine\'s that runs Terraform, '
+                                  "not the configuration's", path=self.filename, line=node.range.start_line)
+        return path
+
+    def _templatestring(self, node: FunctionCall, args: list[Any]) -> Any:
+        return self._render_template(to_str(args[0]), to_map(args[1]), "templatestring")
+
     def _templatefile(self, node: FunctionCall, args: list[Any]) -> Any:
         text = self._read(node, args[0])
         if isinstance(text, Unknown):
             return text
-        variables = to_map(args[1])
-        name = to_str(args[0])
+        return self._render_template(text, to_map(args[1]), to_str(args[0]))
+
+    def _render_template(self, text: str, variables: Mapping[str, Any], name: str) -> Any:
         try:
             template = parse_template(text, name)
         except HclSyntaxError as exc:
@@ -745,6 +810,15 @@ _FILE_FUNCTIONS: Final[dict[str, tuple[int, int, Callable[[Evaluator, FunctionCa
     "filebase64": (1, 1, Evaluator._filebase64),
     "templatefile": (2, 2, Evaluator._templatefile),
     "fileset": (2, 2, Evaluator._fileset),
+    "filemd5": (1, 1, Evaluator._file_digest),
+    "filesha1": (1, 1, Evaluator._file_digest),
+    "filesha256": (1, 1, Evaluator._file_digest),
+    "filesha512": (1, 1, Evaluator._file_digest),
+    "filebase64sha256": (1, 1, Evaluator._file_digest),
+    "filebase64sha512": (1, 1, Evaluator._file_digest),
+    "abspath": (1, 1, Evaluator._abspath),
+    "pathexpand": (1, 1, Evaluator._pathexpand),
+    "templatestring": (2, 2, Evaluator._templatestring),
 }
 
 _DISPATCH: Final[dict[type, Callable[[Evaluator, Any], Any]]] = {

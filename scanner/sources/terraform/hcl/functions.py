@@ -1205,3 +1205,7 @@ def _timestamp(args: list[Any]) -> Any:
 @_fn("uuid", 0)
 def _uuid(args: list[Any]) -> Any:
     return Unknown(reason="uuid() is known only when Terraform applies")
+
+
+# The rest of the built-ins register themselves.
+from . import functions_more as _functions_more  # noqa: E402,F401
