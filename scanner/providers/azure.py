@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.model import Access, Direction, Peer, PeerKind, PortSet, Scope, TlsVersion
+from scanner.model import Access, Direction, Peer, PeerKind, PortSet, Scope, TlsVersion, Unknown
 
 # -- network security groups --------------------------------------------------------------------
 
@@ -166,6 +166,20 @@ CDN_ENDPOINT_HTTP_ALLOWED_DEFAULT = True
 FRONT_DOOR_ROUTE_HTTPS_REDIRECT_DEFAULT = True
 # azurerm_cdn_frontdoor_custom_domain `tls.minimum_tls_version`: TLS12 when unset.
 FRONT_DOOR_CUSTOM_DOMAIN_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+
+
+def edge_plaintext(accepts_http: bool | Unknown, redirects: bool | Unknown, forwards_http: bool | Unknown | None
+                   ) -> bool | Unknown:
+    """Whether a Front Door or CDN route carries plaintext: HTTP from clients that is served rather
+    than redirected to HTTPS, or HTTP to the origin (`forwards_http` True: HttpOnly; None: MatchRequest,
+    which fetches over HTTP only what clients sent over HTTP)."""
+    if forwards_http is True:
+        return True
+    if isinstance(accepts_http, Unknown):
+        return accepts_http
+    if not accepts_http:
+        return False if not isinstance(forwards_http, Unknown) else forwards_http
+    return redirects if isinstance(redirects, Unknown) else not redirects
 
 
 # Unset attributes, as azurerm 3.x and 4.x fill them in.

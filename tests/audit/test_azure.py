@@ -190,6 +190,58 @@ def site(name: str, *, https_only: bool, kind: str = "app") -> dict[str, Any]:
         "httpsOnly": https_only, "clientCertEnabled": False, "publicNetworkAccess": None}, kind=kind)
 
 
+def cdn_endpoint(profile_id: str, name: str, *, http: bool, redirect: bool = False) -> dict[str, Any]:
+    """A classic CDN endpoint; `redirect`: a delivery rule sending HTTP requests to HTTPS."""
+    props: dict[str, Any] = {"hostName": f"{name}.azureedge.net", "isHttpAllowed": http, "isHttpsAllowed": True,
+                             "originHostHeader": "www.example.com", "provisioningState": "Succeeded",
+                             "origins": [{"name": "origin", "properties": {"hostName": "www.example.com"}}]}
+    if redirect:
+        props["deliveryPolicy"] = {"description": "https only", "rules": [{
+            "name": "HttpToHttps", "order": 1,
+            "conditions": [{"name": "RequestScheme", "parameters": {
+                "typeName": "DeliveryRuleRequestSchemeConditionParameters", "operator": "Equal",
+                "matchValues": ["HTTP"]}}],
+            "actions": [{"name": "UrlRedirect", "parameters": {
+                "typeName": "DeliveryRuleUrlRedirectActionParameters", "redirectType": "Found",
+                "destinationProtocol": "Https"}}]}]}
+    return {"id": f"{profile_id}/endpoints/{name}", "name": name, "type": "Microsoft.Cdn/profiles/endpoints",
+            "location": "Global", "properties": props}
+
+
+def afd_route(profile_id: str, name: str, protocols: list[str], redirect: str, forwarding: str) -> dict[str, Any]:
+    return {"id": f"{profile_id}/afdEndpoints/web/routes/{name}", "name": name,
+            "type": "Microsoft.Cdn/profiles/afdendpoints/routes",
+            "properties": {"supportedProtocols": protocols, "httpsRedirect": redirect,
+                           "forwardingProtocol": forwarding, "patternsToMatch": ["/*"],
+                           "linkToDefaultDomain": "Enabled", "enabledState": "Enabled",
+                           "originGroup": {"id": f"{profile_id}/originGroups/web"}}}
+
+
+def custom_domain(profile_id: str, name: str, min_tls: str) -> dict[str, Any]:
+    return {"id": f"{profile_id}/customDomains/{name}", "name": name, "type": "Microsoft.Cdn/profiles/customdomains",
+            "properties": {"hostName": f"{name}.example.com", "domainValidationState": "Approved",
+                           "tlsSettings": {"certificateType": "ManagedCertificate", "minimumTlsVersion": min_tls}}}
+
+
+def front_door(name: str) -> dict[str, Any]:
+    """A classic Front Door: a forwarding rule that serves HTTP, and a rule that redirects it."""
+    door = f"{RG_A}/providers/Microsoft.Network/frontDoors/{name}"
+    forwarding = "#Microsoft.Azure.FrontDoor.Models.FrontdoorForwardingConfiguration"
+    redirecting = "#Microsoft.Azure.FrontDoor.Models.FrontdoorRedirectConfiguration"
+    return arm(RG_A, "Microsoft.Network/frontDoors", name, {
+        "enabledState": "Enabled", "frontendEndpoints": [{"id": f"{door}/frontendEndpoints/default",
+                                                          "name": "default"}],
+        "routingRules": [
+            {"id": f"{door}/routingRules/forward", "name": "forward", "properties": {
+                "acceptedProtocols": ["Http", "Https"], "patternsToMatch": ["/*"], "enabledState": "Enabled",
+                "routeConfiguration": {"@odata.type": forwarding, "forwardingProtocol": "MatchRequest",
+                                       "backendPool": {"id": f"{door}/backendPools/web"}}}},
+            {"id": f"{door}/routingRules/to-https", "name": "to-https", "properties": {
+                "acceptedProtocols": ["Http"], "patternsToMatch": ["/*"], "enabledState": "Enabled",
+                "routeConfiguration": {"@odata.type": redirecting, "redirectProtocol": "HttpsOnly",
+                                       "redirectType": "Moved"}}}]}, location="Global")
+
+
 def slot_item(site_id: str, name: str, *, https_only: bool) -> dict[str, Any]:
     """A deployment slot as `WebApps_ListSlots` returns it."""
     site_name = site_id.rsplit("/", 1)[-1]
@@ -385,6 +437,14 @@ def services_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
             arm(RG_A, "Microsoft.EventHub/Namespaces", "evh-old", {"minimumTlsVersion": "1.1", "status": "Active",
                                                                    "publicNetworkAccess": "Enabled"},
                 sku={"name": "Standard", "tier": "Standard", "capacity": 1})],
+        "Microsoft.Cdn/profiles": [
+            arm(RG_A, "Microsoft.Cdn/profiles", "cdn-classic", {"provisioningState": "Succeeded",
+                                                                "resourceState": "Active"},
+                location="Global", sku={"name": "Standard_Microsoft"}, kind="cdn"),
+            arm(RG_A, "Microsoft.Cdn/profiles", "afd", {"provisioningState": "Succeeded", "resourceState": "Active",
+                                                        "originResponseTimeoutSeconds": 60},
+                location="Global", sku={"name": "Premium_AzureFrontDoor"}, kind="frontdoor")],
+        "Microsoft.Network/frontDoors": [front_door("fd-classic")],
         "Microsoft.KeyVault/vaults": [
             key_vault("kv-open", None), key_vault("kv-locked", {"defaultAction": "Deny", "bypass": "AzureServices",
                                                                "ipRules": [{"value": "203.0.113.7/32"}],
@@ -395,7 +455,19 @@ def services_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
                                                                        "status": "Active"},
                 sku={"name": "Premium", "tier": "Premium"})],
     }
+    cdn, afd = f"{RG_A}/providers/Microsoft.Cdn/profiles/cdn-classic", f"{RG_A}/providers/Microsoft.Cdn/profiles/afd"
     children: dict[str, Any] = {
+        f"{cdn}/endpoints": [cdn_endpoint(cdn, "ep-http", http=True), cdn_endpoint(cdn, "ep-redirect", http=True,
+                                                                                   redirect=True),
+                             cdn_endpoint(cdn, "ep-https", http=False)],
+        f"{afd}/afdEndpoints": [{"id": f"{afd}/afdEndpoints/web", "name": "web",
+                                 "type": "Microsoft.Cdn/profiles/afdendpoints", "location": "Global",
+                                 "properties": {"hostName": "web-abc.z01.azurefd.net", "enabledState": "Enabled"}}],
+        f"{afd}/afdEndpoints/web/routes": [
+            afd_route(afd, "route-redirect", ["Http", "Https"], "Enabled", "HttpsOnly"),
+            afd_route(afd, "route-plain", ["Http", "Https"], "Disabled", "HttpsOnly"),
+            afd_route(afd, "route-origin-http", ["Https"], "Enabled", "HttpOnly")],
+        f"{afd}/customDomains": [custom_domain(afd, "www", "TLS10"), custom_domain(afd, "api", "TLS12")],
         f"{storage_id(RG_A, 'stlegacy')}/blobServices/default/containers": [
             container(storage_id(RG_A, "stlegacy"), "images", "Blob"),
             container(storage_id(RG_A, "stlegacy"), "private", "None"),
@@ -640,6 +712,12 @@ EXPECTED_FAILURES = Counter({
     ("TLS-001", WEB_LEGACY): 1,
     ("TLS-002", WEB_LEGACY): 1,
     ("TLS-001", FUNC_FTP): 1,
+    # Front Door and CDN: HTTP served, HTTP to the origin, TLS 1.0 on a custom domain.
+    ("TLS-001", f"{RG_A}/providers/Microsoft.Cdn/profiles/cdn-classic/endpoints/ep-http"): 1,
+    ("TLS-001", f"{RG_A}/providers/Microsoft.Cdn/profiles/afd/afdEndpoints/web/routes/route-plain"): 1,
+    ("TLS-001", f"{RG_A}/providers/Microsoft.Cdn/profiles/afd/afdEndpoints/web/routes/route-origin-http"): 1,
+    ("TLS-002", f"{RG_A}/providers/Microsoft.Cdn/profiles/afd/customDomains/www"): 1,
+    ("TLS-001", f"{RG_A}/providers/Microsoft.Network/frontDoors/fd-classic"): 1,
     ("TLS-001", f"{WEB_SECURE}/slots/staging"): 1,
     ("TLS-002", f"{WEB_SECURE}/slots/staging"): 1,
     ("TLS-002", f"{RG_A}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-old"): 1,  # Tls: TLS 1.0
@@ -806,7 +884,7 @@ def test_an_unreachable_endpoint_is_recorded_not_raised() -> None:
         ("Microsoft.Storage", "StorageAccounts_List"), ("Microsoft.Authorization", "RoleDefinitions_List"),
         ("Microsoft.Authorization", "RoleAssignments_ListForSubscription"),
         *((read.namespace, read.operation) for read in _PROVIDER_LISTS)])
-    assert len(_PROVIDER_LISTS) == 13
+    assert len(_PROVIDER_LISTS) == 15
 
 
 def test_a_rejected_token_is_an_error_of_every_call(cloud: FakeAzure) -> None:

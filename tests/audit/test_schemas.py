@@ -230,6 +230,10 @@ _AZURE_CHILDREN = [
      "Microsoft.DBforMySQL/flexibleServers/firewallRules"),
     (r".*/Microsoft\.Cache/Redis/[^/]+/firewallRules", "Microsoft.Cache/redis/firewallRules"),
     (r".*/blobServices/default/containers", "Microsoft.Storage/storageAccounts/blobServices/containers"),
+    (r".*/Microsoft\.Cdn/profiles/[^/]+/endpoints", "Microsoft.Cdn/profiles/endpoints"),
+    (r".*/Microsoft\.Cdn/profiles/[^/]+/afdEndpoints", "Microsoft.Cdn/profiles/afdEndpoints"),
+    (r".*/afdEndpoints/[^/]+/routes", "Microsoft.Cdn/profiles/afdEndpoints/routes"),
+    (r".*/Microsoft\.Cdn/profiles/[^/]+/customDomains", "Microsoft.Cdn/profiles/customDomains"),
 ]
 
 

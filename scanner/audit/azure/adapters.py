@@ -62,6 +62,10 @@ SERVICE_BUS_NAMESPACE_TYPE = "Microsoft.ServiceBus/namespaces"
 DISK_TYPE = "Microsoft.Compute/disks"
 CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"
 KEY_VAULT_TYPE = "Microsoft.KeyVault/vaults"
+CDN_ENDPOINT_TYPE = "Microsoft.Cdn/profiles/endpoints"
+AFD_ROUTE_TYPE = "Microsoft.Cdn/profiles/afdEndpoints/routes"
+AFD_CUSTOM_DOMAIN_TYPE = "Microsoft.Cdn/profiles/customDomains"
+FRONT_DOOR_TYPE = "Microsoft.Network/frontDoors"
 
 # The REST API's documented interpretation of an absent `minimumTlsVersion` (older
 # accounts). This differs from azurerm's default (TLS1_2), which only applies to
@@ -654,6 +658,96 @@ def event_hub_namespace(namespace: Json, subscription: str) -> TlsEndpoint:
 
 def service_bus_namespace(namespace: Json, subscription: str) -> TlsEndpoint:
     return _min_tls_only(namespace, subscription, SERVICE_BUS_NAMESPACE_TYPE, "messaging", "minimumTlsVersion")
+
+
+# -- Front Door and CDN -------------------------------------------------------------------------------
+
+
+def _child_origin(child: Json, parent: Json, subscription: str, resource_type: str) -> Origin:
+    return origin({**child, "location": child.get("location") or parent.get("location")}, subscription,
+                  resource_type)
+
+
+def _forwards_http(value: Any, default: str) -> bool | Unknown | None:
+    text = str(value if value is not None else default).lower()
+    if text not in azure.FRONT_DOOR_FORWARDING_PLAINTEXT:
+        return Unknown(reason=f"forwardingProtocol {value!r} is not recognised")
+    return azure.FRONT_DOOR_FORWARDING_PLAINTEXT[text]
+
+
+def _mapping_of(value: Any) -> Json:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _cdn_redirects_http(policy: Any) -> bool:
+    """A delivery rule without conditions (the global rule), or one matching the HTTP scheme,
+    whose UrlRedirect action sends to HTTPS."""
+    for rule in (policy.get("rules") if isinstance(policy, Mapping) else None) or []:
+        if not isinstance(rule, Mapping):
+            continue
+        to_https = any(isinstance(a, Mapping) and a.get("name") == "UrlRedirect"
+                       and str(_mapping_of(a.get("parameters")).get("destinationProtocol")).lower() == "https"
+                       for a in rule.get("actions") or [])
+        conditions = [c for c in rule.get("conditions") or [] if isinstance(c, Mapping)]
+        on_http = not conditions or any(
+            c.get("name") == "RequestScheme"
+            and "http" in [str(v).lower() for v in _mapping_of(c.get("parameters")).get("matchValues") or []]
+            for c in conditions)
+        if to_https and on_http:
+            return True
+    return False
+
+
+def cdn_endpoint(endpoint: Json, profile: Json, subscription: str) -> TlsEndpoint:
+    """A classic CDN endpoint: `isHttpAllowed` (on when absent) unless a delivery rule redirects HTTP."""
+    props = _props(endpoint)
+    http = props.get("isHttpAllowed")
+    allowed = azure.CDN_ENDPOINT_HTTP_ALLOWED_DEFAULT if http is None else http is True
+    base = _child_origin(endpoint, profile, subscription, CDN_ENDPOINT_TYPE)
+    return TlsEndpoint(origin=base, field_origins={"plaintext_allowed": base.at(None, "isHttpAllowed")},
+                       kind="cdn_endpoint", name=_name(endpoint), min_version=None,
+                       plaintext_allowed=allowed and not _cdn_redirects_http(props.get("deliveryPolicy")))
+
+
+def afd_route(route: Json, profile: Json, subscription: str) -> TlsEndpoint:
+    """A Front Door (Standard/Premium) route: HTTP accepted and not redirected, or HTTP to the origin."""
+    props = _props(route)
+    accepts_http = "http" in [str(p).lower() for p in _strings(props.get("supportedProtocols"))]
+    redirect = props.get("httpsRedirect")
+    redirects = (azure.FRONT_DOOR_ROUTE_HTTPS_REDIRECT_DEFAULT if redirect is None
+                 else str(redirect).lower() == "enabled")
+    base = _child_origin(route, profile, subscription, AFD_ROUTE_TYPE)
+    return TlsEndpoint(origin=base, field_origins={"plaintext_allowed": base.at(None, "supportedProtocols")},
+                       kind="cdn_route", name=_name(route), min_version=None,
+                       plaintext_allowed=azure.edge_plaintext(accepts_http, redirects, _forwards_http(
+                           props.get("forwardingProtocol"), "MatchRequest")))
+
+
+def afd_custom_domain(domain: Json, profile: Json, subscription: str) -> TlsEndpoint:
+    tls = _mapping_of(_props(domain).get("tlsSettings"))
+    minimum = tls.get("minimumTlsVersion")
+    base = _child_origin(domain, profile, subscription, AFD_CUSTOM_DOMAIN_TYPE)
+    return TlsEndpoint(origin=base, field_origins={"min_version": base.at(None, "tlsSettings.minimumTlsVersion")},
+                       kind="cdn_custom_domain", name=_name(domain), plaintext_allowed=False,
+                       min_version=azure.FRONT_DOOR_CUSTOM_DOMAIN_MIN_TLS_DEFAULT if minimum is None else _enum(
+                           minimum, azure.min_tls_version, "minimumTlsVersion"))
+
+
+def front_door(door: Json, subscription: str) -> Iterator[TlsEndpoint]:
+    """Classic Front Door: each routing rule that forwards (a redirect rule fetches nothing)."""
+    for rule in _props(door).get("routingRules") or []:
+        if not isinstance(rule, Mapping):
+            continue
+        props = _props(rule)
+        config = _mapping_of(props.get("routeConfiguration"))
+        if "forwardingconfiguration" not in str(config.get("@odata.type", "")).lower():
+            continue
+        accepts_http = "http" in [str(p).lower() for p in _strings(props.get("acceptedProtocols"))]
+        at = origin(door, subscription, FRONT_DOOR_TYPE, f"routingRules[{_name(rule)}]")
+        yield TlsEndpoint(origin=origin(door, subscription, FRONT_DOOR_TYPE), field_origins={"plaintext_allowed": at},
+                          kind="front_door_route", name=f"{_name(door)}/{_name(rule)}", min_version=None,
+                          plaintext_allowed=azure.edge_plaintext(accepts_http, False, _forwards_http(
+                              config.get("forwardingProtocol"), "HttpsOnly")))
 
 
 # -- managed disks ----------------------------------------------------------------------------------

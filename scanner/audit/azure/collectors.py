@@ -264,6 +264,34 @@ class AzureCollector:
 
         return self._child_call(subscription, "Microsoft.Web", operation, site, config)
 
+    def _cdn_profile(self, profile: Json, subscription: str) -> Iterator[Item]:
+        """Front Door Standard/Premium profiles: their endpoints' routes and custom domains;
+        classic CDN profiles: their endpoints."""
+        sku = str((profile.get("sku") or {}).get("name", "")).lower()
+        if "azurefrontdoor" not in sku:
+            def endpoints() -> Iterator[Item]:
+                for endpoint in self._child_list(profile, "endpoints", CDN_API_VERSION):
+                    yield adapters.cdn_endpoint(endpoint, profile, subscription)
+
+            yield self._child_call(subscription, "Microsoft.Cdn", "Endpoints_ListByProfile", profile, endpoints)
+            return
+
+        def afd_endpoints() -> Iterator[Item]:
+            for endpoint in self._child_list(profile, "afdEndpoints", CDN_API_VERSION):
+                yield self._child_call(subscription, "Microsoft.Cdn", "Routes_ListByEndpoint", endpoint,
+                                       partial(self._afd_routes, endpoint, profile, subscription))
+
+        def domains() -> Iterator[Item]:
+            for domain in self._child_list(profile, "customDomains", CDN_API_VERSION):
+                yield adapters.afd_custom_domain(domain, profile, subscription)
+
+        yield self._child_call(subscription, "Microsoft.Cdn", "AFDEndpoints_ListByProfile", profile, afd_endpoints)
+        yield self._child_call(subscription, "Microsoft.Cdn", "AFDCustomDomains_ListByProfile", profile, domains)
+
+    def _afd_routes(self, endpoint: Json, profile: Json, subscription: str) -> Iterator[Item]:
+        for route in self._child_list(endpoint, "routes", CDN_API_VERSION):
+            yield adapters.afd_route(route, profile, subscription)
+
     def _sql_server(self, server: Json, subscription: str) -> Iterator[Item]:
         yield adapters.sql_server(server, subscription)
 
@@ -391,6 +419,7 @@ REDIS_API_VERSION = "2023-08-01"
 STORAGE_API_VERSION = "2023-05-01"
 MANAGEMENT_GROUPS_API_VERSION = "2020-05-01"
 COMPUTE_API_VERSION = "2024-07-01"
+CDN_API_VERSION = "2024-02-01"
 
 
 def _one(adapt: Callable[[Json, str], Asset]) -> Adapt:
@@ -429,6 +458,9 @@ _PROVIDER_LISTS = (
                   COMPUTE_API_VERSION, _one(adapters.scale_set)),
     _ProviderList("Microsoft.ContainerService", "managedClusters", "ManagedClusters_List", "2024-05-01",
                   lambda collector, cluster, subscription: adapters.managed_cluster(cluster, subscription)),
+    _ProviderList("Microsoft.Cdn", "profiles", "Profiles_List", CDN_API_VERSION, AzureCollector._cdn_profile),
+    _ProviderList("Microsoft.Network", "frontDoors", "FrontDoors_List", "2021-06-01",
+                  lambda collector, door, subscription: adapters.front_door(door, subscription)),
     _ProviderList("Microsoft.KeyVault", "vaults", "Vaults_ListBySubscription", "2023-07-01",
                   lambda collector, vault, subscription: adapters.key_vault(vault, subscription)),
 )

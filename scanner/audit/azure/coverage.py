@@ -53,6 +53,10 @@ LIVE: dict[str, str] = {
     "azurerm_windows_function_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
     "azurerm_app_service_slot": "Microsoft.Web/sites/slots, each slot's config/web",
     "azurerm_function_app_slot": "Microsoft.Web/sites/slots, each slot's config/web",
+    "azurerm_cdn_endpoint": "Microsoft.Cdn/profiles/endpoints",
+    "azurerm_cdn_frontdoor_route": "Microsoft.Cdn/profiles/afdEndpoints/routes",
+    "azurerm_cdn_frontdoor_custom_domain": "Microsoft.Cdn/profiles/customDomains",
+    "azurerm_frontdoor": "Microsoft.Network/frontDoors",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -65,10 +69,6 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_mariadb_firewall_rule": "Azure Database for MariaDB was retired in September 2025",
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
     "azurerm_synapse_firewall_rule": "not read live yet",
-    "azurerm_cdn_endpoint": "not read live yet",
-    "azurerm_cdn_frontdoor_route": "not read live yet",
-    "azurerm_cdn_frontdoor_custom_domain": "not read live yet",
-    "azurerm_frontdoor": "not read live yet",
     "azurerm_synapse_sql_pool": "not read live yet",
     "azurerm_kusto_cluster": "not read live yet",
     "azurerm_batch_account": "not read live yet",

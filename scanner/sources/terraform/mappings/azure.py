@@ -796,18 +796,6 @@ def _forwards_plaintext(view: ResourceView, attr: str, default: str) -> bool | U
     return azure.FRONT_DOOR_FORWARDING_PLAINTEXT[value.lower()]
 
 
-def _edge_plaintext(accepts_http: bool | Unknown, redirects: bool | Unknown, forwards_http: bool | Unknown | None
-                    ) -> bool | Unknown:
-    """Plain HTTP from clients that is served rather than redirected, or HTTP to the origin."""
-    if forwards_http is True:
-        return True
-    if isinstance(accepts_http, Unknown):
-        return accepts_http
-    if not accepts_http:
-        return False if not isinstance(forwards_http, Unknown) else forwards_http
-    return _negate(redirects)
-
-
 def cdn_frontdoor_route(route: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     protocols = _protocols(route, "supported_protocols")
     accepts_http = protocols if isinstance(protocols, Unknown) else "http" in protocols
@@ -816,8 +804,8 @@ def cdn_frontdoor_route(route: ResourceView, ctx: MappingContext) -> Iterator[As
     at = route.origin_of("forwarding_protocol") if forwards is True else route.origin_of("https_redirect_enabled") \
         if route.has("https_redirect_enabled") else route.origin_of("supported_protocols")
     yield TlsEndpoint(origin=route.origin, field_origins={"plaintext_allowed": at}, kind="cdn_route",
-                      name=_name(route), min_version=None, plaintext_allowed=_edge_plaintext(accepts_http, redirects,
-                                                                                              forwards))
+                      name=_name(route), min_version=None,
+                      plaintext_allowed=azure.edge_plaintext(accepts_http, redirects, forwards))
 
 
 def cdn_frontdoor_custom_domain(domain: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
@@ -841,7 +829,7 @@ def frontdoor(door: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
         label = rule.get("name")
         yield TlsEndpoint(origin=rule.origin, field_origins={"plaintext_allowed": at}, kind="front_door_route",
                           name=f"{_name(door)}/{label}" if isinstance(label, str) else _name(door), min_version=None,
-                          plaintext_allowed=_edge_plaintext(accepts_http, False, forwards))
+                          plaintext_allowed=azure.edge_plaintext(accepts_http, False, forwards))
 
 
 def _redirects_http(endpoint: ResourceView) -> bool:
