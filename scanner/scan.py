@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from scanner.engines import Engine, EngineResult
 
 
+# A plan's or a state's findings are located at its configuration's .tf lines, wherever those are.
+_CONFIGURATION_READINGS = frozenset({SourceKind.TERRAFORM_PLAN, SourceKind.TERRAFORM_STATE})
+
+
 @dataclass
 class ScanResult:
     findings: list[Finding]
@@ -196,7 +200,7 @@ class Scanner:
             # findings are located at its configuration's .tf lines, wherever those are.
             findings = [
                 f for f in findings
-                if f.location is None or f.source is SourceKind.TERRAFORM_PLAN or reported(f.location.path)
+                if f.location is None or f.source in _CONFIGURATION_READINGS or reported(f.location.path)
                 or any(reported(call.path) for call in f.module_chain)
                 or (f.module_call and reported(f.module_call.path))
             ]

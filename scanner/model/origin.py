@@ -48,6 +48,7 @@ class Compact(BaseModel):
 class SourceKind(StrEnum):
     TERRAFORM = "terraform"
     TERRAFORM_PLAN = "terraform-plan"
+    TERRAFORM_STATE = "terraform-state"
     KUBERNETES = "kubernetes"
     AWS = "aws"
     AZURE = "azure"

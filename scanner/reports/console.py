@@ -24,6 +24,10 @@ _COLOURS = {
 }
 
 
+# The same issue read from a plan or a state and from the .tf file it locates at must be told apart.
+_READ_FROM = {SourceKind.TERRAFORM_PLAN: " (plan)", SourceKind.TERRAFORM_STATE: " (state)"}
+
+
 class _Styled(str):
     """Text Tenet itself wrote (a label with its colour codes): the only text `_line` shows as it is."""
 
@@ -59,8 +63,7 @@ def _finding_lines(f: Finding, colour: bool, fails: bool, hints: dict[str, str])
     else:
         label = _style(f"{f.severity.value:<8}", colour, fg=_COLOURS[f.severity], bold=True)
     rule = _style(f.rule_id, colour, bold=True)
-    # The same issue read from a plan and from the .tf file it locates at must be told apart.
-    read_from = _style(" (plan)", colour, dim=True) if f.source is SourceKind.TERRAFORM_PLAN else ""
+    read_from = _style(_READ_FROM[f.source], colour, dim=True) if f.source in _READ_FROM else ""
     gate = _style("  [fails]", colour, fg="red") if fails else ""
     first = _line(where(f), ": ", label, " ", rule, read_from, "  ", f.title, gate)
     # A live finding's line already starts with its resource id: the message alone follows.

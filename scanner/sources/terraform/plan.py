@@ -1,4 +1,8 @@
-"""Terraform plan JSON (`terraform show -json plan.out`), mapped with the same code as HCL.
+"""Terraform plan JSON (`terraform show -json plan.out`) and state, mapped with the same code as HCL.
+
+A state is what Terraform believes is deployed: a local `terraform.tfstate` (format version 4) or the
+output of `terraform show -json` for a state. Every value is known. Values under `sensitive_attributes`
+(or `sensitive_values`) are secrets, hidden in every report.
 
 Values come from `resource_changes[].change.after` (or `planned_values`), and
 `after_unknown` becomes `Unknown`. Values under `after_sensitive` (and every
@@ -34,11 +38,17 @@ _TOO_DEEP = "JSON values are nested too deeply to be read"
 
 
 def is_plan(path: Path) -> bool:
-    """A cheap look: plan JSON starts with its format and Terraform versions."""
+    """A cheap look: plan JSON (and `terraform show -json` of a state) starts with its format and Terraform
+    versions; a state file is named `*.tfstate`."""
+    if path.suffix == ".tfstate":
+        return True
     if path.suffix != ".json":
         return False
     head = sniff(path, _SNIFF_BYTES)
-    return b'"format_version"' in head and (b'"terraform_version"' in head or b'"planned_values"' in head)
+    if b'"format_version"' in head and (b'"terraform_version"' in head or b'"planned_values"' in head):
+        return True
+    # A state saved under a .json name: format version 4, its lineage and serial near the top.
+    return b'"version"' in head and b'"lineage"' in head and b'"resources"' in head
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -281,6 +291,82 @@ def _configuration_references(config: Any, prefix: str = "") -> dict[str, dict[s
     return found
 
 
+def is_state(document: dict[str, Any]) -> bool:
+    """A state file (format version 4), or `terraform show -json` of a state (a `values` tree, no plan)."""
+    if isinstance(document.get("version"), int) and isinstance(document.get("resources"), list):
+        return True
+    return "values" in document and "planned_values" not in document and "resource_changes" not in document
+
+
+def _state_address(resource: dict[str, Any], key: Any) -> str:
+    module = resource.get("module")
+    base = f"{module}." if isinstance(module, str) and module else ""
+    base += f"{resource.get('type')}.{resource.get('name')}"
+    if key is None:
+        return base
+    return f"{base}[{json.dumps(key)}]" if isinstance(key, str) else f"{base}[{key}]"
+
+
+def _state_resources(state: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(resource, values) of every managed resource instance a state records."""
+    if isinstance(state.get("version"), int):
+        for r in _arr(state.get("resources")):
+            if not isinstance(r, dict) or r.get("mode") != "managed":
+                continue
+            for instance in _arr(r.get("instances")):
+                instance = _obj(instance)
+                address = _state_address(r, instance.get("index_key"))
+                yield {"address": address, "type": r.get("type"), "name": r.get("name")}, _obj(
+                    instance.get("attributes"))
+        return
+    stack = [_obj(_obj(state.get("values")).get("root_module"))]
+    while stack:
+        module = stack.pop()
+        for r in _arr(module.get("resources")):
+            if isinstance(r, dict) and r.get("mode") == "managed":
+                yield r, _obj(r.get("values"))
+        stack.extend(m for m in _arr(module.get("child_modules")) if isinstance(m, dict))
+
+
+def _at_path(value: Any, steps: list[Any]) -> Any:
+    for step in steps:
+        step = _obj(step)
+        key = step.get("value")
+        if isinstance(key, dict):  # an index step: {"value": 0, "type": "number"} or a string key
+            key = key.get("value")
+        if isinstance(value, dict) and isinstance(key, str):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return None
+    return value
+
+
+def state_secrets(state: dict[str, Any]) -> set[str]:
+    """Every value a state marks sensitive: `sensitive_attributes` paths (format 4), `sensitive_values` masks
+    (`terraform show -json`), and sensitive outputs."""
+    found: set[str] = set()
+    for r in _arr(state.get("resources")):
+        for instance in _arr(_obj(r).get("instances")):
+            instance = _obj(instance)
+            attributes = instance.get("attributes")
+            for path in _arr(instance.get("sensitive_attributes")):
+                # Terraform 1.x writes a list of steps; newer versions may wrap it in an object.
+                steps = path if isinstance(path, list) else _arr(_obj(path).get("path"))
+                found.update(secret_texts(_at_path(attributes, steps)))
+    for output in _obj(state.get("outputs")).values():
+        output = _obj(output)
+        if output.get("sensitive") is True:
+            found.update(secret_texts(output.get("value")))
+    values = _obj(state.get("values"))
+    found.update(_module_secrets(values.get("root_module")))
+    for output in _obj(values.get("outputs")).values():
+        output = _obj(output)
+        found.update(_masked(output.get("value"), output.get("sensitive")))
+    return found
+
+
 def _planned_resources(plan: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Any]]:
     """(resource, values) for every managed resource that will exist after apply."""
     changes = plan.get("resource_changes")
@@ -365,8 +451,9 @@ class PlanSource:
                 result.errors.append(ScanError(path=shown, message="not a plan: the top level is not an object"))
                 continue
             try:
-                result.secrets |= plan_secrets(plan)
-                assets, errors = self._map(plan, text, shown, path, ctx, mappers, result.secrets)
+                state = is_state(plan)
+                result.secrets |= state_secrets(plan) if state else plan_secrets(plan)
+                assets, errors = self._map(plan, text, shown, path, ctx, mappers, result.secrets, state)
             except RecursionError:  # values nested just within the decoder's depth, deeper than the mapping's
                 result.errors.append(ScanError(path=shown, message=_TOO_DEEP))
                 continue
@@ -375,7 +462,8 @@ class PlanSource:
         return result
 
     def _map(self, plan: dict[str, Any], text: str, shown: str, path: Path, ctx: LoadContext,
-             mappers: dict[str, Mapper], secrets: set[str]) -> tuple[list[Asset], list[ScanError]]:
+             mappers: dict[str, Mapper], secrets: set[str], state: bool = False
+             ) -> tuple[list[Asset], list[ScanError]]:
         hcl = _hcl_views(ctx.source_dir or path.parent, ctx, secrets)
         errors: list[ScanError] = []
         root_config = _obj(plan.get("configuration")).get("root_module")
@@ -383,7 +471,8 @@ class PlanSource:
         configured = _configured_arguments(root_config)
         lines = _address_lines(text)
         views = []
-        for resource, values in _planned_resources(plan):
+        kind = SourceKind.TERRAFORM_STATE if state else SourceKind.TERRAFORM_PLAN
+        for resource, values in (_state_resources(plan) if state else _planned_resources(plan)):
             address, rtype = resource.get("address"), resource.get("type")
             if not isinstance(address, str) or not isinstance(rtype, str) or not isinstance(values, dict):
                 continue
@@ -391,7 +480,7 @@ class PlanSource:
             view = hcl.get(address) or hcl.get(base)
             line = lines.get(address, 1)
             location = view.origin.location if view else Location(path=shown, start_line=line, end_line=line)
-            origin = Origin(source=SourceKind.TERRAFORM_PLAN, resource=address, resource_type=rtype,
+            origin = Origin(source=kind, resource=address, resource_type=rtype,
                             location=location, module_call=view.origin.module_call if view else None,
                             module_chain=view.origin.module_chain if view else ())
             views.append(PlanView(values, block_type=rtype, address=address, origin=origin, hcl=view,
