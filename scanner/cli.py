@@ -90,6 +90,10 @@ def main() -> None:
 @click.option("--max-instances", type=click.IntRange(min=1), default=None,
               help="Most instances one count, for_each or dynamic block may expand to; a resource past it is an "
                    "error entry and is not scanned.  [default: the configuration's max-instances, else 10000]")
+@click.option("--download-modules/--no-download-modules", default=None,
+              help="Fetch registry, git and https-archive modules that `terraform init` has not installed, into "
+                   "a cache ($TENET_CACHE_DIR, else ~/.cache/tenet/modules).  [default: the configuration's "
+                   "download-modules, else no: offline]")
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],
@@ -109,6 +113,7 @@ def scan(
     source_dir: Path | None,
     engines: tuple[str, ...],
     max_instances: int | None,
+    download_modules: bool | None,
     color: bool | None,
 ) -> None:
     """Scan Terraform and Kubernetes files or directories (default: the current directory)."""
@@ -130,7 +135,9 @@ def scan(
                           gating=settings.gating, engines=external_engines(engines),
                           max_instances=max_instances or settings.config.config.max_instances,
                           max_plan_bytes=settings.config.config.max_plan_mib * 1024 * 1024,
-                          max_file_bytes=settings.config.config.max_file_mib * 1024 * 1024)
+                          max_file_bytes=settings.config.config.max_file_mib * 1024 * 1024,
+                          download_modules=settings.config.config.download_modules if download_modules is None
+                          else download_modules)
         with _slow_scan_status(len(targets)):
             result = scanner.scan(targets)
         if write_baseline is not None:

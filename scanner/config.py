@@ -61,6 +61,8 @@ class Config(BaseModel):
     max_plan_mib: int = Field(default=DEFAULT_MAX_PLAN_BYTES // 1048576, ge=1, alias="max-plan-mib")
     # The largest other input file (.tf, .tfvars, manifests).
     max_file_mib: int = Field(default=DEFAULT_MAX_FILE_BYTES // 1048576, ge=1, alias="max-file-mib")
+    # Fetch registry, git and archive modules `terraform init` has not installed (--download-modules).
+    download_modules: bool = Field(default=False, alias="download-modules")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -109,6 +109,7 @@ class Scanner:
         max_plan_bytes: int = DEFAULT_MAX_PLAN_BYTES,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         stdin: BinaryIO | None = None,
+        download_modules: bool = False,
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -119,6 +120,7 @@ class Scanner:
         self.context = LoadContext(cwd=cwd or Path.cwd(), var_files=tuple(var_files), source_dir=source_dir,
                                    max_instances=max_instances, max_plan_bytes=max_plan_bytes,
                                    max_file_bytes=max_file_bytes)
+        self.context.download_modules = download_modules
         self._root: Path | None = None
         # What `-` reads (`helm template … | tenet scan -`): the process's standard input unless given.
         self._stdin = stdin

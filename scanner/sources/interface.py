@@ -36,6 +36,11 @@ class LoadContext:
     boundary: Boundary = field(default_factory=lambda: Boundary(roots=()))
     # Files Tenet wrote itself (standard input spooled to disk) by absolute path -> the name reports show.
     shown_as: dict[str, str] = field(default_factory=dict)
+    # Directories Tenet downloaded (`--download-modules`) by absolute path -> how reports name them
+    # (`terraform-aws-modules/vpc/aws 5.1.0`): a file inside is shown as `LABEL//path/in/module.tf`.
+    shown_prefixes: dict[str, str] = field(default_factory=dict)
+    # Fetch registry, git and archive modules that `terraform init` has not installed.
+    download_modules: bool = False
     # The files named on the command line (absolute, as written): their findings are the ones reported.
     named: frozenset[Path] = frozenset()
 
@@ -50,6 +55,15 @@ class LoadContext:
         """
         if self.shown_as and os.path.abspath(path) in self.shown_as:
             return self.shown_as[os.path.abspath(path)]
+        if self.shown_prefixes:
+            absolute = os.path.abspath(path)
+            for prefix, label in self.shown_prefixes.items():
+                if absolute == prefix or absolute.startswith(prefix + os.sep):
+                    return f"{label}//{Path(os.path.relpath(absolute, prefix)).as_posix()}".rstrip("/.")
+        return self.relative_path(path)
+
+    def relative_path(self, path: Path) -> str:
+        """The path relative to the current directory, forward slashes, whatever reports call it."""
         return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.cwd))).as_posix()
 
 

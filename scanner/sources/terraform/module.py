@@ -155,33 +155,68 @@ class ModuleReader:
         # The texts of every sensitive value met in these modules: hidden in every report.
         self.secrets: set[str] = set() if secrets is None else secrets
         self._files: dict[Path, ModuleFiles] = {}
+        # Downloaded copies (real paths) and the context their modules are read in.
+        self._copies: dict[str, LoadContext] = {}
+        self._downloader: Any = None
         self._manifests: dict[Path, dict[str, Path] | str] = {}
 
     def files(self, directory: Path) -> ModuleFiles:
         key = directory.resolve()
         if key not in self._files:
-            self._files[key] = read_module(directory, self.ctx)
+            self._files[key] = read_module(directory, self.context_for(directory))
         return self._files[key]
 
-    def resolve(self, source: str, caller_dir: Path, root_dir: Path, call_key: str) -> Path | str:
+    def context_for(self, directory: Path) -> LoadContext:
+        """The scan's context, or for a module Tenet downloaded, one whose boundary is that copy alone."""
+        real = os.path.realpath(directory)
+        for copy, ctx in self._copies.items():
+            if real == copy or real.startswith(copy + os.sep):
+                return ctx
+        return self.ctx
+
+    def resolve(self, source: str, caller_dir: Path, root_dir: Path, call_key: str,
+                version: str | None = None) -> Path | str:
         """The module's directory, or why it cannot be found."""
         if source.startswith(("./", "../")):
             target = caller_dir / source
-            return self._inside(source, target) or (target if target.is_dir() else f"source {source!r} not found")
+            return self._inside(source, target, caller_dir) or (
+                target if target.is_dir() else f"source {source!r} not found")
         manifest = self._manifest(root_dir)
         if isinstance(manifest, str):
             return f"source {source!r} cannot be located: {manifest}"
         installed = manifest.get(call_key)
         if installed is not None and installed.is_dir():
-            return self._inside(source, installed) or installed
-        return f"source {source!r} is not installed (run `terraform init`; Tenet never downloads modules)"
+            return self._inside(source, installed, caller_dir) or installed
+        if self.ctx.download_modules:
+            return self._download(source, version)
+        return (f"source {source!r} is not installed (run `terraform init`, or scan with --download-modules to "
+                "let Tenet fetch it)")
 
-    def _inside(self, source: str, directory: Path) -> str | None:
+    def _download(self, source: str, version: str | None) -> Path | str:
+        from scanner.sources.boundary import Boundary
+        from scanner.sources.terraform.download import DownloadError, Fetched, ModuleDownloader
+
+        if self._downloader is None:
+            self._downloader = ModuleDownloader(secrets=self.secrets)
+        try:
+            fetched: Fetched = self._downloader.fetch(source, version)
+        except DownloadError as exc:
+            return f"source {source!r} could not be downloaded: {exc}"
+        copy = os.path.realpath(fetched.copy)
+        if copy not in self._copies:
+            # Tenet fetched it: the copy is a boundary of its own, its files read only within it.
+            self.ctx.shown_prefixes[os.path.abspath(fetched.copy)] = fetched.label
+            self.ctx.shown_prefixes[copy] = fetched.label
+            self._copies[copy] = dataclasses.replace(self.ctx, boundary=Boundary(roots=(copy,), repository=False))
+        return fetched.directory
+
+    def _inside(self, source: str, directory: Path, caller_dir: Path) -> str | None:
         """Why a module directory is not read (it resolves outside the boundary), or None."""
-        refused = self.ctx.boundary.directory(directory)
+        boundary = self.context_for(caller_dir).boundary
+        refused = boundary.directory(directory)
         if refused is None:
             return None
-        return f"source {source!r} resolves outside {self.ctx.boundary.describe()}"
+        return f"source {source!r} resolves outside {boundary.describe()}"
 
     def _manifest(self, root_dir: Path) -> dict[str, Path] | str:
         """`terraform init`'s record of installed modules by call key; empty when init has not run,
@@ -390,8 +425,9 @@ class Module(Scope):
         if root == "local":
             return _LazyMapping(self._local, self.locals.keys(), "local value")
         if root == "path":
-            return {"module": self.ctx.display_path(self.files.directory),
-                    "root": self.ctx.display_path(self.root_dir), "cwd": self.ctx.cwd.as_posix()}
+            # Real paths (a downloaded module's is in the cache), not the names reports give them.
+            return {"module": self.ctx.relative_path(self.files.directory),
+                    "root": self.ctx.relative_path(self.root_dir), "cwd": self.ctx.cwd.as_posix()}
         if root == "terraform":
             return {"workspace": "default"}
         if root == "data":
@@ -481,7 +517,10 @@ class Module(Scope):
         if not isinstance(source, str):
             self._warn(declared, f"module {name!r}: source is not a literal string; its resources are not scanned")
             return []
-        target = self.reader.resolve(source, self.files.directory, self.root_dir, call_key)
+        version_attr = block.body.attributes.get("version")
+        version = unmark(self.evaluate(version_attr.expr, declared.path))[0] if version_attr else None
+        target = self.reader.resolve(source, self.files.directory, self.root_dir, call_key,
+                                     version if isinstance(version, str) else None)
         if isinstance(target, str):
             self._warn(declared, f"module {name!r}: {target}; its resources are not scanned")
             return []
@@ -503,7 +542,7 @@ class Module(Scope):
             index = instance.address[len(self.address(block.type, block.labels)):]
             call = location(declared.path, block.range)
             child = Module(
-                self.reader.files(target), self.ctx, reader=self.reader, root_dir=self.root_dir,
+                self.reader.files(target), self.reader.context_for(target), reader=self.reader, root_dir=self.root_dir,
                 call_key=call_key + index, address_prefix=f"{instance.address}.", inputs=inputs,
                 module_call=call, module_chain=(*self.module_chain, call), depth=self.depth + 1,
                 multiplicity=self.multiplicity * len(instances), callers=self.lineage,
