@@ -157,9 +157,13 @@ API_MANAGEMENT_OLD_PROTOCOLS: dict[str, tuple[tuple[str, str, TlsVersion], ...]]
     for side in ("frontend", "backend")
 }
 API_MANAGEMENT_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
+# azurerm_api_management_api `protocols`: HTTPS only when unset.
+API_MANAGEMENT_API_PROTOCOLS_DEFAULT = ("https",)
 
 # Front Door and CDN: which protocols clients may use, and how the edge fetches from the origin.
 FRONT_DOOR_FORWARDING_PLAINTEXT = {"httponly": True, "httpsonly": False, "matchrequest": None}
+# Classic Front Door `routing_rule.accepted_protocols`: Http when unset.
+FRONT_DOOR_ACCEPTED_PROTOCOLS_DEFAULT = ("Http",)
 # azurerm_cdn_endpoint `is_http_allowed`: on when unset.
 CDN_ENDPOINT_HTTP_ALLOWED_DEFAULT = True
 # azurerm_cdn_frontdoor_route `https_redirect_enabled`: on when unset.

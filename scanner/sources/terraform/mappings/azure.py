@@ -760,7 +760,7 @@ def api_management(service: ResourceView, ctx: MappingContext) -> Iterator[Asset
 
 def api_management_api(api: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     """An API served over `http` as well as `https` accepts plaintext calls."""
-    protocols = _protocols(api, "protocols")
+    protocols = _protocols(api, "protocols", azure.API_MANAGEMENT_API_PROTOCOLS_DEFAULT)
     yield TlsEndpoint(origin=api.origin, field_origins={"plaintext_allowed": api.origin_of("protocols")},
                       kind="api", name=_name(api), min_version=None,
                       plaintext_allowed=protocols if isinstance(protocols, Unknown) else "http" in protocols)
@@ -778,8 +778,14 @@ def api_management_backend(backend: ResourceView, ctx: MappingContext) -> Iterat
 # -- Front Door and CDN -----------------------------------------------------------------------------
 
 
-def _protocols(view: ResourceView, attr: str) -> list[str] | Unknown:
-    values = string_list(view.get(attr))
+def _protocols(view: ResourceView, attr: str, default: Sequence[str] | None = None) -> list[str] | Unknown:
+    """Lower-cased protocol names; `default` when unset (Unknown when the attribute is required)."""
+    value = view.get(attr)
+    if value is None:
+        if default is None:
+            return Unknown(reason=f"{attr} is not set")
+        value = list(default)
+    values = string_list(value)
     if isinstance(values, Unknown):
         return values
     unknown = next((v for v in values if isinstance(v, Unknown)), None)
@@ -797,6 +803,8 @@ def _forwards_plaintext(view: ResourceView, attr: str, default: str) -> bool | U
 
 
 def cdn_frontdoor_route(route: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    if as_bool(route.get("enabled"), True) is False:
+        return
     protocols = _protocols(route, "supported_protocols")
     accepts_http = protocols if isinstance(protocols, Unknown) else "http" in protocols
     redirects = as_bool(route.get("https_redirect_enabled"), azure.FRONT_DOOR_ROUTE_HTTPS_REDIRECT_DEFAULT)
@@ -820,9 +828,9 @@ def frontdoor(door: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     """Classic Front Door: each routing rule that forwards (rather than redirects)."""
     for rule in door.blocks("routing_rule"):
         forwarding = next(iter(rule.blocks("forwarding_configuration")), None)
-        if forwarding is None:
+        if forwarding is None or as_bool(rule.get("enabled"), True) is False:
             continue  # a redirect rule fetches nothing
-        protocols = _protocols(rule, "accepted_protocols")
+        protocols = _protocols(rule, "accepted_protocols", azure.FRONT_DOOR_ACCEPTED_PROTOCOLS_DEFAULT)
         accepts_http = protocols if isinstance(protocols, Unknown) else "http" in protocols
         forwards = _forwards_plaintext(forwarding, "forwarding_protocol", "HttpsOnly")
         at = forwarding.origin_of("forwarding_protocol") if forwards is True else rule.origin_of("accepted_protocols")
