@@ -173,6 +173,9 @@ def aws_world(moto_endpoint: str) -> World:
     # moto takes an automated snapshot of each new instance: the unencrypted one's is ENC-001.
     automated = rds.describe_db_snapshots(DBInstanceIdentifier="orders-db")["DBSnapshots"][0]
     world.defaults["orders-db-snapshot"] = automated["DBSnapshotArn"]
+    # moto's PostgreSQL is 9.3, whose default parameter group leaves rds.force_ssl off: TLS-001.
+    group = rds.describe_db_instances(DBInstanceIdentifier="orders-db")["DBInstances"][0]["DBParameterGroups"][0]
+    world.defaults["postgres-parameters"] = f"arn:aws:rds:eu-west-1:{ACCOUNT}:pg:{group['DBParameterGroupName']}"
 
     world.arns |= _load_balancer(moto_endpoint, "us-east-1", "east",
                                  [("HTTPS", 443, "ELBSecurityPolicy-2016-08"), ("HTTP", 80, None)])
@@ -367,6 +370,7 @@ def breadth_world(moto_endpoint: str) -> World:
     _breadth_sharing(moto_endpoint, world)
     _breadth_policies(moto_endpoint, world)
     _breadth_stores(moto_endpoint, world)
+    _breadth_transit(moto_endpoint, world)
 
     # Account 111111111111 blocks public access account-wide: its public bucket is not public.
     keys = _assumed(moto_endpoint, OTHER_ACCOUNT)
@@ -618,3 +622,34 @@ def _breadth_stores(endpoint: str, world: World) -> None:
                                   AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                                   BillingMode="PAY_PER_REQUEST")
     world.clean["orders-table"] = table["TableDescription"]["TableArn"]
+
+
+def _breadth_transit(endpoint: str, world: World) -> None:
+    """Databases and caches that accept plaintext (TLS-001) or store in clear (ENC-001), and counterparts."""
+    region = BREADTH_REGION
+    rds = _client(endpoint, "rds", region)
+    for name, value in (("pg-plaintext", "0"), ("pg-tls", "1")):
+        group = rds.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily="postgres14",
+                                              Description=name)["DBParameterGroup"]
+        rds.modify_db_parameter_group(DBParameterGroupName=name, Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": value, "ApplyMethod": "immediate"}])
+        rds.create_db_instance(DBInstanceIdentifier=f"db-{name}", DBInstanceClass="db.t3.micro", Engine="postgres",
+                               EngineVersion="14.10", MasterUsername="app", MasterUserPassword="not-a-secret-1",
+                               AllocatedStorage=20, StorageEncrypted=True, DBParameterGroupName=name)
+        (world.arns if value == "0" else world.clean)[name] = group["DBParameterGroupArn"]
+
+    ec2 = _client(endpoint, "ec2", region)
+    open_group = ec2.describe_security_groups(GroupNames=["db-open"])["SecurityGroups"][0]["GroupId"]
+    redshift = _client(endpoint, "redshift", region)
+    for name, public, encrypted in (("warehouse-open", True, False), ("warehouse-private", False, True)):
+        redshift.create_cluster(ClusterIdentifier=name, NodeType="dc2.large", MasterUsername="app",
+                                MasterUserPassword="NotASecret1", PubliclyAccessible=public, Encrypted=encrypted,
+                                VpcSecurityGroupIds=[open_group], Port=5439)
+        (world.arns if public else world.clean)[name] = f"arn:aws:redshift:{region}:{ACCOUNT}:cluster:{name}"
+
+    cache = _client(endpoint, "elasticache", region)
+    for name, sealed in (("cache-plain", False), ("cache-sealed", True)):
+        group = cache.create_replication_group(
+            ReplicationGroupId=name, ReplicationGroupDescription=name, Engine="redis", CacheNodeType="cache.t3.micro",
+            TransitEncryptionEnabled=sealed, AtRestEncryptionEnabled=sealed)["ReplicationGroup"]
+        (world.clean if sealed else world.arns)[name] = group["ARN"]

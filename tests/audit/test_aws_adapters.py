@@ -499,3 +499,44 @@ def test_classic_negotiation_policy_is_judged_by_its_oldest_protocol() -> None:
     assert network.classic_policy_min_version(policy("Protocol-TLSv1.2")) == TlsVersion.TLS1_2
     # No Protocol-* attribute enabled: the reference policy decides.
     assert network.classic_policy_min_version(policy()) == TlsVersion.TLS1_0
+
+
+# -- Databases with a public address (DescribeClusters / DescribeDBInstances shapes) ------------------------
+
+
+def test_public_database_is_reachable_as_its_groups_allow_on_its_port() -> None:
+    from scanner.audit.aws import network
+
+    groups = [{"GroupId": "sg-db", "GroupName": "warehouse", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0",
+                                                                            "Description": "everything"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]}]
+    arn = "arn:aws:redshift:eu-west-1:123456789012:cluster:warehouse"
+    origin = EU.origin(arn, "AWS::Redshift::Cluster", "publicly_accessible")
+    endpoint = network.public_endpoint(origin, "warehouse", 5439, groups, EU)
+    # Only the database's port is reachable: 22 opened by the same group does not reach the database.
+    assert [(r.name, str(r.ports), [str(p) for p in r.peers]) for r in endpoint.rules] == [
+        ("sg-db: everything", "5439", ["0.0.0.0/0"]), ("sg-db", "5439", ["10.0.0.0/16"])]
+    assert verdicts([endpoint]) == fails(("NET-002", arn))
+
+
+def test_msk_and_memorydb_in_transit() -> None:
+    """ListClustersV2 and MemoryDB DescribeClusters, shaped after the Kafka and MemoryDB API references."""
+    from scanner.audit.aws import stores
+
+    msk = {"ClusterInfoList": [
+        {"ClusterName": "events", "ClusterType": "PROVISIONED",
+         "ClusterArn": "arn:aws:kafka:eu-west-1:123456789012:cluster/events/1",
+         "Provisioned": {"EncryptionInfo": {
+             "EncryptionAtRest": {"DataVolumeKMSKeyId": "arn:aws:kms:eu-west-1:123456789012:key/alias-aws-kafka"},
+             "EncryptionInTransit": {"ClientBroker": "TLS_PLAINTEXT", "InCluster": True}}}},
+        {"ClusterName": "audit", "ClusterType": "PROVISIONED",
+         "ClusterArn": "arn:aws:kafka:eu-west-1:123456789012:cluster/audit/2",
+         "Provisioned": {"EncryptionInfo": {"EncryptionInTransit": {"ClientBroker": "TLS", "InCluster": True}}}}]}
+    memorydb = {"Clusters": [
+        {"Name": "sessions", "ARN": "arn:aws:memorydb:eu-west-1:123456789012:cluster/sessions", "TLSEnabled": False},
+        {"Name": "carts", "ARN": "arn:aws:memorydb:eu-west-1:123456789012:cluster/carts", "TLSEnabled": True}]}
+    assets = [*stores.msk_clusters(msk, EU, frozenset()), *stores.memorydb_clusters(memorydb, EU, frozenset())]
+    assert verdicts(assets) == fails(("TLS-001", "arn:aws:kafka:eu-west-1:123456789012:cluster/events/1"),
+                                     ("TLS-001", "arn:aws:memorydb:eu-west-1:123456789012:cluster/sessions"))

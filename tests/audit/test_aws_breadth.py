@@ -47,6 +47,10 @@ EXPECTED: dict[str, list[str]] = {
     "stream-plain": ["ENC-001"],
     # plain HTTP accepted, TLS 1.0, nodes in clear, unencrypted at rest, open to anyone
     "search-weak": ["ENC-001", "IAM-005", "TLS-001", "TLS-001", "TLS-002"],
+    "pg-plaintext": ["TLS-001"],
+    # moto keeps no security groups on a Redshift cluster: its public endpoint is tested on API JSON.
+    "warehouse-open": ["ENC-001"],
+    "cache-plain": ["ENC-001", "TLS-001"],
 }
 
 

@@ -47,7 +47,7 @@ def expected(world: World) -> Counter[tuple[str, str]]:
     defaults = [("NET-004", arn) for arn in world.default_groups.values()]
     defaults += [("ENC-001", a[f"ebs-default-{r}"]) for r in REGIONS]
     defaults += [("NET-001", world.defaults[f"acl-{r}"]) for r in REGIONS]
-    defaults += [("ENC-001", world.defaults["orders-db-snapshot"])]
+    defaults += [("ENC-001", world.defaults["orders-db-snapshot"]), ("TLS-001", world.defaults["postgres-parameters"])]
     return Counter(created + egress + defaults)
 
 
@@ -77,7 +77,7 @@ def test_audit_gives_exactly_the_expected_findings(aws_env: str, aws_world: Worl
     assert scanned.errors == []
     assert found(scanned.findings) == expected(aws_world)
     by_rule = Counter(f.rule_id for f in scanned.findings)
-    assert by_rule == {"NET-001": 4, "NET-004": 5, "ENC-001": 5, "TLS-001": 1, "TLS-002": 1, "IAM-001": 1, "IAM-005": 2,
+    assert by_rule == {"NET-001": 4, "NET-004": 5, "ENC-001": 5, "TLS-001": 2, "TLS-002": 1, "IAM-001": 1, "IAM-005": 2,
                        "IAM-006": 1}
     for f in scanned.findings:
         assert f.source == "aws" and f.account == ACCOUNT and f.location is None

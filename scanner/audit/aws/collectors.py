@@ -512,13 +512,21 @@ def _key_aliases(acct: _Account, region: str) -> Iterator[Call]:
     yield from _store_calls(acct, region, managed)
 
 
+# Stores whose listing is the whole reading: service, operation, adapter, parameters.
+_STORE_LISTINGS: list[tuple[str, str, Callable[..., Iterable[Any]], dict[str, Any]]] = [
+    ("logs", "DescribeLogGroups", stores.log_groups, {}),
+    ("backup", "ListBackupVaults", stores.backup_vaults, {}),
+    ("cloudtrail", "DescribeTrails", stores.trails, {"includeShadowTrails": False}),
+    ("elasticache", "DescribeReplicationGroups", stores.elasticache_groups, {}),
+    ("memorydb", "DescribeClusters", stores.memorydb_clusters, {}),
+    ("kafka", "ListClustersV2", stores.msk_clusters, {"ClusterTypeFilter": "PROVISIONED"}),
+]
+
+
 def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
-    reads: list[tuple[str, str, Callable[..., Any]]] = [
-        ("ec2", "DescribeVolumes", adapters.volumes),
-        ("rds", "DescribeDBClusters", adapters.db_clusters),
-    ]
-    for service, operation, adapt in reads:
-        yield acct.call(region, service, operation, partial(_stores, acct, region, service, operation, adapt, managed))
+    yield acct.call(region, "ec2", "DescribeVolumes", partial(_stores, acct, region, "ec2", "DescribeVolumes",
+                                                              adapters.volumes, managed))
+    yield acct.call(region, "rds", "DescribeDBClusters", partial(_db_clusters, acct, region, managed))
     yield acct.call(region, "rds", "DescribeDBInstances", partial(_db_instances, acct, region, managed))
     yield acct.call(region, "rds", "DescribeDBSnapshots", partial(
         _db_snapshots, acct, region, managed, "DescribeDBSnapshots", "DBSnapshots", "DBSnapshotIdentifier",
@@ -529,12 +537,7 @@ def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) ->
         sharing.db_cluster_snapshots))
     yield acct.call(region, "ec2", "DescribeSnapshots", partial(_ebs_snapshots, acct, region, managed))
     yield acct.call(region, "ec2", "GetEbsEncryptionByDefault", partial(_ebs_default, acct, region, managed))
-    # Stores whose listing is the whole reading.
-    for service, operation, adapt, params in (
-        ("logs", "DescribeLogGroups", stores.log_groups, {}),
-        ("backup", "ListBackupVaults", stores.backup_vaults, {}),
-        ("cloudtrail", "DescribeTrails", stores.trails, {"includeShadowTrails": False}),
-    ):
+    for service, operation, adapt, params in _STORE_LISTINGS:
         yield acct.call(region, service, operation, partial(_stores, acct, region, service, operation, adapt, managed,
                                                             **params))
     # Listings followed by a read per resource: one call for a service with nothing in the region.
@@ -553,8 +556,79 @@ def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) ->
     yield acct.call(region, "firehose", "ListDeliveryStreams", partial(
         _each, acct, region, managed, "firehose", "ListDeliveryStreams", "DeliveryStreamNames",
         "DescribeDeliveryStream", "DeliveryStreamName", stores.firehose_stream))
+    yield acct.call(region, "redshift", "DescribeClusters", partial(_redshift, acct, region, managed))
     if managed is not None:
         yield acct.call(region, "kms", "ListKeys", partial(_key_policies, acct, region, managed))
+
+
+def _redshift(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    """Clusters at rest; a publicly accessible one behind its security groups; the parameter groups in use."""
+    where = acct.where(region)
+    for page in acct.pages(region, "redshift", "DescribeClusters"):
+        yield from stores.redshift_clusters(page, where, managed)
+        for cluster in page.get("Clusters", []):
+            name = str(cluster.get("ClusterIdentifier", "?"))
+            arn = where.arn("redshift", f"cluster:{name}")
+            if cluster.get("PubliclyAccessible") is True:
+                groups = [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])
+                          if g.get("VpcSecurityGroupId")]
+                origin = where.origin(arn, "AWS::Redshift::Cluster", "publicly_accessible")
+                yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(
+                    _public_database, acct, region, origin, name, (cluster.get("Endpoint") or {}).get("Port"),
+                    groups), target=arn)
+            for group in cluster.get("ClusterParameterGroups", []):
+                if group.get("ParameterGroupName"):
+                    yield acct.call(region, "redshift", "DescribeClusterParameters", partial(
+                        _parameters, acct, region, "redshift", "DescribeClusterParameters",
+                        {"ParameterGroupName": group["ParameterGroupName"]}, "redshift",
+                        where.origin(where.arn("redshift", f"parametergroup:{group['ParameterGroupName']}"),
+                                     "AWS::Redshift::ClusterParameterGroup", "require_ssl"),
+                        group["ParameterGroupName"]), target=group["ParameterGroupName"])
+
+
+def _parameters(acct: _Account, region: str, service: str, operation: str, params: Mapping[str, Any], family: str,
+                origin: Any, name: str) -> Iterator[Any]:
+    """Every parameter of a group in use, judged on the one that makes the engine refuse plaintext."""
+    found = [p for page in acct.pages(region, service, operation, **params) for p in page.get("Parameters", [])]
+    endpoint = stores.parameter_group_tls(found, family, origin, name)
+    if endpoint is not None:
+        yield endpoint
+
+
+def _db_parameter_group(acct: _Account, region: str, cluster: bool, name: str, engine_family: str
+                        ) -> Iterator[Any]:
+    """A DB (or DB cluster) parameter group in use: its family decides which parameter matters.
+
+    A default group an endpoint does not describe (an emulator) holds the engine's defaults.
+    """
+    kind = "DBClusterParameterGroup" if cluster else "DBParameterGroup"
+    where = acct.where(region)
+    arn = where.arn("rds", f"{'cluster-pg' if cluster else 'pg'}:{name}")
+    origin = where.origin(arn, f"AWS::RDS::{kind}", "tls")
+    try:
+        answer = getattr(acct.client("rds", region), xform_name(f"Describe{kind}s"))(**{f"{kind}Name": name})
+    except ClientError as exc:
+        if not (name.startswith("default.") and _error_code(exc).endswith("NotFound")):
+            raise
+        endpoint = stores.parameter_group_tls([], engine_family, origin, name)
+        if endpoint is not None:
+            yield endpoint
+        return
+    groups = answer.get(f"{kind}s", [])
+    if not groups:
+        return
+    family = str(groups[0].get(f"{kind}Family", ""))
+    origin = where.origin(groups[0].get(f"{kind}Arn") or arn, f"AWS::RDS::{kind}", "tls")
+    operation = "DescribeDBClusterParameters" if cluster else "DescribeDBParameters"
+    yield acct.call(region, "rds", operation, partial(
+        _parameters, acct, region, "rds", operation, {f"{kind}Name": name}, family, origin, name), target=name)
+
+
+def _engine_family(db: Mapping[str, Any]) -> str:
+    """`postgres16` from engine and version: the parameter family a default group belongs to."""
+    engine, version = str(db.get("Engine", "")), str(db.get("EngineVersion", ""))
+    major = version.split(".", 1)[0]
+    return f"{engine}{major}" if engine == "postgres" and major.isdigit() else engine
 
 
 def _optional(read: Callable[[], Any], *absent: str) -> Any:
@@ -703,12 +777,28 @@ def _key_policy(acct: _Account, region: str, key_id: str, arn: str) -> Iterator[
                                        name=f"{key_id} key policy", where=acct.where(region), key=True)
 
 
+def _db_clusters(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    where = acct.where(region)
+    for page in acct.pages(region, "rds", "DescribeDBClusters"):
+        yield from adapters.db_clusters(page, where, managed)
+        for cluster in page.get("DBClusters", []):
+            if cluster.get("DBClusterParameterGroup"):
+                yield acct.call(region, "rds", "DescribeDBClusterParameterGroups", partial(
+                    _db_parameter_group, acct, region, True, cluster["DBClusterParameterGroup"],
+                    _engine_family(cluster)), target=cluster["DBClusterParameterGroup"])
+
+
 def _db_instances(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
     """Database instances at rest; a publicly accessible one is also an endpoint behind its security groups."""
     where = acct.where(region)
     for page in acct.pages(region, "rds", "DescribeDBInstances"):
         yield from adapters.db_instances(page, where, managed)
         for db in page.get("DBInstances", []):
+            for group in db.get("DBParameterGroups", []):
+                if group.get("DBParameterGroupName"):
+                    yield acct.call(region, "rds", "DescribeDBParameterGroups", partial(
+                        _db_parameter_group, acct, region, False, group["DBParameterGroupName"], _engine_family(db)),
+                        target=group["DBParameterGroupName"])
             if db.get("PubliclyAccessible") is True and db.get("DBInstanceArn"):
                 groups = [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])
                           if g.get("VpcSecurityGroupId")]

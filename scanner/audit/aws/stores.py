@@ -13,7 +13,7 @@ from typing import Any
 
 from scanner.audit.aws.adapters import Response, Where, _items, _kms_store, _str, key_management
 from scanner.model import DataStore, KeyManagement, TlsEndpoint, TlsVersion, Unknown
-from scanner.providers.aws import SERVICE_TLS_MINIMUM, opensearch_min_version
+from scanner.providers.aws import SERVICE_TLS_MINIMUM, db_ssl_parameter, opensearch_min_version
 
 Managed = frozenset[str] | None
 
@@ -80,7 +80,7 @@ def search_domains(response: Response, where: Where, aws_managed: Managed) -> li
         nodes = domain.get("NodeToNodeEncryptionOptions")
         enabled = nodes.get("Enabled") if isinstance(nodes, Mapping) else None
         found.append(TlsEndpoint(
-            origin=origin.at(None, "node_to_node"), kind="search_domain_nodes", name=f"{name} node-to-node",
+            origin=origin.at(None, "node_to_node"), kind="search_cluster_nodes", name=name,
             min_version=SERVICE_TLS_MINIMUM if enabled is True else None,
             plaintext_allowed=(not enabled) if isinstance(enabled, bool) else Unknown(
                 reason="the domain does not say whether node-to-node encryption is on")))
@@ -186,3 +186,92 @@ def firehose_stream(response: Response, where: Where, aws_managed: Managed) -> D
     key = sse.get("KeyARN") if sse.get("KeyType") == "CUSTOMER_MANAGED_CMK" else None
     return _kms_store(where.origin(arn, "AWS::KinesisFirehose::DeliveryStream", "encryption"), "stream", name,
                       enabled, key, aws_managed)
+
+
+def parameter_group_tls(parameters: list[Mapping[str, Any]], family: str, origin: Any, name: str
+                        ) -> TlsEndpoint | None:
+    """A parameter group in use (DescribeDBParameters, DescribeDBClusterParameters or Redshift's
+    DescribeClusterParameters, every page): whether it makes the database refuse unencrypted connections
+    (`rds.force_ssl`, `require_secure_transport`, `require_ssl`). None for engines no parameter governs."""
+    found = db_ssl_parameter(family)
+    if found is None:
+        return None
+    parameter, default = found
+    value = next((p.get("ParameterValue") for p in parameters
+                  if str(p.get("ParameterName", "")).lower() == parameter and p.get("ParameterValue") is not None),
+                 None)
+    enforced: bool | Unknown = default if value is None else str(value).strip().lower() in ("1", "on", "true")
+    plaintext: bool | Unknown = enforced if isinstance(enforced, Unknown) else not enforced
+    return TlsEndpoint(origin=origin, kind="database", name=f"{name} ({parameter})",
+                       min_version=SERVICE_TLS_MINIMUM if enforced is True else None, plaintext_allowed=plaintext)
+
+
+def redshift_clusters(page: Response, where: Where, aws_managed: Managed) -> list[DataStore]:
+    """DescribeClusters: encryption at rest (clusters created since January 2025 are always encrypted)."""
+    stores = []
+    for cluster in _items(page.get("Clusters")):
+        name = str(cluster.get("ClusterIdentifier", "?"))
+        origin = where.origin(where.arn("redshift", f"cluster:{name}"), "AWS::Redshift::Cluster", "encrypted")
+        stores.append(_kms_store(origin, "data_warehouse", name, cluster.get("Encrypted"), cluster.get("KmsKeyId"),
+                                 aws_managed))
+    return stores
+
+
+def elasticache_groups(page: Response, where: Where, aws_managed: Managed) -> list[DataStore | TlsEndpoint]:
+    """DescribeReplicationGroups: in transit (`preferred` mode accepts plaintext clients too) and at rest."""
+    found: list[DataStore | TlsEndpoint] = []
+    for group in _items(page.get("ReplicationGroups")):
+        name = str(group.get("ReplicationGroupId", "?"))
+        arn = _str(group.get("ARN")) or where.arn("elasticache", f"replicationgroup:{name}")
+        origin = where.origin(arn, "AWS::ElastiCache::ReplicationGroup")
+        transit = group.get("TransitEncryptionEnabled")
+        plaintext: bool | Unknown = (not transit) if isinstance(transit, bool) else Unknown(
+            reason="the group does not say whether in-transit encryption is on")
+        if transit is True and str(group.get("TransitEncryptionMode", "required")).lower() == "preferred":
+            plaintext = True
+        found.append(TlsEndpoint(origin=origin.at(None, "transit_encryption"), kind="cache", name=name,
+                                 min_version=SERVICE_TLS_MINIMUM if transit is True else None,
+                                 plaintext_allowed=plaintext))
+        found.append(_kms_store(origin.at(None, "at_rest_encryption"), "cache", name,
+                                group.get("AtRestEncryptionEnabled", False), group.get("KmsKeyId"), aws_managed))
+    return found
+
+
+def memorydb_clusters(page: Response, where: Where, aws_managed: Managed) -> list[DataStore | TlsEndpoint]:
+    """DescribeClusters (MemoryDB): TLS (on by default) and storage, always encrypted."""
+    found: list[DataStore | TlsEndpoint] = []
+    for cluster in _items(page.get("Clusters")):
+        name = str(cluster.get("Name", "?"))
+        arn = _str(cluster.get("ARN")) or where.arn("memorydb", f"cluster/{name}")
+        origin = where.origin(arn, "AWS::MemoryDB::Cluster")
+        tls = cluster.get("TLSEnabled")
+        found.append(TlsEndpoint(origin=origin.at(None, "tls"), kind="cache", name=name,
+                                 min_version=SERVICE_TLS_MINIMUM if tls is True else None,
+                                 plaintext_allowed=(not tls) if isinstance(tls, bool) else Unknown(
+                                     reason="the cluster does not say whether TLS is on")))
+        found.append(always_encrypted(origin.at(None, "encryption"), "cache", name, cluster.get("KmsKeyId"),
+                                      aws_managed))
+    return found
+
+
+def msk_clusters(page: Response, where: Where, aws_managed: Managed) -> list[DataStore | TlsEndpoint]:
+    """ListClustersV2 (provisioned clusters): client-broker and in-cluster TLS; storage always encrypted."""
+    found: list[DataStore | TlsEndpoint] = []
+    for cluster in _items(page.get("ClusterInfoList")):
+        name = str(cluster.get("ClusterName", "?"))
+        arn = _str(cluster.get("ClusterArn")) or where.arn("kafka", f"cluster/{name}")
+        origin = where.origin(arn, "AWS::MSK::Cluster")
+        provisioned = cluster.get("Provisioned")
+        info = provisioned.get("EncryptionInfo") if isinstance(provisioned, Mapping) else None
+        info = info if isinstance(info, Mapping) else {}
+        transit = info.get("EncryptionInTransit")
+        transit = transit if isinstance(transit, Mapping) else {}
+        client = str(transit.get("ClientBroker", "TLS")).upper()
+        in_cluster = transit.get("InCluster", True)
+        plaintext = client != "TLS" or in_cluster is False
+        found.append(TlsEndpoint(origin=origin.at(None, "encryption_in_transit"), kind="message_broker", name=name,
+                                 min_version=SERVICE_TLS_MINIMUM, plaintext_allowed=plaintext))
+        rest = info.get("EncryptionAtRest")
+        key = rest.get("DataVolumeKMSKeyId") if isinstance(rest, Mapping) else None
+        found.append(always_encrypted(origin.at(None, "encryption_at_rest"), "message_broker", name, key, aws_managed))
+    return found
