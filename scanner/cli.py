@@ -153,7 +153,7 @@ def scan(
 
 def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | None, sarif_file: Path | None,
             output_formats: tuple[str, ...], include_suppressed: bool, category: str, quiet: bool,
-            color: bool | None, cwd: Path, console_footer: str = "") -> NoReturn:
+            color: bool | None, cwd: Path, console_footer: str = "", drift_gate: bool = False) -> NoReturn:
     """Render the chosen report (and any others asked for), write them, and exit with the gating code."""
     extra = _output_formats(output_formats, sarif_file)
     targets = [output.resolve() for output in [output] if output is not None] + [f.resolve() for _, f in extra]
@@ -196,6 +196,11 @@ def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | 
            colour=_colour(color, sys.stdout.isatty()) if fmt == "console" and output is None else None)
     for kind, path in extra:
         _write(render(kind, False), path)
+    if drift_gate and not result.has_errors:
+        # --fail-on-drift: only what changed outside Terraform, or what no Terraform manages, fails the run.
+        drifted = [f for f in result.gating(settings.fail_on, settings.fail_on_unknown)
+                   if f.drift in ("drifted", "unmanaged")]
+        sys.exit(1 if drifted else 0)
     sys.exit(result.exit_code(settings.fail_on, settings.fail_on_unknown))
 
 
@@ -368,6 +373,16 @@ def audit_options(command: F) -> F:
                      help="Fail only on findings that are not in this baseline file."),
         click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
                      help="Record today's findings in FILE as accepted (then gate against it)."),
+        click.option("--state", "states", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A Terraform state (terraform.tfstate, or terraform show -json) that manages some of the "
+                          "audited resources (repeatable): live findings are linked to their .tf lines and classed "
+                          "in-code, drifted, unmanaged or not-live."),
+        click.option("--source-dir", "drift_source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                     help="With --state: the configuration to compare live with [default: the state's own "
+                          "attributes, what Terraform last applied]; also where the .tf lines are."),
+        click.option("--fail-on-drift", is_flag=True,
+                     help="With --state: fail only on drifted and unmanaged findings (at or above --fail-on)."),
         click.option("--save-inventory", type=click.Path(dir_okay=False, path_type=Path),
                      help="Save what was read, normalised, as JSON; `tenet scan FILE` re-evaluates it offline."),
         click.option("--workers", type=click.IntRange(1, 128), default=16, show_default=True,
@@ -410,6 +425,9 @@ def finish_audit(
     save_inventory: Path | None,
     quiet: bool,
     color: bool | None,
+    states: tuple[Path, ...] = (),
+    drift_source_dir: Path | None = None,
+    fail_on_drift: bool = False,
 ) -> NoReturn:
     """Save the snapshot, run the rules, report, and exit (2 when the audit is partial)."""
     from scanner.config import ConfigError
@@ -426,6 +444,10 @@ def finish_audit(
                            writing_baseline=write_baseline is not None)
         scanner = Scanner(params=settings.params, rules=settings.rules, gating=settings.gating, cwd=cwd)
         result = scanner.evaluate(audited.load_result())
+        if states:
+            result = _with_drift(result, settings, states, drift_source_dir, cwd)
+        elif drift_source_dir is not None or fail_on_drift:
+            raise UsageError("--source-dir and --fail-on-drift need --state")
         if write_baseline is not None:
             written = record_baseline(result, write_baseline, cwd)
             count = len(written.entries)
@@ -440,7 +462,27 @@ def finish_audit(
                   "failed; the findings cover only what could be read\n")
     _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, output_formats=output_formats,
             include_suppressed=include_suppressed, category=category, quiet=quiet,
-            color=color, cwd=cwd, console_footer=footer)
+            color=color, cwd=cwd, console_footer=footer, drift_gate=fail_on_drift)
+
+
+def _with_drift(result: ScanResult, settings: Settings, states: tuple[Path, ...], source_dir: Path | None,
+                cwd: Path) -> ScanResult:
+    """Live findings linked to the states that manage them, and classed against the intent (scanner/drift.py)."""
+    import dataclasses
+
+    from scanner.drift import classify, declarations, managed_ids
+    from scanner.scan import Scanner
+    from scanner.sources.interface import LoadContext
+
+    # The intent: the configuration when given, else the states' own attributes (what Terraform last applied).
+    intent = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
+    intended = intent.scan([source_dir] if source_dir is not None else list(states))
+    located = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
+    located.scan(list(states))  # the states' addresses at their .tf lines
+    ids = managed_ids(states, LoadContext(cwd=cwd))
+    findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets))
+    return dataclasses.replace(result, findings=findings, errors=[*result.errors, *intended.errors],
+                               files=sorted({*result.files, *intended.files}))
 
 
 def limits_of(audit_timeout: float | None, call_timeout: float) -> Any:

@@ -122,6 +122,7 @@ class Scanner:
                                    max_file_bytes=max_file_bytes)
         self.context.download_modules = download_modules
         self._root: Path | None = None
+        self.loaded = LoadResult()
         # What `-` reads (`helm template … | tenet scan -`): the process's standard input unless given.
         self._stdin = stdin
         self._spooled: Path | None = None
@@ -186,6 +187,8 @@ class Scanner:
             # would be a lie.
             loaded.errors.append(ScanError(path=None, message="nothing was scanned: no file among the paths given "
                                                               "could be read by any source"))
+        # What the scan read, for callers that need its model objects too (drift links live to their declarations).
+        self.loaded = loaded
         return self.evaluate(loaded, reported=self._reported(paths, loaded), external=external)
 
     def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None,

@@ -61,6 +61,10 @@ class Finding(Compact):
     justification: str | None = None
     # Ids of other engines' checks (checkov) that reported the same issue, merged into this finding.
     aliases: list[str] = Field(default_factory=list)
+    # Live findings held against a Terraform state (`tenet audit … --state`): in-code, drifted, unmanaged or
+    # not-live (scanner/drift.py), and what differs.
+    drift: str | None = None
+    drift_detail: str | None = None
 
     @classmethod
     def create(

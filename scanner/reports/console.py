@@ -69,6 +69,8 @@ def _finding_lines(f: Finding, colour: bool, fails: bool, hints: dict[str, str])
     # A live finding's line already starts with its resource id: the message alone follows.
     detail = f.message if f.location is None else f"{f.resource}: {f.message}"
     lines = [first, _line("    ", detail)]
+    if f.drift:
+        lines.append(_line("    drift: ", f.drift, f" ({f.drift_detail})" if f.drift_detail else ""))
     if f.module_chain:
         lines.append(_line("    via: ", " > ".join(f"{c.path}:{c.start_line}" for c in f.module_chain)))
     if f.aliases:

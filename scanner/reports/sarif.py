@@ -376,6 +376,11 @@ def _result(f: Finding, rule_index: int, files: _Files) -> tuple[object, bool]:
     if f.aliases:
         # Checks of other engines (checkov) that reported this same issue.
         properties["aliases"] = list(f.aliases)
+    if f.drift:
+        properties["drift"] = f.drift
+        properties["tags"] = [f"drift:{f.drift}"]
+        if f.drift_detail:
+            properties["driftDetail"] = f.drift_detail
     unknown = f.status is Status.UNKNOWN
     sarif_result = _om(
         om.Result,

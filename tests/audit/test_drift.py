@@ -1,0 +1,129 @@
+"""Drift end to end against moto (issue #17): live security groups linked to the Terraform state that manages
+them, located at their .tf lines, and classed in-code, drifted, unmanaged or not-live."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+
+# A region no other test touches: this test's groups stay out of their expectations.
+REGION = "ap-southeast-2"
+SCHEMA = Path(__file__).resolve().parents[2] / "scanner" / "reports" / "report.schema.json"
+CONFIG = """resource "aws_security_group" "web" {
+  name = "drift-web"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+resource "aws_security_group" "open" {
+  name = "drift-open"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "gone" {
+  name = "drift-gone"
+  ingress {
+    from_port   = 3389
+    to_port     = 3389
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+def _ssh(cidr: str, port: int = 22) -> dict[str, Any]:
+    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}
+
+
+def _state_group(name: str, group_id: str, arn: str, cidr: str, port: int) -> dict[str, Any]:
+    return {"mode": "managed", "type": "aws_security_group", "name": name,
+            "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+            "instances": [{"schema_version": 1, "sensitive_attributes": [], "attributes": {
+                "arn": arn, "id": group_id, "name": f"drift-{name}", "description": "Managed by Terraform",
+                "egress": [], "ingress": [{"cidr_blocks": [cidr], "description": "", "from_port": port,
+                                           "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "tcp",
+                                           "security_groups": [], "self": False, "to_port": port}],
+                "vpc_id": "vpc-1", "tags": {}, "tags_all": {}}}]}
+
+
+@pytest.fixture
+def estate(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=aws_env)
+    account = boto3.client("sts", region_name=REGION, endpoint_url=aws_env).get_caller_identity()["Account"]
+    groups: dict[str, str] = {}
+    for name in ("web", "open", "unmanaged"):
+        groups[name] = ec2.create_security_group(GroupName=f"drift-{name}-{tmp_path.name}",
+                                                 Description="drift test")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=groups["web"], IpPermissions=[_ssh("10.0.0.0/8")])
+    ec2.authorize_security_group_ingress(GroupId=groups["open"], IpPermissions=[_ssh("0.0.0.0/0")])
+    ec2.authorize_security_group_ingress(GroupId=groups["unmanaged"], IpPermissions=[_ssh("0.0.0.0/0", 3389)])
+    # By hand, in the console: SSH opened to the world on a managed group.
+    ec2.authorize_security_group_ingress(GroupId=groups["web"], IpPermissions=[_ssh("0.0.0.0/0")])
+
+    def arn(group_id: str) -> str:
+        return f"arn:aws:ec2:{REGION}:{account}:security-group/{group_id}"
+
+    state = {"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "0b8e7c6d-1a2b-4c3d-9e8f-7a6b5c4d3e2f",
+             "outputs": {}, "check_results": None, "resources": [
+                 _state_group("web", groups["web"], arn(groups["web"]), "10.0.0.0/8", 22),
+                 _state_group("open", groups["open"], arn(groups["open"]), "0.0.0.0/0", 22),
+                 # Applied once, deleted by hand since: the state still records it.
+                 _state_group("gone", "sg-0deadbeef0000000", arn("sg-0deadbeef0000000"), "0.0.0.0/0", 3389)]}
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(CONFIG)
+    (tmp_path / "terraform.tfstate").write_text(json.dumps(state, indent=2))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _audit(*extra: str) -> tuple[int, dict[str, Any]]:
+    run = CliRunner().invoke(main, ["audit", "aws", "--regions", REGION, "--state", "terraform.tfstate",
+                                    "--format", "json", *extra])
+    return run.exit_code, json.loads(run.stdout)
+
+
+def test_live_findings_are_classed_and_located_at_the_tf_lines(estate: Path) -> None:
+    code, report = _audit()
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+    mine = [f for f in report["findings"] if f["drift"] != "unmanaged" or "drift-" in f["message"]
+            or f["region"] == REGION and f["rule_id"] == "NET-001"]
+    by_class: dict[str, set[tuple[str, str | None, int | None]]] = {}
+    for f in mine:
+        location = f["location"] or {}
+        by_class.setdefault(f["drift"], set()).add((f["rule_id"], location.get("path"), location.get("start_line")))
+    assert ("NET-001", "main.tf", 1) in by_class["drifted"]  # web: 10.0.0.0/8 in the code, the world live
+    assert ("NET-001", "main.tf", 10) in by_class["in-code"]  # open: in the code too
+    assert ("NET-001", None, None) in by_class["unmanaged"]  # no state manages it: no .tf line
+    assert ("NET-001", "main.tf", 21) in by_class["not-live"]  # gone: in the state, not live (its ingress block)
+    drifted = next(f for f in mine if f["drift"] == "drifted")
+    assert drifted["resource"].startswith(f"arn:aws:ec2:{REGION}:") and "aws_security_group.web" in \
+        drifted["drift_detail"]
+    assert code == 1
+
+
+def test_fail_on_drift_gates_only_on_drift(estate: Path) -> None:
+    code, report = _audit("--fail-on-drift")
+    assert code == 1  # the drifted web group and the unmanaged one
+    state = json.loads((estate / "terraform.tfstate").read_text())
+    state["resources"] = [r for r in state["resources"] if r["name"] == "open"]
+    (estate / "terraform.tfstate").write_text(json.dumps(state))
+    run = CliRunner().invoke(main, ["audit", "aws", "--regions", REGION, "--state", "terraform.tfstate",
+                                    "--fail-on-drift", "--fail-on", "critical", "--format", "json"])
+    classes = {f["drift"] for f in json.loads(run.stdout)["findings"] if f["region"] == REGION}
+    assert "unmanaged" in classes and run.exit_code == 1
