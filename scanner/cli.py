@@ -94,6 +94,9 @@ def main() -> None:
               help="Fetch registry, git and https-archive modules that `terraform init` has not installed, into "
                    "a cache ($TENET_CACHE_DIR, else ~/.cache/tenet/modules).  [default: the configuration's "
                    "download-modules, else no: offline]")
+@click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Also run the user policies in DIR (repeatable), as the configuration's policy-paths do; "
+                   "see docs/custom-policies.md.")
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],
@@ -114,6 +117,7 @@ def scan(
     engines: tuple[str, ...],
     max_instances: int | None,
     download_modules: bool | None,
+    policy_dirs: tuple[Path, ...],
     color: bool | None,
 ) -> None:
     """Scan Terraform and Kubernetes files or directories (default: the current directory)."""
@@ -128,7 +132,7 @@ def scan(
     try:
         settings = prepare(targets, cwd=Path.cwd(), all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
                            fail_on_unknown=fail_on_unknown, baseline_file=baseline_file,
-                           writing_baseline=write_baseline is not None)
+                           writing_baseline=write_baseline is not None, policy_dirs=policy_dirs)
         tenet = TENET in engines  # without it, only the other engines' findings are reported
         scanner = Scanner(var_files=var_files, source_dir=source_dir, params=settings.params,
                           rules=settings.rules if tenet else [], sources=None if tenet else [],
@@ -137,7 +141,8 @@ def scan(
                           max_plan_bytes=settings.config.config.max_plan_mib * 1024 * 1024,
                           max_file_bytes=settings.config.config.max_file_mib * 1024 * 1024,
                           download_modules=settings.config.config.download_modules if download_modules is None
-                          else download_modules)
+                          else download_modules,
+                          errors=settings.policy_errors)
         with _slow_scan_status(len(targets)):
             result = scanner.scan(targets)
         if write_baseline is not None:
@@ -279,20 +284,50 @@ def _write(text: str, output: Path | None, colour: bool | None = None) -> None:
 
 @main.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Also list the user policies in DIR (repeatable), as the configuration's policy-paths do; "
+                   "see docs/custom-policies.md.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The configuration whose policy-paths to read, instead of the nearest one above the current "
+                   "directory.")
 @click.pass_context
-def rules(ctx: click.Context, fmt: str) -> None:
-    """List every rule: id, category, severity and title."""
+def rules(ctx: click.Context, fmt: str, policy_dirs: tuple[Path, ...], config_file: Path | None) -> None:
+    """List every rule: id, category, severity and title (user policies' rules marked with their file)."""
+    ctx.obj = (policy_dirs, config_file)
     if ctx.invoked_subcommand is not None:
         return
-    from scanner.engine.registry import load_rules
-
+    listed = _rule_set(policy_dirs, config_file)
     if fmt == "markdown":
         from scanner.reports import rules_doc
 
-        click.echo(rules_doc.render(load_rules()), nl=False)
+        click.echo(rules_doc.render(listed), nl=False)
         return
-    for r in load_rules():
-        click.echo(f"{r.id:<9} {r.category.value:<11} {r.severity.value:<9} {r.title}")
+    for r in listed:
+        mine = "" if r.is_builtin else f"  [{r.policy_file}" + (f", replaces {r.replaces}]" if r.replaces else "]")
+        click.echo(printable(f"{r.id:<9} {r.category.value:<11} {r.severity.value:<9} {r.title}{mine}"))
+
+
+def _rule_set(policy_dirs: tuple[Path, ...], config_file: Path | None) -> list[Any]:
+    """The built-in rules, with the user policies of --policies and of the configuration's policy-paths.
+    A policy file that cannot be imported is reported on standard error and exits 2."""
+    from scanner.config import ConfigError, discover
+    from scanner.engine.registry import load_rules
+    from scanner.gating import load_user_policies
+
+    cwd = Path.cwd()
+    try:
+        found = load_user_policies([cwd], cwd=cwd, builtins=load_rules(),
+                                   config_file=config_file if config_file is not None else discover([cwd], cwd),
+                                   discovered=config_file is None, policy_dirs=policy_dirs)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+    if found is None:
+        return load_rules()
+    if found.errors:
+        for error in found.errors:
+            click.echo(printable(f"tenet: {error}"), err=True)
+        sys.exit(2)
+    return found.rules
 
 
 @main.command()
@@ -306,12 +341,11 @@ def coverage(fmt: str) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-def rules_show(rule_id: str) -> None:
+@click.pass_obj
+def rules_show(options: tuple[tuple[Path, ...], Path | None], rule_id: str) -> None:
     """Print one rule's rationale and remediation."""
-    from scanner.engine.registry import load_rules
-
     wanted = rule_id.strip().upper()
-    for r in load_rules():
+    for r in _rule_set(*options):
         if wanted in (r.id, r.name.upper(), *(a.upper() for a in r.aliases)):
             click.echo(f"{r.id}  {r.title}\n")
             click.echo(f"name:      {r.name}")
@@ -319,6 +353,10 @@ def rules_show(rule_id: str) -> None:
             click.echo(f"severity:  {r.severity.value}")
             if r.aliases:
                 click.echo(f"aliases:   {', '.join(r.aliases)}")
+            if not r.is_builtin:
+                click.echo(printable(f"policy:    {r.policy_file}"))
+            if r.replaces:
+                click.echo(f"replaces:  {r.replaces}")
             click.echo(f"\nRationale\n{_wrapped(r.rationale)}\n\nRemediation\n{_wrapped(r.remediation)}")
             if r.references:
                 click.echo("\nReferences\n" + "\n".join(f"  {ref}" for ref in r.references))
@@ -326,6 +364,59 @@ def rules_show(rule_id: str) -> None:
                 click.echo("\nCompliance\n" + "\n".join(f"  {k}: {', '.join(v)}" for k, v in r.compliance.items()))
             return
     raise UsageError(f"no rule {rule_id!r}; `tenet rules` lists them")
+
+
+@main.command("test-policies")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--fixtures", "fixtures", type=click.Path(exists=True, path_type=Path),
+              help="The fixtures to run the rules on (a file or a directory).  [default: DIRECTORY/fixtures]")
+@click.option("--all-rules", is_flag=True,
+              help="Run the built-in rules too and hold them to the annotations as well; by default only the "
+                   "rules of DIRECTORY are held to them.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The configuration whose [params] the rules read, instead of the nearest one above the "
+                   "fixtures.")
+def test_policies(directory: Path, fixtures: Path | None, all_rules: bool, config_file: Path | None) -> None:
+    """Run the policies in DIRECTORY on their fixtures and check the `# expect: ID` annotations.
+
+    Each annotation is a test, reported PASS or FAIL; so is every finding of a rule under test on a line
+    that expects none. Exit 0 when all hold, 1 when one fails, 2 when a policy cannot be loaded.
+    """
+    from scanner import config as cfg
+    from scanner import policy_testing
+    from scanner.engine.registry import load_rules
+    from scanner.engine.user_policies import PolicyError, load_policies
+
+    cwd = Path.cwd()
+    builtins = load_rules()
+    try:
+        loaded = load_policies([directory], builtins, shown=lambda p: policy_testing.display(p, cwd))
+    except PolicyError as exc:
+        raise InputError(str(exc)) from None
+    if loaded.errors:
+        for error in loaded.errors:
+            click.echo(printable(f"tenet: {error}"), err=True)
+        sys.exit(2)
+    mine = loaded.user_rules
+    if not mine:
+        raise InputError(f"{directory}: no rules found (a rule is a function decorated with scanner.policy.rule)")
+    fixtures = fixtures if fixtures is not None else directory / "fixtures"
+    if not fixtures.exists():
+        raise InputError(f"{fixtures}: no such fixtures directory (give one with --fixtures)")
+    try:
+        path = config_file if config_file is not None else cfg.discover([fixtures], cwd)
+        params = cfg.load(path, cwd, loaded.params_type).config.params
+    except cfg.ConfigError as exc:
+        raise InputError(str(exc)) from None
+    rules = loaded.rules if all_rules else mine
+    report = policy_testing.run(fixtures, rules, {r.id for r in rules}, params, cwd, tested={r.id for r in mine})
+    for outcome in report.outcomes:
+        click.echo(printable(str(outcome)))
+        if outcome.detail:
+            click.echo("    " + printable(outcome.detail))
+    click.echo("-" * 80)
+    click.echo(report.summary())
+    sys.exit(1 if report.failed else 0)
 
 
 def _wrapped(text: str) -> str:
@@ -396,6 +487,8 @@ def audit_options(command: F) -> F:
                      help="The most one API call may take, its retries included; past it the call is an error "
                           "entry."),
         click.option("--quiet", "-q", is_flag=True, help="List only the findings that fail the run, then the summary."),
+        click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="Also run the user policies in DIR (repeatable); see docs/custom-policies.md."),
         click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal)."),
     ]
     for option in reversed(options):
@@ -428,6 +521,7 @@ def finish_audit(
     states: tuple[Path, ...] = (),
     drift_source_dir: Path | None = None,
     fail_on_drift: bool = False,
+    policy_dirs: tuple[Path, ...] = (),
 ) -> NoReturn:
     """Save the snapshot, run the rules, report, and exit (2 when the audit is partial)."""
     from scanner.config import ConfigError
@@ -441,8 +535,9 @@ def finish_audit(
     try:
         settings = prepare([cwd], cwd=cwd, all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
                            fail_on_unknown=fail_on_unknown, baseline_file=baseline_file,
-                           writing_baseline=write_baseline is not None)
-        scanner = Scanner(params=settings.params, rules=settings.rules, gating=settings.gating, cwd=cwd)
+                           writing_baseline=write_baseline is not None, policy_dirs=policy_dirs)
+        scanner = Scanner(params=settings.params, rules=settings.rules, gating=settings.gating, cwd=cwd,
+                          errors=settings.policy_errors)
         result = scanner.evaluate(audited.load_result())
         if states:
             result = _with_drift(result, settings, states, drift_source_dir, cwd)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from scanner.engine.findings import Severity
 from scanner.engine.params import RuleParams
@@ -63,6 +63,8 @@ class Config(BaseModel):
     max_file_mib: int = Field(default=DEFAULT_MAX_FILE_BYTES // 1048576, ge=1, alias="max-file-mib")
     # Fetch registry, git and archive modules `terraform init` has not installed (--download-modules).
     download_modules: bool = Field(default=False, alias="download-modules")
+    # Directories of user policies (docs/custom-policies.md), relative to the configuration file's directory.
+    policy_paths: tuple[str, ...] = Field(default=(), alias="policy-paths")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +84,11 @@ class LoadedConfig:
         if not self.config.exclude or self.directory is None:
             return None
         return Excluder(self.directory, self.config.exclude)
+
+    def policy_directories(self) -> list[Path]:
+        if self.directory is None:
+            return []
+        return [self.directory / p for p in self.config.policy_paths]
 
     def baseline_path(self) -> Path | None:
         if self.config.baseline is None or self.directory is None:
@@ -107,10 +114,22 @@ def discover(paths: Sequence[Path], cwd: Path) -> Path | None:
         directory = directory.parent
 
 
-def load(path: Path | None, cwd: Path) -> LoadedConfig:
-    """Read and validate a configuration file; None gives the defaults."""
+def load(path: Path | None, cwd: Path, params_type: type[RuleParams] = RuleParams) -> LoadedConfig:
+    """Read and validate a configuration file; None gives the defaults.
+
+    `params_type` is RuleParams extended with the parameters user policies declare, so that a value of
+    the wrong type for one of them is a configuration error like any other.
+    """
+    model = Config if params_type is RuleParams else create_model(
+        "Config", __base__=Config, params=(params_type, Field(default_factory=params_type)))
     if path is None:
-        return LoadedConfig(Config())
+        try:
+            return LoadedConfig(model.model_validate({"params": {}}))
+        except ValidationError as exc:  # a user parameter without a default, and no configuration to set it
+            messages = _messages(exc, "", _KeyLines(None, ()), params_type)
+            raise ConfigError("\n".join(f"{m} (no configuration file was found: set it under [params] in a "
+                                        ".tenet.toml, or [tool.tenet.params] in pyproject.toml)"
+                                        for m in messages)) from None
     shown = _shown(path, cwd)
     data = _read_toml(path, shown)
     # A .tenet.toml written like pyproject.toml, under [tool.tenet], means the same.
@@ -127,12 +146,31 @@ def load(path: Path | None, cwd: Path) -> LoadedConfig:
         prefix: tuple[str, ...] = ("tool", "tenet")
     else:
         label, table, prefix = f"{shown}: ", data, ()
+    if params_type is not RuleParams and "params" not in table:
+        table = {**table, "params": {}}  # user parameters without defaults are then reported as params.NAME
     try:
-        config = Config.model_validate(table)
+        config = model.model_validate(table)
     except ValidationError as exc:
         lines = _KeyLines(path, prefix)
-        raise ConfigError("\n".join(_messages(exc, label, lines))) from None
+        raise ConfigError("\n".join(_messages(exc, label, lines, params_type))) from None
     return LoadedConfig(config, path.resolve(), label)
+
+
+def policy_directories(path: Path | None, cwd: Path) -> list[Path]:
+    """`policy-paths` of a configuration file, read before the rest: the policies they hold declare
+    parameters the rest is validated with."""
+    if path is None:
+        return []
+    shown = _shown(path, cwd)
+    data = _read_toml(path, shown)
+    tool = data.get("tool")
+    nested = isinstance(tool, dict) and isinstance(tool.get("tenet"), dict)
+    table = tool["tenet"] if isinstance(tool, dict) and nested else data
+    value = table.get("policy-paths", []) if isinstance(table, dict) else []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        label = f"{shown}: [tool.tenet] " if path.name == PYPROJECT else f"{shown}: "
+        raise ConfigError(f"{label}policy-paths: a list of directories, relative to the configuration file")
+    return [path.resolve().parent / v for v in value]
 
 
 def configure_rules(rules: Sequence[Rule], loaded: LoadedConfig) -> list[Rule]:
@@ -263,19 +301,20 @@ def _shown(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _messages(exc: ValidationError, label: str, lines: _KeyLines) -> list[str]:
+def _messages(exc: ValidationError, label: str, lines: _KeyLines,
+              params_type: type[RuleParams] = RuleParams) -> list[str]:
     messages = []
     for error in exc.errors():
         loc = list(error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            known = _keys(RuleParams) if loc[:1] == ["params"] and len(loc) == 2 else _keys(Config)
+            known = _keys(params_type) if loc[:1] == ["params"] and len(loc) == 2 else _keys(Config)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             message = f"unknown key{hint} (expected one of: {', '.join(known)})"
         elif loc[:1] == ["params"] and len(loc) == 2 and isinstance(error.get("input"), list):
             # A field validator rejects the whole list: name the offending item, as TOML users count them.
-            index = _bad_item(str(loc[1]), error["input"])
+            index = _bad_item(str(loc[1]), error["input"], params_type)
             if index is not None:
                 loc.append(index)
         line = lines.of([str(p) for p in loc if not isinstance(p, int)])
@@ -297,9 +336,11 @@ class _KeyLines:
     _PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
     _KEY = re.compile(rf"^\s*((?:{_PART.pattern})(?:\s*\.\s*(?:{_PART.pattern}))*)\s*=")
 
-    def __init__(self, path: Path, prefix: tuple[str, ...]) -> None:
+    def __init__(self, path: Path | None, prefix: tuple[str, ...]) -> None:
         self.prefix = prefix
         self.keys: dict[tuple[str, ...], int] = {}
+        if path is None:
+            return
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -331,10 +372,11 @@ def _keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def _bad_item(field: str, values: list[Any]) -> int | None:
+def _bad_item(field: str, values: list[Any], params_type: type[RuleParams]) -> int | None:
     for index, value in enumerate(values):
         try:
-            RuleParams.model_validate({field: [value]})
-        except ValidationError:
-            return index
+            params_type.model_validate({field: [value]})
+        except ValidationError as exc:
+            if any(e["loc"][:1] == (field,) for e in exc.errors()):
+                return index
     return None

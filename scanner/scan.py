@@ -110,6 +110,7 @@ class Scanner:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         stdin: BinaryIO | None = None,
         download_modules: bool = False,
+        errors: Sequence[ScanError] = (),
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -126,6 +127,8 @@ class Scanner:
         # What `-` reads (`helm template … | tenet scan -`): the process's standard input unless given.
         self._stdin = stdin
         self._spooled: Path | None = None
+        # Error entries found before the scan (a user policy that could not be imported): every result has them.
+        self.errors = list(errors)
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
         if not any(str(p) == "-" for p in paths):
@@ -214,7 +217,7 @@ class Scanner:
                                   read=self._comments_text)
         # A module called from two places reports its parse errors once.
         errors = {(e.path, e.line, e.column, e.message, e.level): e
-                  for e in _redacted_errors(loaded.errors + rule_errors + gated.warnings, redact)}
+                  for e in _redacted_errors(self.errors + loaded.errors + rule_errors + gated.warnings, redact)}
         return ScanResult(
             findings=_redacted_findings(gated.findings, redact),
             errors=sorted(errors.values(), key=lambda e: (e.path or "", e.line or 0, e.message)),

@@ -2,7 +2,8 @@
 
 A line ending in `# expect: NET-001, NET-004` must be the start line of findings
 of exactly those rules; `# expect-unknown: RULE` marks a could-not-evaluate
-result. Anything found but not annotated, or annotated but not found, fails.
+result (scanner/engine/expectations.py reads them, for `tenet test-policies` too).
+Anything found but not annotated, or annotated but not found, fails.
 """
 
 from __future__ import annotations
@@ -13,29 +14,21 @@ from pathlib import Path
 
 import pytest
 
+from scanner.engine import expectations
+from scanner.engine.expectations import fixture_files
 from scanner.engine.findings import ErrorLevel, Status
 from scanner.engine.params import RuleParams
 from scanner.scan import Scanner
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_FIXTURES = ROOT / "fixtures" / "rules"
-# Several annotations may share a line: `# expect: NET-004 expect-unknown: NET-001`.
-_EXPECT = re.compile(r"expect(-unknown)?:\s*([A-Z]+-\d{3}(?:\s*,\s*[A-Z]+-\d{3})*)")
 # `# tenet-params: {"allowed_cidrs": ["10.0.0.0/8"]}` in a fixture's first lines sets rule parameters.
 _PARAMS = re.compile(r"#\s*tenet-params:\s*(\{.*\})\s*$")
-FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.rglob("*")
-                       if p.suffix in (".tf", ".yaml", ".yml") or p.name.endswith(".tf.json"))
+FIXTURE_FILES = fixture_files(RULE_FIXTURES)
 
 
 def expected(path: Path) -> set[tuple[int, str, str]]:
-    found = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        # JSON has no comments: a `"//": "expect: …"` property (Terraform's JSON comment) holds the annotation.
-        comment = line if path.suffix == ".json" else line.partition("#")[2]
-        for m in _EXPECT.finditer(comment):
-            status = "unknown" if m.group(1) else "fail"
-            found |= {(number, rule.strip(), status) for rule in m.group(2).split(",")}
-    return found
+    return {(e.line, e.rule, e.status) for e in expectations.expected(path)}
 
 
 def params(path: Path) -> RuleParams:

@@ -84,6 +84,12 @@ def evaluate(
                 if all(o.id != r.id for o in entry.rules):
                     entry.rules.append(r)
             except Exception as exc:  # a rule bug must not hide the other results
+                if not r.is_builtin:
+                    # A user rule that raises on one asset has not evaluated it: never a pass, never a crash.
+                    reason = hide(f"rule {r.id} raised {type(exc).__name__}: {exc}{_raised_at(exc, r)}")
+                    seen, finding = _finding(r, Status.UNKNOWN, f"could not evaluate: {reason}", asset.origin)
+                    findings.setdefault(seen, finding)
+                    continue
                 loc = asset.origin.location
                 errors.append(
                     ScanError(
@@ -98,6 +104,17 @@ def evaluate(
         seen, finding = _finding(first, Status.UNKNOWN, f"could not evaluate: {entry.reason}{also}", entry.origin)
         findings.setdefault(seen, finding)
     return sorted(findings.values(), key=Finding.sort_key), errors
+
+
+def _raised_at(exc: Exception, r: Rule) -> str:
+    """` (policy.py:12)`: the line of the user's policy file the exception came through, last."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    filename = getattr(r.check, "__code__", None)
+    path = filename.co_filename if filename is not None else None
+    line = next((f.lineno for f in reversed(frames) if f.filename == path), None)
+    return f" ({r.policy_file}:{line})" if line is not None else f" ({r.policy_file})"
 
 
 def _reason(exc: CannotEvaluate) -> str:

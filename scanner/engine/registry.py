@@ -25,7 +25,8 @@ ASSET_TYPES: tuple[type, ...] = (Firewall, TlsEndpoint, DataStore, AccessGrant)
 _RULE_ID = re.compile(r"^[A-Z]{2,5}-\d{3}$")
 _ATTR = "__tenet_rule__"
 
-A = TypeVar("A")
+# A check: `(asset, params) -> Iterator[Violation]`, params RuleParams or a subclass of it.
+F = TypeVar("F", bound=Callable[..., Iterator["Violation"]])
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,15 @@ class Rule:
     aliases: tuple[str, ...] = ()
     # Compliance framework -> control ids, kept as data (for example CIS AWS 5.2).
     compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The parameters the check reads: RuleParams, or a subclass a user policy declares for its own knobs.
+    params_type: type[RuleParams] = RuleParams
+    # A user rule (docs/custom-policies.md): the built-in rule it stands in for, and the file it comes from.
+    replaces: str | None = None
+    policy_file: str | None = None
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.policy_file is None
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class _Meta:
     references: tuple[str, ...]
     aliases: tuple[str, ...]
     compliance: Mapping[str, tuple[str, ...]]
+    replaces: str | None
 
 
 def rule(
@@ -84,26 +95,44 @@ def rule(
     references: Iterable[str] = (),
     aliases: Iterable[str] = (),
     compliance: Mapping[str, Iterable[str]] | None = None,
-) -> Callable[[Callable[[A, RuleParams], Iterator[Violation]]], Callable[[A, RuleParams], Iterator[Violation]]]:
-    """Mark a function `check(asset, params) -> Iterator[Violation]` as a rule."""
+    replaces: str | None = None,
+) -> Callable[[F], F]:
+    """Mark a function `check(asset, params) -> Iterator[Violation]` as a rule.
+
+    `params` is annotated RuleParams, or a subclass that declares the rule's own typed parameters.
+    `replaces` (user policies only) names a built-in rule this one runs instead of.
+    """
     if not _RULE_ID.match(id):
-        raise ValueError(f"rule id {id!r} must look like NET-001")
+        raise ValueError(f"rule id {id!r} must be 2 to 5 capital letters, a dash and 3 digits, like NET-001")
+    if replaces is not None and not _RULE_ID.match(replaces):
+        raise ValueError(f"rule {id}: replaces={replaces!r} is not a rule id")
     meta = _Meta(
         id=id,
         name=name,
-        category=Category(category),
-        severity=Severity(severity),
+        category=_member(Category, category, f"rule {id}: category"),
+        severity=_member(Severity, severity, f"rule {id}: severity"),
         title=title,
         references=tuple(references),
         aliases=tuple(aliases),
         compliance={k: tuple(v) for k, v in (compliance or {}).items()},
+        replaces=replaces,
     )
 
-    def mark(fn: Callable[[A, RuleParams], Iterator[Violation]]) -> Callable[[A, RuleParams], Iterator[Violation]]:
+    def mark(fn: F) -> F:
         setattr(fn, _ATTR, meta)
         return fn
 
     return mark
+
+
+E = TypeVar("E", Category, Severity)
+
+
+def _member(enum: type[E], value: str, what: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not one of {', '.join(m.value for m in enum)}") from None
 
 
 def _split_doc(doc: str, rule_id: str) -> tuple[str, str]:
@@ -114,12 +143,18 @@ def _split_doc(doc: str, rule_id: str) -> tuple[str, str]:
     return " ".join(rationale.split()), inspect.cleandoc(remediation)
 
 
-def _from_function(fn: Callable[..., Iterator[Violation]], meta: _Meta) -> Rule:
+def _from_function(fn: Callable[..., Iterator[Violation]], meta: _Meta, policy_file: str | None = None) -> Rule:
     hints = get_type_hints(fn)
-    first = next(iter(inspect.signature(fn).parameters))
-    applies_to = hints.get(first)
+    parameters = list(inspect.signature(fn).parameters)
+    if len(parameters) != 2:
+        raise ValueError(f"rule {meta.id}: the check takes two parameters, the asset and the rule parameters")
+    applies_to = hints.get(parameters[0])
     if applies_to not in ASSET_TYPES:
-        raise ValueError(f"rule {meta.id}: first parameter must be one of the model's asset types")
+        names = ", ".join(t.__name__ for t in ASSET_TYPES)
+        raise ValueError(f"rule {meta.id}: the first parameter must be annotated with a model asset type ({names})")
+    params_type = hints.get(parameters[1], RuleParams)
+    if not (isinstance(params_type, type) and issubclass(params_type, RuleParams)):
+        raise ValueError(f"rule {meta.id}: the second parameter must be annotated RuleParams or a subclass of it")
     rationale, remediation = _split_doc(fn.__doc__ or "", meta.id)
     return Rule(
         id=meta.id,
@@ -134,18 +169,26 @@ def _from_function(fn: Callable[..., Iterator[Violation]], meta: _Meta) -> Rule:
         references=meta.references,
         aliases=meta.aliases,
         compliance=meta.compliance,
+        params_type=params_type,
+        replaces=meta.replaces,
+        policy_file=policy_file,
     )
+
+
+def rules_of(module: object, policy_file: str | None = None) -> list[Rule]:
+    """The rules a module defines (not those it imports), in definition order."""
+    name = getattr(module, "__name__", None)
+    return [_from_function(value, meta, policy_file) for value in vars(module).values()
+            if isinstance(meta := getattr(value, _ATTR, None), _Meta) and callable(value)
+            and getattr(value, "__module__", None) == name]
 
 
 def load_rules(modules: Iterable[str] = POLICY_MODULES) -> list[Rule]:
     """Import the policy modules and return their rules, sorted by id."""
     rules: dict[str, Rule] = {}
     for module_name in modules:
-        module = importlib.import_module(module_name)
-        for value in vars(module).values():
-            meta = getattr(value, _ATTR, None)
-            if isinstance(meta, _Meta) and callable(value):
-                if meta.id in rules:
-                    raise ValueError(f"duplicate rule id {meta.id} in {module_name}")
-                rules[meta.id] = _from_function(value, meta)
+        for r in rules_of(importlib.import_module(module_name)):
+            if r.id in rules:
+                raise ValueError(f"duplicate rule id {r.id} in {module_name}")
+            rules[r.id] = r
     return sorted(rules.values(), key=lambda r: r.id)

@@ -17,6 +17,7 @@ from scanner.gating.baseline import Baseline, BaselineError
 
 if TYPE_CHECKING:
     from scanner.config import LoadedConfig
+    from scanner.engine.user_policies import PolicySet
     from scanner.model import Asset
     from scanner.scan import ScanResult
     from scanner.sources.interface import LoadResult
@@ -121,6 +122,9 @@ class Settings:
     gating: Gating
     fail_on: Severity | None
     fail_on_unknown: bool
+    # Every rule, user policies' included (before `enable`/`disable`), and the policy files that did not load.
+    all_rules: Sequence[Rule] = ()
+    policy_errors: Sequence[ScanError] = ()
 
 
 def prepare(
@@ -133,11 +137,21 @@ def prepare(
     fail_on_unknown: bool | None = None,
     baseline_file: Path | None = None,
     writing_baseline: bool = False,
+    policy_dirs: Sequence[Path] = (),
 ) -> Settings:
-    """Raises ConfigError or BaselineError with a message that names the file."""
+    """Raises ConfigError or BaselineError with a message that names the file.
+
+    User policies are loaded from the configuration's `policy-paths` and from `policy_dirs` (`--policies`);
+    with neither, their machinery is not even imported.
+    """
     from scanner import config as cfg
 
-    loaded = cfg.load(config_file if config_file is not None else cfg.discover(paths, cwd), cwd)
+    path = config_file if config_file is not None else cfg.discover(paths, cwd)
+    policies = load_user_policies(paths, cwd=cwd, builtins=all_rules, config_file=path,
+                                  discovered=config_file is None, policy_dirs=policy_dirs)
+    if policies is not None:
+        all_rules = policies.rules
+    loaded = cfg.load(path, cwd, policies.params_type if policies is not None else RuleParams)
     rules = cfg.configure_rules(all_rules, loaded)
     threshold = fail_on or loaded.config.fail_on or "low"
     baseline = None
@@ -162,7 +176,39 @@ def prepare(
         gating=Gating(exclude=loaded.excluder(), baseline=baseline, known_rules=tuple(all_rules)),
         fail_on=None if threshold == "none" else Severity(threshold),
         fail_on_unknown=bool(fail_on_unknown if fail_on_unknown is not None else loaded.config.fail_on_unknown),
+        all_rules=tuple(all_rules),
+        policy_errors=tuple(policies.errors) if policies is not None else (),
     )
+
+
+def load_user_policies(paths: Sequence[Path], *, cwd: Path, builtins: Sequence[Rule], config_file: Path | None,
+                       discovered: bool, policy_dirs: Sequence[Path] = ()) -> PolicySet | None:
+    """The configuration's `policy-paths` and `policy_dirs`, loaded over `builtins`; None when there are none.
+
+    A configuration found in the scanned tree is part of the code under review: its policy directories must
+    lie inside the trust boundary, like its baseline. Raises ConfigError (an id collision included).
+    """
+    from scanner import config as cfg
+
+    configured = cfg.policy_directories(config_file, cwd)
+    if not configured and not policy_dirs:
+        return None
+    from scanner.engine.user_policies import PolicyError, load_policies
+
+    if discovered and configured:
+        import os
+
+        from scanner.sources.boundary import Boundary
+
+        boundary = Boundary.around(paths)
+        for directory in configured:
+            if not boundary.contains(os.path.realpath(directory)):
+                raise cfg.ConfigError(f"{_shown(config_file or directory, cwd)}: policy-paths: "
+                                      f"{_shown(directory, cwd)!r} resolves outside {boundary.describe()}; not read")
+    try:
+        return load_policies([*configured, *policy_dirs], builtins, shown=lambda p: _shown(p, cwd))
+    except PolicyError as exc:
+        raise cfg.ConfigError(str(exc)) from None
 
 
 def record_baseline(result: ScanResult, path: Path, cwd: Path) -> Baseline:
@@ -181,4 +227,5 @@ def _shown(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-__all__ = ["Baseline", "BaselineError", "Gated", "Gating", "Settings", "prepare", "record_baseline"]
+__all__ = ["Baseline", "BaselineError", "Gated", "Gating", "Settings", "load_user_policies", "prepare",
+           "record_baseline"]

@@ -35,3 +35,10 @@ def test_engine_checkov_does_import_it() -> None:
     # The control for the test above: the same measurement sees checkov when it is asked for.
     modules = imported_modules("fixtures/seed/security.tf", "--engine", "checkov")
     assert "checkov.terraform.runner" in checkov_modules(modules)
+
+
+def test_user_policy_machinery_loads_only_when_policies_are_named() -> None:
+    assert "scanner.engine.user_policies" not in imported_modules("fixtures/seed")
+    # The control: --policies does load it.
+    assert "scanner.engine.user_policies" in imported_modules("fixtures/seed/security.tf", "--config",
+                                                              "examples/policies/.tenet.toml", "--fail-on", "none")
