@@ -137,11 +137,9 @@ FLEXIBLE_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 # App Service `site_config.ftps_state` (FTPS_ALL_ALLOWED serves plain FTP):
 # azurerm_linux_/windows_web_app and _function_app: Disabled when unset.
 APP_SERVICE_FTPS_STATE_DEFAULT = "Disabled"
-# azurerm_app_service / azurerm_function_app leave it to Azure, which allowed plain FTP on older apps.
-LEGACY_APP_SERVICE_FTPS_STATE_UNKNOWN = (
-    "ftps_state is not set: this resource type leaves it to Azure, whose default for older apps is "
-    'AllAllowed (plain FTP); set ftps_state = "FtpsOnly" or "Disabled"'
-)
+# azurerm_app_service / azurerm_function_app (and their slots) leave it to Azure, whose default is
+# AllAllowed (the azurerm documentation says so where it chose Disabled instead).
+LEGACY_APP_SERVICE_FTPS_STATE_DEFAULT = "AllAllowed"
 
 # Cosmos DB `minimal_tls_version`, Event Hubs and Service Bus namespaces' `minimum_tls_version`:
 # TLS 1.2 when unset. All three refuse unencrypted connections.

@@ -1148,7 +1148,7 @@ def role_assignment(assignment: ResourceView, ctx: MappingContext) -> Iterator[A
     )
 
 
-_LEGACY_FTPS_STATE = Unknown(reason=azure.LEGACY_APP_SERVICE_FTPS_STATE_UNKNOWN)
+_LEGACY_FTPS_STATE = azure.LEGACY_APP_SERVICE_FTPS_STATE_DEFAULT
 
 MAPPERS = {
     # Network: security groups, service firewalls, database and cache firewall rules, cluster APIs.
