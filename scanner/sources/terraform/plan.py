@@ -319,13 +319,7 @@ def _state_resources(state: dict[str, Any]) -> Iterator[tuple[dict[str, Any], An
                 yield {"address": address, "type": r.get("type"), "name": r.get("name")}, _obj(
                     instance.get("attributes"))
         return
-    stack = [_obj(_obj(state.get("values")).get("root_module"))]
-    while stack:
-        module = stack.pop()
-        for r in _arr(module.get("resources")):
-            if isinstance(r, dict) and r.get("mode") == "managed":
-                yield r, _obj(r.get("values"))
-        stack.extend(m for m in _arr(module.get("child_modules")) if isinstance(m, dict))
+    yield from _module_tree(_obj(state.get("values")).get("root_module"))
 
 
 def _at_path(value: Any, steps: list[Any]) -> Any:
@@ -380,7 +374,12 @@ def _planned_resources(plan: dict[str, Any]) -> Iterator[tuple[dict[str, Any], A
                 continue
             yield rc, _with_unknowns(after, change.get("after_unknown"))
         return
-    stack = [_obj(_obj(plan.get("planned_values")).get("root_module"))]
+    yield from _module_tree(_obj(plan.get("planned_values")).get("root_module"))
+
+
+def _module_tree(root: Any) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(resource, values) of the managed resources of a `values` tree (`planned_values`, a shown state)."""
+    stack = [_obj(root)]
     while stack:
         module = stack.pop()
         for r in _arr(module.get("resources")):
