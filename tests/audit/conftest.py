@@ -653,3 +653,10 @@ def _breadth_transit(endpoint: str, world: World) -> None:
             ReplicationGroupId=name, ReplicationGroupDescription=name, Engine="redis", CacheNodeType="cache.t3.micro",
             TransitEncryptionEnabled=sealed, AtRestEncryptionEnabled=sealed)["ReplicationGroup"]
         (world.clean if sealed else world.arns)[name] = group["ARN"]
+
+    apigateway = _client(endpoint, "apigateway", region)
+    for name, policy in (("api-old.example.com", "TLS_1_0"), ("api.example.com", "TLS_1_2")):
+        apigateway.create_domain_name(domainName=name, securityPolicy=policy,
+                                      regionalCertificateArn=f"arn:aws:acm:{region}:{ACCOUNT}:certificate/1",
+                                      endpointConfiguration={"types": ["REGIONAL"]})
+        (world.arns if policy == "TLS_1_0" else world.clean)[name] = f"arn:aws:apigateway:{region}::/domainnames/{name}"

@@ -175,7 +175,12 @@ DIST = "arn:aws:cloudfront::123456789012:distribution/"
 
 
 def test_cloudfront_distributions() -> None:
-    default_cert, modern, legacy = adapters.distributions(response("cloudfront_list_distributions"), GLOBAL)
+    endpoints = adapters.distributions(response("cloudfront_list_distributions"), GLOBAL)
+    default_cert, modern, legacy = (e for e in endpoints if e.kind == "cdn_distribution")
+    # A match-viewer origin behind viewers allowed on HTTP is fetched over HTTP too.
+    assert [(e.name, e.plaintext_allowed) for e in endpoints if e.kind == "cdn_origin"] == [
+        ("E2MODERNTLS0002 origin shop-alb", False), ("E3LEGACYHTTP003 origin legacy", True)]
+    assert verdicts(endpoints)[("TLS-001", f"{DIST}E3LEGACYHTTP003", "fail")] == 2
     # The *.cloudfront.net certificate negotiates TLSv1 whatever MinimumProtocolVersion says.
     assert (default_cert.min_version, default_cert.policy_name) == (TlsVersion.TLS1_0, "TLSv1")
     assert (modern.min_version, modern.plaintext_allowed, modern.name) == \
@@ -540,3 +545,28 @@ def test_msk_and_memorydb_in_transit() -> None:
     assets = [*stores.msk_clusters(msk, EU, frozenset()), *stores.memorydb_clusters(memorydb, EU, frozenset())]
     assert verdicts(assets) == fails(("TLS-001", "arn:aws:kafka:eu-west-1:123456789012:cluster/events/1"),
                                      ("TLS-001", "arn:aws:memorydb:eu-west-1:123456789012:cluster/sessions"))
+
+
+def test_cloudfront_custom_origins_fetched_over_http_or_old_tls() -> None:
+    """ListDistributions' DistributionSummary, its Origins as the CloudFront API reference shapes them."""
+    def origin(origin_id: str, policy: str, protocols: list[str]) -> dict[str, Any]:
+        return {"Id": origin_id, "DomainName": f"{origin_id}.example.com", "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": policy,
+            "OriginSslProtocols": {"Quantity": len(protocols), "Items": protocols}}}
+
+    summary = {"Id": "E2QWRUHAPOMQZL", "ARN": "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL",
+               "ViewerCertificate": {"ACMCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/1",
+                                     "MinimumProtocolVersion": "TLSv1.2_2021", "CertificateSource": "acm"},
+               "DefaultCacheBehavior": {"ViewerProtocolPolicy": "redirect-to-https"},
+               "Origins": {"Quantity": 4, "Items": [
+                   origin("legacy", "http-only", ["TLSv1.2"]), origin("old-tls", "https-only", ["TLSv1", "TLSv1.2"]),
+                   origin("modern", "https-only", ["TLSv1.2"]), origin("mirror", "match-viewer", ["TLSv1.2"]),
+                   {"Id": "assets", "DomainName": "assets.s3.amazonaws.com", "S3OriginConfig": {}}]}}
+    endpoints = adapters.distributions({"DistributionList": {"Items": [summary]}}, GLOBAL)
+    assert [(e.kind, e.name, e.plaintext_allowed, e.min_version) for e in endpoints[1:]] == [
+        ("cdn_origin", "E2QWRUHAPOMQZL origin legacy", True, None),
+        ("cdn_origin", "E2QWRUHAPOMQZL origin old-tls", False, TlsVersion.TLS1_0),
+        ("cdn_origin", "E2QWRUHAPOMQZL origin modern", False, TlsVersion.TLS1_2),
+        ("cdn_origin", "E2QWRUHAPOMQZL origin mirror", False, TlsVersion.TLS1_2)]  # viewers are redirected to HTTPS
+    arn = summary["ARN"]
+    assert verdicts(endpoints) == fails(("TLS-001", arn), ("TLS-002", arn))

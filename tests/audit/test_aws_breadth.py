@@ -51,6 +51,7 @@ EXPECTED: dict[str, list[str]] = {
     # moto keeps no security groups on a Redshift cluster: its public endpoint is tested on API JSON.
     "warehouse-open": ["ENC-001"],
     "cache-plain": ["ENC-001", "TLS-001"],
+    "api-old.example.com": ["TLS-002"],
 }
 
 

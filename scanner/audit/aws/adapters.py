@@ -44,6 +44,7 @@ from scanner.providers.aws import (
     CLOUDFRONT_DEFAULT_POLICY,
     SERVICE_TLS_MINIMUM,
     acl_grant,
+    api_gateway_min_version,
     cloudfront_min_version,
     denies_insecure_transport,
     elb_policy_min_version,
@@ -287,9 +288,55 @@ def distribution(summary: Response, where: Where) -> TlsEndpoint:
                        field_origins={"plaintext_allowed": origin.at(None, "viewer_protocol_policy")})
 
 
+def distribution_origins(summary: Response, viewer_plaintext: bool | Unknown, where: Where) -> list[TlsEndpoint]:
+    """What a distribution fetches from its custom origins: over HTTP (`http-only`, or `match-viewer` when
+    viewers may use HTTP), and with which protocols (`OriginSslProtocols`)."""
+    dist_id = str(summary.get("Id", "?"))
+    arn = _str(summary.get("ARN")) or where.arn("cloudfront", f"distribution/{dist_id}", regional=False)
+    origins = summary.get("Origins")
+    endpoints = []
+    for item in _items(origins.get("Items")) if isinstance(origins, Mapping) else []:
+        config = item.get("CustomOriginConfig")
+        if not isinstance(config, Mapping):
+            continue  # S3 origins are fetched over HTTPS
+        policy = str(config.get("OriginProtocolPolicy"))
+        plaintext = {"http-only": True, "https-only": False}.get(policy, viewer_plaintext)
+        protocols = config.get("OriginSslProtocols")
+        names = protocols.get("Items", []) if isinstance(protocols, Mapping) else []
+        versions = [v for v in (TlsVersion.parse(p) for p in names if isinstance(p, str)) if v is not None]
+        version = min(versions) if versions and policy != "http-only" else None
+        endpoints.append(TlsEndpoint(origin=where.origin(arn, "AWS::CloudFront::Distribution",
+                                                         f"origin[{item.get('Id')}]"),
+                                     kind="cdn_origin", name=f"{dist_id} origin {item.get('Id')}",
+                                     min_version=version, plaintext_allowed=plaintext))
+    return endpoints
+
+
 def distributions(page: Response, where: Where) -> list[TlsEndpoint]:
     listing = page.get("DistributionList")
-    return [distribution(s, where) for s in _items(listing.get("Items"))] if isinstance(listing, Mapping) else []
+    found = []
+    for summary in _items(listing.get("Items")) if isinstance(listing, Mapping) else []:
+        viewer = distribution(summary, where)
+        found.append(viewer)
+        found += distribution_origins(summary, viewer.plaintext_allowed, where)
+    return found
+
+
+def api_domains(page: Response, where: Where, version2: bool = False) -> list[TlsEndpoint]:
+    """GetDomainNames of API Gateway (REST: `securityPolicy`) or API Gateway v2 (per endpoint configuration)."""
+    endpoints = []
+    for domain in _items(page.get("Items" if version2 else "items")):
+        name = str(domain.get("DomainName" if version2 else "domainName", "?"))
+        arn = where.arn("apigateway", f"/domainnames/{name}", account=False)
+        configs = _items(domain.get("DomainNameConfigurations")) if version2 else [domain]
+        for config in configs:
+            policy = _str(config.get("SecurityPolicy" if version2 else "securityPolicy"))
+            version: TlsVersion | Unknown = (api_gateway_min_version(policy) if policy
+                                             else Unknown(reason="the domain reports no security policy"))
+            endpoints.append(TlsEndpoint(origin=where.origin(arn, "AWS::ApiGateway::DomainName", "security_policy"),
+                                         kind="api_domain", name=name, min_version=version, plaintext_allowed=False,
+                                         policy_name=policy))
+    return endpoints
 
 
 # -- KMS key ownership ---------------------------------------------------------------------------------

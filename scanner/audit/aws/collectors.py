@@ -388,6 +388,10 @@ def _region_calls(acct: _Account, region: str) -> Iterator[Call]:
     yield acct.call(region, "elb", "DescribeLoadBalancers", partial(_classic_load_balancers, acct, region))
     yield acct.call(region, "eks", "ListClusters", partial(_eks_clusters, acct, region))
     yield acct.call(region, "lambda", "ListFunctions", partial(_functions, acct, region))
+    yield acct.call(region, "apigateway", "GetDomainNames", partial(_listing, acct, region, "apigateway",
+                                                                    "GetDomainNames", adapters.api_domains))
+    yield acct.call(region, "apigatewayv2", "GetDomainNames", partial(
+        _listing, acct, region, "apigatewayv2", "GetDomainNames", partial(adapters.api_domains, version2=True)))
     yield acct.call(region, "ec2", "DescribeImages", partial(_listing, acct, region, "ec2", "DescribeImages",
                                                              sharing.images, Owners=["self"]))
     yield acct.call(region, "kms", "ListAliases", partial(_key_aliases, acct, region))

@@ -13,7 +13,7 @@ LIVE: dict[str, str] = {
     "aws_default_security_group": "ec2:DescribeSecurityGroups",
     "aws_lb_listener": "elbv2:DescribeListeners, DescribeRules",
     "aws_alb_listener": "elbv2:DescribeListeners, DescribeRules",
-    "aws_cloudfront_distribution": "cloudfront:ListDistributions",
+    "aws_cloudfront_distribution": "cloudfront:ListDistributions (viewer and origin protocol policies)",
     "aws_s3_bucket": "s3:GetBucketEncryption, GetBucketAcl, GetBucketOwnershipControls, GetPublicAccessBlock",
     "aws_s3_bucket_policy": "s3:GetBucketPolicy, GetPublicAccessBlock; s3control:GetPublicAccessBlock",
     "aws_ebs_volume": "ec2:DescribeVolumes",
@@ -21,6 +21,8 @@ LIVE: dict[str, str] = {
     "aws_network_acl": "ec2:DescribeNetworkAcls",
     "aws_default_network_acl": "ec2:DescribeNetworkAcls",
     "aws_eks_cluster": "eks:ListClusters, DescribeCluster",
+    "aws_apigatewayv2_domain_name": "apigatewayv2:GetDomainNames",
+    "aws_api_gateway_domain_name": "apigateway:GetDomainNames",
     "aws_msk_cluster": "kafka:ListClustersV2",
     "aws_memorydb_cluster": "memorydb:DescribeClusters",
     "aws_elasticache_replication_group": "elasticache:DescribeReplicationGroups",
@@ -87,8 +89,6 @@ NOT_LIVE: dict[str, str] = {
     # Not read live yet (issue #13): each moves to LIVE when its collector lands.
     # Added with issue #12 (code side); each moves to LIVE when its collector lands.
     "aws_dms_replication_instance": "not read live yet",
-    "aws_api_gateway_domain_name": "not read live yet",
-    "aws_apigatewayv2_domain_name": "not read live yet",
     "aws_ecs_task_definition": "not read live yet",
     "aws_dms_endpoint": "not read live yet",
     "aws_launch_configuration": "not read live yet",
