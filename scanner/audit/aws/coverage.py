@@ -120,4 +120,5 @@ NOT_LIVE: dict[str, str] = {
     "aws_rds_cluster_instance": "not read live yet",
     "aws_neptune_cluster_instance": "not read live yet",
     "aws_redshiftserverless_workgroup": "not read live yet",
+    "aws_lambda_function": "not read live yet",
 }

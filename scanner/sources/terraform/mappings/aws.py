@@ -1139,6 +1139,16 @@ def mq_broker(broker: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     yield store.model_copy(update={"key_management": owned}) if isinstance(owned, Unknown) else store
 
 
+def lambda_environment(function: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
+    """Environment variables are always encrypted at rest, by the AWS managed aws/lambda key unless
+    `kms_key_arn` names a customer-managed one. A function without variables stores none."""
+    if not function.blocks("environment"):
+        return
+    yield _store(function, kind="function_environment", name=_name(function, "function_name"), encrypted=True,
+                 encrypted_at=function.blocks("environment")[0].origin, key=(function, "kms_key_arn"),
+                 by_default=not function.has("kms_key_arn"))
+
+
 def ecr_repository(repo: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     """Images are always encrypted: AES256 with an ECR key, or KMS (aws/ecr unless `kms_key` is given)."""
     blocks = repo.blocks("encryption_configuration")
@@ -1517,6 +1527,7 @@ MAPPERS = {
     "aws_cloudwatch_log_group": _always_encrypted("log_group", "name", "kms_key_id"),
     "aws_cloudtrail": _always_encrypted("audit_log", "name", "kms_key_id"),
     "aws_ecr_repository": ecr_repository,
+    "aws_lambda_function": lambda_environment,
     "aws_secretsmanager_secret": _always_encrypted("secret", "name", "kms_key_id"),
     # identity and access
     "aws_iam_policy": _named_policy(GrantKind.IDENTITY_POLICY, "policy", "name"),
