@@ -175,12 +175,27 @@ def _from_function(fn: Callable[..., Iterator[Violation]], meta: _Meta, policy_f
     )
 
 
+class RuleDefinitionError(ValueError):
+    """A decorated function that is not a valid rule (its signature, its docstring), and the line it starts on."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def rules_of(module: object, policy_file: str | None = None) -> list[Rule]:
     """The rules a module defines (not those it imports), in definition order."""
     name = getattr(module, "__name__", None)
-    return [_from_function(value, meta, policy_file) for value in vars(module).values()
-            if isinstance(meta := getattr(value, _ATTR, None), _Meta) and callable(value)
-            and getattr(value, "__module__", None) == name]
+    rules = []
+    for value in vars(module).values():
+        meta = getattr(value, _ATTR, None)
+        if isinstance(meta, _Meta) and callable(value) and getattr(value, "__module__", None) == name:
+            try:
+                rules.append(_from_function(value, meta, policy_file))
+            except (ValueError, NameError, TypeError) as exc:  # NameError: an annotation that does not resolve
+                code = getattr(value, "__code__", None)
+                raise RuleDefinitionError(str(exc), code.co_firstlineno if code is not None else None) from None
+    return rules
 
 
 def load_rules(modules: Iterable[str] = POLICY_MODULES) -> list[Rule]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scanner.engine.findings import ScanError
 from scanner.engine.params import RuleParams
-from scanner.engine.registry import Rule, rules_of
+from scanner.engine.registry import Rule, RuleDefinitionError, rules_of
 
 NAMESPACE = "_tenet_user_policies"
 
@@ -65,8 +65,8 @@ def load_policies(directories: Sequence[Path], builtins: Sequence[Rule],
                 continue
             try:
                 user.extend(rules_of(module, shown(path)))
-            except Exception as exc:  # a malformed rule (its docstring, its signature): named at its file
-                errors.append(ScanError(path=shown(path), line=None, message=f"policy not loaded: {exc}"))
+            except RuleDefinitionError as exc:  # a malformed rule (its docstring, its signature), at its line
+                errors.append(ScanError(path=shown(path), line=exc.line, message=f"policy not loaded: {exc}"))
     return PolicySet(rules=_merge(builtins, user), params_type=_params_type(user), errors=errors)
 
 

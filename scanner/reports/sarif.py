@@ -269,6 +269,11 @@ def _rule_descriptor(r: Rule) -> object:
         properties["aliases"] = list(r.aliases)
     if r.compliance:
         properties["compliance"] = {k: list(v) for k, v in r.compliance.items()}
+    if not r.is_builtin:
+        # A user policy (docs/custom-policies.md): Tenet's rule reference does not document it.
+        properties["policyFile"] = r.policy_file
+        if r.replaces:
+            properties["replaces"] = r.replaces
     return _descriptor(
         rule_id=r.id,
         name=r.name,
@@ -280,6 +285,7 @@ def _rule_descriptor(r: Rule) -> object:
         category=r.category,
         severity=r.severity,
         extra=properties,
+        documented=r.is_builtin,
     )
 
 
@@ -335,7 +341,11 @@ def _descriptor(
     category: Category,
     severity: Severity,
     extra: dict[str, object],
+    documented: bool = True,
 ) -> object:
+    """`documented`: the rule has a section in Tenet's docs/rules.md, the help link when it has none of its own."""
+    if help_uri is None and documented:
+        help_uri = f"{RULES_DOC_URI}#{rule_id.lower()}"
     return _om(
         om.ReportingDescriptor,
         id=rule_id,
@@ -343,7 +353,7 @@ def _descriptor(
         short_description=_om(om.MultiformatMessageString, text=title),
         full_description=_om(om.MultiformatMessageString, text=description),
         help=_om(om.MultiformatMessageString, text=help_text, markdown=help_markdown),
-        help_uri=help_uri or f"{RULES_DOC_URI}#{rule_id.lower()}",
+        help_uri=help_uri,
         default_configuration=_om(om.ReportingConfiguration, level=LEVEL[severity]),
         # Free-form property bag: sarif-om's PropertyBag has no room for GitHub's keys.
         properties={

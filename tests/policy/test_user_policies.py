@@ -142,6 +142,10 @@ def test_policies_load_from_the_command_line_and_report_like_built_in_rules(repo
     ids = [r["id"] for r in sarif["tool"]["driver"]["rules"]]
     assert "HOUSE-001" in ids and "NET-001" in ids
     assert {r["ruleId"] for r in sarif["results"]} >= {"HOUSE-001", "NET-001"}
+    [house] = [r for r in sarif["tool"]["driver"]["rules"] if r["id"] == "HOUSE-001"]
+    assert house["properties"]["policyFile"] == "policies/house.py"
+    assert house["help"]["text"] == "Bastions are replaced by session manager.\n\nRemediation:\nRemove it."
+    assert "helpUri" not in house  # Tenet's rule reference does not document it
     code, out, _ = run("rules", "--policies", "policies")
     assert "HOUSE-001 network     medium    No firewall is called bastion  [policies/house.py]" in out
     code, out, _ = run("rules", "--policies", "policies", "show", "no-firewall-named-bastion")
@@ -238,13 +242,18 @@ def test_a_policy_with_a_syntax_error_is_an_error_entry_at_its_line(repo: Path) 
     assert code == 2 and f"policies/house.py:{line}" in err
 
 
+# At the line of the failing import, the raise, or the rule's decorator.
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("import tenet_no_such_module\n", 1, "ModuleNotFoundError: No module named 'tenet_no_such_module'"),
     ("X = 1\nraise RuntimeError('no credentials here')\n", 2, "RuntimeError: no credentials here"),
     (HEADER + "\n\n@rule('HOUSE-002', name='n', category='storage', severity='low', title='t')\n"
               "def f(fw: Firewall, params: RuleParams) -> Iterator[Violation]:\n    yield from ()\n",
      8, "rule HOUSE-002: category 'storage' is not one of network, tls, encryption, iam, other"),
-])
+    (policy(NAMED_BASTION).replace("Remediation:", "Fix:"), 8,
+     "rule HOUSE-001: the docstring needs a rationale and a 'Remediation:' section"),
+    (policy(NAMED_BASTION).replace("fw: Firewall", "fw: int"), 8,
+     "rule HOUSE-001: the first parameter must be annotated with a model asset type"),
+], ids=["import-error", "raises", "bad-category", "no-remediation", "not-an-asset"])
 def test_a_policy_that_fails_to_import_is_an_error_entry(repo: Path, text: str, line: int, message: str) -> None:
     write_policy(repo, text)
     code, out, _ = run("scan", ".", "--policies", "policies", "--format", "json")
