@@ -152,6 +152,22 @@ def test_policies_load_from_the_command_line_and_report_like_built_in_rules(repo
     assert code == 0 and "Bastions are replaced by session manager." in out and "policy:    policies/house.py" in out
 
 
+def test_reports_with_user_rules_follow_their_schemas(repo: Path) -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    write_policy(repo, policy(NAMED_BASTION))
+    _, out, _ = run("scan", ".", "--policies", "policies", "--format", "json")
+    jsonschema.validate(json.loads(out), json.loads((ROOT / "scanner/reports/report.schema.json").read_text()))
+    _, out, _ = run("scan", ".", "--policies", "policies", "--format", "sarif")
+    sarif_schema = ROOT / "tests" / "reports" / "sarif-schema-2.1.0.json"
+    jsonschema.validate(json.loads(out), json.loads(sarif_schema.read_text()))
+
+
+def test_a_missing_policy_directory_is_an_error(repo: Path) -> None:
+    code, _, err = run("scan", ".", "--policies", "no-such-dir")
+    assert code == 2 and "no-such-dir: no such policy directory" in err
+
+
 def test_without_policy_paths_no_user_rule_runs(repo: Path) -> None:
     write_policy(repo, policy(NAMED_BASTION))
     _, out, _ = run("scan", ".", "--format", "json")
