@@ -326,3 +326,17 @@ def test_policy_paths_outside_the_repository_are_not_read(repo: Path, tmp_path_f
     (repo / ".tenet.toml").write_text(f'policy-paths = ["{elsewhere.as_posix()}"]\n', encoding="utf-8")
     code, _, err = run("scan", ".")
     assert code == 2 and "policy-paths" in err and "not read" in err
+
+
+def test_a_configuration_given_with_config_keeps_the_trees_policies_from_running(
+        repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    marker = tmp_path_factory.mktemp("marker") / "ran"
+    write_policy(repo, f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n")
+    (repo / ".tenet.toml").write_text('policy-paths = ["policies"]\n', encoding="utf-8")
+    trusted = tmp_path_factory.mktemp("trusted") / ".tenet.toml"
+    trusted.write_text('fail-on = "none"\n', encoding="utf-8")
+    assert run("scan", ".", "--config", str(trusted))[0] == 0
+    assert not marker.exists()
+    # The control: found in the tree, the configuration's policies are imported, and their Python runs.
+    run("scan", ".")
+    assert marker.read_text() == "ran"
