@@ -2,6 +2,13 @@
 
     python bench/bench_audit.py                          # 250/500/1,000/2,000 groups over 4 regions
     python bench/bench_audit.py --counts 100,200 --regions 2 --repeat 1
+    python bench/bench_audit.py --scenario breadth       # every service the audit reads, 1/2/4/8 sets per region
+
+The breadth scenario plants, per set and region, one resource of each service the audit reads
+(buckets with ACLs and policies, groups, network ACLs, Lambda functions with policies and URLs,
+ECR, Secrets Manager, EFS, SQS, SNS, KMS, DynamoDB, Kinesis, CloudWatch Logs, RDS with a public
+snapshot, EBS snapshots, ElastiCache, classic load balancers, EKS, API Gateway domains) and prints
+calls, seconds, calls per resource and seconds per resource as the sets grow.
 
 moto runs in a process of its own (as a real endpoint would), on 127.0.0.1. Creating
 the groups is setup and is not timed. For each count the benchmark times:
@@ -118,14 +125,116 @@ def audit_cli(url: str, regions: tuple[str, ...], repeat: int) -> tuple[float, d
     return best, summary
 
 
+def create_breadth(url: str, regions: tuple[str, ...], start: int, stop: int) -> int:
+    """Sets `start` to `stop - 1` of one resource per service in each region; returns the resources made."""
+    import io
+    import zipfile
+
+    import boto3
+
+    def client(service: str, region: str) -> Any:
+        return boto3.client(service, region_name=region, endpoint_url=url, aws_access_key_id="bench",
+                            aws_secret_access_key="bench")
+
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    iam = client("iam", "us-east-1")
+    role = (iam.get_role(RoleName="bench-fn") if start else iam.create_role(
+        RoleName="bench-fn", AssumeRolePolicyDocument=trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    anyone = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
+
+    def one(job: tuple[str, int]) -> int:
+        region, i = job
+        name = f"bench-{region}-{i}"
+        s3, ec2, rds = client("s3", region), client("ec2", region), client("rds", region)
+        config = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=name, **config)
+        s3.put_bucket_acl(Bucket=name, ACL="public-read")
+        group = ec2.create_security_group(GroupName=name, Description=name)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
+                                     CidrBlock="0.0.0.0/0", PortRange={"From": 3389, "To": 3389})
+        volume = ec2.create_volume(AvailabilityZone=f"{region}a", Size=1)["VolumeId"]
+        snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+        ec2.modify_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission", OperationType="add",
+                                      GroupNames=["all"])
+        lam = client("lambda", region)
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handle",
+                            Code={"ZipFile": code.getvalue()})
+        lam.add_permission(FunctionName=name, StatementId="anyone", Action="lambda:InvokeFunction", Principal="*")
+        lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+        client("ecr", region).create_repository(repositoryName=name)
+        client("ecr", region).set_repository_policy(repositoryName=name, policyText=anyone)
+        client("secretsmanager", region).create_secret(Name=name, SecretString="bench")
+        client("secretsmanager", region).put_resource_policy(SecretId=name, ResourcePolicy=anyone)
+        client("efs", region).create_file_system(CreationToken=name)
+        client("sqs", region).create_queue(QueueName=name, Attributes={"Policy": anyone})
+        client("sns", region).create_topic(Name=name)
+        client("kms", region).create_key(Policy=anyone)
+        client("dynamodb", region).create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+        client("kinesis", region).create_stream(StreamName=name, ShardCount=1)
+        client("logs", region).create_log_group(logGroupName=name)
+        rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine="mysql",
+                               MasterUsername="bench", MasterUserPassword="bench-password", AllocatedStorage=20,
+                               PubliclyAccessible=True, VpcSecurityGroupIds=[group])
+        rds.create_db_snapshot(DBInstanceIdentifier=name, DBSnapshotIdentifier=f"{name}-manual")
+        rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=f"{name}-manual", AttributeName="restore",
+                                         ValuesToAdd=["all"])
+        client("elasticache", region).create_replication_group(
+            ReplicationGroupId=name[-40:], ReplicationGroupDescription=name, Engine="redis",
+            CacheNodeType="cache.t3.micro")
+        client("elb", region).create_load_balancer(LoadBalancerName=f"b{i}-{region}"[:32], AvailabilityZones=[
+            f"{region}a"], Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}])
+        client("eks", region).create_cluster(name=name, roleArn=role, resourcesVpcConfig={"subnetIds": []})
+        client("apigateway", region).create_domain_name(domainName=f"{name}.example.com", securityPolicy="TLS_1_0")
+        return 23  # resources made per set
+
+    with ThreadPoolExecutor(8) as pool:
+        return sum(pool.map(one, [(r, i) for i in range(start, stop) for r in regions]))
+
+
+def breadth(args: argparse.Namespace, regions: tuple[str, ...]) -> None:
+    sets = sorted(int(c) for c in args.sets.split(","))
+    with moto_server() as url:
+        os.environ.update(environment(url))
+        audit_in_process(regions, 1)
+        print(f"moto at {url}; breadth scenario over {len(regions)} regions: {', '.join(regions)}")
+        print(f"{'sets':>5} {'resources':>9} {'setup s':>8} {'audit s':>8} {'calls':>6} {'calls/res':>9} "
+              f"{'ms/res':>7} {'cli s':>7} {'findings':>9}")
+        made, resources = 0, 0
+        for count in sets:
+            t = time.perf_counter()
+            resources += create_breadth(url, regions, made, count)
+            setup = time.perf_counter() - t
+            made = count
+            audit_s, calls, _ = audit_in_process(regions, args.repeat)
+            cli_s, summary = audit_cli(url, regions, args.repeat)
+            print(f"{count:>5} {resources:>9} {setup:>8.1f} {audit_s:>8.2f} {calls:>6} {calls / resources:>9.2f} "
+                  f"{1000 * audit_s / resources:>7.1f} {cli_s:>7.2f} {summary['findings']:>9}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--counts", default="250,500,1000,2000", help="security group counts (cumulative)")
     parser.add_argument("--regions", type=int, default=4, choices=range(1, len(ALL_REGIONS) + 1))
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    parser.add_argument("--scenario", choices=("groups", "breadth"), default="groups")
+    parser.add_argument("--sets", default="1,2,4,8", help="breadth: sets of resources per region (cumulative)")
     args = parser.parse_args()
     counts = sorted(int(c) for c in args.counts.split(","))
     regions = ALL_REGIONS[: args.regions]
+    if args.scenario == "breadth":
+        breadth(args, regions[:2] if args.regions == 4 else regions)
+        return
 
     with moto_server() as url:
         os.environ.update(environment(url))

@@ -841,7 +841,9 @@ def _db_snapshot_sharing(acct: _Account, region: str, operation: str, id_key: st
 def _ebs_snapshots(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
     where = acct.where(region)
     owned = False
-    for page in acct.pages(region, "ec2", "DescribeSnapshots", OwnerIds=["self"]):
+    # The owner filter repeats OwnerIds for endpoints that only honour filters (an emulator listing every
+    # public snapshot otherwise).
+    for page in acct.pages(region, "ec2", "DescribeSnapshots", OwnerIds=["self"], Filters=_owned(acct)):
         stores = sharing.ebs_snapshots(page, where, managed)
         owned = owned or bool(stores)
         yield from stores
@@ -849,11 +851,16 @@ def _ebs_snapshots(acct: _Account, region: str, managed: frozenset[str] | None) 
         yield acct.call(region, "ec2", "DescribeSnapshots", partial(_public_snapshots, acct, region), target="public")
 
 
+def _owned(acct: _Account) -> list[dict[str, Any]]:
+    return [{"Name": "owner-id", "Values": [acct.account]}]
+
+
 def _public_snapshots(acct: _Account, region: str) -> Iterator[Call]:
     """Snapshots restorable by `all`, each confirmed by its createVolumePermission (an emulator may ignore
     the filter; AWS answers only the public ones, so this costs a call per public snapshot)."""
     where = acct.where(region)
-    for page in acct.pages(region, "ec2", "DescribeSnapshots", OwnerIds=["self"], RestorableByUserIds=["all"]):
+    for page in acct.pages(region, "ec2", "DescribeSnapshots", OwnerIds=["self"], RestorableByUserIds=["all"],
+                           Filters=_owned(acct)):
         for snap_id in sharing.own_snapshot_ids(page, where):
             yield acct.call(region, "ec2", "DescribeSnapshotAttribute", partial(_snapshot_permission, acct, region,
                                                                                 snap_id), target=snap_id)
