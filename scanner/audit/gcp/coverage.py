@@ -72,6 +72,8 @@ LIVE: dict[str, str] = {
     "google_folder_iam_member": "cloudresourcemanager.folders.getIamPolicy (--organization)",
     "google_folder_iam_binding": "cloudresourcemanager.folders.getIamPolicy (--organization)",
     "google_folder_iam_policy": "cloudresourcemanager.folders.getIamPolicy (--organization)",
+    "google_compute_region_ssl_policy": "compute.sslPolicies.aggregatedList (regional scopes)",
+    "google_compute_region_target_https_proxy": "compute.targetHttpsProxies.aggregatedList (regional scopes)",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -79,8 +81,6 @@ NOT_LIVE: dict[str, str] = {
     # Not read live yet (issue #14): each moves to LIVE when its collector lands.
     "google_bigquery_table": "not read live yet",
     "google_dataproc_cluster": "not read live yet",
-    "google_compute_region_ssl_policy": "not read live yet",
-    "google_compute_region_target_https_proxy": "not read live yet",
     "google_vertex_ai_dataset": "not read live yet",
     "google_vertex_ai_metadata_store": "not read live yet",
     "google_dataproc_cluster_iam_member": "not read live yet",
