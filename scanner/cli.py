@@ -604,12 +604,16 @@ def _csv(text: str | None) -> tuple[str, ...]:
 @click.option("--assume-role", help="Role to assume in each of --accounts: an ARN, in which `{account}` stands for "
                                     "the account id, or a role name (with an optional path).")
 @click.option("--accounts", help="Comma-separated account ids to audit through --assume-role.")
+@click.option("--organization", is_flag=True,
+              help="Audit every active account of the organization (Organizations ListAccounts, from the management "
+                   "or a delegated administrator account) through --assume-role.")
 @click.option("--external-id", help="ExternalId for --assume-role, when the role's trust policy asks for one.")
 @audit_options
 def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, accounts: str | None,
-              external_id: str | None, workers: int, audit_timeout: float | None, call_timeout: float,
-              **report: Any) -> None:
-    """Audit AWS accounts: security groups, load balancers, CloudFront, S3, EBS, RDS and IAM.
+              organization: bool, external_id: str | None, workers: int, audit_timeout: float | None,
+              call_timeout: float, **report: Any) -> None:
+    """Audit AWS accounts: network (security groups, network ACLs, load balancers, EKS, public databases),
+    TLS, encryption at rest and IAM across some thirty services.
 
     Only Describe*, Get* and List* calls are made (and sts:AssumeRole, sts:GetCallerIdentity for
     credentials). Exit codes as for `scan`; 2 also when a call failed and the audit is partial.
@@ -627,6 +631,7 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
         regions=None if [r.lower() for r in wanted] == ["all"] else wanted,
         assume_role=assume_role,
         accounts=_csv(accounts),
+        organization=organization,
         external_id=external_id,
         workers=workers,
     )

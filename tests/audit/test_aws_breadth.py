@@ -145,3 +145,36 @@ def test_every_call_is_a_read(aws_env: str, breadth_world: World) -> None:
             "GetResourcePolicy", "DescribeFileSystemPolicy", "GetQueueAttributes", "GetTopicAttributes",
             "GetKeyPolicy", "DescribeDomains", "DescribeTable", "DescribeStreamSummary", "DescribeLogGroups",
             "ListBackupVaults", "DescribeTrails"} <= set(operations)
+
+
+@pytest.fixture(scope="session")
+def organization(moto_endpoint: str) -> list[str]:
+    """An organization managed from 123456789012 with two member accounts; their ids, management first."""
+    import boto3  # type: ignore[import-untyped]
+
+    org = boto3.client("organizations", region_name="us-east-1", endpoint_url=moto_endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    org.create_organization(FeatureSet="ALL")
+    members = []
+    for name in ("workloads", "sandbox"):
+        status = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
+        members.append(org.describe_create_account_status(CreateAccountRequestId=status["Id"])[
+            "CreateAccountStatus"]["AccountId"])
+    return [ACCOUNT, *members]
+
+
+def test_organization_audits_every_member_account(aws_env: str, breadth_world: World,
+                                                  organization: list[str]) -> None:
+    """--organization: ListAccounts from the management account, then the role assumed in each member."""
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = audit(regions=("us-east-1",), assume_role=ROLE, organization=True)
+    assert result.errors == []
+    assert result.accounts == sorted(organization)
+    assert {a.origin.account for a in result.assets} == set(organization)
+    done = CliRunner().invoke(main, ["audit", "aws", "--organization", "--accounts", "1"], catch_exceptions=False)
+    assert done.exit_code == 2 and "exclude each other" in done.stderr
+    done = CliRunner().invoke(main, ["audit", "aws", "--organization"], catch_exceptions=False)
+    assert done.exit_code == 2 and "--organization needs --assume-role" in done.stderr

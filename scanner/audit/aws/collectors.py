@@ -84,6 +84,8 @@ class AwsAuditOptions:
     # A role ARN (it may contain `{account}`) or a role name (with an optional path), assumed in `accounts`.
     assume_role: str | None = None
     accounts: tuple[str, ...] = ()
+    # Every active account of the organization (Organizations ListAccounts), through `assume_role`.
+    organization: bool = False
     external_id: str | None = None
     role_session_name: str = "tenet-audit"
     workers: int = 16
@@ -105,12 +107,19 @@ class AwsAuditOptions:
         found = []
         if self.accounts and not self.assume_role:
             found.append("--accounts needs --assume-role: the role to assume in each account")
+        if self.organization and not self.assume_role:
+            found.append("--organization needs --assume-role: the role to assume in each member account")
+        if self.organization and self.accounts:
+            found.append("--organization and --accounts exclude each other: the organization names the accounts")
         if self.assume_role:
             role = self.assume_role
             if len(self.profiles) > 1:
                 found.append("--assume-role takes at most one --profile: the credentials that assume the role")
             fixed = role.startswith("arn:") and "{account}" not in role
-            if not self.accounts and not fixed:
+            if fixed and self.organization:
+                found.append(f"--assume-role {role} names one account; use {{account}} in the ARN, "
+                             "or a role name, to assume it in every account of the organization")
+            if not self.accounts and not fixed and not self.organization:
                 found.append("--assume-role with a role name or an {account} ARN needs --accounts")
             if fixed and self.accounts and any(a != _arn_account(role) for a in self.accounts):
                 found.append(f"--assume-role {role} names one account; use {{account}} in the ARN, "
@@ -906,11 +915,29 @@ def _identify(factory: SessionFactory, profile: str | None, options: AwsAuditOpt
     if options.assume_role is None:
         yield from _account_calls(_Account(session, account, partition, options), options.regions)
         return
+    if options.organization:
+        yield Call(account, GLOBAL, "organizations", "ListAccounts", partial(_organization, factory, hub, partition,
+                                                                             options))
+        return
     targets = options.accounts or (_arn_account(options.assume_role),)
     for target in targets:
-        arn = role_arn(options.assume_role, target, partition)
-        yield Call(target, GLOBAL, "sts", "AssumeRole", partial(_assume, factory, hub, arn, target, options),
-                   target=arn)
+        yield _assume_call(factory, hub, target, partition, options)
+
+
+def _assume_call(factory: SessionFactory, hub: _Account, target: str, partition: str, options: AwsAuditOptions
+                 ) -> Call:
+    assert options.assume_role is not None
+    arn = role_arn(options.assume_role, target, partition)
+    return Call(target, GLOBAL, "sts", "AssumeRole", partial(_assume, factory, hub, arn, target, options), target=arn)
+
+
+def _organization(factory: SessionFactory, hub: _Account, partition: str, options: AwsAuditOptions
+                  ) -> Iterator[Call]:
+    """The organization's active accounts; each is audited through the role, a denied one is an error entry."""
+    for page in hub.pages(GLOBAL, "organizations", "ListAccounts"):
+        for member in page.get("Accounts", []):
+            if member.get("Id") and member.get("Status", "ACTIVE") == "ACTIVE":
+                yield _assume_call(factory, hub, str(member["Id"]), partition, options)
 
 
 def _assume(factory: SessionFactory, hub: _Account, arn: str, account: str, options: AwsAuditOptions
