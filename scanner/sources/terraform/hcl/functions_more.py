@@ -11,13 +11,15 @@ import base64
 import hashlib
 import math
 import re
-import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.model.unknown import Unknown
 
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
+# uuid and datetime are imported where used: `tenet scan` starts without them.
 from .functions import (
     MAX_LIST,
     MAX_TEXT,
@@ -92,14 +94,14 @@ def _base64sha512(args: list[Any]) -> Any:
     return base64.b64encode(hashlib.sha512(to_str(args[0]).encode()).digest()).decode("ascii")
 
 
-_UUID_NAMESPACES = {"dns": uuid.NAMESPACE_DNS, "url": uuid.NAMESPACE_URL, "oid": uuid.NAMESPACE_OID,
-                    "x500": uuid.NAMESPACE_X500}
-
-
 @_fn("uuidv5", 2)
 def _uuidv5(args: list[Any]) -> Any:
+    import uuid
+
+    namespaces = {"dns": uuid.NAMESPACE_DNS, "url": uuid.NAMESPACE_URL, "oid": uuid.NAMESPACE_OID,
+                  "x500": uuid.NAMESPACE_X500}
     namespace, name = to_str(args[0]), to_str(args[1])
-    space = _UUID_NAMESPACES.get(namespace)
+    space = namespaces.get(namespace)
     if space is None:
         try:
             space = uuid.UUID(namespace)
@@ -244,6 +246,8 @@ _RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d
 
 def parse_timestamp(text: str) -> datetime:
     """An RFC 3339 timestamp, as Terraform's time functions require it."""
+    from datetime import datetime, timedelta, timezone
+
     m = _RFC3339.match(text)
     if m is None:
         raise EvaluationError(f'not a valid RFC3339 timestamp: "{text}"')
@@ -264,6 +268,8 @@ def parse_timestamp(text: str) -> datetime:
 
 def format_rfc3339(moment: datetime) -> str:
     """Go's time.RFC3339: seconds, no fraction, `Z` for UTC."""
+    from datetime import timedelta
+
     offset = moment.utcoffset() or timedelta(0)
     base = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if offset == timedelta(0):
@@ -284,6 +290,8 @@ _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0
 
 def parse_duration(text: str) -> timedelta:
     """A Go duration string: `"1h30m"`, `"-10m"`, `"1.5h"`, `"300ms"`."""
+    from datetime import timedelta
+
     body = text[1:] if text[:1] in "+-" else text
     sign = -1 if text.startswith("-") else 1
     if body == "0":
@@ -343,6 +351,8 @@ def _formatdate(args: list[Any]) -> Any:
 
 
 def _date_field(token: str, moment: datetime) -> str:
+    from datetime import timedelta
+
     offset = moment.utcoffset() or timedelta(0)
     hour12 = moment.hour % 12 or 12
     fields = {
