@@ -178,3 +178,15 @@ def test_organization_audits_every_member_account(aws_env: str, breadth_world: W
     assert done.exit_code == 2 and "exclude each other" in done.stderr
     done = CliRunner().invoke(main, ["audit", "aws", "--organization"], catch_exceptions=False)
     assert done.exit_code == 2 and "--organization needs --assume-role" in done.stderr
+
+
+def test_services_absent_from_a_region_are_not_called() -> None:
+    """MemoryDB has no endpoint in af-south-1 (botocore's partition data): it is not called there, where it
+    could only fail; a region newer than that data is assumed to serve everything."""
+    import boto3  # type: ignore[import-untyped]
+
+    from scanner.audit.aws.collectors import _Account
+
+    acct = _Account(boto3.Session(region_name="us-east-1"), ACCOUNT, "aws", AwsAuditOptions())
+    assert (acct.serves("memorydb", "af-south-1"), acct.serves("memorydb", "eu-west-1"),
+            acct.serves("ec2", "af-south-1"), acct.serves("memorydb", "xx-future-1")) == (False, True, True, True)

@@ -191,6 +191,7 @@ class _Account:
             user_agent_extra=f"tenet/{__version__}",
         )
         self._clients: dict[tuple[str, str], Any] = {}
+        self._regions: dict[str, frozenset[str]] = {}
         # boto3 sessions are not thread-safe; clients are, once made.
         self._lock = threading.Lock()
 
@@ -205,6 +206,20 @@ class _Account:
                 client.meta.events.register("before-send", _stop_at_deadline)
                 self._clients[(service, region)] = client
         return client
+
+    def serves(self, service: str, region: str) -> bool:
+        """Whether the service has an endpoint in the region (botocore's partition data): MemoryDB, for one,
+        is absent from several regions, where a call could only fail. A region newer than that data (EC2,
+        present in every region, does not list it) and an unknown service are assumed served."""
+        if region == GLOBAL:
+            return True
+        with self._lock:
+            for name in (service, "ec2"):
+                if name not in self._regions:
+                    self._regions[name] = frozenset(self.session.get_available_regions(
+                        name, partition_name=self.partition))
+            regions, known = self._regions[service], self._regions["ec2"]
+        return not regions or region not in known or region in regions
 
     def where(self, region: str) -> adapters.Where:
         return adapters.Where(self.account, None if region == GLOBAL else region, self.partition)
@@ -389,7 +404,15 @@ def _bucket_policy(acct: _Account, name: str, region: str, block: BlockPublicAcc
 # -- Per region ----------------------------------------------------------------------------------------
 
 
+def _served(acct: _Account, calls: Iterable[Call]) -> Iterator[Call]:
+    return (call for call in calls if acct.serves(call.service, call.region))
+
+
 def _region_calls(acct: _Account, region: str) -> Iterator[Call]:
+    yield from _served(acct, _every_region_call(acct, region))
+
+
+def _every_region_call(acct: _Account, region: str) -> Iterator[Call]:
     yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(_security_groups, acct, region))
     yield acct.call(region, "ec2", "DescribeNetworkAcls", partial(_listing, acct, region, "ec2", "DescribeNetworkAcls",
                                                                   network.network_acls))
@@ -537,6 +560,10 @@ _STORE_LISTINGS: list[tuple[str, str, Callable[..., Iterable[Any]], dict[str, An
 
 
 def _store_calls(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    yield from _served(acct, _every_store_call(acct, region, managed))
+
+
+def _every_store_call(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
     yield acct.call(region, "ec2", "DescribeVolumes", partial(_stores, acct, region, "ec2", "DescribeVolumes",
                                                               adapters.volumes, managed))
     yield acct.call(region, "rds", "DescribeDBClusters", partial(_db_clusters, acct, region, managed))
