@@ -21,6 +21,8 @@ LIVE: dict[str, str] = {
     "aws_network_acl": "ec2:DescribeNetworkAcls",
     "aws_default_network_acl": "ec2:DescribeNetworkAcls",
     "aws_eks_cluster": "eks:ListClusters, DescribeCluster",
+    "aws_neptune_cluster_instance": "rds:DescribeDBInstances (+ ec2:DescribeSecurityGroups when publicly accessible)",
+    "aws_rds_cluster_instance": "rds:DescribeDBInstances (+ ec2:DescribeSecurityGroups when publicly accessible)",
     "aws_apigatewayv2_domain_name": "apigatewayv2:GetDomainNames",
     "aws_api_gateway_domain_name": "apigateway:GetDomainNames",
     "aws_msk_cluster": "kafka:ListClustersV2",
@@ -117,8 +119,6 @@ NOT_LIVE: dict[str, str] = {
     "aws_cloudwatch_log_destination_policy": "not read live yet",
     "aws_cloudwatch_log_resource_policy": "not read live yet",
     "aws_ssoadmin_permission_set_inline_policy": "not read live yet",
-    "aws_rds_cluster_instance": "not read live yet",
-    "aws_neptune_cluster_instance": "not read live yet",
     "aws_redshiftserverless_workgroup": "not read live yet",
     "aws_lambda_function": "not read live yet",
 }
