@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from scanner.engine.findings import Severity
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Rule
+from scanner.gating.mute import MuteEntry
 from scanner.sources.interface import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_PLAN_BYTES
 
 if sys.version_info >= (3, 11):
@@ -55,6 +56,8 @@ class Config(BaseModel):
     fail_on_unknown: bool | None = Field(default=None, alias="fail-on-unknown")
     # A baseline file, relative to the configuration file's directory.
     baseline: str | None = None
+    # Findings accepted by account, region, resource pattern or rule, with a reason (scanner/gating/mute.py).
+    mute: tuple[MuteEntry, ...] = ()
     # Bounded work on untrusted input (docs/untrusted-code.md, "Limits"): the instances one `count`,
     # `for_each` or `dynamic` block may expand to, and the largest plan JSON and other file read.
     max_instances: int = Field(default=DEFAULT_MAX_INSTANCES, ge=1, alias="max-instances")

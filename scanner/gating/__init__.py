@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from scanner.engine.findings import ErrorLevel, Finding, ScanError, Severity
 from scanner.engine.params import RuleParams
 from scanner.engine.registry import Rule
-from scanner.gating import suppressions
+from scanner.gating import mute, suppressions
 from scanner.gating.baseline import Baseline, BaselineError
+from scanner.gating.mute import MuteEntry
 
 if TYPE_CHECKING:
     from scanner.config import LoadedConfig
@@ -41,6 +42,9 @@ class Gating:
     # Every rule a suppression may name, also those the configuration disabled (no false "no rule" warnings).
     known_rules: Sequence[Rule] = ()
     today: date | None = None
+    mute: Sequence[MuteEntry] = ()
+    # How warnings name the configuration: "pyproject.toml: [tool.tenet] " or ".tenet.toml: ".
+    label: str = ""
 
     def excludes(self, path: Path) -> bool:
         return self.exclude is not None and self.exclude(path)
@@ -82,6 +86,10 @@ class Gating:
             written += _comment_suppressions(read, dict.fromkeys(files))
         kept, warnings = suppressions.apply(kept, written, resource_starts(loaded.assets),
                                             self.known_rules or rules, self.today or date.today())
+        if self.mute:
+            resolve = {key.upper(): r.id for r in (self.known_rules or rules) for key in (r.id, r.name, *r.aliases)}
+            kept, muted_warnings = mute.apply(kept, self.mute, resolve, self.today or date.today(), self.label)
+            warnings += muted_warnings
         fixed: list[str] = []
         if self.baseline is not None:
             kept = self.baseline.suppress(kept)
@@ -173,7 +181,8 @@ def prepare(
         config=loaded,
         params=loaded.config.params,
         rules=rules,
-        gating=Gating(exclude=loaded.excluder(), baseline=baseline, known_rules=tuple(all_rules)),
+        gating=Gating(exclude=loaded.excluder(), baseline=baseline, known_rules=tuple(all_rules),
+                      mute=loaded.config.mute, label=loaded.label),
         fail_on=None if threshold == "none" else Severity(threshold),
         fail_on_unknown=bool(fail_on_unknown if fail_on_unknown is not None else loaded.config.fail_on_unknown),
         all_rules=tuple(all_rules),

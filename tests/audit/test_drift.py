@@ -129,3 +129,20 @@ def test_fail_on_drift_gates_only_on_drift(estate: Path) -> None:
                                     "--fail-on-drift", "--fail-on", "critical", "--format", "json"])
     classes = {f["drift"] for f in json.loads(run.stdout)["findings"] if f["region"] == REGION}
     assert "unmanaged" in classes and run.exit_code == 1
+
+
+def test_the_mute_list_applies_to_live_findings(estate: Path) -> None:
+    """Issue #13's mute list, by account, region and ARN pattern: muted findings stay visible as suppressed."""
+    (estate / ".tenet.toml").write_text(f'''[[mute]]
+rule = "NET-001"
+account = "123456789012"
+region = "{REGION}"
+resource = "arn:aws:ec2:{REGION}:*:security-group/*"
+reason = "lab account, SEC-9"
+''')
+    run = CliRunner().invoke(main, ["audit", "aws", "--regions", REGION, "--format", "json"])
+    mine = [f for f in json.loads(run.stdout)["findings"] if f["region"] == REGION and f["rule_id"] == "NET-001"]
+    groups = [f for f in mine if ":security-group/" in f["resource"]]
+    assert groups and all(f["suppressed"] and f["justification"] == "mute list: lab account, SEC-9" for f in groups)
+    # What the pattern does not name (the default network ACL, say) is not muted.
+    assert all(not f["suppressed"] for f in mine if f not in groups)
