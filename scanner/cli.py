@@ -572,11 +572,15 @@ def _with_drift(result: ScanResult, settings: Settings, states: tuple[Path, ...]
     # The intent: the configuration when given, else the states' own attributes (what Terraform last applied).
     intent = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
     intended = intent.scan([source_dir] if source_dir is not None else list(states))
-    located = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
-    located.scan(list(states))  # the states' addresses at their .tf lines
+    errors = list(intended.errors)
+    if source_dir is None:
+        located = intent  # the intent is the states themselves: their scan also places them at their .tf lines
+    else:
+        located = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
+        errors += located.scan(list(states)).errors  # a state that cannot be read is said, not skipped
     ids = managed_ids(states, LoadContext(cwd=cwd))
     findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets))
-    return dataclasses.replace(result, findings=findings, errors=[*result.errors, *intended.errors],
+    return dataclasses.replace(result, findings=findings, errors=[*result.errors, *errors],
                                files=sorted({*result.files, *intended.files}))
 
 

@@ -82,6 +82,7 @@ def classify(live: Iterable[Finding], intent: Sequence[Finding], ids: dict[str, 
     """The live findings with their drift class and, when linked, the `.tf` location; then the intent's
     findings that live does not show, as `not-live`."""
     intended = {(f.rule_id, f.resource) for f in intent if f.status is Status.FAIL}
+    managed = set(ids.values())
     seen: set[tuple[str, str]] = set()
     out: list[Finding] = []
     for f in live:
@@ -101,7 +102,7 @@ def classify(live: Iterable[Finding], intent: Sequence[Finding], ids: dict[str, 
                        "drift_detail": f"{address} is clean for {f.rule_id} in the code; live is not"}
         out.append(f.model_copy(update=update))
     for f in intent:
-        if f.status is Status.FAIL and (f.rule_id, f.resource) not in seen and f.resource in set(ids.values()):
+        if f.status is Status.FAIL and (f.rule_id, f.resource) not in seen and f.resource in managed:
             out.append(f.model_copy(update={"drift": Drift.NOT_LIVE.value,
                                             "drift_detail": "in the code, not seen live (not applied yet, or "
                                                             "fixed by hand)"}))

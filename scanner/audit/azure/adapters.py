@@ -321,12 +321,11 @@ def blob_containers(containers: Sequence[Json], account: Json, subscription: str
         return
     for container in containers:
         level = _props(container).get("publicAccess")
-        if not isinstance(level, str) or level.lower() not in ("blob", "container"):
+        # The same access levels as the code side's `container_access_type` (scanner/providers/azure.py).
+        actions = azure.CONTAINER_PUBLIC_ACTIONS.get(level.lower()) if isinstance(level, str) else None
+        if not actions:
             continue
         base = origin({**container, "location": account.get("location")}, subscription, CONTAINER_TYPE)
-        actions = ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]
-        if level.lower() == "container":
-            actions.append("Microsoft.Storage/storageAccounts/blobServices/containers/read")
         yield AccessGrant(origin=base, field_origins={"principals": base.at(None, "publicAccess")},
                           kind=GrantKind.RESOURCE_POLICY, name=f"{_name(account)}/{_name(container)}",
                           effect=Access.ALLOW, principals=["*"], actions=list(actions),

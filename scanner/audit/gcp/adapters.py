@@ -351,12 +351,6 @@ def _condition_title(binding: Any) -> str:
     return str(title) if title else ""
 
 
-def _without_public(members: list[str | Unknown] | Unknown) -> list[str | Unknown] | Unknown:
-    if isinstance(members, Unknown):
-        return members
-    return [m for m in members if isinstance(m, Unknown) or not is_public_principal(m)]
-
-
 def iam_grants(policy: Json, *, resource: str, resource_type: str, label: str, project: str,
                scope: Scope, public_blocked: bool = False) -> Iterator[AccessGrant]:
     """One grant per binding of an IAM policy (`{"bindings": [{"role", "members", "condition"}]}`).
@@ -380,7 +374,7 @@ def iam_grants(policy: Json, *, resource: str, resource_type: str, label: str, p
             kind=GrantKind.ROLE_ASSIGNMENT,
             name=f"{label} {role}",
             effect=Access.ALLOW,
-            principals=_without_public(binding.members) if public_blocked else binding.members,
+            principals=gcp.without_public(binding.members) if public_blocked else binding.members,
             role=binding.role,
             scope=scope,
             # An IAM condition narrows by time or resource name, never who is let in.
