@@ -63,6 +63,9 @@ def main() -> None:
               help="Also write a SARIF 2.1.0 report to FILE: the same as --output-format sarif=FILE.")
 @click.option("--include-suppressed", is_flag=True,
               help="Keep suppressed findings in SARIF (GitHub code scanning shows them as open alerts).")
+@click.option("--sarif-include-unlocated", "include_unlocated", is_flag=True,
+              help="Keep findings with no file in the repository in SARIF, for consumers other than GitHub code "
+                   "scanning (which rejects them).")
 @click.option("--category", default="tenet/", show_default=True,
               help="SARIF automationDetails.id: the GitHub code scanning category of this analysis.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
@@ -105,6 +108,7 @@ def scan(
     output_formats: tuple[str, ...],
     sarif_file: Path | None,
     include_suppressed: bool,
+    include_unlocated: bool,
     category: str,
     fail_on: str | None,
     fail_on_unknown: bool | None,
@@ -153,11 +157,13 @@ def scan(
     except (ConfigError, BaselineError, MissingExtra) as exc:
         raise InputError(str(exc)) from None
     _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, output_formats=output_formats,
-            include_suppressed=include_suppressed, category=category, quiet=quiet, color=color, cwd=Path.cwd())
+            include_suppressed=include_suppressed, include_unlocated=include_unlocated, category=category,
+            quiet=quiet, color=color, cwd=Path.cwd())
 
 
 def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | None, sarif_file: Path | None,
             output_formats: tuple[str, ...], include_suppressed: bool, category: str, quiet: bool,
+            include_unlocated: bool = False,
             color: bool | None, cwd: Path, console_footer: str = "", drift_gate: bool = False) -> NoReturn:
     """Render the chosen report (and any others asked for), write them, and exit with the gating code."""
     extra = _output_formats(output_formats, sarif_file)
@@ -180,7 +186,8 @@ def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | 
         if kind == "sarif":
             from scanner.reports import sarif
 
-            return sarif.render(result, category=category, cwd=cwd, include_suppressed=include_suppressed)
+            return sarif.render(result, category=category, cwd=cwd, include_suppressed=include_suppressed,
+                                include_unlocated=include_unlocated)
         if kind == "gitlab-sast":
             from scanner.reports import gitlab_sast
 
@@ -451,6 +458,9 @@ def audit_options(command: F) -> F:
                      help="Also write a SARIF 2.1.0 report to FILE: the same as --output-format sarif=FILE."),
         click.option("--include-suppressed", is_flag=True,
                      help="Keep suppressed findings in SARIF (GitHub code scanning shows them as open alerts)."),
+        click.option("--sarif-include-unlocated", "include_unlocated", is_flag=True,
+                     help="Keep findings with no file in the repository (live resources no state links to a .tf "
+                          "line) in SARIF, for consumers other than GitHub code scanning, which rejects them."),
         click.option("--category", default="tenet/", show_default=True,
                      help="SARIF automationDetails.id: the GitHub code scanning category of this analysis."),
         click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
@@ -509,6 +519,7 @@ def finish_audit(
     output_formats: tuple[str, ...],
     sarif_file: Path | None,
     include_suppressed: bool,
+    include_unlocated: bool,
     category: str,
     fail_on: str | None,
     fail_on_unknown: bool | None,
@@ -556,8 +567,8 @@ def finish_audit(
         footer = (f"partial audit: {len(audited.errors)} of {calls} API call{'s' if calls != 1 else ''} "
                   "failed; the findings cover only what could be read\n")
     _report(result, settings, fmt=fmt, output=output, sarif_file=sarif_file, output_formats=output_formats,
-            include_suppressed=include_suppressed, category=category, quiet=quiet,
-            color=color, cwd=cwd, console_footer=footer, drift_gate=fail_on_drift)
+            include_suppressed=include_suppressed, include_unlocated=include_unlocated, category=category,
+            quiet=quiet, color=color, cwd=cwd, console_footer=footer, drift_gate=fail_on_drift)
 
 
 def _with_drift(result: ScanResult, settings: Settings, states: tuple[Path, ...], source_dir: Path | None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -169,16 +170,20 @@ def _artifact(uri: str) -> object:
     return _om(om.ArtifactLocation, uri=uri, uri_base_id=SRCROOT)
 
 
-def render(result: ScanResult, *, category: str, cwd: Path, include_suppressed: bool = False) -> str:
+def render(result: ScanResult, *, category: str, cwd: Path, include_suppressed: bool = False,
+           include_unlocated: bool = False) -> str:
     """The SARIF log as text. `category` becomes `automationDetails.id` (with a trailing "/", as
     upload-sarif writes it); an empty category leaves the id to the uploader. Suppressed findings
     are left out unless `include_suppressed`: GitHub code scanning ignores SARIF `suppressions` and
-    would show them as open alerts."""
-    log = to_json(sarif_log(result, category=category, cwd=cwd, include_suppressed=include_suppressed))
+    would show them as open alerts. Findings with no file in the repository (a live resource no state
+    links to its `.tf` line) are left out unless `include_unlocated`: GitHub rejects a log with one."""
+    log = to_json(sarif_log(result, category=category, cwd=cwd, include_suppressed=include_suppressed,
+                            include_unlocated=include_unlocated))
     return inert_json(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
-def sarif_log(result: ScanResult, *, category: str, cwd: Path, include_suppressed: bool = True) -> object:
+def sarif_log(result: ScanResult, *, category: str, cwd: Path, include_suppressed: bool = True,
+              include_unlocated: bool = True) -> object:
     files = _Files(cwd, result.redact)
     rules: list[object] = []
     index: dict[str, int] = {}
@@ -189,6 +194,11 @@ def sarif_log(result: ScanResult, *, category: str, cwd: Path, include_suppresse
 
     reported = [f for f in result.findings if include_suppressed or not f.suppressed]
     suppressed_out = len(result.findings) - len(reported)
+    unlocated_out: Counter[str] = Counter()
+    if not include_unlocated:
+        placed = [f.location is not None and files.physical(f.location) is not None for f in reported]
+        unlocated_out.update(f.drift or "" for f, there in zip(reported, placed, strict=True) if not there)
+        reported = [f for f, there in zip(reported, placed, strict=True) if there]
     shown, left_out = _within_limit(reported)
     results: list[object] = []
     unlocated = 0
@@ -210,6 +220,15 @@ def sarif_log(result: ScanResult, *, category: str, cwd: Path, include_suppresse
         notifications.append(_note(
             f"{suppressed_out} suppressed finding{'s were' if suppressed_out != 1 else ' was'} left out (GitHub code "
             "scanning would show them as open alerts); --include-suppressed keeps them, with their justification."))
+    if unlocated_out:
+        count = sum(unlocated_out.values())
+        by_class = ", ".join(f"{n} {c}" for c, n in sorted(unlocated_out.items()) if c)
+        notifications.append(_note(
+            f"{count} finding{'s have' if count != 1 else ' has'} no file in the repository and "
+            f"{'were' if count != 1 else 'was'} left out{f' ({by_class})' if by_class else ''}: a cloud resource "
+            "that no Terraform state links to a .tf line, or a file outside the repository root. GitHub code "
+            "scanning rejects a SARIF file with such results; the JSON and console reports list them, and "
+            "--sarif-include-unlocated keeps them for other SARIF consumers."))
     if unlocated:
         notifications.append(_note(
             f"{unlocated} result{'s have' if unlocated != 1 else ' has'} no file in the repository (a cloud "

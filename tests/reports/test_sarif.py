@@ -160,10 +160,11 @@ def _corpus(repo: Path) -> ScanResult:
                       resources=4)
 
 
-def _render(result: ScanResult, cwd: Path, category: str = "tenet/", include_suppressed: bool = True
-            ) -> dict[str, Any]:
+def _render(result: ScanResult, cwd: Path, category: str = "tenet/", include_suppressed: bool = True,
+            include_unlocated: bool = True) -> dict[str, Any]:
     log: dict[str, Any] = json.loads(sarif.render(result, category=category, cwd=cwd,
-                                                  include_suppressed=include_suppressed))
+                                                  include_suppressed=include_suppressed,
+                                                  include_unlocated=include_unlocated))
     return log
 
 
@@ -463,6 +464,26 @@ def test_live_findings_carry_the_cloud_resource_as_a_logical_location(repo: Path
     assert any(t.startswith("2 results have no file in the repository") for t in notes)
 
 
+def test_unlocated_findings_are_left_out_counted_and_kept_on_request(repo: Path, validator: Any) -> None:
+    """SARIF meant for upload has no result without a file: GitHub code scanning rejects the whole file."""
+    corpus = _corpus(repo)
+    unmanaged = _finding("NET-001", severity=Severity.CRITICAL, message="22 open", origin=_live_origin()).model_copy(
+        update={"drift": "unmanaged", "drift_detail": "no given Terraform state manages this resource"})
+    corpus.findings.append(unmanaged)
+    log = _render(corpus, repo / "infra", include_unlocated=False)
+    assert not _schema_errors(validator, log) and not github_problems(log)
+    run = log["runs"][0]
+    assert all("physicalLocation" in r["locations"][0] for r in run["results"])
+    assert len(run["results"]) == len(corpus.findings) - 3  # the live finding, the unmanaged one, the outside file
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert any(t.startswith("3 findings have no file in the repository and were left out (1 unmanaged)")
+               for t in notes)
+    kept = _render(corpus, repo / "infra", include_unlocated=True)["runs"][0]
+    assert len(kept["results"]) == len(corpus.findings)
+    unmanaged_result = next(r for r in kept["results"] if r["properties"].get("drift") == "unmanaged")
+    assert unmanaged_result["properties"]["tags"] == ["drift:unmanaged"]
+
+
 def test_suppressed_findings_are_kept_with_their_justification(repo: Path) -> None:
     results = _render(_corpus(repo), repo / "infra")["runs"][0]["results"]
     assert results[4]["suppressions"] == [
@@ -648,7 +669,10 @@ def test_cli_console_and_sarif_in_one_run(cli_repo: Path) -> None:
     assert "NET-001" in run.output and "findings" in run.output
     log = json.loads(out.read_text())
     assert log["runs"][0]["automationDetails"]["id"] == "iac/"
-    assert len(log["runs"][0]["results"]) == 8
+    assert len(log["runs"][0]["results"]) == 6  # the live finding and the file outside the root are left out
+    run = CliRunner().invoke(cli.main, ["scan", "--format", "console", "--sarif", str(out), "--category", "iac",
+                                        "--include-suppressed", "--sarif-include-unlocated"])
+    assert len(json.loads(out.read_text())["runs"][0]["results"]) == 8
 
 
 def test_cli_refuses_the_same_file_for_sarif_and_output(cli_repo: Path) -> None:
