@@ -15,7 +15,6 @@ from scanner.model import DataStore, KeyManagement, known
     category="encryption",
     severity="high",
     title="Data store is not encrypted at rest",
-    compliance={"cis-aws-3.0": ["2.2.1", "2.3.1", "2.4.1"], "cis-azure-2.0": ["7.3"]},
 )
 def unencrypted_at_rest(store: DataStore, p: RuleParams) -> Iterator[Violation]:
     """Unencrypted volumes, databases, snapshots and secrets can be read by anyone

@@ -142,7 +142,6 @@ def _is_admin(grant: AccessGrant, deferred: Deferred) -> bool:
     category="iam",
     severity="critical",
     title="Grant gives full administrative access",
-    compliance={"cis-aws-3.0": ["1.16"], "cis-azure-2.0": ["1.23"]},
 )
 def administrator_access(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     """Every action on every resource (`Action: "*"` on `Resource: "*"`, an Azure
@@ -264,7 +263,6 @@ def allow_with_not_action(grant: AccessGrant, p: RuleParams) -> Iterator[Violati
     category="iam",
     severity="critical",
     title="Access is granted to anyone",
-    compliance={"cis-gcp-2.0": ["5.1"], "cis-aws-3.0": ["2.1.4"]},
 )
 def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     """A trust or resource policy with `Principal: "*"`, a GCP binding to
@@ -296,7 +294,6 @@ def public_principal(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     category="iam",
     severity="high",
     title="Privileged role assigned at account scope",
-    compliance={"cis-gcp-2.0": ["1.5"], "cis-azure-2.0": ["1.21"]},
 )
 def privileged_role_assignment(grant: AccessGrant, p: RuleParams) -> Iterator[Violation]:
     """Owner and Contributor on a subscription, `roles/owner` and `roles/editor`

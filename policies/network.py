@@ -133,7 +133,6 @@ def _describe(fw: Firewall, allow: _Allow, ports: PortSet) -> str:
     severity="critical",
     title="Administrative ports are reachable from the internet",
     references=["https://www.cisecurity.org/benchmark/amazon_web_services"],
-    compliance={"cis-aws-3.0": ["5.2", "5.3"], "cis-azure-2.0": ["6.1", "6.2"], "cis-gcp-2.0": ["3.6", "3.7"]},
 )
 def admin_ports_open_to_internet(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     """Remote shells, remote desktops and management APIs (SSH, RDP, WinRM, Docker,
@@ -162,7 +161,6 @@ def admin_ports_open_to_internet(fw: Firewall, p: RuleParams) -> Iterator[Violat
     category="network",
     severity="high",
     title="Service ports are reachable from the internet",
-    compliance={"cis-azure-2.0": ["6.5"]},
 )
 def ports_open_to_internet(fw: Firewall, p: RuleParams) -> Iterator[Violation]:
     """Ports other than the public web ports (application ports, databases, caches,

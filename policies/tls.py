@@ -17,7 +17,6 @@ from scanner.model import TlsEndpoint, known
     severity="high",
     title="Endpoint accepts unencrypted connections",
     references=["https://csrc.nist.gov/pubs/sp/800/52/r2/final"],
-    compliance={"cis-azure-2.0": ["3.1", "9.2"], "cis-aws-3.0": ["2.1.1"]},
 )
 def plaintext_accepted(ep: TlsEndpoint, p: RuleParams) -> Iterator[Violation]:
     """Plaintext HTTP, disabled TLS or unenforced SSL lets anyone on the path read
@@ -46,7 +45,6 @@ def plaintext_accepted(ep: TlsEndpoint, p: RuleParams) -> Iterator[Violation]:
     severity="high",
     title="Minimum TLS version is older than the standard allows",
     references=["https://datatracker.ietf.org/doc/html/rfc8996"],
-    compliance={"cis-azure-2.0": ["3.15", "9.3"]},
 )
 def outdated_tls_version(ep: TlsEndpoint, p: RuleParams) -> Iterator[Violation]:
     """TLS 1.0 and 1.1 are deprecated (RFC 8996) and SSLv3 is broken; an endpoint

@@ -367,8 +367,11 @@ def rules_show(options: tuple[tuple[Path, ...], Path | None], rule_id: str) -> N
             click.echo(f"\nRationale\n{_wrapped(r.rationale)}\n\nRemediation\n{_wrapped(r.remediation)}")
             if r.references:
                 click.echo("\nReferences\n" + "\n".join(f"  {ref}" for ref in r.references))
-            if r.compliance:
-                click.echo("\nCompliance\n" + "\n".join(f"  {k}: {', '.join(v)}" for k, v in r.compliance.items()))
+            from scanner.compliance.frameworks import describe_rule_controls
+
+            controls = describe_rule_controls(r.id)
+            if controls:
+                click.echo("\nCompliance controls (policies/compliance/)\n" + "\n".join(f"  {c}" for c in controls))
             return
     raise UsageError(f"no rule {rule_id!r}; `tenet rules` lists them")
 

@@ -136,6 +136,14 @@ def rule_controls(rule_id: str) -> dict[str, tuple[str, ...]]:
     return {fw: tuple(ids) for fw, ids in out.items()}
 
 
+def describe_rule_controls(rule_id: str) -> list[str]:
+    """One line per shipped framework whose controls list `rule_id`: `cis-aws-4.0: 5.2, 2.2.3 (partial)`."""
+    out: dict[str, list[str]] = {}
+    for ref in controls_by_rule().get(rule_id, ()):
+        out.setdefault(ref.framework, []).append(ref.control + ("" if ref.coverage == "full" else f" ({ref.coverage})"))
+    return [f"{fw}: {', '.join(ids)}" for fw, ids in out.items()]
+
+
 # --- reading and checking a file ---------------------------------------------------------------
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar, get_type_hints
 
 from scanner.engine.findings import Category, Severity
@@ -59,8 +59,6 @@ class Rule:
     check: Check
     references: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-    # Compliance framework -> control ids, kept as data (for example CIS AWS 5.2).
-    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The parameters the check reads: RuleParams, or a subclass a user policy declares for its own knobs.
     params_type: type[RuleParams] = RuleParams
     # A user rule (docs/custom-policies.md): the built-in rule it stands in for, and the file it comes from.
@@ -81,7 +79,6 @@ class _Meta:
     title: str
     references: tuple[str, ...]
     aliases: tuple[str, ...]
-    compliance: Mapping[str, tuple[str, ...]]
     replaces: str | None
 
 
@@ -94,13 +91,13 @@ def rule(
     title: str,
     references: Iterable[str] = (),
     aliases: Iterable[str] = (),
-    compliance: Mapping[str, Iterable[str]] | None = None,
     replaces: str | None = None,
 ) -> Callable[[F], F]:
     """Mark a function `check(asset, params) -> Iterator[Violation]` as a rule.
 
     `params` is annotated RuleParams, or a subclass that declares the rule's own typed parameters.
-    `replaces` (user policies only) names a built-in rule this one runs instead of.
+    `replaces` (user policies only) names a built-in rule this one runs instead of. Rules carry no
+    compliance ids: the framework files under policies/compliance/ list the rules of each control.
     """
     if not _RULE_ID.match(id):
         raise ValueError(f"rule id {id!r} must be 2 to 5 capital letters, a dash and 3 digits, like NET-001")
@@ -114,7 +111,6 @@ def rule(
         title=title,
         references=tuple(references),
         aliases=tuple(aliases),
-        compliance={k: tuple(v) for k, v in (compliance or {}).items()},
         replaces=replaces,
     )
 
@@ -168,7 +164,6 @@ def _from_function(fn: Callable[..., Iterator[Violation]], meta: _Meta, policy_f
         check=fn,
         references=meta.references,
         aliases=meta.aliases,
-        compliance=meta.compliance,
         params_type=params_type,
         replaces=meta.replaces,
         policy_file=policy_file,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scanner.compliance.frameworks import describe_rule_controls
 from scanner.engine.registry import Rule
 
 
@@ -24,6 +25,7 @@ def render(rules: Sequence[Rule]) -> str:
             out += ["", "Aliases: " + ", ".join(f"`{a}`" for a in r.aliases)]
         if r.references:
             out += ["", "References: " + ", ".join(f"<{ref}>" for ref in r.references)]
-        if r.compliance:
-            out += ["", "Compliance: " + "; ".join(f"{k} {', '.join(v)}" for k, v in r.compliance.items())]
+        controls = describe_rule_controls(r.id)
+        if controls:
+            out += ["", "Compliance ([controls](compliance.md) that list it): " + "; ".join(controls)]
     return "\n".join(out) + "\n"

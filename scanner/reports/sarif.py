@@ -23,6 +23,7 @@ import attr
 import sarif_om as om
 
 from scanner import __version__
+from scanner.compliance import frameworks
 from scanner.engine.findings import Category, ErrorLevel, Finding, ScanError, Severity, Status
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule
@@ -281,13 +282,15 @@ def _rule_descriptor(r: Rule) -> object:
     markdown = [r.rationale, "", "**Remediation**", "", r.remediation]
     if r.references:
         markdown += ["", "**References**", "", *(f"- <{ref}>" for ref in r.references)]
-    if r.compliance:
-        markdown += ["", "**Compliance**", "", *(f"- {k}: {', '.join(v)}" for k, v in r.compliance.items())]
+    # The framework controls that list the rule (policies/compliance/): the rules carry no ids of their own.
+    controls = frameworks.rule_controls(r.id)
+    if controls:
+        markdown += ["", "**Compliance**", "", *(f"- {line}" for line in frameworks.describe_rule_controls(r.id))]
     properties: dict[str, object] = {}
     if r.aliases:
         properties["aliases"] = list(r.aliases)
-    if r.compliance:
-        properties["compliance"] = {k: list(v) for k, v in r.compliance.items()}
+    if controls:
+        properties["compliance"] = {k: list(v) for k, v in controls.items()}
     if not r.is_builtin:
         # A user policy (docs/custom-policies.md): Tenet's rule reference does not document it.
         properties["policyFile"] = r.policy_file
