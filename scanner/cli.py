@@ -346,6 +346,19 @@ def coverage(fmt: str) -> None:
     click.echo(coverage_doc.render(), nl=False)
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown", show_default=True)
+def compliance(fmt: str) -> None:
+    """The compliance frameworks' control coverage (docs/compliance.md), from policies/compliance/."""
+    from scanner.compliance.frameworks import FrameworkError
+    from scanner.reports import compliance_doc
+
+    try:
+        click.echo(compliance_doc.render(), nl=False)
+    except FrameworkError as exc:
+        raise InputError(str(exc)) from None
+
+
 @rules.command("show")
 @click.argument("rule_id")
 @click.pass_obj
