@@ -72,6 +72,8 @@ STORAGE_PORTS = PortSet.ports(80, 443)
 HTTPS_PORTS = KEY_VAULT_PORTS = PortSet.ports(443)
 # Container instances: a group's IP is public unless `ip_address_type` says Private or None.
 CONTAINER_GROUP_IP_DEFAULT = "Public"
+# A container group port's protocol (`ports.protocol`, ARM `ipAddress.ports[].protocol`) when unset.
+CONTAINER_GROUP_PORT_PROTOCOL_DEFAULT = "TCP"
 
 
 def network_default_allows(default_action: str) -> bool | None:
@@ -149,14 +151,35 @@ MESSAGING_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
 # API Management gateway protocols (`security` block): TLS 1.2 only unless older ones are turned
 # on, on the client side (frontend) and towards the APIs (backend). azurerm 4.x names them
 # `frontend_tls10_enabled`, 3.x `enable_frontend_tls10`; each entry is (4.x, 3.x, version).
+_API_MANAGEMENT_PROTOCOLS = (("ssl30", TlsVersion.SSL3), ("tls10", TlsVersion.TLS1_0), ("tls11", TlsVersion.TLS1_1))
 API_MANAGEMENT_OLD_PROTOCOLS: dict[str, tuple[tuple[str, str, TlsVersion], ...]] = {
-    side: tuple((f"{side}_{p}_enabled", f"enable_{side}_{p}", v)
-                for p, v in (("ssl30", TlsVersion.SSL3), ("tls10", TlsVersion.TLS1_0), ("tls11", TlsVersion.TLS1_1)))
+    side: tuple((f"{side}_{p}_enabled", f"enable_{side}_{p}", v) for p, v in _API_MANAGEMENT_PROTOCOLS)
     for side in ("frontend", "backend")
 }
+# The same switches in the REST API: `customProperties` keys whose value is "True" or "False".
+_API_MANAGEMENT_SECURITY = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
+API_MANAGEMENT_PROTOCOL_PROPERTIES: dict[str, tuple[tuple[str, TlsVersion], ...]] = {
+    side: tuple((f"{_API_MANAGEMENT_SECURITY}.{prefix}Protocols.{p.capitalize()}", v)
+                for p, v in _API_MANAGEMENT_PROTOCOLS)
+    for side, prefix in (("frontend", ""), ("backend", "Backend."))
+}
 API_MANAGEMENT_MIN_TLS_DEFAULT = TlsVersion.TLS1_2
-# azurerm_api_management_api `protocols`: HTTPS only when unset.
+# A switch missing from `customProperties` is on for services created on or before 2018-04-01
+# and off for later ones (the REST API's documented default).
+API_MANAGEMENT_OLD_PROTOCOLS_ON_UNTIL = "2018-04-01"
+
+
+def api_management_old_protocol_default(created_at_utc: str) -> bool | None:
+    """Whether an unmentioned old protocol is on, from the service's `createdAtUtc`; None if unreadable."""
+    day = created_at_utc.strip()[:10]
+    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+        return None
+    return day <= API_MANAGEMENT_OLD_PROTOCOLS_ON_UNTIL
+
+
+# azurerm_api_management_api `protocols`: HTTPS only when unset. `http` and `ws` (WebSocket) are plaintext.
 API_MANAGEMENT_API_PROTOCOLS_DEFAULT = ("https",)
+API_MANAGEMENT_PLAINTEXT_PROTOCOLS = frozenset({"http", "ws"})
 
 # Front Door and CDN: which protocols clients may use, and how the edge fetches from the origin.
 FRONT_DOOR_FORWARDING_PLAINTEXT = {"httponly": True, "httpsonly": False, "matchrequest": None}

@@ -546,8 +546,143 @@ def databases_b() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     return resources, children
 
 
+APIM_LEGACY = f"{RG_A}/providers/Microsoft.ApiManagement/service/apim-legacy"
+APIM_MODERN = f"{RG_A}/providers/Microsoft.ApiManagement/service/apim-modern"
+SYNAPSE = f"{RG_A}/providers/Microsoft.Synapse/workspaces/syn-ws"
+_APIM_SECURITY = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
+
+
+def api_management(name: str, created: str, custom: dict[str, str]) -> dict[str, Any]:
+    """A service as `ApiManagementService_List` returns it."""
+    return arm(RG_A, "Microsoft.ApiManagement/service", name, {
+        "publisherEmail": "api@example.com", "publisherName": "Tenet", "provisioningState": "Succeeded",
+        "gatewayUrl": f"https://{name}.azure-api.net", "createdAtUtc": created, "customProperties": custom,
+        "publicNetworkAccess": "Enabled", "virtualNetworkType": "None"},
+        sku={"name": "Developer", "capacity": 1}, etag="AAAAAAAWN/4=")
+
+
+def apim_child(service_id: str, collection: str, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"{service_id}/{collection}/{name}", "type": f"Microsoft.ApiManagement/service/{collection}",
+            "name": name, "properties": properties}
+
+
+def synapse_child(collection: str, name: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": f"{SYNAPSE}/{collection}/{name}", "name": name, "type": f"Microsoft.Synapse/workspaces/{collection}",
+            **extra, "properties": properties}
+
+
+def platform_a() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """API Management, Synapse, SQL managed instances, Batch, Kusto, Cognitive Services, Container
+    Registry, AI Search and Container Instances: a planted violation and a clean counterpart of each."""
+    old = {f"{_APIM_SECURITY}.{side}Protocols.{p}": "False" for side in ("", "Backend.") for p in ("Ssl30", "Tls11")}
+    resources = {
+        "Microsoft.ApiManagement/service": [
+            # TLS 1.0 turned on for clients; the backend switches are not returned, and a service created
+            # before April 2018 has them on.
+            api_management("apim-legacy", "2017-06-01T10:00:00.0000000Z", {
+                f"{_APIM_SECURITY}.Protocols.Tls10": "True", f"{_APIM_SECURITY}.Protocols.Ssl30": "False",
+                f"{_APIM_SECURITY}.Protocols.Tls11": "False"}),
+            api_management("apim-modern", "2023-03-01T08:30:00.0000000Z", {
+                **old, f"{_APIM_SECURITY}.Protocols.Tls10": "False",
+                f"{_APIM_SECURITY}.Backend.Protocols.Tls10": "False",
+                "Microsoft.WindowsAzure.ApiManagement.Gateway.Protocols.Server.Http2": "False"})],
+        "Microsoft.Synapse/workspaces": [arm(RG_A, "Microsoft.Synapse/workspaces", "syn-ws", {
+            "connectivityEndpoints": {"sql": "syn-ws.sql.azuresynapse.net"}, "publicNetworkAccess": "Enabled",
+            "provisioningState": "Succeeded", "managedResourceGroupName": "syn-ws-managed"})],
+        "Microsoft.Sql/managedInstances": [
+            arm(RG_A, "Microsoft.Sql/managedInstances", name, {
+                "administratorLogin": "dbadmin", "subnetId": f"{RG_A}/providers/Microsoft.Network/virtualNetworks/"
+                                                                "vnet/subnets/mi", "state": "Ready",
+                "licenseType": "LicenseIncluded", "vCores": 8, "storageSizeInGB": 256,
+                "publicDataEndpointEnabled": False, "minimalTlsVersion": tls},
+                sku={"name": "GP_Gen5", "tier": "GeneralPurpose", "family": "Gen5", "capacity": 8})
+            for name, tls in (("sqlmi-old", "1.0"), ("sqlmi-modern", "1.2"))],
+        "Microsoft.Batch/batchAccounts": [
+            arm(RG_A, "Microsoft.Batch/batchAccounts", "batchplatform", {
+                "accountEndpoint": "batchplatform.westeurope.batch.azure.com", "poolAllocationMode": "BatchService",
+                "encryption": {"keySource": "Microsoft.Batch"}}),
+            arm(RG_A, "Microsoft.Batch/batchAccounts", "batchcmk", {
+                "accountEndpoint": "batchcmk.westeurope.batch.azure.com", "poolAllocationMode": "BatchService",
+                "encryption": {"keySource": "Microsoft.KeyVault", "keyVaultProperties": {
+                    "keyIdentifier": "https://kv-locked.vault.azure.net/keys/batch/0123456789abcdef"}}})],
+        "Microsoft.Kusto/clusters": [
+            arm(RG_A, "Microsoft.Kusto/clusters", name, {
+                "state": "Running", "provisioningState": "Succeeded", "enableDiskEncryption": on,
+                "uri": f"https://{name}.westeurope.kusto.windows.net"},
+                sku={"name": "Standard_L16as_v3", "tier": "Standard", "capacity": 2})
+            for name, on in (("kusto-plain", False), ("kusto-encrypted", True))],
+        "Microsoft.CognitiveServices/accounts": [
+            arm(RG_A, "Microsoft.CognitiveServices/accounts", "cog-open", {
+                "endpoint": "https://cog-open.cognitiveservices.azure.com/", "publicNetworkAccess": "Enabled"},
+                kind="CognitiveServices", sku={"name": "S0"}),
+            arm(RG_A, "Microsoft.CognitiveServices/accounts", "cog-locked", {
+                "endpoint": "https://cog-locked.cognitiveservices.azure.com/", "publicNetworkAccess": "Enabled",
+                "networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "203.0.113.0/24"}],
+                                "virtualNetworkRules": []}}, kind="OpenAI", sku={"name": "S0"})],
+        "Microsoft.ContainerRegistry/registries": [
+            # Basic SKU: no network rule set, so every network; anonymous pull; Microsoft's key.
+            arm(RG_A, "Microsoft.ContainerRegistry/registries", "acropen", {
+                "loginServer": "acropen.azurecr.io", "adminUserEnabled": False, "publicNetworkAccess": "Enabled",
+                "anonymousPullEnabled": True, "encryption": {"status": "disabled"}}, sku={"name": "Basic"}),
+            arm(RG_A, "Microsoft.ContainerRegistry/registries", "acrlocked", {
+                "loginServer": "acrlocked.azurecr.io", "adminUserEnabled": False, "publicNetworkAccess": "Enabled",
+                "anonymousPullEnabled": False, "networkRuleSet": {"defaultAction": "Deny", "ipRules": [
+                    {"action": "Allow", "value": "203.0.113.0/24"}]},
+                "encryption": {"status": "enabled", "keyVaultProperties": {
+                    "keyIdentifier": "https://kv-locked.vault.azure.net/keys/acr"}}}, sku={"name": "Premium"})],
+        "Microsoft.Search/searchServices": [
+            arm(RG_A, "Microsoft.Search/searchServices", "search-open", {
+                "replicaCount": 1, "partitionCount": 1, "hostingMode": "default", "publicNetworkAccess": "enabled",
+                "networkRuleSet": {"ipRules": []}, "status": "running"}, sku={"name": "standard"}),
+            arm(RG_A, "Microsoft.Search/searchServices", "search-office", {
+                "replicaCount": 1, "partitionCount": 1, "hostingMode": "default", "publicNetworkAccess": "enabled",
+                "networkRuleSet": {"ipRules": [{"value": "203.0.113.0/24"}]}, "status": "running"},
+                sku={"name": "basic"})],
+        "Microsoft.ContainerInstance/containerGroups": [
+            arm(RG_A, "Microsoft.ContainerInstance/containerGroups", name, {
+                "osType": "Linux", "provisioningState": "Succeeded", "containers": [{"name": "app", "properties": {
+                    "image": "nginx", "ports": [{"port": port}],
+                    "resources": {"requests": {"cpu": 1, "memoryInGB": 1.5}}}}],
+                "ipAddress": {"type": kind, "ip": ip, "ports": [{"protocol": "TCP", "port": port}]}})
+            for name, kind, ip, port in (("cg-ssh", "Public", "20.50.0.4", 22), ("cg-internal", "Private", "10.0.0.4",
+                                                                                22))],
+    }
+    children: dict[str, Any] = {
+        f"{APIM_LEGACY}/apis": [
+            apim_child(APIM_LEGACY, "apis", "echo", {"displayName": "Echo", "path": "echo", "apiRevision": "1",
+                                                     "isCurrent": True, "protocols": ["http", "https"],
+                                                     "serviceUrl": "https://echo.example.com"}),
+            apim_child(APIM_LEGACY, "apis", "orders", {"displayName": "Orders", "path": "orders", "apiRevision": "1",
+                                                       "isCurrent": True, "protocols": ["https"]})],
+        f"{APIM_LEGACY}/backends": [
+            apim_child(APIM_LEGACY, "backends", "legacy", {"url": "http://legacy.example.com/api", "protocol": "http"}),
+            apim_child(APIM_LEGACY, "backends", "orders", {"url": "https://orders.example.com/api",
+                                                           "protocol": "http", "description": "TLS to the backend"})],
+        f"{APIM_MODERN}/apis": [], f"{APIM_MODERN}/backends": [],
+        f"{SYNAPSE}/firewallRules": [
+            synapse_child("firewallRules", "allowAll", {"startIpAddress": "0.0.0.0", "endIpAddress": "255.255.255.255",
+                                                        "provisioningState": "Succeeded"}),
+            synapse_child("firewallRules", "office", {"startIpAddress": "203.0.113.0", "endIpAddress": "203.0.113.255",
+                                                      "provisioningState": "Succeeded"})],
+        f"{SYNAPSE}/sqlPools": [
+            synapse_child("sqlPools", name, {"status": "Online", "maxSizeBytes": 263882790666240,
+                                             "collation": "SQL_Latin1_General_CP1_CI_AS"},
+                          location="westeurope", sku={"name": "DW100c", "tier": "Compute"})
+            for name in ("dw-plain", "dw-encrypted")],
+        **{f"{SYNAPSE}/sqlPools/{name}/transparentDataEncryption/current": {
+            "id": f"{SYNAPSE}/sqlPools/{name}/transparentDataEncryption/current", "name": "current",
+            "type": "Microsoft.Synapse/workspaces/sqlPools/transparentDataEncryption", "location": "westeurope",
+            "properties": {"status": status}} for name, status in (("dw-plain", "Disabled"),
+                                                                    ("dw-encrypted", "Enabled"))},
+    }
+    return resources, children
+
+
 def subscription_a() -> AzureSubscription:
     resources, children = services_a()
+    platform, platform_children = platform_a()
+    resources.update(platform)
+    children.update(platform_children)
     return AzureSubscription(
         SUB_A, resources=resources, children=children,
         network_security_groups=[
@@ -737,6 +872,22 @@ EXPECTED_FAILURES = Counter({
     ("TLS-001", REDIS_OLD): 1,
     ("TLS-002", REDIS_OLD): 1,
     ("NET-002", f"{REDIS_OLD}/firewallRules/world"): 1,
+    # API Management: TLS 1.0 for clients and (by its 2017 creation date) SSL 3.0 to backends; an
+    # API over HTTP; a backend called over HTTP.
+    ("TLS-002", APIM_LEGACY): 2,
+    ("TLS-001", f"{APIM_LEGACY}/apis/echo"): 1,
+    ("TLS-001", f"{APIM_LEGACY}/backends/legacy"): 1,
+    # Synapse: every address on the SQL endpoint; a dedicated pool without TDE.
+    ("NET-002", f"{SYNAPSE}/firewallRules/allowAll"): 1,
+    ("ENC-001", f"{SYNAPSE}/sqlPools/dw-plain"): 1,
+    ("TLS-002", f"{RG_A}/providers/Microsoft.Sql/managedInstances/sqlmi-old"): 1,
+    ("ENC-001", f"{RG_A}/providers/Microsoft.Kusto/clusters/kusto-plain"): 1,
+    # Service endpoints open to every network; anonymous pull; SSH on a container group's public IP.
+    ("NET-003", f"{RG_A}/providers/Microsoft.CognitiveServices/accounts/cog-open"): 1,
+    ("NET-003", f"{RG_A}/providers/Microsoft.Search/searchServices/search-open"): 1,
+    ("NET-003", f"{RG_A}/providers/Microsoft.ContainerRegistry/registries/acropen"): 1,
+    ("IAM-005", f"{RG_A}/providers/Microsoft.ContainerRegistry/registries/acropen"): 1,
+    ("NET-001", f"{RG_A}/providers/Microsoft.ContainerInstance/containerGroups/cg-ssh"): 1,
 })
 
 
@@ -884,7 +1035,7 @@ def test_an_unreachable_endpoint_is_recorded_not_raised() -> None:
         ("Microsoft.Storage", "StorageAccounts_List"), ("Microsoft.Authorization", "RoleDefinitions_List"),
         ("Microsoft.Authorization", "RoleAssignments_ListForSubscription"),
         *((read.namespace, read.operation) for read in _PROVIDER_LISTS)])
-    assert len(_PROVIDER_LISTS) == 15
+    assert len(_PROVIDER_LISTS) == 24
 
 
 def test_a_rejected_token_is_an_error_of_every_call(cloud: FakeAzure) -> None:
@@ -1054,7 +1205,15 @@ def test_services_read_over_rest_become_model_objects(result: AuditResult) -> No
         "cosmos-old": customer, "cosmos-modern": provider,
         "orders": provider, "plain": none, "sql-old encryption protector": provider,
         "sql-private encryption protector": customer, "sql-unset encryption protector": provider,
-        "pg-open": provider, "pg-strict": customer, "mysql-old": provider}
+        "pg-open": provider, "pg-strict": customer, "mysql-old": provider,
+        "batchplatform": provider, "batchcmk": customer, "acropen": provider, "acrlocked": customer,
+        "kusto-plain": none, "kusto-encrypted": provider, "dw-plain": none, "dw-encrypted": provider}
+    gateways = {(a.name, a.kind): a.min_version for a in result.assets
+                if isinstance(a, TlsEndpoint) and a.kind.startswith("api_management")}
+    assert gateways == {("apim-legacy", "api_management_gateway"): TlsVersion.TLS1_0,
+                        ("apim-legacy", "api_management_backends"): TlsVersion.SSL3,
+                        ("apim-modern", "api_management_gateway"): TlsVersion.TLS1_2,
+                        ("apim-modern", "api_management_backends"): TlsVersion.TLS1_2}
     # pg-strict's public network access is off: its firewall rule admits no one and is not listed.
     assert not any(isinstance(a, Firewall) and PG_STRICT in a.origin.resource for a in result.assets)
     rule = next(a for a in result.assets if isinstance(a, Firewall) and a.name == "AllowAllWindowsAzureIps")
@@ -1087,3 +1246,13 @@ def test_flexible_server_tls_parameters(text: str, expected: TlsVersion | None) 
     from scanner.providers import azure
 
     assert azure.flexible_server_min_tls(text) == expected
+
+
+def test_require_customer_managed_keys_reports_the_services_keys(result: AuditResult) -> None:
+    from scanner.engine.params import RuleParams
+
+    scan = Scanner(params=RuleParams(require_customer_managed_keys=True)).evaluate(result.load_result())
+    reported = {f.resource.rsplit("/", 1)[-1] for f in scan.findings if f.rule_id == "ENC-003"
+                and f.status is Status.FAIL}
+    assert {"batchplatform", "acropen", "kusto-encrypted", "dw-encrypted"} <= reported
+    assert not {"batchcmk", "acrlocked"} & reported

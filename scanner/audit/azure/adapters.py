@@ -66,6 +66,17 @@ CDN_ENDPOINT_TYPE = "Microsoft.Cdn/profiles/endpoints"
 AFD_ROUTE_TYPE = "Microsoft.Cdn/profiles/afdEndpoints/routes"
 AFD_CUSTOM_DOMAIN_TYPE = "Microsoft.Cdn/profiles/customDomains"
 FRONT_DOOR_TYPE = "Microsoft.Network/frontDoors"
+API_MANAGEMENT_TYPE = "Microsoft.ApiManagement/service"
+API_MANAGEMENT_API_TYPE = "Microsoft.ApiManagement/service/apis"
+API_MANAGEMENT_BACKEND_TYPE = "Microsoft.ApiManagement/service/backends"
+BATCH_ACCOUNT_TYPE = "Microsoft.Batch/batchAccounts"
+COGNITIVE_ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
+CONTAINER_GROUP_TYPE = "Microsoft.ContainerInstance/containerGroups"
+CONTAINER_REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
+KUSTO_CLUSTER_TYPE = "Microsoft.Kusto/clusters"
+MANAGED_INSTANCE_TYPE = "Microsoft.Sql/managedInstances"
+SEARCH_SERVICE_TYPE = "Microsoft.Search/searchServices"
+SYNAPSE_SQL_POOL_TYPE = "Microsoft.Synapse/workspaces/sqlPools"
 
 # The REST API's documented interpretation of an absent `minimumTlsVersion` (older
 # accounts). This differs from azurerm's default (TLS1_2), which only applies to
@@ -290,23 +301,80 @@ def _acl_peers(acl: Any) -> list[Peer | Unknown] | Unknown:
             if isinstance(r, Mapping) and r.get("value") and str(r.get("action", "Allow")).lower() == "allow"]
 
 
-def _service_firewall(resource: Json, subscription: str, resource_type: str, ports: PortSet) -> Iterator[Firewall]:
+def _service_firewall(resource: Json, subscription: str, resource_type: str, ports: PortSet,
+                      acl_key: str = "networkAcls") -> Iterator[Firewall]:
     """The data-plane firewall of a service: nothing when public network access is off, or when it
-    denies by default with no IP rules (only virtual networks and trusted services get in)."""
+    denies by default with no IP rules (only virtual networks and trusted services get in).
+    `acl_key`: where the service keeps its rules (`networkAcls`; Container Registry `networkRuleSet`)."""
     props = _props(resource)
     if not _public_network_access(props):
         return
-    peers = _acl_peers(props.get("networkAcls"))
+    peers = _acl_peers(props.get(acl_key))
     if isinstance(peers, list) and not peers:
         return
     base = origin(resource, subscription, resource_type)
     yield Firewall(origin=base, name=_name(resource), rules=[NetworkRule(
-        origin=base.at(None, "networkAcls.defaultAction"), name=_name(resource), direction=Direction.INGRESS,
+        origin=base.at(None, f"{acl_key}.defaultAction"), name=_name(resource), direction=Direction.INGRESS,
         access=Access.ALLOW, protocol="tcp", ports=ports, peers=peers)])
 
 
 def key_vault(vault: Json, subscription: str) -> Iterator[Firewall]:
     return _service_firewall(vault, subscription, KEY_VAULT_TYPE, azure.KEY_VAULT_PORTS)
+
+
+def cognitive_account(account: Json, subscription: str) -> Iterator[Firewall]:
+    return _service_firewall(account, subscription, COGNITIVE_ACCOUNT_TYPE, azure.HTTPS_PORTS)
+
+
+def container_registry(registry: Json, subscription: str) -> Iterator[Asset]:
+    """Its firewall (`networkRuleSet`; Basic and Standard registries have none and admit everyone),
+    anonymous pull, and the key of its `encryption` (a Key Vault key when `status` is enabled)."""
+    props = _props(registry)
+    base = origin(registry, subscription, CONTAINER_REGISTRY_TYPE)
+    yield from _service_firewall(registry, subscription, CONTAINER_REGISTRY_TYPE, azure.HTTPS_PORTS,
+                                 "networkRuleSet")
+    if props.get("anonymousPullEnabled") is True:
+        yield AccessGrant(origin=base, field_origins={"principals": base.at(None, "anonymousPullEnabled")},
+                          kind=GrantKind.RESOURCE_POLICY, name=_name(registry), effect=Access.ALLOW,
+                          principals=["*"], actions=list(azure.REGISTRY_ANONYMOUS_PULL_ACTIONS),
+                          resources=[str(registry.get("id", _name(registry)))])
+    status = _mapping_of(props.get("encryption")).get("status")
+    yield _sse(registry, base, "container_registry", "encryption.status",
+               isinstance(status, str) and status.lower() == "enabled")
+
+
+def search_service(search: Json, subscription: str) -> Iterator[Firewall]:
+    """Public network access admits the `networkRuleSet.ipRules`, or every network when there are none."""
+    props = _props(search)
+    if not _public_network_access(props):
+        return
+    rules = _mapping_of(props.get("networkRuleSet")).get("ipRules") or []
+    peers: list[Peer | Unknown] = [Peer.address_or_tag(str(r["value"])) for r in rules
+                                   if isinstance(r, Mapping) and r.get("value")] or [
+        azure.default_allow_peer("no networkRuleSet.ipRules")]
+    base = origin(search, subscription, SEARCH_SERVICE_TYPE)
+    yield Firewall(origin=base, name=_name(search), rules=[NetworkRule(
+        origin=base.at(None, "networkRuleSet.ipRules"), name=_name(search), direction=Direction.INGRESS,
+        access=Access.ALLOW, protocol="tcp", ports=azure.HTTPS_PORTS, peers=peers)])
+
+
+def container_group(group: Json, subscription: str) -> Iterator[Firewall]:
+    """A container group with a public IP address: the internet reaches its `ipAddress.ports`."""
+    address = _mapping_of(_props(group).get("ipAddress"))
+    if str(address.get("type", "")).lower() != "public":
+        return  # a private address, or none at all
+    base = origin(group, subscription, CONTAINER_GROUP_TYPE)
+    rules = []
+    for i, entry in enumerate(p for p in address.get("ports") or [] if isinstance(p, Mapping)):
+        port, protocol = entry.get("port"), entry.get("protocol") or azure.CONTAINER_GROUP_PORT_PROTOCOL_DEFAULT
+        rules.append(NetworkRule(
+            origin=base.at(None, f"ipAddress.ports[{i}]"), direction=Direction.INGRESS, access=Access.ALLOW,
+            protocol=normalize_protocol(str(protocol)),
+            ports=PortSet.ports(port) if isinstance(port, int) and not isinstance(port, bool) else Unknown(
+                reason=f"port {port!r} is not a number"),
+            peers=[Peer.address_or_tag("Internet")]))
+    if rules:
+        yield Firewall(origin=base, name=_name(group), rules=rules)
 
 
 def blob_public_access_allowed(account: Json) -> bool:
@@ -657,6 +725,95 @@ def event_hub_namespace(namespace: Json, subscription: str) -> TlsEndpoint:
 
 def service_bus_namespace(namespace: Json, subscription: str) -> TlsEndpoint:
     return _min_tls_only(namespace, subscription, SERVICE_BUS_NAMESPACE_TYPE, "messaging", "minimumTlsVersion")
+
+
+def managed_instance(instance: Json, subscription: str) -> TlsEndpoint:
+    return _min_tls_only(instance, subscription, MANAGED_INSTANCE_TYPE, "database", "minimalTlsVersion")
+
+
+def batch_account(account: Json, subscription: str) -> DataStore:
+    """Always AES-256; with a Key Vault key when `encryption.keySource` is Microsoft.KeyVault."""
+    source = _mapping_of(_props(account).get("encryption")).get("keySource")
+    return _sse(account, origin(account, subscription, BATCH_ACCOUNT_TYPE), "batch_account", "encryption.keySource",
+                isinstance(source, str) and source.lower() == "microsoft.keyvault")
+
+
+def kusto_cluster(cluster: Json, subscription: str) -> DataStore:
+    """The cluster's cache disks: encrypted only with `enableDiskEncryption`."""
+    enabled = _props(cluster).get("enableDiskEncryption")
+    on = azure.KUSTO_DISK_ENCRYPTION_DEFAULT if enabled is None else enabled is True
+    base = origin(cluster, subscription, KUSTO_CLUSTER_TYPE)
+    return DataStore(origin=base, field_origins={"encrypted": base.at(None, "enableDiskEncryption"),
+                                                 "key_management": base.at(None, "enableDiskEncryption")},
+                     kind="cache_disks", name=_name(cluster), encrypted=on,
+                     algorithm=azure.SSE_ALGORITHM if on else None, key_bits=azure.SSE_KEY_BITS if on else None,
+                     key_management=KeyManagement.PROVIDER if on else KeyManagement.NONE)
+
+
+def synapse_sql_pool(pool: Json, tde: Json | None, workspace: Json, subscription: str) -> DataStore:
+    """A dedicated SQL pool: transparent data encryption (`transparentDataEncryption/current` `status`);
+    `tde` None: it could not be read."""
+    base = _child_origin(pool, workspace, subscription, SYNAPSE_SQL_POOL_TYPE)
+    status = _props(tde).get("status") if tde is not None else None
+    encrypted: bool | Unknown = (Unknown(reason="the pool's transparent data encryption could not be read")
+                                 if tde is None else isinstance(status, str) and status.lower() == "enabled")
+    return DataStore(origin=base, field_origins={"encrypted": base.at(None, "transparentDataEncryption.status")},
+                     kind="database", name=_name(pool), encrypted=encrypted,
+                     algorithm=azure.SSE_ALGORITHM if encrypted is True else None,
+                     key_bits=azure.SSE_KEY_BITS if encrypted is True else None,
+                     key_management=KeyManagement.PROVIDER if encrypted is True else KeyManagement.NONE
+                     if encrypted is False else encrypted)
+
+
+# -- API Management -----------------------------------------------------------------------------------
+
+
+def _gateway_minimum(props: Json, side: str) -> tuple[TlsVersion | Unknown, str | None]:
+    """The oldest protocol a gateway side accepts, and the `customProperties` key that decides it.
+    A key that is missing takes the default of the service's creation date."""
+    custom = _mapping_of(props.get("customProperties"))
+    created = props.get("createdAtUtc")
+    for key, version in azure.API_MANAGEMENT_PROTOCOL_PROPERTIES[side]:
+        value = custom.get(key)
+        if value is None:
+            on = azure.api_management_old_protocol_default(created) if isinstance(created, str) else None
+            if on is None:
+                return Unknown(reason=f"customProperties does not set {key} and createdAtUtc is not given "
+                                      f"(it is on for services created on or before "
+                                      f"{azure.API_MANAGEMENT_OLD_PROTOCOLS_ON_UNTIL})"), key
+        else:
+            on = str(value).strip().lower() == "true"
+        if on:
+            return version, key
+    return azure.API_MANAGEMENT_MIN_TLS_DEFAULT, None
+
+
+def api_management(service: Json, subscription: str) -> Iterator[TlsEndpoint]:
+    """The gateway's client side and its calls to the backends: the oldest protocol each accepts."""
+    base = origin(service, subscription, API_MANAGEMENT_TYPE)
+    for side, kind in (("frontend", "api_management_gateway"), ("backend", "api_management_backends")):
+        version, key = _gateway_minimum(_props(service), side)
+        yield TlsEndpoint(origin=base, field_origins={"min_version": base.at(None, f"customProperties.{key}")}
+                          if key else {}, kind=kind, name=_name(service), min_version=version, plaintext_allowed=False)
+
+
+def api_management_api(api: Json, service: Json, subscription: str) -> TlsEndpoint:
+    """An API served over `http` (or `ws`) as well as `https` accepts plaintext calls."""
+    protocols = [p.lower() for p in _strings(_props(api).get("protocols"))]
+    base = _child_origin(api, service, subscription, API_MANAGEMENT_API_TYPE)
+    return TlsEndpoint(origin=base, field_origins={"plaintext_allowed": base.at(None, "protocols")}, kind="api",
+                       name=_name(api), min_version=None,
+                       plaintext_allowed=bool(azure.API_MANAGEMENT_PLAINTEXT_PROTOCOLS.intersection(protocols))
+                       if protocols else Unknown(reason="the API lists no protocols"))
+
+
+def api_management_backend(backend: Json, service: Json, subscription: str) -> TlsEndpoint:
+    """The gateway calls an `http://` backend in plaintext."""
+    url = _props(backend).get("url")
+    base = _child_origin(backend, service, subscription, API_MANAGEMENT_BACKEND_TYPE)
+    return TlsEndpoint(origin=base, field_origins={"plaintext_allowed": base.at(None, "url")}, kind="api_backend",
+                       name=_name(backend), min_version=None,
+                       plaintext_allowed=isinstance(url, str) and url.strip().lower().startswith("http://"))
 
 
 # -- Front Door and CDN -------------------------------------------------------------------------------

@@ -345,6 +345,35 @@ class AzureCollector:
 
         yield self._child_call(subscription, "Microsoft.Cache", "FirewallRules_List", cache, rules)
 
+    def _api_management(self, service: Json, subscription: str) -> Iterator[Item]:
+        """The gateway's protocols, then its APIs' protocols and its backends' URLs."""
+        yield from adapters.api_management(service, subscription)
+
+        def apis() -> Iterator[Item]:
+            for api in self._child_list(service, "apis", API_MANAGEMENT_API_VERSION):
+                yield adapters.api_management_api(api, service, subscription)
+
+        def backends() -> Iterator[Item]:
+            for backend in self._child_list(service, "backends", API_MANAGEMENT_API_VERSION):
+                yield adapters.api_management_backend(backend, service, subscription)
+
+        yield self._child_call(subscription, "Microsoft.ApiManagement", "Api_ListByService", service, apis)
+        yield self._child_call(subscription, "Microsoft.ApiManagement", "Backend_ListByService", service, backends)
+
+    def _synapse_workspace(self, workspace: Json, subscription: str) -> Iterator[Item]:
+        """A workspace's firewall rules, and each dedicated SQL pool's transparent data encryption."""
+        def rules() -> Iterator[Item]:
+            listed = self._child_list(workspace, "firewallRules", SYNAPSE_API_VERSION)
+            yield from adapters.firewall_rules(listed, workspace, subscription, "sql")
+
+        def pools() -> Iterator[Item]:
+            for pool in self._child_list(workspace, "sqlPools", SYNAPSE_API_VERSION):
+                tde = self._child_get(pool, "transparentDataEncryption/current", SYNAPSE_API_VERSION)
+                yield adapters.synapse_sql_pool(pool, tde, workspace, subscription)
+
+        yield self._child_call(subscription, "Microsoft.Synapse", "IpFirewallRules_ListByWorkspace", workspace, rules)
+        yield self._child_call(subscription, "Microsoft.Synapse", "SqlPools_ListByWorkspace", workspace, pools)
+
     def _network_client(self, subscription: str) -> Any:
         from azure.mgmt.network import NetworkManagementClient
 
@@ -420,10 +449,16 @@ STORAGE_API_VERSION = "2023-05-01"
 MANAGEMENT_GROUPS_API_VERSION = "2020-05-01"
 COMPUTE_API_VERSION = "2024-07-01"
 CDN_API_VERSION = "2024-02-01"
+API_MANAGEMENT_API_VERSION = "2022-08-01"
+SYNAPSE_API_VERSION = "2021-06-01"
 
 
 def _one(adapt: Callable[[Json, str], Asset]) -> Adapt:
     return lambda collector, resource, subscription: [adapt(resource, subscription)]
+
+
+def _each(adapt: Callable[[Json, str], Iterable[Asset]]) -> Adapt:
+    return lambda collector, resource, subscription: adapt(resource, subscription)
 
 
 @dataclass(frozen=True)
@@ -463,6 +498,22 @@ _PROVIDER_LISTS = (
                   lambda collector, door, subscription: adapters.front_door(door, subscription)),
     _ProviderList("Microsoft.KeyVault", "vaults", "Vaults_ListBySubscription", "2023-07-01",
                   lambda collector, vault, subscription: adapters.key_vault(vault, subscription)),
+    _ProviderList("Microsoft.ApiManagement", "service", "ApiManagementService_List", API_MANAGEMENT_API_VERSION,
+                  AzureCollector._api_management),
+    _ProviderList("Microsoft.Synapse", "workspaces", "Workspaces_List", SYNAPSE_API_VERSION,
+                  AzureCollector._synapse_workspace),
+    _ProviderList("Microsoft.Sql", "managedInstances", "ManagedInstances_List", SQL_API_VERSION,
+                  _one(adapters.managed_instance)),
+    _ProviderList("Microsoft.Batch", "batchAccounts", "BatchAccount_List", "2024-02-01", _one(adapters.batch_account)),
+    _ProviderList("Microsoft.Kusto", "clusters", "Clusters_List", "2023-08-15", _one(adapters.kusto_cluster)),
+    _ProviderList("Microsoft.CognitiveServices", "accounts", "Accounts_List", "2023-05-01",
+                  _each(adapters.cognitive_account)),
+    _ProviderList("Microsoft.ContainerRegistry", "registries", "Registries_List", "2023-07-01",
+                  _each(adapters.container_registry)),
+    _ProviderList("Microsoft.Search", "searchServices", "Services_ListBySubscription", "2023-11-01",
+                  _each(adapters.search_service)),
+    _ProviderList("Microsoft.ContainerInstance", "containerGroups", "ContainerGroups_List", "2023-05-01",
+                  _each(adapters.container_group)),
 )
 
 

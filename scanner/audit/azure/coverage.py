@@ -57,6 +57,18 @@ LIVE: dict[str, str] = {
     "azurerm_cdn_frontdoor_route": "Microsoft.Cdn/profiles/afdEndpoints/routes",
     "azurerm_cdn_frontdoor_custom_domain": "Microsoft.Cdn/profiles/customDomains",
     "azurerm_frontdoor": "Microsoft.Network/frontDoors",
+    "azurerm_api_management": "Microsoft.ApiManagement/service (customProperties)",
+    "azurerm_api_management_api": "Microsoft.ApiManagement/service/apis",
+    "azurerm_api_management_backend": "Microsoft.ApiManagement/service/backends",
+    "azurerm_batch_account": "Microsoft.Batch/batchAccounts",
+    "azurerm_cognitive_account": "Microsoft.CognitiveServices/accounts",
+    "azurerm_container_group": "Microsoft.ContainerInstance/containerGroups",
+    "azurerm_container_registry": "Microsoft.ContainerRegistry/registries",
+    "azurerm_kusto_cluster": "Microsoft.Kusto/clusters",
+    "azurerm_mssql_managed_instance": "Microsoft.Sql/managedInstances",
+    "azurerm_search_service": "Microsoft.Search/searchServices",
+    "azurerm_synapse_firewall_rule": "Microsoft.Synapse/workspaces/firewallRules",
+    "azurerm_synapse_sql_pool": "Microsoft.Synapse/workspaces/sqlPools, transparentDataEncryption/current",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -67,19 +79,6 @@ NOT_LIVE: dict[str, str] = {
     "azurerm_mysql_server": "single servers were retired in September 2024; flexible servers are read live",
     "azurerm_mysql_firewall_rule": "a rule of a retired single server; flexible servers' rules are read live",
     "azurerm_mariadb_firewall_rule": "Azure Database for MariaDB was retired in September 2025",
-    # Not read live yet (issue #14): each moves to LIVE when its collector lands.
-    "azurerm_synapse_firewall_rule": "not read live yet",
-    "azurerm_synapse_sql_pool": "not read live yet",
-    "azurerm_kusto_cluster": "not read live yet",
-    "azurerm_batch_account": "not read live yet",
     "azurerm_mariadb_server": "Azure Database for MariaDB was retired in September 2025",
-    "azurerm_api_management": "not read live yet",
-    "azurerm_cognitive_account": "not read live yet",
-    "azurerm_container_registry": "not read live yet",
-    "azurerm_search_service": "not read live yet",
-    "azurerm_container_group": "not read live yet",
-    "azurerm_api_management_api": "not read live yet",
-    "azurerm_api_management_backend": "not read live yet",
-    "azurerm_mssql_managed_instance": "not read live yet",
     "azurerm_data_lake_store": "Data Lake Storage Gen1 was retired in February 2024",
 }

@@ -348,7 +348,8 @@ def container_group(group: ResourceView, ctx: MappingContext) -> Iterator[Asset]
         rules.append(NetworkRule(
             origin=block.origin, direction=Direction.INGRESS,
             access=address_type if isinstance(address_type, Unknown) else Access.ALLOW,
-            protocol=_protocol(block.get("protocol", "TCP")), ports=ports, peers=[Peer.address_or_tag("Internet")]))
+            protocol=_protocol(block.get("protocol", azure.CONTAINER_GROUP_PORT_PROTOCOL_DEFAULT)), ports=ports,
+            peers=[Peer.address_or_tag("Internet")]))
     if rules:
         yield Firewall(origin=group.origin, name=_name(group), rules=rules)
 
@@ -759,11 +760,12 @@ def api_management(service: ResourceView, ctx: MappingContext) -> Iterator[Asset
 
 
 def api_management_api(api: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
-    """An API served over `http` as well as `https` accepts plaintext calls."""
+    """An API served over `http` (or `ws`) as well as `https` accepts plaintext calls."""
     protocols = _protocols(api, "protocols", azure.API_MANAGEMENT_API_PROTOCOLS_DEFAULT)
     yield TlsEndpoint(origin=api.origin, field_origins={"plaintext_allowed": api.origin_of("protocols")},
                       kind="api", name=_name(api), min_version=None,
-                      plaintext_allowed=protocols if isinstance(protocols, Unknown) else "http" in protocols)
+                      plaintext_allowed=protocols if isinstance(protocols, Unknown) else bool(
+                          azure.API_MANAGEMENT_PLAINTEXT_PROTOCOLS.intersection(protocols)))
 
 
 def api_management_backend(backend: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
