@@ -490,14 +490,18 @@ def audit_options(command: F) -> F:
                      help="Fail only on findings that are not in this baseline file."),
         click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
                      help="Record today's findings in FILE as accepted (then gate against it)."),
-        click.option("--state", "states", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A Terraform state (terraform.tfstate, or terraform show -json) that manages some of the "
-                          "audited resources (repeatable): live findings are linked to their .tf lines and classed "
-                          "in-code, drifted, unmanaged or not-live."),
+        click.option("--state", "states", multiple=True, metavar="STATE",
+                     help="A Terraform state that manages some of the audited resources (repeatable): a file "
+                          "(terraform.tfstate, or terraform show -json), s3://BUCKET/KEY, azurerm://ACCOUNT/CONTAINER/"
+                          "BLOB, gs://BUCKET/OBJECT, or `auto`: the backend block of the configuration. Live findings "
+                          "are linked to their .tf lines and classed in-code, drifted, unmanaged or not-live."),
+        click.option("--backend-config", "backend_configs", multiple=True, metavar="KEY=VALUE|FILE",
+                     help="With --state auto: a backend setting, or a file of them, as terraform init "
+                          "-backend-config takes (repeatable)."),
         click.option("--source-dir", "drift_source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
                      help="With --state: the configuration to compare live with [default: the state's own "
-                          "attributes, what Terraform last applied]; also where the .tf lines are."),
+                          "attributes, what Terraform last applied]; also where the .tf lines and the backend block "
+                          "are [default: next to a state file; the current directory for a remote state]."),
         click.option("--fail-on-drift", is_flag=True,
                      help="With --state: fail only on drifted and unmanaged findings (at or above --fail-on)."),
         click.option("--save-inventory", type=click.Path(dir_okay=False, path_type=Path),
@@ -545,10 +549,12 @@ def finish_audit(
     save_inventory: Path | None,
     quiet: bool,
     color: bool | None,
-    states: tuple[Path, ...] = (),
+    states: tuple[str, ...] = (),
+    backend_configs: tuple[str, ...] = (),
     drift_source_dir: Path | None = None,
     fail_on_drift: bool = False,
     policy_dirs: tuple[Path, ...] = (),
+    gcs_endpoint: str | None = None,
 ) -> NoReturn:
     """Save the snapshot, run the rules, report, and exit (2 when the audit is partial)."""
     from scanner.config import ConfigError
@@ -567,9 +573,10 @@ def finish_audit(
                           errors=settings.policy_errors)
         result = scanner.evaluate(audited.load_result())
         if states:
-            result = _with_drift(result, settings, states, drift_source_dir, cwd)
-        elif drift_source_dir is not None or fail_on_drift:
-            raise UsageError("--source-dir and --fail-on-drift need --state")
+            result = _with_drift(result, settings, states, drift_source_dir, cwd, backend_configs=backend_configs,
+                                 gcs_endpoint=gcs_endpoint)
+        elif drift_source_dir is not None or fail_on_drift or backend_configs:
+            raise UsageError("--source-dir, --backend-config and --fail-on-drift need --state")
         if write_baseline is not None:
             written = record_baseline(result, write_baseline, cwd)
             count = len(written.entries)
@@ -587,26 +594,57 @@ def finish_audit(
             quiet=quiet, color=color, cwd=cwd, console_footer=footer, drift_gate=fail_on_drift)
 
 
-def _with_drift(result: ScanResult, settings: Settings, states: tuple[Path, ...], source_dir: Path | None,
-                cwd: Path) -> ScanResult:
+def _with_drift(result: ScanResult, settings: Settings, specs: tuple[str, ...], source_dir: Path | None,
+                cwd: Path, *, backend_configs: tuple[str, ...] = (), gcs_endpoint: str | None = None) -> ScanResult:
     """Live findings linked to the states that manage them, and classed against the intent (scanner/drift.py)."""
     import dataclasses
 
+    from scanner.audit.remote_state import FetchOptions, opened, resolve
     from scanner.drift import classify, declarations, managed_ids
     from scanner.scan import Scanner
+    from scanner.sources.boundary import Boundary
     from scanner.sources.interface import LoadContext
+    from scanner.sources.terraform.backend import AUTO, BackendError, parse_backend_config
 
-    # The intent: the configuration when given, else the states' own attributes (what Terraform last applied).
-    intent = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
-    intended = intent.scan([source_dir] if source_dir is not None else list(states))
-    errors = list(intended.errors)
-    if source_dir is None:
-        located = intent  # the intent is the states themselves: their scan also places them at their .tf lines
-    else:
-        located = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=source_dir)
-        errors += located.scan(list(states)).errors  # a state that cannot be read is said, not skipped
-    ids = managed_ids(states, LoadContext(cwd=cwd))
-    findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets))
+    config_dir = source_dir if source_dir is not None else cwd
+    try:
+        addresses = resolve(specs, config_dir, LoadContext(cwd=cwd).display_path(config_dir),
+                            parse_backend_config(backend_configs, cwd))
+    except BackendError as exc:
+        raise InputError(str(exc)) from None
+    if backend_configs and AUTO not in specs:
+        raise UsageError("--backend-config completes the backend block of --state auto")
+    limit = settings.config.config.max_plan_mib * 1024 * 1024
+    with opened(addresses, FetchOptions(max_bytes=limit, gcs_endpoint=gcs_endpoint)) as states:
+        # A remote state has no .tf files next to it: its configuration is --source-dir or the current directory.
+        located_dir = source_dir if source_dir is not None or not states.remote else cwd
+
+        def scanner() -> Scanner:
+            made = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=located_dir,
+                           max_plan_bytes=limit)
+            made.context.shown_as.update(states.shown)
+            return made
+
+        errors = list(states.errors)
+        if not states.paths:
+            return dataclasses.replace(result, errors=[*result.errors, *errors])
+        # The intent: the configuration when given, else the states' own attributes (what Terraform last applied).
+        intent = scanner()
+        intended = intent.scan([source_dir] if source_dir is not None else states.paths)
+        errors += intended.errors
+        if source_dir is None:
+            located = intent  # the intent is the states themselves: their scan also places them at their .tf lines
+        else:
+            located = scanner()
+            errors += located.scan(states.paths).errors  # a state that cannot be read is said, not skipped
+        # The states named are read where they are, as their scan read them (a fetched one is in a private directory).
+        ids = managed_ids(states.paths, LoadContext(cwd=cwd, max_plan_bytes=limit,
+                                                    boundary=Boundary.around(states.paths)))
+        findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets))
+    # A fetched state is no file of the repository: what is located only in it has no file location.
+    fetched = set(states.shown.values())
+    findings = [f.model_copy(update={"location": None}) if f.location is not None and f.location.path in fetched
+                else f for f in findings]
     return dataclasses.replace(result, findings=findings, errors=[*result.errors, *errors],
                                files=sorted({*result.files, *intended.files}))
 
@@ -773,7 +811,8 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
     options = GcpOptions(endpoints=by_service, limits=limits_of(audit_timeout, call_timeout))
     audited = run_gcp_audit(credentials, projects, organization=organization, options=options, workers=workers,
                             progress=progress_for(label="tenet audit gcp"))
-    finish_audit(audited, **report)
+    # A GCS state is read from the same storage endpoint the audit used.
+    finish_audit(audited, gcs_endpoint=by_service.get("storage") or by_service.get(""), **report)
 
 
 @contextmanager

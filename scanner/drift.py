@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scanner._compat import StrEnum
@@ -61,7 +61,8 @@ def managed_ids(states: Sequence[Path], ctx: LoadContext) -> dict[str, str]:
     ids: dict[str, str] = {}
     for path in states:
         try:
-            document = json.loads(read_text(path, ctx))
+            # States of large estates are far bigger than hand-written files: they have the plans' limit.
+            document = json.loads(read_text(path, replace(ctx, max_file_bytes=ctx.max_plan_bytes)))
         except (InputError, json.JSONDecodeError):
             continue  # the state scan reports why it cannot be read
         if not isinstance(document, dict):

@@ -146,3 +146,37 @@ reason = "lab account, SEC-9"
     assert groups and all(f["suppressed"] and f["justification"] == "mute list: lab account, SEC-9" for f in groups)
     # What the pattern does not name (the default network ACL, say) is not muted.
     assert all(not f["suppressed"] for f in mine if f not in groups)
+
+
+def test_state_auto_reads_the_s3_backend_and_a_missing_state_is_an_error(estate: Path, aws_env: str) -> None:
+    """`--state auto`: the configuration's s3 backend block, completed by --backend-config, read from moto through
+    AWS_ENDPOINT_URL; the state's secrets appear nowhere; an object that is not there is an error entry (exit 2)."""
+    state = json.loads((estate / "terraform.tfstate").read_text())
+    # A secret in the state, as a database password would be: marked sensitive, never printed.
+    state["resources"][0]["instances"][0]["attributes"]["description"] = "hunter2-not-for-reports"
+    state["resources"][0]["instances"][0]["sensitive_attributes"] = [[{"type": "get_attr", "value": "description"}]]
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=aws_env)
+    bucket = f"tenet-state-{estate.name.lower().replace('_', '-')}"[:63]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=bucket, Key="env:/staging/network/terraform.tfstate", Body=json.dumps(state).encode())
+    (estate / "terraform.tfstate").unlink()
+    (estate / "backend.tf").write_text(f'terraform {{\n  backend "s3" {{\n    bucket = "{bucket}"\n'
+                                       f'    region = "{REGION}"\n  }}\n}}\n')
+    (estate / "backend.hcl").write_text('# partial configuration, as for terraform init -backend-config=backend.hcl\n'
+                                        'key = "network/terraform.tfstate"\n')
+    run = CliRunner().invoke(main, ["audit", "aws", "--regions", REGION, "--state", "auto", "--backend-config",
+                                    "backend.hcl", "--format", "json"], env={"TF_WORKSPACE": "staging"})
+    assert "hunter2" not in run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert not report["errors"], report["errors"]
+    located = {(f["drift"], f["rule_id"], f["location"]["start_line"]) for f in report["findings"] if f["location"]}
+    assert {("drifted", "NET-001", 1), ("in-code", "NET-001", 10), ("not-live", "NET-001", 21)} <= located
+    assert all(f["location"]["path"] == "main.tf" for f in report["findings"] if f["location"])
+    # The default workspace's state was never written: an error entry naming it, not a silent clean audit.
+    run = CliRunner().invoke(main, ["audit", "aws", "--regions", REGION, "--state", "auto", "--backend-config",
+                                    "backend.hcl", "--format", "json"], env={"TF_WORKSPACE": ""})
+    errors = json.loads(run.stdout)["errors"]
+    assert run.exit_code == 2
+    assert [(e["path"], e["message"].split(":")[:2]) for e in errors] == [
+        (f"s3://{bucket}/network/terraform.tfstate", ["the state could not be read", " GetObject"])]
+    assert "NoSuchKey" in errors[0]["message"]
