@@ -7,7 +7,7 @@ that need them, so `tenet scan` starts fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -571,10 +571,11 @@ def finish_audit(
                            writing_baseline=write_baseline is not None, policy_dirs=policy_dirs)
         scanner = Scanner(params=settings.params, rules=settings.rules, gating=settings.gating, cwd=cwd,
                           errors=settings.policy_errors)
-        result = scanner.evaluate(audited.load_result())
+        live = audited.load_result()
+        result = scanner.evaluate(live)
         if states:
             result = _with_drift(result, settings, states, drift_source_dir, cwd, backend_configs=backend_configs,
-                                 gcs_endpoint=gcs_endpoint)
+                                 gcs_endpoint=gcs_endpoint, live_assets=live.assets)
         elif drift_source_dir is not None or fail_on_drift or backend_configs:
             raise UsageError("--source-dir, --backend-config and --fail-on-drift need --state")
         if write_baseline is not None:
@@ -595,7 +596,8 @@ def finish_audit(
 
 
 def _with_drift(result: ScanResult, settings: Settings, specs: tuple[str, ...], source_dir: Path | None,
-                cwd: Path, *, backend_configs: tuple[str, ...] = (), gcs_endpoint: str | None = None) -> ScanResult:
+                cwd: Path, *, backend_configs: tuple[str, ...] = (), gcs_endpoint: str | None = None,
+                live_assets: Sequence[object] = ()) -> ScanResult:
     """Live findings linked to the states that manage them, and classed against the intent (scanner/drift.py)."""
     import dataclasses
 
@@ -640,7 +642,8 @@ def _with_drift(result: ScanResult, settings: Settings, specs: tuple[str, ...], 
         # The states named are read where they are, as their scan read them (a fetched one is in a private directory).
         ids = managed_ids(states.paths, LoadContext(cwd=cwd, max_plan_bytes=limit,
                                                     boundary=Boundary.around(states.paths)))
-        findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets))
+        findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets),
+                            live_assets=live_assets, intent_assets=intent.loaded.assets, hide=intended.redact)
     # A fetched state is no file of the repository: what is located only in it has no file location.
     fetched = set(states.shown.values())
     findings = [f.model_copy(update={"location": None}) if f.location is not None and f.location.path in fetched

@@ -114,8 +114,13 @@ def test_live_findings_are_classed_and_located_at_the_tf_lines(estate: Path) -> 
     assert ("NET-001", "main.tf", 21) in by_class["not-live"]  # gone: in the state, not live (its ingress block)
     # (AWS gives every new group an allow-all egress rule that the state does not record: NET-004 drifted too.)
     drifted = next(f for f in mine if f["drift"] == "drifted" and f["rule_id"] == "NET-001")
-    assert drifted["resource"].startswith(f"arn:aws:ec2:{REGION}:") and "aws_security_group.web" in \
-        drifted["drift_detail"]
+    assert drifted["resource"].startswith(f"arn:aws:ec2:{REGION}:")
+    # The attribute that differs, in the detail and the message.
+    assert drifted["drift_detail"] == "aws_security_group.web: ingress 22: code 10.0.0.0/8, live 0.0.0.0/0, 10.0.0.0/8"
+    assert drifted["message"].endswith("; drifted from the code: ingress 22: code 10.0.0.0/8, live 0.0.0.0/0, "
+                                       "10.0.0.0/8")
+    egress = next(f for f in mine if f["drift"] == "drifted" and f["rule_id"] == "NET-004")
+    assert egress["drift_detail"].endswith("egress all ports: code none, live 0.0.0.0/0")
     assert code == 1
 
 
