@@ -17,7 +17,7 @@ from scanner.engine.params import RuleParams
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
-from scanner.model import SourceKind
+from scanner.model import Origin, SourceKind
 from scanner.sources.boundary import Boundary
 from scanner.sources.files import InputError, discover, read_text, refusal_entry, repository_root
 from scanner.sources.interface import (
@@ -198,7 +198,7 @@ class Scanner:
                  external: Sequence[EngineResult] = ()) -> ScanResult:
         """Run the rules over what a source (files, or a live audit) produced."""
         redact = Redactor(loaded.secrets)
-        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params, self._repository_path, redact)
+        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params, self._fingerprint_path, redact)
         if external:
             from scanner.engines import merge
 
@@ -212,6 +212,7 @@ class Scanner:
                 or any(reported(call.path) for call in f.module_chain)
                 or (f.module_call and reported(f.module_call.path))
             ]
+            findings = sorted((self._at_call_site(f, reported) for f in findings), key=Finding.sort_key)
         # Excludes, inline suppressions and the baseline: suppressed findings stay, marked.
         gated = self.gating.apply(findings, loaded, rules=self.rules, cwd=self.context.cwd, reported=reported,
                                   read=self._comments_text)
@@ -228,6 +229,34 @@ class Scanner:
             redact=redact,
             unevaluated=_redacted_errors(loaded.unevaluated, redact),
         )
+
+    def _at_call_site(self, f: Finding, reported: ScanFilter) -> Finding:
+        """A finding inside a module: its chain gains the resource's own location, and a finding in a file the
+        user does not edit here (a registry, git or archive module, downloaded or installed by `terraform init`;
+        a local module outside the scanned paths) is located at the outermost call of its chain that lies in
+        the scanned paths: the `module` block the user can change."""
+        if not f.module_chain or f.location is None:
+            return f
+        own = self.context.module_address(f.location.path)
+        chain = [*f.module_chain, f.location if own is None else f.location.model_copy(update={"path": own})]
+        # A plan's configuration is read wherever it is: only a module package moves its findings.
+        configuration = f.source in _CONFIGURATION_READINGS
+        update: dict[str, object] = {"module_chain": chain}
+        if own is not None or not (configuration or reported(f.location.path)):
+            update["location"] = next((c for c in f.module_chain if configuration or reported(c.path)),
+                                      f.module_chain[0])
+        located: Finding = f.model_copy(update=update)
+        return located
+
+    def _fingerprint_path(self, origin: Origin) -> str | None:
+        """The file a finding's fingerprint names, relative to the repository root: a registry, git or archive
+        module's findings are its outermost call's, so that a new version of the module keeps them."""
+        where = origin.location
+        if where is None:
+            return None
+        if origin.module_chain and self.context.module_address(where.path) is not None:
+            where = origin.module_chain[0]
+        return self._repository_path(where.path)
 
     def _comments_text(self, shown: str) -> str | None:
         """A reported file's text, for its suppression comments: read through the boundary like any input."""

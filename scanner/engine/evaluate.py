@@ -25,7 +25,7 @@ def evaluate(
     assets: Iterable[Asset],
     rules: Sequence[Rule],
     params: RuleParams,
-    fingerprint_path: Callable[[str], str] | None = None,
+    fingerprint_path: Callable[[Origin], str | None] | None = None,
     redact: Redactor | None = None,
 ) -> tuple[list[Finding], list[ScanError]]:
     """Every rule on every asset of its type.
@@ -43,7 +43,6 @@ def evaluate(
                  severity: Severity | None = None) -> tuple[str, Finding]:
         """The finding, and the key it is told apart by: two findings whose shown text differs only
         in hidden values are still two (the key is never shown). `severity` may lower the rule's."""
-        loc = origin.location
         if severity is None or severity.rank > r.severity.rank:
             severity = r.severity
         key = fingerprint(r.id, origin, message)
@@ -58,7 +57,7 @@ def evaluate(
             status=status,
             message=message,
             origin=origin,
-            fingerprint_path=fingerprint_path(loc.path) if loc and fingerprint_path else None,
+            fingerprint_path=fingerprint_path(origin) if fingerprint_path else None,
         )
 
     findings: dict[str, Finding] = {}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from scanner._compat import StrEnum
 from scanner.model.origin import Compact, Location, Origin, SourceKind
@@ -53,7 +54,9 @@ class Finding(Compact):
     location: Location | None
     fingerprint: str
     module_call: Location | None = None
-    # Every module call that leads to the finding, outermost first, as trivy's "via" lists them.
+    # For a resource inside a module: every module call that leads to it, outermost first, as trivy's "via"
+    # lists them, then the resource's own location (`SOURCE VERSION //path` inside a registry, git or archive
+    # module). JSON writes each as `path:line`.
     module_chain: list[Location] = Field(default_factory=list)
     account: str | None = None
     region: str | None = None
@@ -98,6 +101,24 @@ class Finding(Compact):
             account=origin.account,
             region=origin.region,
         )
+
+    @field_serializer("module_chain", when_used="json")
+    def _chain_as_text(self, chain: list[Location]) -> list[str]:
+        return [f"{c.path}:{c.start_line}" for c in chain]
+
+    @field_validator("module_chain", mode="before")
+    @classmethod
+    def _chain_from_text(cls, value: Any) -> Any:
+        """A JSON report's `path:line` entries read back (`tenet merge`, a report given as input)."""
+        if not isinstance(value, list):
+            return value
+        read: list[Any] = []
+        for entry in value:
+            path, colon, line = entry.rpartition(":") if isinstance(entry, str) else ("", "", "")
+            if colon and line.isdigit() and int(line) >= 1:
+                entry = Location(path=path, start_line=int(line), end_line=int(line))
+            read.append(entry)
+        return read
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         loc = self.location

@@ -152,11 +152,15 @@ def apply(
         if f.suppressed or f.location is None:
             out.append(f)
             continue
-        path = f.location.path
-        candidates = [*by_line.get((path, f.location.start_line), ()), *by_resource.get((path, f.resource), ())]
-        start = resource_starts.get((f.resource, path))
-        if start is not None and start != f.location.start_line:
-            candidates += by_line.get((path, start), ())
+        candidates: list[_Active] = []
+        # Where the finding is, and where its resource is when that is a module's file (the chain's last entry):
+        # on the line, or above the resource's block.
+        for where in dict.fromkeys([f.location, *f.module_chain[-1:]]):
+            path = where.path
+            candidates += [*by_line.get((path, where.start_line), ()), *by_resource.get((path, f.resource), ())]
+            start = resource_starts.get((f.resource, path))
+            if start is not None and start != where.start_line:
+                candidates += by_line.get((path, start), ())
         # On a module block: every finding of the module instance, through every call that leads to it.
         for call in dict.fromkeys([*f.module_chain, *([f.module_call] if f.module_call else [])]):
             candidates += by_line.get((call.path, call.start_line), ())

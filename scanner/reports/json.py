@@ -11,7 +11,10 @@ from scanner.reports.terminal import inert_json
 from scanner.scan import ScanResult
 
 # 1.1: findings gained `module_chain`.
-FORMAT_VERSION = "1.1"
+# 1.2: `module_chain` entries are `path:line` texts ending with the resource's own location
+# (`SOURCE VERSION //path:line` inside a registry, git or archive module), and a finding in a file the user does
+# not edit in the scanned tree is located at the outermost call of its chain there.
+FORMAT_VERSION = "1.2"
 
 
 def report_dict(result: ScanResult) -> dict[str, Any]:

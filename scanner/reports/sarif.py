@@ -395,12 +395,11 @@ def _result(f: Finding, rule_index: int, files: _Files) -> tuple[object, bool]:
     if f.location and physical is None:
         text += f" (in {f.location.path}, outside the repository root {files.root})"
     logical = _om(om.LogicalLocation, name=f.resource, fully_qualified_name=f.resource, kind="resource")
-    related = None
-    if physical is not None and f.module_call is not None:
-        call = files.physical(f.module_call)
-        if call is not None:
-            related = [_om(om.Location, id=1, physical_location=call, message=_om(om.Message, text="module call"))]
+    related = _module_chain(f, files) if physical is not None else None
     properties: dict[str, object] = {"source": f.source.value, "resourceType": f.resource_type}
+    if f.module_chain:
+        # The whole chain, module packages included (`terraform-aws-modules/vpc/aws 5.1.0 //main.tf:42`).
+        properties["moduleChain"] = [f"{c.path}:{c.start_line}" for c in f.module_chain]
     if f.account:
         properties["account"] = f.account
     if f.region:
@@ -429,6 +428,22 @@ def _result(f: Finding, rule_index: int, files: _Files) -> tuple[object, bool]:
         properties=properties,
     )
     return sarif_result, physical is not None
+
+
+def _module_chain(f: Finding, files: _Files) -> list[object] | None:
+    """The module calls that lead to a finding and the resource's own lines, where they are files of the
+    repository (a registry or git module's are not: `properties.moduleChain` names them)."""
+    chain = f.module_chain or ([f.module_call] if f.module_call else [])
+    related: list[object] = []
+    for n, entry in enumerate(chain, 1):
+        if entry == f.location or files.lines(entry.path) is None:
+            continue
+        where = files.physical(entry)
+        if where is not None:
+            text = "resource in the module" if f.module_chain and n == len(chain) else "module call"
+            related.append(_om(om.Location, id=len(related) + 1, physical_location=where,
+                               message=_om(om.Message, text=text)))
+    return related or None
 
 
 def _suppression(f: Finding) -> object:

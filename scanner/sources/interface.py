@@ -37,8 +37,12 @@ class LoadContext:
     # Files Tenet wrote itself (standard input spooled to disk) by absolute path -> the name reports show.
     shown_as: dict[str, str] = field(default_factory=dict)
     # Directories Tenet downloaded (`--download-modules`) by absolute path -> how reports name them
-    # (`terraform-aws-modules/vpc/aws 5.1.0`): a file inside is shown as `LABEL//path/in/module.tf`.
+    # (`terraform-aws-modules/vpc/aws 5.1.0`): a file inside is shown as `LABEL //path/in/module.tf`.
     shown_prefixes: dict[str, str] = field(default_factory=dict)
+    # Registry, git and archive modules `terraform init` installed, by package directory as shown
+    # (`.terraform/modules/sg`) -> their source and version, as for a downloaded copy: a finding's module chain
+    # names a file inside as `LABEL //path`.
+    installed_modules: dict[str, str] = field(default_factory=dict)
     # Fetch registry, git and archive modules that `terraform init` has not installed.
     download_modules: bool = False
     # The files named on the command line (absolute, as written): their findings are the ones reported.
@@ -59,8 +63,18 @@ class LoadContext:
             absolute = os.path.abspath(path)
             for prefix, label in self.shown_prefixes.items():
                 if absolute == prefix or absolute.startswith(prefix + os.sep):
-                    return f"{label}//{Path(os.path.relpath(absolute, prefix)).as_posix()}".rstrip("/.")
+                    return f"{label} //{Path(os.path.relpath(absolute, prefix)).as_posix()}".rstrip("/.")
         return self.relative_path(path)
+
+    def module_address(self, shown: str) -> str | None:
+        """A shown path inside a registry, git or archive module (downloaded or installed by `terraform init`)
+        as `SOURCE VERSION //path/in/module.tf`; None for any other file (one the user edits)."""
+        if any(shown.startswith(label + " //") for label in self.shown_prefixes.values()):
+            return shown
+        for directory, label in self.installed_modules.items():
+            if shown.startswith(directory + "/"):
+                return f"{label} //{shown[len(directory) + 1:]}"
+        return None
 
     def relative_path(self, path: Path) -> str:
         """The path relative to the current directory, forward slashes, whatever reports call it."""

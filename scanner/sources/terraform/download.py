@@ -69,7 +69,7 @@ class ModuleDownloader:
         url, subdir, ref, kind = _remote(source)
         key = _key(f"{kind}:{url}@{ref or ''}")
         copy = self._cached(key, lambda target: self._get(kind, url, ref, target, host_token=None))
-        return Fetched(_subdir(copy, subdir, source), copy, source.split("?")[0])
+        return Fetched(_subdir(copy, subdir, source), copy, package_label(source, ref))
 
     # -- registry ---------------------------------------------------------------------------------
 
@@ -104,7 +104,7 @@ class ModuleDownloader:
         inner_file = copy / ".tenet-subdir"
         inner = inner_file.read_text(encoding="utf-8") if inner_file.is_file() else ""
         root = _subdir(copy / "module", inner, source)
-        label = f"{'' if host == DEFAULT_REGISTRY else host + '/'}{address} {chosen}"
+        label = package_label(source, chosen)
         return Fetched(_subdir(root, m.group("subdir") or "", source), copy / "module", label)
 
     def _modules_url(self, host: str, token: str | None) -> str:
@@ -183,6 +183,26 @@ class ModuleDownloader:
         if len(data) > MAX_ARCHIVE_BYTES:
             raise DownloadError(f"{_shown(url)}: the archive is larger than {MAX_ARCHIVE_BYTES // 1048576} MiB")
         return data
+
+
+def package_label(source: str, version: str | None) -> str:
+    """How reports name a module package: its source as the call wrote it, without `//subdir`, `?query` or
+    credentials, then its resolved version (a registry version, a git ref), if any:
+    `terraform-aws-modules/security-group/aws 5.1.0`, `git::https://example.com/net.git v1.2.0`.
+    A file inside is `LABEL //path/from/the/package/root`."""
+    address = re.sub(r"://[^/@]*@", "://", split_package(source)[0])
+    return f"{address} {version}" if version else address
+
+
+def split_package(source: str) -> tuple[str, str, str]:
+    """A module source as (package address, `//subdirectory` without its slashes, `?ref=` or "")."""
+    address, _, query = source.partition("?")
+    ref = next((v for k, v in urllib.parse.parse_qsl(query) if k == "ref"), "")
+    scheme = address.find("://")
+    cut = address.find("//", scheme + 3 if scheme >= 0 else 0)
+    if cut < 0:
+        return address, "", ref
+    return address[:cut], address[cut + 2:].strip("/"), ref
 
 
 def default_cache_dir() -> Path:

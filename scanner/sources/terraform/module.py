@@ -159,6 +159,8 @@ class ModuleReader:
         self._copies: dict[str, LoadContext] = {}
         self._downloader: Any = None
         self._manifests: dict[Path, dict[str, Path] | str] = {}
+        # The versions `terraform init` resolved, by root module directory and call key.
+        self._versions: dict[tuple[Path, str], str] = {}
 
     def files(self, directory: Path) -> ModuleFiles:
         key = directory.resolve()
@@ -186,7 +188,10 @@ class ModuleReader:
             return f"source {source!r} cannot be located: {manifest}"
         installed = manifest.get(call_key)
         if installed is not None and installed.is_dir():
-            return self._inside(source, installed, caller_dir) or installed
+            refused = self._inside(source, installed, caller_dir)
+            if refused is None:
+                self._name_installed(source, installed, root_dir, call_key)
+            return refused or installed
         if self.ctx.download_modules:
             return self._download(source, version)
         return (f"source {source!r} is not installed (run `terraform init`, or scan with --download-modules to "
@@ -209,6 +214,18 @@ class ModuleReader:
             self.ctx.shown_prefixes[copy] = fetched.label
             self._copies[copy] = dataclasses.replace(self.ctx, boundary=Boundary(roots=(copy,), repository=False))
         return fetched.directory
+
+    def _name_installed(self, source: str, directory: Path, root_dir: Path, call_key: str) -> None:
+        """Reports name a registry, git or archive module `terraform init` installed by its source and version
+        (`terraform-aws-modules/vpc/aws 5.1.0 //main.tf`), as they name a downloaded one."""
+        from scanner.sources.terraform.download import package_label, split_package
+
+        _, subdir, ref = split_package(source)
+        package = directory
+        for _ in Path(subdir).parts:  # `source//subdir`: the package is the directory the subdirectory lies in
+            package = package.parent
+        version = self._versions.get((root_dir, call_key)) or ref or None
+        self.ctx.installed_modules[self.ctx.display_path(package)] = package_label(source, version)
 
     def _inside(self, source: str, directory: Path, caller_dir: Path) -> str | None:
         """Why a module directory is not read (it resolves outside the boundary), or None."""
@@ -238,6 +255,8 @@ class ModuleReader:
                 for m in modules if isinstance(modules, list) else []:
                     if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str):
                         entries[m["Key"]] = root_dir / m["Dir"]
+                        if isinstance(m.get("Version"), str) and m["Version"]:
+                            self._versions[(root_dir, m["Key"])] = m["Version"]
             self._manifests[root_dir] = entries
         return self._manifests[root_dir]
 

@@ -25,9 +25,12 @@ def test_local_module_called_twice_only_the_public_call_is_flagged() -> None:
     assert summary(result.findings) == {
         ("NET-001", "module.public.aws_security_group.this", module_file, 12),
         ("NET-001", 'module.per_env["ops"].aws_security_group.this', module_file, 12),
-        ("NET-001", "module.vendored.aws_security_group.rdp",
-         "fixtures/terraform/modules/.terraform/modules/vendored_sg/main.tf", 8),
+        # Installed by terraform init, not the user's to edit: at the module block, the chain names the package.
+        ("NET-001", "module.vendored.aws_security_group.rdp", "fixtures/terraform/modules/main.tf", 35),
     }
+    [vendored] = [f for f in result.findings if f.resource == "module.vendored.aws_security_group.rdp"]
+    assert [(c.path, c.start_line) for c in vendored.module_chain] == [
+        ("fixtures/terraform/modules/main.tf", 35), ("example/sg/aws 1.0.0 //main.tf", 8)]
     calls = {f.resource: (f.module_call.path, f.module_call.start_line) for f in result.findings if f.module_call}
     assert calls["module.public.aws_security_group.this"] == ("fixtures/terraform/modules/main.tf", 8)
     assert calls['module.per_env["ops"].aws_security_group.this'] == ("fixtures/terraform/modules/main.tf", 14)

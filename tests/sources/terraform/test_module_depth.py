@@ -101,10 +101,11 @@ def test_findings_through_a_chain_of_calls_are_reported_with_the_chain(tmp_path:
         "mod/main.tf": SG,
     })
     result = Scanner(cwd=root).scan([root / "root"])
+    # At the call in the scanned paths: the module's files lie outside them.
     assert [(f.rule_id, f.location.path if f.location else None) for f in result.findings] == [
-        ("NET-001", "mod/main.tf")]
+        ("NET-001", "root/main.tf")]
     chain = result.findings[0].module_chain
-    assert [(c.path, c.start_line) for c in chain] == [("root/main.tf", 1), ("wrap/main.tf", 2)]
+    assert [(c.path, c.start_line) for c in chain] == [("root/main.tf", 1), ("wrap/main.tf", 2), ("mod/main.tf", 3)]
     # Scanning the module on its own directory is another root: its input has no value there.
     assert [f.status for f in Scanner(cwd=root).scan([root / "wrap"]).findings] == [Status.UNKNOWN]
 
