@@ -21,7 +21,8 @@ SHIPPED = available_frameworks()
 
 
 def test_the_shipped_frameworks_are_listed_by_id() -> None:
-    assert "cis-aws-4.0" in SHIPPED
+    assert {"cis-aws-3.0", "cis-aws-4.0", "cis-azure-5.0", "cis-gcp-4.0", "cis-kubernetes-1.10", "nist-800-53-r5",
+            "pci-dss-4.0", "iso-27001-2022"} <= set(SHIPPED)
     assert sorted(SHIPPED) == SHIPPED
     assert "schema" not in SHIPPED
 
@@ -55,6 +56,22 @@ def test_the_reverse_index_lists_a_rules_controls() -> None:
     refs = frameworks.controls_by_rule()["NET-001"]
     assert ("cis-aws-4.0", "5.3") in {(r.framework, r.control) for r in refs}
     assert frameworks.rule_controls("NET-001")["cis-aws-4.0"][:3] == ("2.2.3", "5.1.2", "5.2")
+    described = frameworks.describe_rule_controls("NET-001")
+    assert "cis-aws-4.0: 2.2.3 (partial), 5.1.2 (partial), 5.2, 5.3, 5.4" in described
+
+
+def test_rule_displays_take_the_controls_from_the_files() -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+    from scanner.reports import sarif
+
+    shown = CliRunner().invoke(main, ["rules", "show", "ENC-001"])
+    assert shown.exit_code == 0, shown.output
+    assert "cis-aws-4.0: 2.2.1, 2.3.1, 5.1.1 (partial)" in shown.output
+    rule = next(r for r in load_rules() if r.id == "ENC-001")
+    properties = sarif._rule_descriptor(rule).properties  # type: ignore[attr-defined]
+    assert properties["compliance"]["cis-aws-3.0"] == ["2.2.1", "2.3.1", "2.4.1"]
 
 
 def _good() -> dict[str, Any]:

@@ -29,6 +29,8 @@ def test_the_default_scan_never_imports_checkov() -> None:
     modules = imported_modules("fixtures/seed")
     assert "scanner.scan" in modules  # the measurement itself works
     assert checkov_modules(modules) == set()
+    # Nor the compliance framework files: they are read only when compliance is asked for.
+    assert "scanner.compliance.frameworks" not in modules
 
 
 def test_engine_checkov_does_import_it() -> None:
