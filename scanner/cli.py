@@ -771,8 +771,9 @@ def audit_azure(subscriptions: tuple[str, ...], management_groups: tuple[str, ..
               help="Also audit every active project of this organization, its folders included.")
 @click.option("--endpoint", "endpoints", multiple=True, metavar="[SERVICE=]URL",
               help="API endpoint for every service, or for one of cloudresourcemanager, compute, storage, "
-                   "sqladmin, cloudkms, pubsub, run, cloudfunctions, bigquery, container, redis "
-                   "(repeatable): private endpoints, "
+                   "sqladmin, cloudkms, pubsub, run, cloudfunctions, bigquery, container, redis, artifactregistry, "
+                   "bigtableadmin, dataproc, file, secretmanager, iam, spanner, aiplatform (repeatable): "
+                   "private endpoints, "
                    "other universes, a test server.")
 @audit_options
 def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tuple[str, ...], workers: int,

@@ -311,7 +311,18 @@ def _gcp_error(status: int, message: str, reason: str) -> Reply:
 # The REST list methods by their path's last segment, and the key their items come under.
 _REST_LISTS = {"instances": "items", "locations": "locations", "keyRings": "keyRings", "cryptoKeys": "cryptoKeys",
                "topics": "topics", "subscriptions": "subscriptions", "services": "services",
-               "functions": "functions", "datasets": "datasets", "clusters": "clusters"}
+               "functions": "functions", "datasets": "datasets", "clusters": "clusters", "regions": "items",
+               "repositories": "repositories", "metadataStores": "metadataStores", "secrets": "secrets",
+               "serviceAccounts": "accounts", "tables": "tables", "databases": "databases"}
+# Services whose paths collide with another's on one host (Spanner's and Cloud SQL's `v1/projects/p/instances`,
+# Filestore's and Memorystore's `v1/projects/p/locations/-/instances`): the tests point them at `<url>/<service>`,
+# and their REST paths are kept with that prefix.
+GCP_PREFIXED_SERVICES = ("file", "spanner")
+
+
+def gcp_endpoints(url: str) -> dict[str, str]:
+    """Every service at `url`, the prefixed ones below it."""
+    return {"": url, **{service: f"{url}/{service}" for service in GCP_PREFIXED_SERVICES}}
 
 
 class FakeGcp(FakeServer):
@@ -337,6 +348,7 @@ class FakeGcp(FakeServer):
             ("v1", self._rest),
             ("v2", self._rest),
             ("bigquery", self._rest),
+            *((service, self._rest) for service in GCP_PREFIXED_SERVICES),
         ]
 
     @property
@@ -401,6 +413,9 @@ class FakeGcp(FakeServer):
 
     def _compute(self, request: Request, parts: list[str]) -> Reply:
         # v1/projects/{p}/global/firewalls, v1/projects/{p}/aggregated/{sslPolicies|targetHttpsProxies}
+        path = request.path.strip("/")
+        if parts[-1] in ("regions", "getIamPolicy") or any(path in p.rest for p in self.projects.values()):
+            return self._rest(request, parts)  # regions.list and instances.getIamPolicy, kept as REST answers
         if len(parts) != 5 or parts[:2] != ["v1", "projects"]:
             return _gcp_error(404, f"no route {request.path}", "notFound")
         project_id, scope, collection = parts[2], parts[3], parts[4]

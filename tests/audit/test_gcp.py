@@ -25,7 +25,7 @@ from scanner.engine.findings import Status
 from scanner.model import AccessGrant, DataStore, Firewall, KeyManagement, Peer, TlsEndpoint, TlsVersion, Unknown
 from scanner.providers import gcp
 from scanner.scan import Scanner
-from tests.audit.fake_clouds import FakeGcp, GcpProject, running
+from tests.audit.fake_clouds import FakeGcp, GcpProject, gcp_endpoints, running
 
 PROD, DEV, SANDBOX, DELETED = "tenet-prod", "tenet-dev", "tenet-sandbox", "tenet-old"
 COMPUTE_URL = "https://www.googleapis.com/compute/v1"
@@ -319,8 +319,124 @@ def gke_cluster(name: str, settings: dict[str, Any], *, boot_key: str | None = N
             **settings}
 
 
+REPO_IMAGES = f"projects/{PROD}/locations/europe-west1/repositories/images"
+REPO_PUBLIC = f"projects/{PROD}/locations/europe-west1/repositories/public-pkgs"
+SECRET_API_KEY = f"projects/{PROD}/secrets/api-key"
+SECRET_DB = f"projects/{PROD}/secrets/db-password"
+SA_CI = f"projects/{PROD}/serviceAccounts/ci@{PROD}.iam.gserviceaccount.com"
+SA_APP = f"projects/{PROD}/serviceAccounts/app@{PROD}.iam.gserviceaccount.com"
+DATAPROC_ETL = f"projects/{PROD}/regions/europe-west1/clusters/etl"
+DATAPROC_ADHOC = f"projects/{PROD}/regions/europe-west1/clusters/adhoc"
+TABLE_EVENTS = f"projects/{PROD}/datasets/analytics/tables/events"
+TABLE_SUMMARY = f"projects/{PROD}/datasets/analytics/tables/summary"
+TABLE_OPEN = f"projects/{PROD}/datasets/public_data/tables/shared"
+VM_ZONE = "zones/europe-west1-b"
+SA_MEMBER = f"serviceAccount:app@{PROD}.iam.gserviceaccount.com"
+
+
+def vertex(collection: str, name: str, keyed: bool, **fields: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"name": f"projects/{PROD}/locations/europe-west1/{collection}/{name}",
+                            "createTime": "2024-03-01T00:00:00Z", **fields}
+    if keyed:
+        item["encryptionSpec"] = {"kmsKeyName": KMS_KEY}
+    return item
+
+
+def table(dataset_id: str, table_id: str, kind: str = "TABLE") -> dict[str, Any]:
+    """A `tables.list` entry."""
+    return {"kind": "bigquery#table", "id": f"{PROD}:{dataset_id}.{table_id}", "type": kind,
+            "tableReference": {"projectId": PROD, "datasetId": dataset_id, "tableId": table_id},
+            "creationTime": "1700000000000"}
+
+
+def more_services() -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, Any]]:
+    """Artifact Registry, Vertex AI, Bigtable, Filestore, Spanner, Secret Manager, service accounts, VMs'
+    IAM, Dataproc and BigQuery tables: a planted violation and a clean counterpart of each."""
+    compute = {"instances": {VM_ZONE: [
+        {"kind": "compute#instance", "name": name, "status": "RUNNING", "machineType": f"{COMPUTE_URL}/projects/"
+         f"{PROD}/{VM_ZONE}/machineTypes/e2-small", "zone": f"{COMPUTE_URL}/projects/{PROD}/{VM_ZONE}",
+         "selfLink": f"{COMPUTE_URL}/projects/{PROD}/{VM_ZONE}/instances/{name}"} for name in ("web-1", "bastion")]}}
+    bigtable_cluster = {"serveNodes": 1, "defaultStorageType": "SSD", "state": "READY"}
+    rest: dict[str, Any] = {
+        f"v1/projects/{PROD}/locations/europe-west1/repositories": ("repositories", [
+            {"name": REPO_IMAGES, "format": "DOCKER", "mode": "STANDARD_REPOSITORY", "kmsKeyName": KMS_KEY},
+            {"name": REPO_PUBLIC, "format": "NPM", "mode": "STANDARD_REPOSITORY", "description": "open source"}]),
+        f"v1/{REPO_IMAGES}:getIamPolicy": policy(("roles/artifactregistry.writer", [SA_MEMBER])),
+        f"v1/{REPO_PUBLIC}:getIamPolicy": policy(("roles/artifactregistry.reader", ["allUsers"])),
+        f"v1/projects/{PROD}/locations/europe-west1/datasets": ("datasets", [
+            vertex("datasets", "1001", True, displayName="train", metadataSchemaUri="gs://google-cloud-aiplatform/"
+                   "schema/dataset/metadata/image_1.0.0.yaml"),
+            vertex("datasets", "1002", False, displayName="raw", metadataSchemaUri="gs://google-cloud-aiplatform/"
+                   "schema/dataset/metadata/tabular_1.0.0.yaml")]),
+        f"v1/projects/{PROD}/locations/europe-west1/metadataStores": ("metadataStores", [
+            vertex("metadataStores", "default", False, description="the default store"),
+            vertex("metadataStores", "secure", True)]),
+        f"v2/projects/{PROD}/instances/-/clusters": ("clusters", [
+            {"name": f"projects/{PROD}/instances/bt-cmek/clusters/bt-cmek-c1", "location": f"projects/{PROD}/"
+             "locations/europe-west1-b", "encryptionConfig": {"kmsKeyName": KMS_KEY}, **bigtable_cluster},
+            {"name": f"projects/{PROD}/instances/bt-cmek/clusters/bt-cmek-c2", "location": f"projects/{PROD}/"
+             "locations/europe-west1-c", "encryptionConfig": {"kmsKeyName": KMS_KEY}, **bigtable_cluster},
+            {"name": f"projects/{PROD}/instances/bt-plain/clusters/bt-plain-c1", "location": f"projects/{PROD}/"
+             "locations/europe-west1-b", **bigtable_cluster}]),
+        f"file/v1/projects/{PROD}/locations/-/instances": ("instances", [
+            {"name": f"projects/{PROD}/locations/europe-west1-b/instances/{name}", "tier": "BASIC_HDD",
+             "state": "READY", "fileShares": [{"name": "share", "capacityGb": "1024"}],
+             **({"kmsKeyName": KMS_KEY} if keyed else {})} for name, keyed in (("nfs-cmek", True),
+                                                                                ("nfs-plain", False))]),
+        f"spanner/v1/projects/{PROD}/instances": ("instances", [
+            {"name": f"projects/{PROD}/instances/main", "config": f"projects/{PROD}/instanceConfigs/"
+             "regional-europe-west1", "displayName": "main", "nodeCount": 1, "state": "READY"}]),
+        f"spanner/v1/projects/{PROD}/instances/main/databases": ("databases", [
+            {"name": f"projects/{PROD}/instances/main/databases/orders", "state": "READY",
+             "databaseDialect": "GOOGLE_STANDARD_SQL", "encryptionConfig": {"kmsKeyName": KMS_KEY}},
+            {"name": f"projects/{PROD}/instances/main/databases/scratch", "state": "READY",
+             "databaseDialect": "POSTGRESQL"}]),
+        f"v1/projects/{PROD}/secrets": ("secrets", [
+            {"name": name, "createTime": "2024-01-01T00:00:00Z", "replication": {"automatic": {}}}
+            for name in (SECRET_API_KEY, SECRET_DB)]),
+        f"v1/{SECRET_API_KEY}:getIamPolicy": policy(("roles/secretmanager.secretAccessor",
+                                                     ["allAuthenticatedUsers"])),
+        f"v1/{SECRET_DB}:getIamPolicy": policy(("roles/secretmanager.secretAccessor", [SA_MEMBER])),
+        f"v1/projects/{PROD}/serviceAccounts": ("accounts", [
+            {"name": name, "projectId": PROD, "email": name.rsplit("/", 1)[-1], "uniqueId": unique,
+             "displayName": name.rsplit("/", 1)[-1].split("@")[0]}
+            for name, unique in ((SA_CI, "104200000000000000001"), (SA_APP, "104200000000000000002"))]),
+        f"v1/{SA_CI}:getIamPolicy": policy(("roles/iam.serviceAccountTokenCreator", ["allUsers"])),
+        f"v1/{SA_APP}:getIamPolicy": policy(("roles/iam.serviceAccountUser", ["group:eng@example.com"])),
+        f"compute/v1/projects/{PROD}/{VM_ZONE}/instances/web-1/getIamPolicy": policy(
+            ("roles/compute.instanceAdmin.v1", ["allAuthenticatedUsers"])),
+        f"compute/v1/projects/{PROD}/{VM_ZONE}/instances/bastion/getIamPolicy": policy(
+            ("roles/compute.osAdminLogin", ["group:sre@example.com"])),
+        f"compute/v1/projects/{PROD}/regions": ("items", [
+            {"kind": "compute#region", "name": region, "status": "UP",
+             "selfLink": f"{COMPUTE_URL}/projects/{PROD}/regions/{region}"}
+            for region in ("europe-west1", "us-central1")]),
+        f"v1/projects/{PROD}/regions/europe-west1/clusters": ("clusters", [
+            {"projectId": PROD, "clusterName": "etl", "clusterUuid": "11111111-2222-3333-4444-555555555555",
+             "config": {"configBucket": "dataproc-staging", "encryptionConfig": {"gcePdKmsKeyName": KMS_KEY}},
+             "status": {"state": "RUNNING"}},
+            {"projectId": PROD, "clusterName": "adhoc", "clusterUuid": "66666666-7777-8888-9999-000000000000",
+             "config": {"configBucket": "dataproc-staging"}, "status": {"state": "RUNNING"}}]),
+        f"v1/{DATAPROC_ETL}:getIamPolicy": policy(("roles/dataproc.editor", [SA_MEMBER])),
+        f"v1/{DATAPROC_ADHOC}:getIamPolicy": policy(("roles/dataproc.viewer", ["allAuthenticatedUsers"])),
+        f"bigquery/v2/projects/{PROD}/datasets/analytics/tables": ("tables", [
+            table("analytics", "events"), table("analytics", "summary", "VIEW")]),
+        f"bigquery/v2/projects/{PROD}/datasets/public_data/tables": ("tables", [table("public_data", "shared")]),
+        f"bigquery/v2/{TABLE_EVENTS}": {**table("analytics", "events"), "numRows": "1000",
+                                        "encryptionConfiguration": {"kmsKeyName": KMS_KEY}},
+        f"bigquery/v2/{TABLE_OPEN}": {**table("public_data", "shared"), "numRows": "10"},
+        f"bigquery/v2/{TABLE_EVENTS}:getIamPolicy": policy(("roles/bigquery.dataEditor", [SA_MEMBER])),
+        f"bigquery/v2/{TABLE_SUMMARY}:getIamPolicy": policy(("roles/bigquery.dataViewer", ["group:eng@example.com"])),
+        f"bigquery/v2/{TABLE_OPEN}:getIamPolicy": policy(("roles/bigquery.dataViewer", ["allUsers"])),
+    }
+    return compute, rest
+
+
 def prod() -> GcpProject:
     compute, rest = prod_services()
+    more_compute, more_rest = more_services()
+    compute.update(more_compute)
+    rest.update(more_rest)
     return GcpProject(
         PROD, compute=compute, rest=rest,
         iam_policy=policy(
@@ -418,7 +534,7 @@ class Anonymous:
 
 @pytest.fixture(scope="module")
 def result(cloud: FakeGcp) -> AuditResult:
-    return audit(Anonymous(), [PROD, DEV], options=GcpOptions(endpoints={"": cloud.url}))
+    return audit(Anonymous(), [PROD, DEV], options=GcpOptions(endpoints=gcp_endpoints(cloud.url)))
 
 
 def failed(result: AuditResult) -> Counter[tuple[str, str]]:
@@ -482,6 +598,14 @@ EXPECTED_FAILURES = Counter({
     # GKE: an API with no authorized networks, and one open to every Google Cloud address.
     ("NET-001", cluster("open")): 1,
     ("NET-001", cluster("google-cloud")): 1,
+    # allUsers / allAuthenticatedUsers on a repository, a table, a VM, a Dataproc cluster, a service
+    # account (anyone may mint its tokens) and a secret.
+    ("IAM-005", f"//artifactregistry.googleapis.com/{REPO_PUBLIC}"): 1,
+    ("IAM-005", f"//bigquery.googleapis.com/{TABLE_OPEN}"): 1,
+    ("IAM-005", f"//compute.googleapis.com/projects/{PROD}/{VM_ZONE}/instances/web-1"): 1,
+    ("IAM-005", f"//dataproc.googleapis.com/{DATAPROC_ADHOC}"): 1,
+    ("IAM-005", f"//iam.googleapis.com/{SA_CI}"): 1,
+    ("IAM-005", f"//secretmanager.googleapis.com/{SECRET_API_KEY}"): 1,
 })
 
 
@@ -560,7 +684,13 @@ def test_buckets_and_their_keys(result: AuditResult) -> None:
                       "google-cloud node pool default-pool": provider, "private node pool default-pool": provider,
                       "events": customer, "public-feed": provider, "cache-plain": provider, "cache-tls": customer,
                       "nightly": provider, "nightly-cmek": customer, "golden": customer,
-                      "web-template disk 0": provider, "web-template disk 1": customer}
+                      "web-template disk 0": provider, "web-template disk 1": customer,
+                      # Vertex AI datasets (by ID) and metadata stores, Bigtable instances, Filestore
+                      # instances, Spanner databases, Dataproc clusters' disks, repositories, tables.
+                      "1001": customer, "1002": provider, "default": provider, "secure": customer,
+                      "bt-cmek": customer, "bt-plain": provider, "nfs-cmek": customer, "nfs-plain": provider,
+                      "orders": customer, "scratch": provider, "etl": customer, "adhoc": provider,
+                      "images": customer, "public-pkgs": provider, "shared": provider}
 
 
 def test_require_customer_managed_keys_reports_every_google_key(result: AuditResult) -> None:
@@ -571,7 +701,8 @@ def test_require_customer_managed_keys_reports_every_google_key(result: AuditRes
                 and f.status is Status.FAIL}
     assert reported == {"public-assets", "plain-logs", "dev-scratch", "pap-enforced", "legacy-acl", "vm-boot",
                         "pg-public", "sqlserver-office", "mysql-legacy", "public_data", "open", "google-cloud",
-                        "private", "public-feed", "cache-plain", "nightly", "web-template"}
+                        "private", "public-feed", "cache-plain", "nightly", "web-template", "1002", "default",
+                        "bt-plain", "nfs-plain", "scratch", "adhoc", "public-pkgs", "shared"}
 
 
 def test_public_access_prevention_leaves_public_members_out(cloud: FakeGcp, result: AuditResult) -> None:
@@ -594,7 +725,7 @@ def test_iam_bindings_become_grants_at_their_scope(result: AuditResult) -> None:
 
 
 def test_an_organization_is_walked_through_its_folders(cloud: FakeGcp) -> None:
-    walked = audit(Anonymous(), organization="100", options=GcpOptions(endpoints={"": cloud.url}))
+    walked = audit(Anonymous(), organization="100", options=GcpOptions(endpoints=gcp_endpoints(cloud.url)))
     assert walked.accounts == [DEV, PROD, SANDBOX]  # not the project being deleted
     assert failed(walked) == EXPECTED_FAILURES + ORGANIZATION_FAILURES
     listed = [(r.path, r.query.get("parent")) for r in cloud.requests if r.path in ("/v3/projects", "/v3/folders")]
@@ -603,13 +734,16 @@ def test_an_organization_is_walked_through_its_folders(cloud: FakeGcp) -> None:
 
 def test_a_project_named_twice_is_audited_once(cloud: FakeGcp) -> None:
     before = len(cloud.requests)
-    twice = audit(Anonymous(), [SANDBOX, SANDBOX], organization=None, options=GcpOptions(endpoints={"": cloud.url}))
+    twice = audit(Anonymous(), [SANDBOX, SANDBOX], organization=None,
+                  options=GcpOptions(endpoints=gcp_endpoints(cloud.url)))
     # IAM, firewalls, SSL policies, then the HTTPS and SSL proxies, buckets, disks, Cloud SQL instances,
     # KMS locations, Pub/Sub topics and subscriptions, Cloud Run services, functions, datasets, HTTP proxies
-    # (none: no URL maps or forwarding rules are listed), GKE clusters and Memorystore instances: one request
-    # each; snapshots, images and instance templates: one call of three requests.
-    assert twice.calls == 18
-    assert len(cloud.requests) - before == 20
+    # (none: no URL maps or forwarding rules are listed), GKE clusters, Memorystore instances, VMs, regions
+    # (for Dataproc), Artifact Registry and Vertex AI locations, Bigtable clusters, Filestore instances,
+    # Spanner instances, secrets and service accounts: one request each; snapshots, images and instance
+    # templates: one call of three requests.
+    assert twice.calls == 27
+    assert len(cloud.requests) - before == 29
 
 
 def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:
@@ -617,7 +751,7 @@ def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}"
     started = time.monotonic()
-    split = audit(Anonymous(), [SANDBOX], options=GcpOptions(endpoints={"": cloud.url, "storage": closed},
+    split = audit(Anonymous(), [SANDBOX], options=GcpOptions(endpoints={**gcp_endpoints(cloud.url), "storage": closed},
                                                              storage_retry_timeout=0.5))
     assert time.monotonic() - started < 5
     assert [(e.service, e.operation) for e in split.errors] == [("storage", "buckets.list")]
@@ -631,7 +765,8 @@ def test_when_policies_or_proxies_cannot_be_listed_the_other_is_still_judged() -
                                                            https_proxy(project_id, "global", "px-old", "old")]})
 
     with running(FakeGcp([tls("no-policies", "sslPolicies"), tls("no-proxies", "targetHttpsProxies")])) as server:
-        partial = audit(Anonymous(), ["no-policies", "no-proxies"], options=GcpOptions(endpoints={"": server.url}))
+        partial = audit(Anonymous(), ["no-policies", "no-proxies"],
+                        options=GcpOptions(endpoints=gcp_endpoints(server.url)))
     assert [(e.account, e.operation) for e in partial.errors] == [
         ("no-policies", "sslPolicies.aggregatedList"), ("no-proxies", "targetHttpsProxies.aggregatedList")]
     scan = Scanner().evaluate(partial.load_result())
@@ -659,7 +794,7 @@ def test_application_default_credentials_reach_the_token_endpoint(cloud: FakeGcp
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, cloud)))
     credentials, default_project = default_credentials()
     assert default_project == PROD
-    with_adc = audit(credentials, [PROD], options=GcpOptions(endpoints={"": cloud.url}))
+    with_adc = audit(credentials, [PROD], options=GcpOptions(endpoints=gcp_endpoints(cloud.url)))
     assert not with_adc.errors
     assert any(r.path == "/token" for r in cloud.requests)  # the storage client exchanged the key for a token
 
@@ -725,6 +860,12 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def endpoint_options(url: str) -> list[str]:
+    """`--endpoint` options for `gcp_endpoints(url)`."""
+    return [option for service, at in gcp_endpoints(url).items()
+            for option in ("--endpoint", f"{service}={at}" if service else at)]
+
+
 @pytest.fixture
 def adc(cloud: FakeGcp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGcp:
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, cloud)))
@@ -733,8 +874,8 @@ def adc(cloud: FakeGcp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fake
 
 
 def test_tenet_audit_gcp_walks_the_organization_reports_and_exits_2(adc: FakeGcp) -> None:
-    code, out, err = run_cli("audit", "gcp", "--organization", "100", "--endpoint", adc.url, "--format", "json",
-                             "--save-inventory", "gcp.json")
+    code, out, err = run_cli("audit", "gcp", "--organization", "100", *endpoint_options(adc.url), "--format",
+                             "json", "--save-inventory", "gcp.json")
     assert code == 2, err
     report = json.loads(out)
     assert Counter((f["rule_id"], f["resource"]) for f in report["findings"]
@@ -752,7 +893,7 @@ def test_tenet_audit_gcp_walks_the_organization_reports_and_exits_2(adc: FakeGcp
 
 
 def test_tenet_audit_gcp_defaults_to_the_credentials_project(adc: FakeGcp) -> None:
-    code, out, err = run_cli("audit", "gcp", "--endpoint", adc.url, "--endpoint", f"storage={adc.url}",
+    code, out, err = run_cli("audit", "gcp", *endpoint_options(adc.url), "--endpoint", f"storage={adc.url}",
                              "--format", "json")
     assert code == 1, err  # findings, and no failed call
     report = json.loads(out)
@@ -761,7 +902,7 @@ def test_tenet_audit_gcp_defaults_to_the_credentials_project(adc: FakeGcp) -> No
 
 
 def test_tenet_audit_gcp_usage_errors(adc: FakeGcp) -> None:
-    code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "spanner=http://127.0.0.1:1")
+    code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "translate=http://127.0.0.1:1")
     assert code == 2 and "cloudresourcemanager, compute, storage, sqladmin" in err
     code, _, err = run_cli("audit", "gcp", "--project", PROD, "--endpoint", "127.0.0.1:8080")
     assert code == 2 and "give a URL" in err

@@ -5,7 +5,8 @@ of its resource, so a typo in a fixture (and an adapter written to match it) can
 
 - GCP: the discovery documents shipped with google-api-python-client (compute.v1, storage.v1,
   sqladmin.v1, cloudkms.v1, pubsub.v1, run.v2, cloudfunctions.v2, bigquery.v2, container.v1, redis.v1,
-  cloudresourcemanager.v3);
+  cloudresourcemanager.v3, artifactregistry.v1, bigtableadmin.v2, dataproc.v1, file.v1, secretmanager.v1,
+  iam.v1, spanner.v1, aiplatform.v1);
 - Azure: `schemas/azure_rest_fields.json`, the REST field paths of each resource type as the
   management SDKs' models (generated from azure-rest-api-specs) define them; see
   `schemas/generate_azure.py` for its sources.
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.audit import test_azure, test_gcp
-from tests.audit.fake_clouds import AzureSubscription, FakeGcp, GcpProject
+from tests.audit.fake_clouds import GCP_PREFIXED_SERVICES, AzureSubscription, FakeGcp, GcpProject, gcp_endpoints
 
 Json = dict[str, Any]
 
@@ -87,8 +88,29 @@ REST_ANSWERS: list[tuple[str, str, str, str | None]] = [
     (r"bigquery/v2/projects/[^/]+/datasets/[^/]+", "bigquery.v2", "Dataset", None),
     (r"v1/projects/[^/]+/locations/-/clusters", "container.v1", "ListClustersResponse", None),
     (r"v1/projects/[^/]+/locations/-/instances", "redis.v1", "Instance", "instances"),
+    (r"v1/projects/[^/]+/locations/[^/]+/repositories", "artifactregistry.v1", "Repository", "repositories"),
+    (r"v1/projects/.*/repositories/[^/]+:getIamPolicy", "artifactregistry.v1", "Policy", None),
+    (r"v1/projects/[^/]+/locations/[^/]+/datasets", "aiplatform.v1", "GoogleCloudAiplatformV1Dataset", "datasets"),
+    (r"v1/projects/[^/]+/locations/[^/]+/metadataStores", "aiplatform.v1", "GoogleCloudAiplatformV1MetadataStore",
+     "metadataStores"),
+    (r"v2/projects/[^/]+/instances/-/clusters", "bigtableadmin.v2", "Cluster", "clusters"),
+    (r"file/v1/projects/[^/]+/locations/-/instances", "file.v1", "Instance", "instances"),
+    (r"spanner/v1/projects/[^/]+/instances", "spanner.v1", "Instance", "instances"),
+    (r"spanner/v1/projects/[^/]+/instances/[^/]+/databases", "spanner.v1", "Database", "databases"),
+    (r"v1/projects/[^/]+/secrets", "secretmanager.v1", "Secret", "secrets"),
+    (r"v1/projects/[^/]+/secrets/[^/]+:getIamPolicy", "secretmanager.v1", "Policy", None),
+    (r"v1/projects/[^/]+/serviceAccounts", "iam.v1", "ServiceAccount", "accounts"),
+    (r"v1/projects/[^/]+/serviceAccounts/[^/]+:getIamPolicy", "iam.v1", "Policy", None),
+    (r"compute/v1/projects/[^/]+/regions", "compute.v1", "Region", "items"),
+    (r"compute/v1/projects/.*/instances/[^/]+/getIamPolicy", "compute.v1", "Policy", None),
+    (r"v1/projects/[^/]+/regions/[^/]+/clusters", "dataproc.v1", "Cluster", "clusters"),
+    (r"v1/projects/.*/clusters/[^/]+:getIamPolicy", "dataproc.v1", "Policy", None),
+    (r"bigquery/v2/projects/[^/]+/datasets/[^/]+/tables", "bigquery.v2", "TableList", None),
+    (r"bigquery/v2/projects/[^/]+/datasets/[^/]+/tables/[^/:]+", "bigquery.v2", "Table", None),
+    (r"bigquery/v2/projects/.*/tables/[^/]+:getIamPolicy", "bigquery.v2", "Policy", None),
 ]
-COMPUTE_SCHEMAS = {"disks": "Disk", "targetSslProxies": "TargetSslProxy", "targetHttpProxies": "TargetHttpProxy",
+COMPUTE_SCHEMAS = {"disks": "Disk", "instances": "Instance",
+                   "targetSslProxies": "TargetSslProxy", "targetHttpProxies": "TargetHttpProxy",
                    "urlMaps": "UrlMap", "forwardingRules": "ForwardingRule", "globalForwardingRules": "ForwardingRule",
                    "snapshots": "Snapshot", "images": "Image", "instanceTemplates": "InstanceTemplate"}
 
@@ -144,7 +166,9 @@ def _method_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """(HTTP method, path regex) of every method of the discovery documents the audit uses."""
     patterns = []
     for name in ("compute.v1", "storage.v1", "sqladmin.v1", "cloudkms.v1", "pubsub.v1", "run.v2",
-                 "cloudfunctions.v2", "bigquery.v2", "container.v1", "cloudresourcemanager.v3", "redis.v1"):
+                 "cloudfunctions.v2", "bigquery.v2", "container.v1", "cloudresourcemanager.v3", "redis.v1",
+                 "artifactregistry.v1", "bigtableadmin.v2", "dataproc.v1", "file.v1", "secretmanager.v1", "iam.v1",
+                 "spanner.v1", "aiplatform.v1"):
         document = discovery(name)
 
         def walk(resource: Json, document: Json = document) -> Iterator[Json]:
@@ -164,9 +188,12 @@ def test_every_request_of_the_gcp_audit_is_a_documented_method() -> None:
 
     server = FakeGcp(GCP_PROJECTS, folders={"folders/7": "organizations/100"})
     with test_gcp.running(server):
-        audit(test_gcp.Anonymous(), organization="100", options=GcpOptions(endpoints={"": server.url}))
+        audit(test_gcp.Anonymous(), organization="100", options=GcpOptions(endpoints=gcp_endpoints(server.url)))
     patterns = _method_patterns()
-    asked = {(r.method, r.path.lstrip("/")) for r in server.requests if r.path != "/token"}
+    # The services the tests serve below `<url>/<service>/` (fake_clouds.gcp_endpoints) ask the documented paths.
+    prefixes = tuple(f"{service}/" for service in GCP_PREFIXED_SERVICES)
+    asked = {(r.method, path.split("/", 1)[1] if path.startswith(prefixes) else path)
+             for r in server.requests if r.path != "/token" for path in [r.path.lstrip("/")]}
     undocumented = sorted(f"{method} {path}" for method, path in asked
                           if not any(m == method and p.fullmatch(path) for m, p in patterns))
     assert len(asked) > 40 and undocumented == []

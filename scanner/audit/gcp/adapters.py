@@ -569,25 +569,84 @@ def redis_instance(item: Json, project: str) -> Iterator[Asset]:
                             bool(item.get("customerManagedKey")))
 
 
-# -- IAM policies of other resources ---------------------------------------------------------------
+# -- resources named by their relative name: their key and their IAM policy ---------------------------
 
-# Resource kinds whose IAM policy the audit reads: (full resource name prefix, asset type).
-IAM_RESOURCES: dict[str, tuple[str, str]] = {
-    "kms_crypto_key": ("//cloudkms.googleapis.com/", CRYPTO_KEY_TYPE),
-    "kms_key_ring": ("//cloudkms.googleapis.com/", KEY_RING_TYPE),
-    "pubsub_topic": ("//pubsub.googleapis.com/", TOPIC_TYPE),
-    "pubsub_subscription": ("//pubsub.googleapis.com/", SUBSCRIPTION_TYPE),
-    "cloud_run_service": ("//run.googleapis.com/", RUN_SERVICE_TYPE),
-    "cloudfunctions_function": ("//cloudfunctions.googleapis.com/", FUNCTION_TYPE),
+# Resource kind (as the Terraform type spells it) -> (service host, Cloud Asset Inventory type).
+RESOURCES: dict[str, tuple[str, str]] = {
+    "kms_crypto_key": ("cloudkms", CRYPTO_KEY_TYPE),
+    "kms_key_ring": ("cloudkms", KEY_RING_TYPE),
+    "pubsub_topic": ("pubsub", TOPIC_TYPE),
+    "pubsub_subscription": ("pubsub", SUBSCRIPTION_TYPE),
+    "cloud_run_service": ("run", RUN_SERVICE_TYPE),
+    "cloudfunctions_function": ("cloudfunctions", FUNCTION_TYPE),
+    "artifact_registry_repository": ("artifactregistry", "artifactregistry.googleapis.com/Repository"),
+    "bigquery_table": ("bigquery", "bigquery.googleapis.com/Table"),
+    "bigtable_instance": ("bigtableadmin", "bigtableadmin.googleapis.com/Instance"),
+    "compute_instance": ("compute", "compute.googleapis.com/Instance"),
+    "dataproc_cluster": ("dataproc", "dataproc.googleapis.com/Cluster"),
+    "filestore_instance": ("file", "file.googleapis.com/Instance"),
+    "secret_manager_secret": ("secretmanager", "secretmanager.googleapis.com/Secret"),
+    "service_account": ("iam", "iam.googleapis.com/ServiceAccount"),
+    "spanner_database": ("spanner", "spanner.googleapis.com/Database"),
+    "vertex_ai_dataset": ("aiplatform", "aiplatform.googleapis.com/Dataset"),
+    "vertex_ai_metadata_store": ("aiplatform", "aiplatform.googleapis.com/MetadataStore"),
 }
+
+# Google-encrypted resources: kind -> (the model's data kind, as the Terraform mapping names it;
+# the fields that name a Cloud KMS key, any of which makes it a customer key).
+KEYED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "artifact_registry_repository": ("repository", ("kmsKeyName",)),
+    "bigquery_table": ("table", ("encryptionConfiguration.kmsKeyName",)),
+    "dataproc_cluster": ("cluster_disks", ("config.encryptionConfig.gcePdKmsKeyName",)),
+    "filestore_instance": ("file_system", ("kmsKeyName",)),
+    "spanner_database": ("database", ("encryptionConfig.kmsKeyName", "encryptionConfig.kmsKeyNames")),
+    "vertex_ai_dataset": ("dataset", ("encryptionSpec.kmsKeyName",)),
+    "vertex_ai_metadata_store": ("metadata_store", ("encryptionSpec.kmsKeyName",)),
+}
+
+
+def full_name(kind: str, name: str) -> str:
+    """`projects/p/locations/l/repositories/r` -> `//artifactregistry.googleapis.com/projects/…`."""
+    return f"//{RESOURCES[kind][0]}.googleapis.com/{name}"
+
+
+def location_of(name: str) -> str | None:
+    """The location, region or zone a relative name names, if any."""
+    parts = name.split("/")
+    return next((parts[i + 1] for i, part in enumerate(parts[:-1]) if part in ("locations", "regions", "zones")),
+                None)
+
+
+def _dig(item: Json, path: str) -> Any:
+    value: Any = item
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def keyed_resource(item: Json, kind: str, name: str, project: str) -> DataStore:
+    """A resource Google encrypts with AES-256, with the Cloud KMS key its fields name (see `KEYED`).
+    `name`: its relative resource name, which not every API returns (Dataproc, BigQuery)."""
+    data_kind, key_fields = KEYED[kind]
+    key_field = next((f for f in key_fields if _dig(item, f)), key_fields[0])
+    base = _origin(full_name(kind, name), RESOURCES[kind][1], project, location_of(name))
+    return _google_encrypted(data_kind, name.rsplit("/", 1)[-1], base, key_field, bool(_dig(item, key_field)))
+
+
+def bigtable_instance(name: str, clusters: Sequence[Json], project: str) -> DataStore:
+    """A Bigtable instance: a customer key when its clusters' `encryptionConfig.kmsKeyName` name one
+    (the clusters of a CMEK-protected instance all do)."""
+    customer = bool(clusters) and all(_dig(c, "encryptionConfig.kmsKeyName") for c in clusters)
+    base = _origin(full_name("bigtable_instance", name), RESOURCES["bigtable_instance"][1], project)
+    return _google_encrypted("table", name.rsplit("/", 1)[-1], base, "clusters[].encryptionConfig.kmsKeyName",
+                             customer)
 
 
 def resource_iam(policy: Json, kind: str, name: str, project: str) -> Iterator[AccessGrant]:
     """The IAM policy of a resource named by its relative name (`projects/p/topics/t`): an
     `allUsers` invoker of a Cloud Run service or function makes a public endpoint."""
-    prefix, resource_type = IAM_RESOURCES[kind]
-    return iam_grants(policy, resource=f"{prefix}{name}", resource_type=resource_type, label=name, project=project,
-                      scope=gcp.iam_scope(kind))
+    return iam_grants(policy, resource=full_name(kind, name), resource_type=RESOURCES[kind][1], label=name,
+                      project=project, scope=gcp.iam_scope(kind))
 
 
 # -- BigQuery ---------------------------------------------------------------------------------------

@@ -23,10 +23,13 @@ Json = Mapping[str, Any]
 Item = Asset | Call
 # The services a `--endpoint service=URL` may name.
 SERVICES = ("cloudresourcemanager", "compute", "storage", "sqladmin", "cloudkms", "pubsub", "run", "cloudfunctions",
-            "bigquery", "container", "redis")
+            "bigquery", "container", "redis", "artifactregistry", "bigtableadmin", "dataproc", "file", "secretmanager",
+            "iam", "spanner", "aiplatform")
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 (RESOURCE_MANAGER, COMPUTE, STORAGE, SQLADMIN, CLOUDKMS, PUBSUB, RUN, CLOUDFUNCTIONS, BIGQUERY, CONTAINER,
- REDIS) = SERVICES
+ REDIS, ARTIFACT_REGISTRY, BIGTABLE, DATAPROC, FILESTORE, SECRET_MANAGER, IAM, SPANNER, VERTEX_AI) = SERVICES
+# Services whose regional resources are only served at `https://{location}-{service}.googleapis.com`.
+REGIONAL_ENDPOINTS = frozenset({VERTEX_AI})
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,21 @@ class GcpCollector:
                  lambda: self._named(project, CLOUDFUNCTIONS, "v2", "functions", "cloudfunctions_function",
                                      "locations/-/")),
             Call(project, GLOBAL, BIGQUERY, "datasets.list", lambda: self._datasets(project)),
+            Call(project, GLOBAL, COMPUTE, "instances.aggregatedList", lambda: self._instances(project)),
+            Call(project, GLOBAL, DATAPROC, "clusters.list", lambda: self._dataproc_regions(project)),
+            Call(project, GLOBAL, ARTIFACT_REGISTRY, "locations.list",
+                 lambda: self._by_location(project, ARTIFACT_REGISTRY, ("repositories",))),
+            Call(project, GLOBAL, VERTEX_AI, "locations.list",
+                 lambda: self._by_location(project, VERTEX_AI, ("datasets", "metadataStores"))),
+            Call(project, GLOBAL, BIGTABLE, "clusters.list", lambda: self._bigtable_instances(project)),
+            Call(project, GLOBAL, FILESTORE, "instances.list",
+                 lambda: self._keyed_list(project, FILESTORE, f"v1/projects/{project}/locations/-/instances",
+                                          "instances", "filestore_instance")),
+            Call(project, GLOBAL, SPANNER, "instances.list", lambda: self._spanner_instances(project)),
+            Call(project, GLOBAL, SECRET_MANAGER, "secrets.list",
+                 lambda: self._named(project, SECRET_MANAGER, "v1", "secrets", "secret_manager_secret")),
+            Call(project, GLOBAL, IAM, "serviceAccounts.list",
+                 lambda: self._named(project, IAM, "v1", "serviceAccounts", "service_account", key="accounts")),
         ]
 
     def _project_iam(self, project: str) -> Iterator[Item]:
@@ -350,21 +368,29 @@ class GcpCollector:
         return AuthorizedSession(self.credentials)  # type: ignore[no-untyped-call]
 
     def _url(self, service: str, path: str) -> str:
-        root = self.options.endpoints.get(service) or self.options.endpoints.get("") or \
-            f"https://{service}.googleapis.com"
+        root = self.options.endpoints.get(service) or self.options.endpoints.get("")
+        if not root:
+            location = adapters.location_of(path) if service in REGIONAL_ENDPOINTS else None
+            root = f"https://{location + '-' if location else ''}{service}.googleapis.com"
         return f"{root.rstrip('/')}/{path}"
 
-    def _get(self, service: str, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """One GET; an error answer raises the api-core exception of its status (`PermissionDenied` …)."""
+    def _get(self, service: str, path: str, params: Mapping[str, str] | None = None,
+             body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One GET (a POST when there is a `body`); an error answer raises the api-core exception of
+        its status (`PermissionDenied` …)."""
         from google.api_core.exceptions import from_http_response
 
+        timeout = (self.options.limits.connect_timeout, self.options.limits.read_timeout)
         with closing(self._rest()) as session:
-            response = session.get(self._url(service, path), params=dict(params or {}),
-                                   timeout=(self.options.limits.connect_timeout, self.options.limits.read_timeout))
+            if body is None:
+                response = session.get(self._url(service, path), params=dict(params or {}), timeout=timeout)
+            else:
+                response = session.post(self._url(service, path), params=dict(params or {}), json=dict(body),
+                                        timeout=timeout)
         if response.status_code != 200:
             raise from_http_response(response)  # type: ignore[no-untyped-call]
-        body = response.json()
-        return body if isinstance(body, dict) else {}
+        answer = response.json()
+        return answer if isinstance(answer, dict) else {}
 
     def _pages(self, service: str, path: str, key: str, params: Mapping[str, str] | None = None
                ) -> Iterator[dict[str, Any]]:
@@ -379,9 +405,17 @@ class GcpCollector:
             query["pageToken"] = str(token)
 
     def _iam_call(self, project: str, service: str, version: str, kind: str, name: str) -> Call:
-        """`GET {version}/{name}:getIamPolicy` (Cloud KMS, Pub/Sub, Cloud Run, Cloud Functions)."""
+        """`{version}/{name}:getIamPolicy`: a GET (Cloud KMS, Pub/Sub, Cloud Run, Cloud Functions, Secret
+        Manager, Artifact Registry), or a POST where the API defines it so (IAM, Dataproc, BigQuery)."""
         def run() -> Iterator[Item]:
-            policy = self._get(service, f"{version}/{name}:getIamPolicy", {"options.requestedPolicyVersion": "3"})
+            path = f"{version}/{name}:getIamPolicy"
+            # Version 3 returns conditional bindings as they are, instead of refusing the read.
+            if service == IAM:
+                policy = self._get(service, path, {"options.requestedPolicyVersion": "3"}, body={})
+            elif service in _IAM_BY_POST:
+                policy = self._get(service, path, body={"options": {"requestedPolicyVersion": 3}})
+            else:
+                policy = self._get(service, path, {"options.requestedPolicyVersion": "3"})
             yield from adapters.resource_iam(policy, kind, name, project)
 
         return Call(project, GLOBAL, service, f"{name.split('/')[-2]}.getIamPolicy", run, target=name)
@@ -413,15 +447,101 @@ class GcpCollector:
             yield self._iam_call(project, CLOUDKMS, "v1", "kms_crypto_key", key)
 
     def _named(self, project: str, service: str, version: str, collection: str, kind: str,
-               parent: str = "") -> Iterator[Item]:
-        """A list of resources, then each one's IAM policy (Pub/Sub topics: and their key)."""
+               parent: str = "", key: str | None = None) -> Iterator[Item]:
+        """A list of resources, then each one's IAM policy (Pub/Sub topics: and their key).
+        `key`: where the list answer holds them, when it is not `collection`."""
         path = f"{version}/projects/{project}/{parent}{collection}"
-        listed = [item for item in self._pages(service, path, collection) if item.get("name")]
+        listed = [item for item in self._pages(service, path, key or collection) if item.get("name")]
         for item in listed:
             if kind == "pubsub_topic":
                 yield adapters.keyed(item, project, resource=f"//pubsub.googleapis.com/{item['name']}",
                                      resource_type=adapters.TOPIC_TYPE, kind="topic", key_field="kmsKeyName")
             yield self._iam_call(project, service, version, kind, str(item["name"]))
+
+    def _keyed_list(self, project: str, service: str, path: str, key: str, kind: str) -> Iterator[Item]:
+        """A list of Google-encrypted resources: each one's key; with an IAM policy of their own
+        (Artifact Registry repositories), that policy too."""
+        listed = [item for item in self._pages(service, path, key) if item.get("name")]
+        for item in listed:
+            yield adapters.keyed_resource(item, kind, str(item["name"]), project)
+            if kind in _IAM_OF_KEYED:
+                yield self._iam_call(project, service, "v1", kind, str(item["name"]))
+
+    def _by_location(self, project: str, service: str, collections: Sequence[str]) -> Iterator[Item]:
+        """Lists that need a location (`locations/-` is not accepted): the service's locations, then
+        each collection in each of them."""
+        names = [str(loc["name"]) for loc in self._pages(service, f"v1/projects/{project}/locations", "locations")
+                 if loc.get("name")]
+        for name in names:
+            for collection in collections:
+                yield Call(project, GLOBAL, service, f"{collection}.list",
+                           partial(self._keyed_list, project, service, f"v1/{name}/{collection}", collection,
+                                   _LOCATED_KINDS[collection]), target=name)
+
+    def _bigtable_instances(self, project: str) -> Iterator[Item]:
+        """Every cluster of every instance (`instances/-`), grouped by instance: an instance's key is its clusters'."""
+        clusters: dict[str, list[dict[str, Any]]] = {}
+        for item in self._pages(BIGTABLE, f"v2/projects/{project}/instances/-/clusters", "clusters"):
+            name = str(item.get("name", ""))
+            if "/clusters/" in name:
+                clusters.setdefault(name.split("/clusters/", 1)[0], []).append(item)
+        for instance, listed in clusters.items():
+            yield adapters.bigtable_instance(instance, listed, project)
+
+    def _spanner_instances(self, project: str) -> Iterator[Item]:
+        names = [str(i["name"]) for i in self._pages(SPANNER, f"v1/projects/{project}/instances", "instances")
+                 if i.get("name")]
+        for name in names:
+            yield Call(project, GLOBAL, SPANNER, "databases.list",
+                       partial(self._keyed_list, project, SPANNER, f"v1/{name}/databases", "databases",
+                               "spanner_database"), target=name)
+
+    def _instances(self, project: str) -> Iterator[Item]:
+        """Each VM's IAM policy (`compute.instances.getIamPolicy`); its disks are read as disks."""
+        from google.cloud import compute_v1
+
+        with self._gapic(compute_v1.InstancesClient, COMPUTE) as client:
+            listed = [(scope, str(i.name)) for scope, found in client.aggregated_list(project=project)
+                      for i in found.instances]
+        for scope, name in listed:
+            relative = f"projects/{project}/{scope}/instances/{name}"
+            yield Call(project, GLOBAL, COMPUTE, "instances.getIamPolicy",
+                       partial(self._instance_iam, project, scope, name), target=relative)
+
+    def _instance_iam(self, project: str, scope: str, name: str) -> Iterator[Item]:
+        from google.cloud import compute_v1
+
+        with self._gapic(compute_v1.InstancesClient, COMPUTE) as client:
+            policy = client.get_iam_policy(request={"project": project, "zone": scope.removeprefix("zones/"),
+                                                    "resource": name, "options_requested_policy_version": 3})
+        yield from adapters.resource_iam(_message_json(policy), "compute_instance",
+                                         f"projects/{project}/{scope}/instances/{name}", project)
+
+    def _dataproc_regions(self, project: str) -> Iterator[Item]:
+        """Dataproc lists clusters per region only: Compute's regions (`regions.list`), then each one's
+        clusters. The first region is listed here, so that an API the project has not enabled (or may
+        not use) is one error, not one per region."""
+        from google.cloud import compute_v1
+
+        with self._gapic(compute_v1.RegionsClient, COMPUTE) as client:
+            regions = [str(r.name) for r in client.list(project=project)]
+        if not regions:
+            return
+        yield from self._dataproc_clusters(project, regions[0])
+        for region in regions[1:]:
+            yield Call(project, GLOBAL, DATAPROC, "clusters.list", partial(self._dataproc_clusters, project, region),
+                       target=f"regions/{region}")
+
+    def _dataproc_clusters(self, project: str, region: str) -> Iterator[Item]:
+        path = f"v1/projects/{project}/regions/{region}/clusters"
+        names = []
+        for item in self._pages(DATAPROC, path, "clusters"):
+            if item.get("clusterName"):
+                name = f"projects/{project}/regions/{region}/clusters/{item['clusterName']}"
+                names.append(name)
+                yield adapters.keyed_resource(item, "dataproc_cluster", name, project)
+        for name in names:
+            yield self._iam_call(project, DATAPROC, "v1", "dataproc_cluster", name)
 
     def _redis_instances(self, project: str) -> Iterator[Item]:
         for item in list(self._pages(REDIS, f"v1/projects/{project}/locations/-/instances", "instances")):
@@ -457,6 +577,23 @@ class GcpCollector:
     def _dataset(self, project: str, dataset_id: str) -> Iterator[Item]:
         yield from adapters.dataset(self._get(BIGQUERY, f"bigquery/v2/projects/{project}/datasets/{dataset_id}"),
                                     project)
+        yield Call(project, GLOBAL, BIGQUERY, "tables.list", partial(self._tables, project, dataset_id),
+                   target=f"dataset {dataset_id}")
+
+    def _tables(self, project: str, dataset_id: str) -> Iterator[Item]:
+        """`tables.list` names them; each has an IAM policy of its own, and `tables.get` gives a table's
+        key (not a view's: a view holds no data)."""
+        path = f"bigquery/v2/projects/{project}/datasets/{dataset_id}/tables"
+        listed = [(str(t["tableReference"]["tableId"]), t.get("type")) for t in self._pages(BIGQUERY, path, "tables")
+                  if isinstance(t.get("tableReference"), dict) and t["tableReference"].get("tableId")]
+        for table_id, kind in listed:
+            name = f"projects/{project}/datasets/{dataset_id}/tables/{table_id}"
+            if kind != "VIEW":
+                yield Call(project, GLOBAL, BIGQUERY, "tables.get", partial(self._table, project, name), target=name)
+            yield self._iam_call(project, BIGQUERY, "bigquery/v2", "bigquery_table", name)
+
+    def _table(self, project: str, name: str) -> Iterator[Item]:
+        yield adapters.keyed_resource(self._get(BIGQUERY, f"bigquery/v2/{name}"), "bigquery_table", name, project)
 
     def _storage_client(self, project: str) -> Any:
         from google.cloud.storage import Client
@@ -483,6 +620,15 @@ class GcpCollector:
             policy = client.bucket(name).get_iam_policy(requested_policy_version=3, **self.options.storage_retry())
         yield from adapters.bucket_iam(policy.to_api_repr(), name, project,
                                        public_access_prevention=public_access_prevention)
+
+
+# getIamPolicy is a POST in these APIs (IAM passes the policy version as a query parameter, the others in the body).
+_IAM_BY_POST = frozenset({IAM, DATAPROC, BIGQUERY})
+# Kinds listed by `_keyed_list` that also have an IAM policy of their own.
+_IAM_OF_KEYED = frozenset({"artifact_registry_repository"})
+# Collections listed per location, and the kind of their items.
+_LOCATED_KINDS = {"repositories": "artifact_registry_repository", "datasets": "vertex_ai_dataset",
+                  "metadataStores": "vertex_ai_metadata_store"}
 
 
 def default_credentials() -> tuple[Any, str | None]:
