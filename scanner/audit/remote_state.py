@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -207,7 +208,9 @@ def _fetch_blob(address: StateAddress, out: Any, options: FetchOptions) -> None:
                         RetryPolicy(retry_total=3, timeout=options.timeout),
                         BearerTokenCredentialPolicy(credential, STORAGE_SCOPE)]
             with PipelineClient[HttpRequest, Any](base_url=url, policies=policies) as client:
-                response = client.send_request(HttpRequest("GET", url), stream=True,
+                # Every authorized Blob request carries its date (x-ms-date), its API version (x-ms-version).
+                request = HttpRequest("GET", url, headers={"x-ms-date": formatdate(usegmt=True)})
+                response = client.send_request(request, stream=True,
                                                connection_timeout=min(options.timeout, 10),
                                                read_timeout=options.timeout)
                 try:

@@ -25,6 +25,8 @@ from typing import Any
 
 Json = dict[str, Any]
 Reply = tuple[int, Json]
+# A reply that is not JSON (a blob's or an object's bytes, an XML error): status, body, headers.
+RawReply = tuple[int, bytes, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,15 @@ class FakeServer:
                 )
                 with server._lock:
                     server.requests.append(request)
-                status, payload = server.route(request)
-                data = json.dumps(payload).encode()
+                reply = server.route(request)
+                status, headers = reply[0], {"Content-Type": "application/json; charset=utf-8"}
+                if len(reply) == 3:
+                    data, headers = reply[1], reply[2]
+                else:
+                    data = json.dumps(reply[1]).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -139,7 +146,7 @@ class FakeServer:
         self.httpd.server_close()
         self._tmp.cleanup()
 
-    def route(self, request: Request) -> Reply:
+    def route(self, request: Request) -> Reply | RawReply:
         raise NotImplementedError
 
     def paths(self, method: str = "GET") -> list[str]:
