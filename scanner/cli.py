@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 SEVERITIES = ("critical", "high", "medium", "low", "none")
 # A scan that takes longer than this shows a spinner on a terminal.
 SLOW_SCAN_SECONDS = 1.0
-REPORT_FORMATS = ("console", "json", "sarif", "github", "gitlab-sast", "junit", "ocsf")
+REPORT_FORMATS = ("console", "json", "sarif", "github", "gitlab-sast", "junit", "ocsf", "markdown", "html")
+_COMPLIANCE_HELP = ("Also report every control of this compliance framework (repeatable): pass, fail, could not "
+                    "evaluate, manual or not covered. An id (cis-aws-4.0, nist-800-53-r5 …; an unknown one lists "
+                    "them) or a framework file.  [default: the configuration's compliance]")
 
 
 class UsageError(click.UsageError):
@@ -54,8 +57,8 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="console", show_default=True,
               help="The report on standard output (or --output): console, JSON, SARIF 2.1.0, GitHub Actions "
-                   "workflow commands (inline pull request annotations), GitLab's SAST report, JUnit XML, or OCSF "
-                   "Detection Findings.")
+                   "workflow commands (inline pull request annotations), GitLab's SAST report, JUnit XML, OCSF "
+                   "Detection Findings, Markdown, or a self-contained HTML report.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--output-format", "output_formats", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report in FORMAT to FILE (repeatable): json=tenet.json, sarif=tenet.sarif, …")
@@ -100,6 +103,8 @@ def main() -> None:
 @click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Also run the user policies in DIR (repeatable), as the configuration's policy-paths do; "
                    "see docs/custom-policies.md.")
+@click.option("--compliance", "compliance", multiple=True, metavar="ID", help=_COMPLIANCE_HELP,
+              callback=lambda _ctx, _param, values: _compliance_ids(values))
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],
@@ -122,6 +127,7 @@ def scan(
     max_instances: int | None,
     download_modules: bool | None,
     policy_dirs: tuple[Path, ...],
+    compliance: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Scan Terraform and Kubernetes files or directories (default: the current directory)."""
@@ -136,7 +142,8 @@ def scan(
     try:
         settings = prepare(targets, cwd=Path.cwd(), all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
                            fail_on_unknown=fail_on_unknown, baseline_file=baseline_file,
-                           writing_baseline=write_baseline is not None, policy_dirs=policy_dirs)
+                           writing_baseline=write_baseline is not None, policy_dirs=policy_dirs,
+                           compliance=compliance)
         tenet = TENET in engines  # without it, only the other engines' findings are reported
         scanner = Scanner(var_files=var_files, source_dir=source_dir, params=settings.params,
                           rules=settings.rules if tenet else [], sources=None if tenet else [],
@@ -161,12 +168,31 @@ def scan(
             quiet=quiet, color=color, cwd=Path.cwd())
 
 
+def _compliance_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    """--compliance, checked before any work (an audit can take minutes): a shipped id or a framework file.
+    The framework is read and checked later, with the rule set (`gating.prepare`)."""
+    if not values:
+        return values
+    from scanner.compliance.frameworks import available_frameworks
+
+    available = available_frameworks()
+    for value in values:
+        if value not in available and not Path(value).is_file():
+            raise UsageError(f"--compliance {value}: no such compliance framework; available: {', '.join(available)} "
+                             "(or the path of a framework file)")
+    return values
+
+
 def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | None, sarif_file: Path | None,
             output_formats: tuple[str, ...], include_suppressed: bool, category: str, quiet: bool,
             include_unlocated: bool = False,
             color: bool | None, cwd: Path, console_footer: str = "", drift_gate: bool = False) -> NoReturn:
     """Render the chosen report (and any others asked for), write them, and exit with the gating code."""
     extra = _output_formats(output_formats, sarif_file)
+    if settings.frameworks:
+        from scanner.compliance.report import evaluate_frameworks
+
+        result.compliance = evaluate_frameworks(result, settings.frameworks, settings.params, settings.all_rules)
     targets = [output.resolve() for output in [output] if output is not None] + [f.resolve() for _, f in extra]
     if len(set(targets)) != len(targets):
         raise UsageError("two reports name the same file (--output, --sarif, --output-format)")
@@ -200,6 +226,14 @@ def _report(result: ScanResult, settings: Settings, *, fmt: str, output: Path | 
             from scanner.reports import ocsf
 
             return ocsf.render(result)
+        if kind == "markdown":
+            from scanner.reports import markdown
+
+            return markdown.render(result, fail_on=settings.fail_on, fail_on_unknown=settings.fail_on_unknown)
+        if kind == "html":
+            from scanner.reports import html
+
+            return html.render(result, fail_on=settings.fail_on, fail_on_unknown=settings.fail_on_unknown)
         from scanner.reports import github
 
         return github.render(result)
@@ -519,6 +553,8 @@ def audit_options(command: F) -> F:
         click.option("--quiet", "-q", is_flag=True, help="List only the findings that fail the run, then the summary."),
         click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
                      help="Also run the user policies in DIR (repeatable); see docs/custom-policies.md."),
+        click.option("--compliance", "compliance", multiple=True, metavar="ID", help=_COMPLIANCE_HELP,
+                     callback=lambda _ctx, _param, values: _compliance_ids(values)),
         click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal)."),
     ]
     for option in reversed(options):
@@ -555,6 +591,7 @@ def finish_audit(
     fail_on_drift: bool = False,
     policy_dirs: tuple[Path, ...] = (),
     gcs_endpoint: str | None = None,
+    compliance: tuple[str, ...] = (),
 ) -> NoReturn:
     """Save the snapshot, run the rules, report, and exit (2 when the audit is partial)."""
     from scanner.config import ConfigError
@@ -568,7 +605,8 @@ def finish_audit(
     try:
         settings = prepare([cwd], cwd=cwd, all_rules=load_rules(), config_file=config_file, fail_on=fail_on,
                            fail_on_unknown=fail_on_unknown, baseline_file=baseline_file,
-                           writing_baseline=write_baseline is not None, policy_dirs=policy_dirs)
+                           writing_baseline=write_baseline is not None, policy_dirs=policy_dirs,
+                           compliance=compliance)
         scanner = Scanner(params=settings.params, rules=settings.rules, gating=settings.gating, cwd=cwd,
                           errors=settings.policy_errors)
         live = audited.load_result()

@@ -68,6 +68,9 @@ class Config(BaseModel):
     download_modules: bool = Field(default=False, alias="download-modules")
     # Directories of user policies (docs/custom-policies.md), relative to the configuration file's directory.
     policy_paths: tuple[str, ...] = Field(default=(), alias="policy-paths")
+    # Compliance frameworks to report on (--compliance): shipped ids (cis-aws-4.0), or framework files relative
+    # to the configuration file's directory.
+    compliance: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

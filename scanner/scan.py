@@ -6,6 +6,7 @@ import gc
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ from scanner.engine.params import RuleParams
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
-from scanner.model import Origin, SourceKind
+from scanner.model import Asset, Origin, SourceKind
+from scanner.providers import provider_of
 from scanner.sources.boundary import Boundary
 from scanner.sources.files import InputError, discover, read_text, refusal_entry, repository_root
 from scanner.sources.interface import (
@@ -30,6 +32,7 @@ from scanner.sources.interface import (
 )
 
 if TYPE_CHECKING:
+    from scanner.compliance.report import FrameworkResult
     from scanner.engines import Engine, EngineResult
 
 
@@ -50,6 +53,11 @@ class ScanResult:
     redact: Redactor = field(default_factory=Redactor)
     # Inputs none of whose objects could be evaluated (a chart that could not be rendered); in `errors` too.
     unevaluated: list[ScanError] = field(default_factory=list)
+    # Rule id -> provider (aws, azure, gcp, kubernetes) -> the objects the rule ran on: what the compliance view
+    # needs to tell "found nothing" from "had nothing to look at".
+    evaluated: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The per-control view of the frameworks asked for (--compliance), set before the reports are rendered.
+    compliance: list[FrameworkResult] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Finding]:
@@ -228,6 +236,7 @@ class Scanner:
             fixed=[redact(entry) for entry in gated.fixed],
             redact=redact,
             unevaluated=_redacted_errors(loaded.unevaluated, redact),
+            evaluated=_evaluated(loaded.assets, self.rules),
         )
 
     def _at_call_site(self, f: Finding, reported: ScanFilter) -> Finding:
@@ -280,6 +289,16 @@ class Scanner:
         dirs = [self.context.display_path(p) for p in paths if p.is_dir()]
         files |= {reached for f in list(files) for reached in loaded.reaches.get(f, ())}
         return ScanFilter(files=files, dirs=dirs)
+
+
+def _evaluated(assets: Sequence[Asset], rules: Sequence[Rule]) -> dict[str, dict[str, int]]:
+    """Rule id -> provider -> how many objects the rule ran on (every rule runs on every object of its type)."""
+    by_type: dict[type, Counter[str]] = {}
+    for asset in assets:
+        provider = provider_of(asset.origin.source, asset.origin.resource_type)
+        if provider is not None:
+            by_type.setdefault(type(asset), Counter())[provider] += 1
+    return {r.id: dict(by_type.get(r.applies_to, {})) for r in rules}
 
 
 def _redacted_findings(findings: list[Finding], redact: Redactor) -> list[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,19 @@ from scanner.engine.params import RuleParams
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule
 from scanner.model import Asset, CannotEvaluate, Origin
+
+# The end of a could-not-evaluate message that names the other rules the same value stopped.
+ALSO_STOPS = " (also stops {})"
+_ALSO_STOPS = re.compile(r" \(also stops ((?:[A-Z]{2,5}-\d{3})(?:, [A-Z]{2,5}-\d{3})*)\)$")
+
+
+def stopped_rules(finding: Finding) -> tuple[str, ...]:
+    """The rules a could-not-evaluate finding stands for: its own, and those its message says the value also
+    stopped (one finding is reported for them all)."""
+    if finding.status is not Status.UNKNOWN:
+        return (finding.rule_id,)
+    also = _ALSO_STOPS.search(finding.message)
+    return (finding.rule_id, *(also.group(1).split(", ") if also else ()))
 
 
 @dataclass
@@ -99,7 +113,7 @@ def evaluate(
                 )
     for entry in unevaluated.values():
         first, others = entry.rules[0], entry.rules[1:]
-        also = f" (also stops {', '.join(o.id for o in others)})" if others else ""
+        also = ALSO_STOPS.format(", ".join(o.id for o in others)) if others else ""
         seen, finding = _finding(first, Status.UNKNOWN, f"could not evaluate: {entry.reason}{also}", entry.origin)
         findings.setdefault(seen, finding)
     return sorted(findings.values(), key=Finding.sort_key), errors

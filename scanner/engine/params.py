@@ -58,3 +58,13 @@ class RuleParams(BaseModel):
 
     def allowed_networks(self) -> list[IPNetwork]:
         return [n for n in (parse_network(c) for c in self.allowed_cidrs) if n is not None]
+
+    def inactive_rules(self) -> dict[str, str]:
+        """Built-in rules that these parameters turn off, and why. Such a rule runs and finds nothing, which says
+        nothing about the standard: the compliance view reports its controls as not evaluated, never as passed."""
+        off: dict[str, str] = {}
+        if not self.allowed_cidrs:
+            off["NET-006"] = "allowed_cidrs is not set"
+        if not self.require_customer_managed_keys:
+            off["ENC-003"] = "require_customer_managed_keys is not set"
+        return off

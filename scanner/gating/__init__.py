@@ -17,6 +17,7 @@ from scanner.gating.baseline import Baseline, BaselineError
 from scanner.gating.mute import MuteEntry
 
 if TYPE_CHECKING:
+    from scanner.compliance.frameworks import Framework
     from scanner.config import LoadedConfig
     from scanner.engine.user_policies import PolicySet
     from scanner.model import Asset
@@ -133,6 +134,8 @@ class Settings:
     # Every rule, user policies' included (before `enable`/`disable`), and the policy files that did not load.
     all_rules: Sequence[Rule] = ()
     policy_errors: Sequence[ScanError] = ()
+    # The compliance frameworks to report on (--compliance, else the configuration's `compliance`).
+    frameworks: Sequence[Framework] = ()
 
 
 def prepare(
@@ -146,6 +149,7 @@ def prepare(
     baseline_file: Path | None = None,
     writing_baseline: bool = False,
     policy_dirs: Sequence[Path] = (),
+    compliance: Sequence[str] = (),
 ) -> Settings:
     """Raises ConfigError or BaselineError with a message that names the file.
 
@@ -177,6 +181,7 @@ def prepare(
                                   f"{boundary.describe()}; not read")
     if baseline_path is not None and not writing_baseline:
         baseline = Baseline.read(baseline_path, _shown(baseline_path, cwd))
+    frameworks = _frameworks(compliance, loaded, paths, cwd, discovered=config_file is None, rules=all_rules)
     return Settings(
         config=loaded,
         params=loaded.config.params,
@@ -187,7 +192,48 @@ def prepare(
         fail_on_unknown=bool(fail_on_unknown if fail_on_unknown is not None else loaded.config.fail_on_unknown),
         all_rules=tuple(all_rules),
         policy_errors=tuple(policies.errors) if policies is not None else (),
+        frameworks=frameworks,
     )
+
+
+def _frameworks(asked: Sequence[str], loaded: LoadedConfig, paths: Sequence[Path], cwd: Path, *, discovered: bool,
+                rules: Sequence[Rule]) -> tuple[Framework, ...]:
+    """The frameworks of --compliance, else of the configuration's `compliance`; nothing is imported without one.
+
+    A framework file the configuration names is relative to it, and, when the configuration was found in the
+    scanned tree, must lie inside the trust boundary like its baseline. Raises ConfigError naming the option or
+    the key, and the ids available.
+    """
+    from_config = not asked
+    wanted = list(asked or loaded.config.compliance)
+    if not wanted:
+        return ()
+    import os
+
+    from scanner import config as cfg
+    from scanner.compliance.frameworks import FrameworkError, available_frameworks, check_rules, load_framework
+
+    known = {r.id for r in rules} | {r.replaces for r in rules if r.replaces}
+    frameworks: dict[str, Framework] = {}
+    for index, value in enumerate(wanted):
+        where = f"{loaded.label}compliance.{index}" if from_config else f"--compliance {value}"
+        target = value
+        if from_config and loaded.directory is not None and value not in available_frameworks():
+            path = loaded.directory / value
+            if discovered:
+                from scanner.sources.boundary import Boundary
+
+                boundary = Boundary.around(paths)
+                if not boundary.contains(os.path.realpath(path)):
+                    raise cfg.ConfigError(f"{where}: {value!r} resolves outside {boundary.describe()}; not read")
+            target = str(path)
+        try:
+            framework = load_framework(target)
+            check_rules(framework, known)
+        except FrameworkError as exc:
+            raise cfg.ConfigError(f"{where}: {exc}") from None
+        frameworks.setdefault(framework.id, framework)
+    return tuple(frameworks.values())
 
 
 def load_user_policies(paths: Sequence[Path], *, cwd: Path, builtins: Sequence[Rule], config_file: Path | None,

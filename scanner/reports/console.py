@@ -7,7 +7,7 @@ printed to a terminal whatever the scanned files contain.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from scanner.engine.findings import ErrorLevel, Finding, Severity, Status
 from scanner.model import SourceKind
 from scanner.reports.terminal import printable
 from scanner.scan import ScanResult
+
+if TYPE_CHECKING:
+    from scanner.compliance.report import FrameworkResult
 
 _COLOURS = {
     Severity.CRITICAL: "magenta",
@@ -102,9 +105,43 @@ def render(result: ScanResult, *, colour: bool, findings: Iterable[Finding] | No
             if e.line is not None:
                 at += f":{e.line}" + (f":{e.column}" if e.column is not None else "")
             out.append(_line(at, ": ", level, ": ", e.message))
+    for framework in result.compliance:
+        out.append("")
+        out.extend(compliance_lines(framework, colour))
     out.append("")
     out.append(_line(summary_line(result, fail_on=fail_on, fail_on_unknown=fail_on_unknown)))
     return "\n".join(out) + "\n"
+
+
+# Control statuses as the console shows them, and their colours.
+STATUS_LABELS = {"pass": "pass", "fail": "fail", "unknown": "could not evaluate", "manual": "manual",
+                 "not-covered": "not covered"}
+_STATUS_STYLES: dict[str, dict[str, Any]] = {"pass": {"fg": "green"}, "fail": {"fg": "red", "bold": True},
+                                             "unknown": {"fg": "blue"}, "manual": {"fg": "yellow"},
+                                             "not-covered": {"dim": True}}
+
+
+def compliance_lines(framework: FrameworkResult, colour: bool) -> list[str]:
+    """One framework as a table: a heading with the counts, then a row per control in the document's order, and
+    under a failed or unevaluated control, why."""
+    fw = framework.framework
+    counts = ", ".join(f"{n} {STATUS_LABELS[s.value]}" for s, n in framework.counts().items() if n)
+    lines = [_line(_style(f"{fw.title} {fw.version}", colour, bold=True), f" ({fw.id}): ", counts)]
+    if framework.partial:
+        lines.append(_line("  the run had errors: passes cover only what could be read"))
+    width = max([7, *(len(c.control.id) for c in framework.controls)])
+    rules_width = max([5, *(len(", ".join(c.control.rules)) for c in framework.controls)])
+    lines.append(_line(_style(f"  {'control':<{width}}  {'status':<18}  {'rules':<{rules_width}}  title", colour,
+                              dim=True)))
+    for c in framework.controls:
+        status = c.status.value
+        label = _style(f"{STATUS_LABELS[status]:<18}", colour, **_STATUS_STYLES[status])
+        lines.append(_line(f"  {c.control.id:<{width}}  ", label, f"  {', '.join(c.control.rules):<{rules_width}}  ",
+                           c.control.title))
+        if status in ("fail", "unknown"):
+            lines.append(_line(" " * (width + 4), c.reason))
+            lines.extend(_line(" " * (width + 6), where(f), " ", f.rule_id, "  ", f.resource) for f in c.findings)
+    return lines
 
 
 def _plural(n: int, word: str) -> str:

@@ -14,11 +14,17 @@ from scanner.scan import ScanResult
 # 1.2: `module_chain` entries are `path:line` texts ending with the resource's own location
 # (`SOURCE VERSION //path:line` inside a registry, git or archive module), and a finding in a file the user does
 # not edit in the scanned tree is located at the outermost call of its chain there.
-FORMAT_VERSION = "1.2"
+# 1.3: the top-level `compliance` list (--compliance).
+FORMAT_VERSION = "1.3"
 
 
 def report_dict(result: ScanResult) -> dict[str, Any]:
     failed = result.failed
+    compliance: list[dict[str, object]] = []
+    if result.compliance:
+        from scanner.compliance.report import to_json
+
+        compliance = to_json(result.compliance)
     return {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "tenet", "version": __version__},
@@ -35,6 +41,8 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
             "warnings": sum(1 for e in result.errors if e.level is ErrorLevel.WARNING),
             "fixed": list(result.fixed),
         },
+        # The per-control view of every framework asked for (--compliance); empty without one.
+        "compliance": compliance,
     }
 
 
