@@ -202,7 +202,8 @@ def _summary(result: ScanResult, fail_on: Severity | None, fail_on_unknown: bool
     return (f'<section id="summary"><h2>Summary</h2><p class="meta">'
             f"{h(summary_line(result, fail_on=fail_on, fail_on_unknown=fail_on_unknown))}</p>"
             f'<div class="row"><div>{chart}</div>{legend}</div>'
-            f'<table class="counts"><thead><tr><th>family</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>')
+            f'<table class="counts"><thead><tr><th>family</th>{head}</tr></thead><tbody>{rows}</tbody></table>'
+            "</section>")
 
 
 def _legend(items: Iterable[tuple[str, str]]) -> str:

@@ -497,3 +497,18 @@ def test_periodic_audit_against_a_baseline(aws_env: str, aws_world: World, tmp_p
     assert report["findings"] and all(f["suppressed"] for f in report["findings"])
     code, _, _ = cli("audit", "aws", "--regions", REGION_LIST, "--format", "json", "--baseline", str(baseline))
     assert code == 1  # eu-west-1's findings are not in the baseline
+
+
+def test_an_audit_reports_compliance(aws_env: str, aws_world: World) -> None:
+    """--compliance on a live audit: the CIS AWS controls from what the account holds, findings by fingerprint."""
+    code, out, _ = cli("audit", "aws", "--regions", "us-east-1", "--format", "json", "--compliance", "cis-aws-4.0")
+    report = json.loads(out)
+    assert code == 1
+    [entry] = report["compliance"]
+    controls = {c["id"]: c for c in entry["controls"]}
+    open_admin = {f["fingerprint"] for f in report["findings"] if f["rule_id"] == "NET-001" and f["status"] == "fail"}
+    assert open_admin and open_admin <= set(controls["5.3"]["findings"])
+    assert controls["5.3"]["status"] == "fail" and controls["5.3"]["evaluated"]["NET-001"] > 0
+    assert controls["1.15"]["status"] == "not-covered"
+    assert {c["status"] for c in entry["controls"] if c["coverage"] in ("full", "partial")} <= {"pass", "fail",
+                                                                                                "unknown"}
