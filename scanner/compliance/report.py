@@ -159,7 +159,8 @@ def _control(control: Control, running: Mapping[str, Rule], known: set[str], ina
            if rule is not None and rule.id in inactive and rule.is_builtin]
     if not_run or off:
         return result(ControlStatus.UNKNOWN, "; ".join(reason for _, reason in [*not_run, *off]))
-    total = sum(counts.values())
+    # Rules of the same kind (NET-001 and NET-002 both read firewalls) ran on the same objects: count them once.
+    total = sum({rule.applies_to: counts[rule_id] for rule_id, rule in rules.items() if rule is not None}.values())
     scope = "/".join(sorted(framework.providers)) or "in-scope"
     if total == 0:
         kinds = sorted({_KINDS.get(r.applies_to, r.applies_to.__name__) for r in rules.values() if r is not None})
