@@ -293,11 +293,12 @@ class Scanner:
 
 def _evaluated(assets: Sequence[Asset], rules: Sequence[Rule]) -> dict[str, dict[str, int]]:
     """Rule id -> provider -> how many objects the rule ran on (every rule runs on every object of its type)."""
+    kinds = Counter((type(asset), asset.origin.source, asset.origin.resource_type) for asset in assets)
     by_type: dict[type, Counter[str]] = {}
-    for asset in assets:
-        provider = provider_of(asset.origin.source, asset.origin.resource_type)
+    for (asset_type, source, resource_type), n in kinds.items():  # a few hundred kinds, however large the scan
+        provider = provider_of(source, resource_type)
         if provider is not None:
-            by_type.setdefault(type(asset), Counter())[provider] += 1
+            by_type.setdefault(asset_type, Counter())[provider] += n
     return {r.id: dict(by_type.get(r.applies_to, {})) for r in rules}
 
 
