@@ -325,4 +325,6 @@ class ScanFilter:
     def __call__(self, path: str) -> bool:
         if path in self.files:
             return True
-        return any(d == "." or path == d or path.startswith(d.rstrip("/") + "/") for d in self.dirs)
+        # `.` is the current directory's tree, not `../` beside it (a local module the scan reached).
+        return any((d == "." and path != ".." and not path.startswith("../")) or path == d
+                   or path.startswith(d.rstrip("/") + "/") for d in self.dirs)

@@ -18,6 +18,7 @@ from typing import Any
 from scanner.model.unknown import Unknown
 
 from .hcl.ast import Expr, FunctionCall, ObjectExpr, Parens, TupleExpr, Variable
+from .hcl.functions import JsonDocument
 from .hcl.sensitive import Sensitive, mark
 
 _PRIMITIVES = frozenset({"string", "number", "bool", "any"})
@@ -85,6 +86,8 @@ def convert(value: Any, spec: TypeSpec, evaluate: Callable[[Expr], Any], where: 
         return value
     if isinstance(value, Sensitive):
         return mark(convert(value.value, spec, evaluate, where))
+    if spec.kind == "string" and isinstance(value, JsonDocument):
+        return value  # JSON text not known to the letter (a policy document with an ARN known after apply)
     if spec.kind in ("string", "number", "bool"):
         return _primitive(value, spec.kind, where)
     if spec.kind in ("list", "set", "tuple"):

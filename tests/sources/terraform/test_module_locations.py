@@ -147,3 +147,16 @@ def test_local_modules_keep_their_lines_inside_the_scanned_paths(tmp_path: Path)
     (root / "mod/main.tf").write_text(module.replace("  ingress {", ignore))
     [ignored] = Scanner(cwd=root).scan([root / "live"]).findings
     assert ignored.suppressed
+
+
+def test_scanning_an_example_directory_locates_at_its_own_call(tmp_path: Path) -> None:
+    """`cd examples/complete && tenet scan .` on a module repository: the module at `../../` is not the tree
+    scanned, the example's `module` block is."""
+    root = _repo(tmp_path, {
+        "main.tf": SG_MODULE.replace('file("${path.module}/extra.txt")', '"192.0.2.0/24"'),
+        "examples/complete/main.tf": 'module "sg" {\n  source = "../../"\n  cidrs  = ["0.0.0.0/0"]\n}\n',
+    })
+    example = root / "examples" / "complete"
+    [entry] = _json(Scanner(cwd=example).scan([example]))["findings"]
+    assert (entry["location"]["path"], entry["location"]["start_line"]) == ("main.tf", 1)
+    assert entry["module_chain"] == ["main.tf:1", f"../../main.tf:{INGRESS_LINE}"]

@@ -99,3 +99,71 @@ data "aws_iam_policy_document" "doc" {
 }
 """
     assert {rule for rule, _ in _rules(tmp_path, kept)} == {"IAM-002", "IAM-003"}
+
+
+def test_documents_with_an_arn_known_after_apply_pass_through_compact_and_a_string_variable(tmp_path: Path) -> None:
+    """The bucket module pattern: optional documents gathered with `compact([cond ? doc.json : "", ...])` and a
+    caller's document passed in through `variable "policy" { type = string }`. Their text waits for the bucket's
+    ARN, their statements do not."""
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / "bucket").mkdir()
+    (tmp_path / "bucket" / "main.tf").write_text("""variable "policy" {
+  type    = string
+  default = null
+}
+variable "deny_http" {
+  type    = bool
+  default = true
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "logs"
+}
+data "aws_iam_policy_document" "deny_http" {
+  statement {
+    sid       = "denyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+data "aws_iam_policy_document" "combined" {
+  source_policy_documents = compact([
+    var.deny_http ? data.aws_iam_policy_document.deny_http.json : "",
+    var.policy != null ? var.policy : "",
+  ])
+}
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
+  policy = data.aws_iam_policy_document.combined.json
+}
+""")
+    (tmp_path / "main.tf").write_text("""data "aws_iam_policy_document" "caller" {
+  statement {
+    actions   = ["*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::123456789012:role/app"]
+    }
+  }
+}
+module "bucket" {
+  source = "./bucket"
+  policy = data.aws_iam_policy_document.caller.json
+}
+""")
+    result = Scanner(cwd=tmp_path).scan([tmp_path])
+    found = sorted((f.rule_id, f.status.value, f.resource) for f in result.findings)
+    # The caller's grant of everything is judged; the bucket refuses plain HTTP: nothing is left undecided.
+    assert ("IAM-002", "fail", "module.bucket.aws_s3_bucket_policy.this") in found
+    assert [f for f in found if f[1] == "unknown"] == []
+    assert not [f for f in found if f[0] == "TLS-001"]

@@ -252,6 +252,8 @@ def values_equal(a: Any, b: Any) -> bool | Unknown:
         return a
     if isinstance(b, Unknown):
         return b
+    if (a is None and isinstance(b, JsonDocument)) or (b is None and isinstance(a, JsonDocument)):
+        return False  # a JSON document whose text waits for apply is a string all the same, never null
     if isinstance(a, JsonDocument):
         return _document_unknown(a)
     if isinstance(b, JsonDocument):
@@ -584,7 +586,9 @@ def _sort(args: list[Any]) -> Any:
 
 @_fn("compact", 1)
 def _compact(args: list[Any]) -> Any:
-    return [to_str(item) for item in to_list(args[0]) if item is not None and item != ""]
+    # A JSON document whose text is not known (a policy document with an ARN known after apply) is never "".
+    return [item if isinstance(item, JsonDocument) else to_str(item)
+            for item in to_list(args[0]) if item is not None and item != ""]
 
 
 @_fn("one", 1)
