@@ -857,6 +857,97 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
     finish_audit(audited, gcs_endpoint=by_service.get("storage") or by_service.get(""), **report)
 
 
+_CLOUDS = ("aws", "azure", "gcp")
+# The options of each audit that choose what it audits: when one is given, `tenet drift` adds none of its own.
+_SCOPE_OPTIONS = {"aws": ("--regions",), "azure": ("--subscription", "--management-group"),
+                  "gcp": ("--project", "--organization")}
+
+
+def _option_values(args: Sequence[str], name: str) -> list[str]:
+    """Every value of `name` among unparsed arguments (`--name VALUE` or `--name=VALUE`)."""
+    values = []
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            values.append(args[i + 1])
+        elif arg.startswith(name + "="):
+            values.append(arg.split("=", 1)[1])
+    return values
+
+
+@main.command("drift", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                        "allow_interspersed_args": False},
+              options_metavar="[aws|azure|gcp] [AUDIT OPTIONS]")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="")
+@click.pass_context
+def drift(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Drift in one command: `tenet audit <cloud> --state auto`, where the cloud and what to audit come from
+    the state.
+
+    The state is the backend block's of the configuration in --source-dir or the current directory
+    (complete it with --backend-config KEY=VALUE), unless --state names one. The cloud is the one whose
+    resources the state records (name it first when it records several); the audit covers the AWS regions
+    (and, with --assume-role, the accounts), Azure subscriptions or GCP projects of the state's resources,
+    unless --regions, --subscription, --management-group, --project or --organization say otherwise. Every
+    option of `tenet audit <cloud>` is taken; see docs/drift.md.
+    """
+    from scanner.audit.remote_state import FetchOptions, opened, resolve
+    from scanner.drift import estate_of
+    from scanner.sources.boundary import Boundary
+    from scanner.sources.interface import LoadContext
+    from scanner.sources.terraform.backend import AUTO, BackendError, parse_backend_config
+
+    rest = list(args)
+    cloud = rest.pop(0) if rest and rest[0] in _CLOUDS else None
+    if any(a in ("-h", "--help") for a in rest):
+        if cloud is None:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        _invoke_audit(ctx, cloud, rest)  # the audit's own options
+    specs = _option_values(rest, "--state")
+    if not specs:
+        specs = [AUTO]
+        rest += ["--state", AUTO]
+    cwd = Path.cwd()
+    config_dir = Path((_option_values(rest, "--source-dir") or ["."])[-1])
+    endpoints = [e.split("=", 1)[-1] for e in _option_values(rest, "--endpoint")
+                 if e.startswith("storage=") or "://" in e.split("=", 1)[0]]
+    try:
+        addresses = resolve(specs, config_dir, LoadContext(cwd=cwd).display_path(config_dir),
+                            parse_backend_config(_option_values(rest, "--backend-config"), cwd))
+    except BackendError as exc:
+        raise InputError(str(exc)) from None
+    with opened(addresses, FetchOptions(gcs_endpoint=endpoints[-1] if endpoints else None)) as states:
+        if states.errors:
+            raise InputError("; ".join(f"{e.path}: {e.message}" for e in states.errors))
+        estate = estate_of(states.paths, LoadContext(cwd=cwd, boundary=Boundary.around(states.paths)))
+    named = ", ".join(str(a) for a in addresses)
+    if cloud is None:
+        if len(estate.clouds) != 1:
+            found = f"resources of {', '.join(sorted(estate.clouds))}" if estate.clouds else "no AWS, Azure or " \
+                                                                                                  "GCP resource"
+            raise UsageError(f"the state ({named}) records {found}: name the cloud, as in `tenet drift aws`")
+        cloud = next(iter(estate.clouds))
+    scope = sorted(estate.scope(cloud))
+    if not any(_option_values(rest, option) for option in _SCOPE_OPTIONS[cloud]) and scope:
+        if cloud == "aws":
+            rest += ["--regions", ",".join(scope)]
+        else:
+            rest += [part for item in scope for part in (_SCOPE_OPTIONS[cloud][0], item)]
+    if cloud == "aws" and _option_values(rest, "--assume-role") and not _option_values(rest, "--accounts") \
+            and estate.accounts:
+        rest += ["--accounts", ",".join(sorted(estate.accounts))]
+    click.echo(printable(f"tenet drift: {cloud} {', '.join(scope) or '(the audit default)'}, against {named}"),
+               err=True)
+    _invoke_audit(ctx, cloud, rest)
+
+
+def _invoke_audit(ctx: click.Context, cloud: str, args: list[str]) -> None:
+    command = audit.get_command(ctx, cloud)
+    assert command is not None  # one of _CLOUDS
+    with command.make_context(cloud, args, parent=ctx) as sub:
+        command.invoke(sub)
+
+
 @contextmanager
 def _extra(extra: str, command: str) -> Iterator[None]:
     """The imports of a command that needs an extra: a missing SDK is one line naming it, exit 2."""

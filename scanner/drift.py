@@ -14,6 +14,7 @@ the resource, and classed by the intent it is compared with: the configuration's
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -59,14 +60,7 @@ def managed_ids(states: Sequence[Path], ctx: LoadContext) -> dict[str, str]:
     from scanner.sources.terraform.plan import _state_resources
 
     ids: dict[str, str] = {}
-    for path in states:
-        try:
-            # States of large estates are far bigger than hand-written files: they have the plans' limit.
-            document = json.loads(read_text(path, replace(ctx, max_file_bytes=ctx.max_plan_bytes)))
-        except (InputError, json.JSONDecodeError):
-            continue  # the state scan reports why it cannot be read
-        if not isinstance(document, dict):
-            continue
+    for document in _documents(states, ctx):
         for resource, values in _state_resources(document):
             address = resource.get("address")
             if not isinstance(address, str) or not isinstance(values, dict):
@@ -76,6 +70,66 @@ def managed_ids(states: Sequence[Path], ctx: LoadContext) -> dict[str, str]:
                 if isinstance(value, str) and value:
                     ids.setdefault(_key(value), address)
     return ids
+
+
+_AZURE_SUBSCRIPTION = re.compile(r"^/subscriptions/([0-9a-fA-F-]{36})/", re.IGNORECASE)
+_GCP_PROJECT = re.compile(r"(?:^|/)projects/([a-z][a-z0-9-]{4,28}[a-z0-9])/")
+_CLOUD_OF_TYPE = {"aws_": "aws", "azurerm_": "azure", "azuread_": "azure", "google_": "gcp"}
+
+
+@dataclass
+class Estate:
+    """What the states' resources name: the clouds, and the AWS regions and accounts, Azure subscriptions and
+    GCP projects they live in (`tenet drift` audits those)."""
+
+    clouds: set[str]
+    regions: set[str]
+    accounts: set[str]
+    subscriptions: set[str]
+    projects: set[str]
+
+    def scope(self, cloud: str) -> set[str]:
+        return {"aws": self.regions, "azure": self.subscriptions, "gcp": self.projects}.get(cloud, set())
+
+
+def estate_of(states: Sequence[Path], ctx: LoadContext) -> Estate:
+    """The clouds and places the states' managed resources are in, from their types and recorded ids."""
+    from scanner.sources.terraform.plan import _state_resources
+
+    estate = Estate(set(), set(), set(), set(), set())
+    for document in _documents(states, ctx):
+        for resource, values in _state_resources(document):
+            rtype = resource.get("type")
+            cloud = next((c for prefix, c in _CLOUD_OF_TYPE.items() if isinstance(rtype, str)
+                          and rtype.startswith(prefix)), None)
+            if cloud is None or not isinstance(values, dict):
+                continue
+            estate.clouds.add(cloud)
+            ids = [v for v in (values.get(a) for a in _ID_ATTRIBUTES) if isinstance(v, str)]
+            if cloud == "aws":
+                for arn in (i for i in ids if i.startswith("arn:")):
+                    parts = arn.split(":")
+                    if len(parts) > 4:
+                        estate.regions.update([parts[3]] if parts[3] else [])
+                        estate.accounts.update([parts[4]] if parts[4].isdigit() else [])
+            elif cloud == "azure":
+                estate.subscriptions.update(m.group(1).lower() for i in ids if (m := _AZURE_SUBSCRIPTION.match(i)))
+            else:
+                project = values.get("project")
+                estate.projects.update([project] if isinstance(project, str) and project else
+                                       [m.group(1) for i in ids if (m := _GCP_PROJECT.search(i))])
+    return estate
+
+
+def _documents(states: Sequence[Path], ctx: LoadContext) -> Iterable[dict[str, object]]:
+    for path in states:
+        try:
+            # States of large estates are far bigger than hand-written files: they have the plans' limit.
+            document = json.loads(read_text(path, replace(ctx, max_file_bytes=ctx.max_plan_bytes)))
+        except (InputError, json.JSONDecodeError, RecursionError):
+            continue  # the state scan reports why it cannot be read
+        if isinstance(document, dict):
+            yield document
 
 
 def classify(live: Iterable[Finding], intent: Sequence[Finding], ids: dict[str, str],

@@ -185,3 +185,31 @@ def test_state_auto_reads_the_s3_backend_and_a_missing_state_is_an_error(estate:
     assert [(e["path"], e["message"].split(":")[:2]) for e in errors] == [
         (f"s3://{bucket}/network/terraform.tfstate", ["the state could not be read", " GetObject"])]
     assert "NoSuchKey" in errors[0]["message"]
+
+
+def test_tenet_drift_finds_the_state_the_cloud_and_the_regions(estate: Path) -> None:
+    """`tenet drift`: no backend block, so the local backend's terraform.tfstate; AWS from its resources; the
+    region from their ARNs. The same classes as the audit it stands for."""
+    run = CliRunner().invoke(main, ["drift", "--format", "json", "--sarif", "drift.sarif"])
+    assert f"tenet drift: aws {REGION}, against terraform.tfstate" in run.stderr
+    report = json.loads(run.stdout)
+    assert {f["region"] for f in report["findings"] if f["region"]} == {REGION}  # only the state's region
+    classes = {(f["drift"], f["rule_id"], (f["location"] or {}).get("start_line")) for f in report["findings"]}
+    assert {("drifted", "NET-001", 1), ("in-code", "NET-001", 10), ("not-live", "NET-001", 21),
+            ("unmanaged", "NET-001", None)} <= classes
+    assert run.exit_code == 1
+    sarif = json.loads((estate / "drift.sarif").read_text())["runs"][0]
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "main.tf" for r in sarif["results"])
+    # A state of two clouds needs the cloud named; a state that cannot be read is an error (exit 2).
+    state = json.loads((estate / "terraform.tfstate").read_text())
+    state["resources"].append({"mode": "managed", "type": "google_compute_firewall", "name": "x", "provider":
+                               'provider["registry.terraform.io/hashicorp/google"]', "instances": [
+                                   {"attributes": {"id": "projects/tenet-x1/global/firewalls/x"}}]})
+    (estate / "terraform.tfstate").write_text(json.dumps(state))
+    run = CliRunner().invoke(main, ["drift"])
+    assert run.exit_code == 2 and "records resources of aws, gcp: name the cloud, as in `tenet drift aws`" in \
+        run.stderr
+    run = CliRunner().invoke(main, ["drift", "--state", "s3://no-such-bucket-for-tenet/terraform.tfstate"])
+    assert run.exit_code == 2
+    assert "s3://no-such-bucket-for-tenet/terraform.tfstate: the state could not be read: GetObject: NoSuchBucket" \
+        in run.stderr

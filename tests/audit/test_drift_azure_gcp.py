@@ -258,6 +258,12 @@ def test_azure_drift_from_a_local_state_and_from_the_azurerm_backend(azure_estat
     gets = [r for r in azure_estate.requests if r.path.startswith(f"/{ACCOUNT}/")]
     assert [(r.method, r.path) for r in gets] == [("GET", f"/{ACCOUNT}/{CONTAINER}/{BLOB}")]
 
+    # `tenet drift`: the same audit, the cloud and the subscription taken from the state's resource ids.
+    code, out, err = run_cli("drift", "--endpoint", azure_estate.url, "--backend-config", f"key={BLOB}",
+                             "--format", "json")
+    assert code == 1 and f"tenet drift: azure {SUBSCRIPTION}, against azurerm://{ACCOUNT}/{CONTAINER}/{BLOB}" in err
+    assert _classes(json.loads(out)) == _classes(local)
+
     # A blob that is not there: an error entry naming it (exit 2), not a silent audit without drift.
     code, out, _ = run_cli(*audit, "--state", "auto", "--backend-config", "key=missing.tfstate")
     errors = json.loads(out)["errors"]
