@@ -248,3 +248,25 @@ def test_an_unknown_framework_is_a_usage_error_that_lists_the_ids(tmp_path: Path
     (tmp_path / "bad" / "house-azure.yaml").write_text(FRAMEWORK.replace("coverage: full", "coverage: most"))
     code, _, err = tenet("scan", ".", "--compliance", "bad/house-azure.yaml")
     assert code == 2 and "bad/house-azure.yaml:" in err and "coverage 'most' is not one of" in err, err
+
+
+def test_a_run_with_errors_is_partial_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(AZURE)
+    (tmp_path / "broken.tf").write_text('resource "aws_security_group" "x" {\n')
+    (tmp_path / "house-azure.yaml").write_text(FRAMEWORK)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = tenet("scan", ".", "--compliance", "house-azure.yaml", "--format", "json")
+    assert code == 2 and json.loads(out)["compliance"][0]["partial"] is True
+    code, console, _ = tenet("scan", ".", "--compliance", "house-azure.yaml", "--no-color")
+    assert "  the run had errors: passes cover only what could be read" in console.splitlines()
+
+
+def test_markdown_shows_hostile_text_inert() -> None:
+    from scanner.reports.markdown import code, text
+
+    assert text("a|b <img src=x> *x* [l](u) `c` &amp; \x1b[2J\u202e") == \
+        "a\\|b \\<img src=x\\> \\*x\\* \\[l\\](u) \\`c\\` \\&amp; \\\\x1b\\[2J\\\\u202e"
+    assert code("a|b") == "`a\\|b`"
+    assert code("x `y` z") == "``x `y` z``"
+    assert code("`edge`") == "`` `edge` ``"
