@@ -87,3 +87,15 @@ def test_a_drifted_finding_carries_the_difference_and_hides_secrets() -> None:
     assert drifted.drift_detail == f"{ADDRESS}: minimum TLS version: code (sensitive value), live TLSv1.0"
     assert drifted.message == "TLS1_0 is accepted; drifted from the code: minimum TLS version: code (sensitive " \
                               "value), live TLSv1.0"
+
+
+def test_the_console_summary_counts_the_drift_classes() -> None:
+    from scanner.engine.registry import load_rules
+    from scanner.reports.console import summary_line
+    from scanner.scan import ScanResult
+
+    live = Finding.create(rule_id="TLS-002", title="old TLS", category=Category.TLS, severity=Severity.HIGH,
+                          status=Status.FAIL, message="TLS1_0 is accepted", origin=_origin(True))
+    findings = [live.model_copy(update={"drift": d}) for d in ("in-code", "drifted", "unmanaged", "unmanaged")]
+    line = summary_line(ScanResult(findings=findings, errors=[], files=[], rules=load_rules(), resources=3))
+    assert "4 findings (4 high) · drift: 1 drifted, 2 unmanaged, 1 in-code · 3 resources" in line

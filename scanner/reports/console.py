@@ -154,6 +154,11 @@ def summary_line(result: ScanResult, *, fail_on: Severity | None = None, fail_on
     parts = [f"{len(failed)} finding{'s' if len(failed) != 1 else ''}" + (f" ({counts})" if counts else "")]
     if result.unknown:
         parts.append(f"{len(result.unknown)} could not be evaluated")
+    # Live findings held against a state: how many of each drift class, in the order they matter.
+    drift = [f.drift for f in result.findings if f.drift and not f.suppressed]
+    if drift:
+        order = ("drifted", "unmanaged", "not-live", "in-code")
+        parts.append("drift: " + ", ".join(f"{drift.count(c)} {c}" for c in order if c in drift))
     if result.unevaluated:
         parts.append(f"{_plural(len(result.unevaluated), 'input')} not rendered (could not be evaluated)")
     suppressed = sum(1 for f in result.findings if f.suppressed)

@@ -159,6 +159,24 @@ _SETTINGS_READ = frozenset({"path", "workspace_dir", "bucket", "key", "region", 
                             "storage_account_name", "container_name", "environment", "prefix"})
 
 
+def initialized_settings(config_dir: Path, backend_type: str) -> dict[str, str]:
+    """The backend settings `terraform init` recorded in .terraform/terraform.tfstate (the block's, completed by
+    its -backend-config), when it initialized the same backend type: after `terraform init`, no
+    --backend-config needs repeating."""
+    import json
+
+    try:
+        recorded = json.loads((config_dir / ".terraform" / "terraform.tfstate").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    backend = recorded.get("backend") if isinstance(recorded, dict) else None
+    if not isinstance(backend, dict) or backend.get("type") != backend_type or not isinstance(
+            backend.get("config"), dict):
+        return {}
+    return {key: ("true" if value else "false") if isinstance(value, bool) else str(value)
+            for key, value in backend["config"].items() if isinstance(value, (str, int, float, bool)) and value != ""}
+
+
 def current_workspace(config_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """TF_WORKSPACE, else the workspace `terraform workspace select` recorded, else `default`."""
     env = os.environ if environ is None else environ
@@ -175,7 +193,7 @@ def auto_address(config_dir: Path, shown: str, overrides: Mapping[str, str],
                  environ: Mapping[str, str] | None = None) -> StateAddress:
     """The address of the current workspace's state, from the backend block and the `--backend-config` settings."""
     backend = backend_of(config_dir, shown)
-    settings = {**backend.settings, **overrides}
+    settings = {**backend.settings, **initialized_settings(config_dir, backend.type), **overrides}
     workspace = current_workspace(config_dir, environ)
     default = workspace == "default"
     where = backend.where or f"{shown} (no backend block: the local backend)"
@@ -217,4 +235,4 @@ def auto_address(config_dir: Path, shown: str, overrides: Mapping[str, str],
 
 
 __all__ = ["AUTO", "Backend", "BackendError", "StateAddress", "auto_address", "backend_of",
-           "current_workspace", "parse_address", "parse_backend_config"]
+           "current_workspace", "initialized_settings", "parse_address", "parse_backend_config"]

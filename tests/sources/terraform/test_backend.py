@@ -48,8 +48,15 @@ def test_s3_backend_with_partial_configuration_and_workspaces(tmp_path: Path) ->
     assert str(staging) == "s3://acme-states/env:/staging/net/terraform.tfstate"
     custom = auto_address(config, ".", {"key": "k", "workspace_key_prefix": "ws"}, environ={"TF_WORKSPACE": "qa"})
     assert str(custom) == "s3://acme-states/ws/qa/k"
-    # `terraform workspace select` records the workspace in .terraform/environment.
+    # After `terraform init -backend-config=key=…`, the settings it recorded need no repeating.
     (config / ".terraform").mkdir()
+    (config / ".terraform" / "terraform.tfstate").write_text(
+        '{"version": 3, "terraform_version": "1.11.4", "backend": {"type": "s3", "config": {"bucket": "acme-states", '
+        '"key": "init/terraform.tfstate", "region": "eu-west-1", "use_path_style": true, "profile": null}, '
+        '"hash": 1234}}')
+    assert str(auto_address(config, ".", {}, environ={})) == "s3://acme-states/init/terraform.tfstate"
+    assert str(auto_address(config, ".", {"key": "k"}, environ={})) == "s3://acme-states/k"
+    # `terraform workspace select` records the workspace in .terraform/environment.
     (config / ".terraform" / "environment").write_text("prod")
     assert current_workspace(config, environ={}) == "prod"
     assert current_workspace(config, environ={"TF_WORKSPACE": "dev"}) == "dev"
