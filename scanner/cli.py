@@ -495,7 +495,7 @@ def audit_options(command: F) -> F:
     """The options every `tenet audit <cloud>` command shares: report, gating, snapshot, concurrency.
 
     The command receives them as keyword arguments and passes them on: `finish_audit(result, **report)`,
-    except `workers`, `audit_timeout` and `call_timeout`, which it gives its audit (`limits_of`).
+    except `workers`, `audit_timeout`, `call_timeout` (which it gives its audit: `limits_of`) and `shard`.
     """
     options = [
         click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="console",
@@ -542,6 +542,10 @@ def audit_options(command: F) -> F:
                      help="Save what was read, normalised, as JSON; `tenet scan FILE` re-evaluates it offline."),
         click.option("--workers", type=click.IntRange(1, 128), default=16, show_default=True,
                      help="API calls made at the same time."),
+        click.option("--shard", default="1/1", show_default=True, metavar="K/N", callback=_shard,
+                     help="Audit only shard K of N of the (account, region) work items: a slice that depends "
+                          "on the items alone (docs/scale.md). Save each shard's --save-inventory, then "
+                          "`tenet merge` them."),
         click.option("--timeout", "audit_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
                      metavar="SECONDS",
                      help="Stop the whole audit after SECONDS: the calls not done are error entries (exit 2) and "
@@ -560,6 +564,15 @@ def audit_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _shard(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    from scanner.audit.shards import Shard
+
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @main.group()
@@ -721,7 +734,7 @@ def _csv(text: str | None) -> tuple[str, ...]:
 @audit_options
 def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, accounts: str | None,
               organization: bool, external_id: str | None, workers: int, audit_timeout: float | None,
-              call_timeout: float, **report: Any) -> None:
+              call_timeout: float, shard: Any, **report: Any) -> None:
     """Audit AWS accounts: network (security groups, network ACLs, load balancers, EKS, public databases),
     TLS, encryption at rest and IAM across some thirty services.
 
@@ -744,6 +757,7 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
         organization=organization,
         external_id=external_id,
         workers=workers,
+        shard=shard,
     )
     limits = limits_of(audit_timeout, call_timeout)
     options = dataclasses.replace(options, connect_timeout=limits.connect_timeout, read_timeout=limits.read_timeout,
@@ -767,7 +781,7 @@ def audit_aws(profiles: tuple[str, ...], regions: str, assume_role: str | None, 
 @audit_options
 def audit_azure(subscriptions: tuple[str, ...], management_groups: tuple[str, ...], endpoint: str | None,
                 audience: str | None, workers: int, audit_timeout: float | None, call_timeout: float,
-                **report: Any) -> None:
+                shard: Any, **report: Any) -> None:
     """Audit Azure subscriptions: NSGs, gateways, storage, web apps, databases, caches, Key Vault,
     messaging, disks, VMs, AKS and RBAC.
 
@@ -797,7 +811,7 @@ def audit_azure(subscriptions: tuple[str, ...], management_groups: tuple[str, ..
         except ClientAuthenticationError as exc:
             raise InputError(f"no Azure credential: {exc.message}") from None
         audited = run_azure_audit(credential, subscriptions, management_groups=management_groups, options=options,
-                                  workers=workers,
+                                  workers=workers, shard=shard,
                                   progress=progress_for(label="tenet audit azure"))
     finish_audit(audited, **report)
 
@@ -815,7 +829,7 @@ def audit_azure(subscriptions: tuple[str, ...], management_groups: tuple[str, ..
                    "other universes, a test server.")
 @audit_options
 def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tuple[str, ...], workers: int,
-              audit_timeout: float | None, call_timeout: float, **report: Any) -> None:
+              audit_timeout: float | None, call_timeout: float, shard: Any, **report: Any) -> None:
     """Audit Google Cloud projects: IAM policies (projects, buckets, KMS keys, Pub/Sub, Cloud Run,
     Cloud Functions, BigQuery datasets), firewalls, SSL policies and proxies, buckets, disks, Cloud SQL.
 
@@ -852,7 +866,7 @@ def audit_gcp(projects: tuple[str, ...], organization: str | None, endpoints: tu
         projects = (default_project,)
     options = GcpOptions(endpoints=by_service, limits=limits_of(audit_timeout, call_timeout))
     audited = run_gcp_audit(credentials, projects, organization=organization, options=options, workers=workers,
-                            progress=progress_for(label="tenet audit gcp"))
+                            shard=shard, progress=progress_for(label="tenet audit gcp"))
     # A GCS state is read from the same storage endpoint the audit used.
     finish_audit(audited, gcs_endpoint=by_service.get("storage") or by_service.get(""), **report)
 
@@ -946,6 +960,61 @@ def _invoke_audit(ctx: click.Context, cloud: str, args: list[str]) -> None:
     assert command is not None  # one of _CLOUDS
     with command.make_context(cloud, args, parent=ctx) as sub:
         command.invoke(sub)
+
+
+@main.command()
+@click.argument("snapshots", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the merged snapshot to FILE; `tenet scan FILE` evaluates the organization.")
+def merge(snapshots: tuple[Path, ...], output: Path) -> None:
+    """Merge the snapshots of a sharded audit (`tenet audit ... --shard K/N --save-inventory`).
+
+    Snapshots of different Tenet versions, providers or partitions are refused (exit 2, nothing written).
+    A missing shard and the work items that failed are error entries of the merged snapshot: it is then a
+    partial organization audit, said on stderr, and the exit code is 2.
+    """
+    from pydantic import ValidationError
+
+    from scanner.audit.engine import Snapshot
+    from scanner.audit.merge import merge as merge_snapshots
+    from scanner.audit.shards import MergeRefused
+    from scanner.sources.boundary import Boundary
+    from scanner.sources.files import InputError as FileInputError
+    from scanner.sources.files import read_text
+    from scanner.sources.interface import LoadContext
+
+    # The named files, however large: they are Tenet's own output.
+    context = LoadContext(cwd=Path.cwd(), max_file_bytes=1 << 30, boundary=Boundary.around(list(snapshots)))
+    named = []
+    for path in snapshots:
+        try:
+            named.append((str(path), Snapshot.parse(read_text(path, context))))
+        except FileInputError as exc:
+            raise InputError(exc.error.message) from None
+        except ValidationError as exc:
+            first = exc.errors()[0] if exc.errors() else None
+            where = ".".join(str(p) for p in first["loc"]) if first else ""
+            raise InputError(f"{path}: not a Tenet inventory snapshot ({where}: {first['msg'] if first else exc})"
+                             ) from None
+    try:
+        merged = merge_snapshots(named)
+    except MergeRefused as exc:
+        raise InputError(f"tenet merge: {exc}") from None
+    _write(merged.dump(), output)
+    assert merged.partition is not None and merged.work is not None
+    covered = len(merged.work.covered)
+    summary = (f"tenet merge: {len(named)} snapshot{'s' if len(named) != 1 else ''}, shards "
+               f"{','.join(map(str, merged.partition.shards))} of {merged.partition.total}, {covered} work "
+               f"item{'s' if covered != 1 else ''}, {len(merged.inventory.assets)} objects -> {output}")
+    click.echo(printable(summary), err=True)
+    for error in merged.errors:
+        click.echo(printable(f"error: {error.scan_error().message}"), err=True)
+    if merged.errors:
+        missing = len(merged.partition.missing)
+        click.echo(printable(f"tenet merge: partial organization audit: {missing} missing "
+                             f"shard{'s' if missing != 1 else ''}, {len(merged.work.failed)} failed work "
+                             f"item{'s' if len(merged.work.failed) != 1 else ''}"), err=True)
+        sys.exit(2)
 
 
 @contextmanager

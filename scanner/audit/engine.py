@@ -15,13 +15,25 @@ on, and the result is `partial`. Any other exception is a bug and propagates.
 Stable API, shared by the AWS, Azure and GCP audits:
 
 - `Call(account, region, service, operation, run, target="")`
-- `run_audit(calls, provider=..., recoverable=..., explain=..., workers=..., progress=..., limits=...) -> AuditResult`
+- `run_audit(calls, provider=..., recoverable=..., explain=..., workers=..., progress=..., limits=...,
+  shard=..., discovery=..., service_limits=...) -> AuditResult`
 - `Limits`: connect and read timeouts, attempts, the per-call deadline, the audit timeout; `remaining()`: the
   running call's time left, for SDK retry hooks
 - `AuditResult`: assets, errors, calls, seconds, accounts, regions; `.partial`, `.load_result()`, `.snapshot()`
 - `AuditError`: one failed call; `.scan_error()` is how it appears in reports
 - `Progress`, `progress_for(stream, label)`: a rich bar on a terminal, plain lines otherwise
 - `Snapshot`: the saved inventory (`tenet audit ... --save-inventory FILE`, read back by `tenet scan FILE`)
+
+Work items and shards (scanner/audit/shards.py): every call belongs to one work item, an account in a
+region. A call that no earlier call led to, or that a discovery call led to (the provider names its
+discovery operations: credentials, account and region listings), starts the item of its own account
+and region; a call another call led to belongs to that call's item (S3's per-bucket reads, in the
+bucket's region, belong to the account's `global` item with ListBuckets). Discovery calls belong to
+no item and are made by every shard. With `shard`, the calls of items another shard holds are not made.
+
+Concurrency: at most `workers` calls at once, and at most `service_limits[service]` (else
+`DEFAULT_SERVICE_LIMIT`) of one service in one account, since providers throttle per account and
+service; a call over its service's limit waits, without holding a worker.
 """
 
 from __future__ import annotations
@@ -30,7 +42,8 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal, Protocol, TextIO
@@ -38,6 +51,7 @@ from typing import Literal, Protocol, TextIO
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner import __version__
+from scanner.audit.shards import SCHEME, Partition, Shard, WorkItem, unique
 from scanner.engine.findings import ScanError
 from scanner.model import Asset, Inventory, SourceKind
 from scanner.reports.terminal import printable
@@ -216,6 +230,9 @@ class AuditResult:
     accounts: list[str]
     regions: list[str]  # regional calls' regions; GLOBAL is left out
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    shard: Shard = field(default_factory=Shard)
+    covered: list[WorkItem] = field(default_factory=list)  # the work items of this shard that were audited
+    failed: list[FailedItem] = field(default_factory=list)  # … with the calls of each that failed
 
     @property
     def partial(self) -> bool:
@@ -234,6 +251,8 @@ class AuditResult:
             regions=self.regions,
             calls=self.calls,
             errors=self.errors,
+            partition=Partition(scheme=SCHEME, total=self.shard.total, shards=[self.shard.index]),
+            work=WorkRecord(covered=self.covered, failed=self.failed),
             inventory=Inventory(assets=self.assets),
         )
 
@@ -241,6 +260,22 @@ class AuditResult:
 class SnapshotTool(BaseModel):
     name: Literal["tenet"] = "tenet"
     version: str
+
+
+class FailedItem(BaseModel):
+    """A work item some calls of which failed. A failed discovery call (credentials, an account or region
+    listing) is under its account's `global` item: that account's items could not be found."""
+
+    account: str
+    region: str
+    errors: list[AuditError]
+
+
+class WorkRecord(BaseModel):
+    """The work items a snapshot covers, and those that failed (scanner/audit/shards.py)."""
+
+    covered: list[WorkItem] = Field(default_factory=list)
+    failed: list[FailedItem] = Field(default_factory=list)
 
 
 class Snapshot(BaseModel):
@@ -259,6 +294,10 @@ class Snapshot(BaseModel):
     calls: int
     # The failed calls: a re-evaluation is as partial as the audit was.
     errors: list[AuditError] = Field(default_factory=list)
+    # Which shards of which partition the snapshot holds, and their work items; None in snapshots saved
+    # before `--shard` (they can be scanned, not merged).
+    partition: Partition | None = None
+    work: WorkRecord | None = None
     inventory: Inventory
 
     def dump(self) -> str:
@@ -402,6 +441,10 @@ class _Workers:
             self.todo.put(None)
 
 
+# Calls of one service in one account at the same time, unless the provider says otherwise.
+DEFAULT_SERVICE_LIMIT = 8
+
+
 def run_audit(
     calls: Iterable[Call],
     *,
@@ -411,6 +454,9 @@ def run_audit(
     workers: int = 16,
     progress: Progress | None = None,
     limits: Limits | None = None,
+    shard: Shard | None = None,
+    discovery: frozenset[tuple[str, str]] = frozenset(),
+    service_limits: Mapping[str, int] | None = None,
 ) -> AuditResult:
     """Make every call (and every call they lead to) on `workers` threads.
 
@@ -418,36 +464,78 @@ def run_audit(
     failed" rather than "Tenet has a bug". `explain(exc)` gives their error
     code and message. `limits`: a call past `call_deadline` is an error
     entry; once `audit_timeout` has passed, every call not done is one.
+    `shard`: only the work items this shard holds are audited; `discovery`:
+    the (service, operation) pairs every shard makes (module docstring).
+    `service_limits`: calls of one service in one account at once, by service.
     """
     limits = limits or Limits()
+    shard = shard or Shard()
+    per_service = dict(service_limits or {})
     shown = progress or SilentProgress()
     started_at = datetime.now(timezone.utc)
     start = time.monotonic()
     audit_end = start + limits.audit_timeout if limits.audit_timeout is not None else float("inf")
     seen: set[tuple[str, str, str, str, str]] = set()
     pending: dict[tuple[str, str, str, str, str], Call] = {}
+    item_of: dict[tuple[str, str, str, str, str], WorkItem | None] = {}
+    covered: set[WorkItem] = set()
+    failed: dict[WorkItem, list[AuditError]] = {}
+    active: Counter[tuple[str, str]] = Counter()  # (account, service) -> calls running
+    waiting: dict[tuple[str, str], deque[Call]] = {}
     made: list[Call] = []
     assets: list[Asset] = []
     errors: list[AuditError] = []
     pool = _Workers(max(1, workers), lambda call, deadline: _execute(call, recoverable, explain, deadline),
                     limits.call_deadline)
 
-    def schedule(batch: Iterable[Call]) -> None:
+    def work_item(call: Call, parent: WorkItem | None) -> WorkItem | None:
+        if (call.service, call.operation) in discovery:
+            return None
+        return parent if parent is not None else WorkItem(account=call.account, region=call.region)
+
+    def start_call(call: Call) -> None:
+        slot = (call.account, call.service)
+        if active[slot] < per_service.get(call.service, DEFAULT_SERVICE_LIMIT):
+            active[slot] += 1
+            pool.submit(call)
+        else:
+            waiting.setdefault(slot, deque()).append(call)
+
+    def release(call: Call) -> None:
+        slot = (call.account, call.service)
+        active[slot] -= 1
+        queued = waiting.get(slot)
+        if queued:
+            active[slot] += 1
+            pool.submit(queued.popleft())
+
+    def schedule(batch: Iterable[Call], parent: WorkItem | None = None) -> None:
         fresh = 0
         for call in batch:
             if call.key in seen:
                 continue
             seen.add(call.key)
+            item = work_item(call, parent)
+            if item is not None and not shard.owns(provider, item):
+                continue  # another shard's
+            if item is not None:
+                covered.add(item)
+            item_of[call.key] = item
             pending[call.key] = call
-            pool.submit(call)
+            start_call(call)
             fresh += 1
         if fresh:
             shown.scheduled(fresh)
 
+    def record(call: Call, error: AuditError) -> None:
+        errors.append(error)
+        item = item_of.get(call.key) or WorkItem(account=call.account, region=GLOBAL)
+        failed.setdefault(item, []).append(error)
+
     def fail(call: Call, code: str, message: str) -> None:
         error = AuditError.of(call, code, message)
         made.append(call)
-        errors.append(error)
+        record(call, error)
         shown.finished(call, error)
 
     try:
@@ -460,8 +548,9 @@ def run_audit(
                 pending.clear()
                 break
             for key in pool.overdue(now):
-                fail(pending.pop(key), "CallDeadline",
-                     f"no answer within the call deadline of {_seconds(limits.call_deadline)}")
+                late = pending.pop(key)
+                release(late)
+                fail(late, "CallDeadline", f"no answer within the call deadline of {_seconds(limits.call_deadline)}")
             wake = min(audit_end, pool.next_deadline())
             try:
                 call, outcome = pool.done.get(timeout=max(0.0, min(wake - time.monotonic(), 1.0)))
@@ -470,14 +559,15 @@ def run_audit(
             if call.key not in pending:
                 continue
             del pending[call.key]
+            release(call)
             if outcome.bug is not None:
                 raise outcome.bug
             made.append(call)
             assets.extend(outcome.assets)
             if outcome.error is not None:
-                errors.append(outcome.error)
+                record(call, outcome.error)
             shown.finished(call, outcome.error)
-            schedule(outcome.calls)
+            schedule(outcome.calls, item_of[call.key])
     except BaseException:
         # Ctrl-C or a bug: the queued calls are not made; the daemon threads end with the process.
         if isinstance(shown, BarProgress):
@@ -487,19 +577,30 @@ def run_audit(
         pool.close()
     result = AuditResult(
         provider=provider,
-        assets=sorted(assets, key=_asset_order),
-        errors=sorted(errors, key=lambda e: (e.account, e.region, e.service, e.operation, e.target)),
+        assets=sorted(assets, key=asset_order),
+        errors=sorted(errors, key=error_order),
         calls=len(made),
         seconds=time.monotonic() - start,
         accounts=sorted({c.account for c in made if c.account}),
         regions=sorted({c.region for c in made if c.region != GLOBAL}),
         started=started_at,
+        shard=shard,
+        covered=unique(covered),
+        failed=[FailedItem(account=item.account, region=item.region, errors=sorted(found, key=error_order))
+                for item, found in sorted(failed.items(), key=lambda pair: pair[0].sort_key())],
     )
     shown.close(result)
     return result
 
 
-def _asset_order(asset: Asset) -> tuple[str, str, str, str]:
+def error_order(error: AuditError) -> tuple[str, str, str, str, str, str, str]:
+    """The order of an audit's errors, a merged snapshot's too."""
+    return (error.account, error.region, error.service, error.operation, error.target, error.code, error.message)
+
+
+def asset_order(asset: Asset) -> tuple[str, str, str, str, str]:
+    """The order of an audit's assets, a merged snapshot's too: the report does not depend on which
+    call answered first, nor on which shard read what."""
     o = asset.origin
-    return (o.account or "", o.region or "", o.resource, o.anchor)
+    return (o.account or "", o.region or "", o.resource, o.anchor, type(asset).__name__)
 

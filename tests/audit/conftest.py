@@ -246,17 +246,54 @@ _HTML_500 = (b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error
              b"<h1>Internal Server Error</h1>\n<p>The server encountered an internal error.</p>\n")
 
 
+@dataclass
+class FaultRule:
+    """Requests a FaultProxy fails: those matching every field given. `account` is the account of the
+    request's credentials (the proxy learns assumed-role keys from AssumeRole answers), or for
+    sts:AssumeRole the account of the role; `operation`: the query API's Action or the JSON API's target.
+    `times`: only the first so many matching requests fail (throttling that passes), None: all."""
+
+    fault: str
+    account: str | None = None
+    service: str | None = None
+    region: str | None = None
+    operation: str | None = None
+    times: int | None = None
+    hits: int = 0
+
+    def matches(self, account: str, service: str, region: str, operation: str) -> bool:
+        return all(want is None or want == got for want, got in ((self.account, account), (self.service, service),
+                                                                  (self.region, region), (self.operation, operation)))
+
+
+_ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+_ROLE_ACCOUNT = re.compile(r"RoleArn=arn%3Aaws%3Aiam%3A%3A(\d{12})%3A")
+_ASSUMED_KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
+
+
+def _operation(headers: Any, body: bytes) -> str:
+    target = headers.get("X-Amz-Target") or ""
+    if target:
+        return str(target).rsplit(".", 1)[-1]
+    action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)
+    return action.group(1).decode() if action else ""
+
+
 class FaultProxy:
-    """127.0.0.1 HTTP proxy to moto that fails requests signed for chosen (service, region) pairs.
+    """127.0.0.1 HTTP proxy to moto that fails requests signed for chosen (service, region) pairs,
+    and those matching `rules` (accounts, operations, a number of times).
 
     `faults` maps (signing name, region) to a key of FAULTS; `hits` counts the failed requests,
-    so tests can see botocore's retries.
+    so tests can see botocore's retries; each rule counts its own `hits`.
     """
 
-    def __init__(self, upstream: str, faults: Mapping[tuple[str, str], str]) -> None:
+    def __init__(self, upstream: str, faults: Mapping[tuple[str, str], str] | None = None,
+                 rules: tuple[FaultRule, ...] = ()) -> None:
         self.upstream = urlsplit(upstream)
-        self.faults = dict(faults)
+        self.faults = dict(faults or {})
+        self.rules = rules
         self.hits: Counter[tuple[str, str]] = Counter()
+        self.accounts = {"testing": ACCOUNT}  # access key id -> account
         self._lock = threading.Lock()
         proxy = self
 
@@ -266,12 +303,24 @@ class FaultProxy:
 
             def _serve(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                m = _SCOPE.search(self.headers.get("Authorization", ""))
+                authorization = self.headers.get("Authorization", "")
+                m = _SCOPE.search(authorization)
                 key = (m.group(2), m.group(1)) if m else ("", "")
-                fault = proxy.faults.get(key)
-                if fault is not None:
-                    with proxy._lock:
+                operation = _operation(self.headers, body)
+                role = _ROLE_ACCOUNT.search(body.decode("latin-1")) if operation == "AssumeRole" else None
+                access_key = _ACCESS_KEY.search(authorization)
+                with proxy._lock:
+                    account = role.group(1) if role else proxy.accounts.get(access_key.group(1) if access_key else "",
+                                                                              "")
+                    fault = proxy.faults.get(key)
+                    if fault is not None:
                         proxy.hits[key] += 1
+                    for rule in proxy.rules:
+                        if fault is None and rule.matches(account, *key, operation) and (
+                                rule.times is None or rule.hits < rule.times):
+                            rule.hits += 1
+                            fault = rule.fault
+                if fault is not None:
                     status, code = FAULTS[fault]
                     if code is None:
                         kind, payload = "text/html; charset=utf-8", _HTML_500
@@ -285,6 +334,10 @@ class FaultProxy:
                     upstream.request(self.command, self.path, body=body or None, headers=dict(self.headers))
                     answer = upstream.getresponse()
                     payload = answer.read()
+                    assumed = _ASSUMED_KEY.search(payload) if role and answer.status == 200 else None
+                    if role and assumed:
+                        with proxy._lock:
+                            proxy.accounts[assumed.group(1).decode()] = role.group(1)
                     headers = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP}
                     self._reply(answer.status, headers, payload)
                 finally:

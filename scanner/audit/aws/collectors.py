@@ -17,7 +17,7 @@ import ipaddress
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +46,7 @@ from scanner.audit.engine import (
     remaining,
     run_audit,
 )
+from scanner.audit.shards import Shard
 from scanner.model import SourceKind
 
 # botocore's failures: ClientError (the service said no), BotoCoreError (no credentials, no
@@ -57,6 +58,12 @@ RECOVERABLE: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, Resp
 _REGION_CODES = frozenset({"OptInRequired", "AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId"})
 _THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
                                "SlowDown", "RequestThrottled", "RequestThrottledException"})
+# The calls every shard makes: how it finds the accounts and regions (scanner/audit/shards.py).
+DISCOVERY = frozenset({("sts", "GetCallerIdentity"), ("sts", "AssumeRole"), ("organizations", "ListAccounts"),
+                       ("ec2", "DescribeRegions")})
+# Calls of one service in one account at once, where AWS's request quotas are lower than the engine's
+# default (Organizations: a few requests per second per organization; IAM, STS and CloudFront: per account).
+SERVICE_LIMITS = {"organizations": 1, "iam": 2, "cloudfront": 2, "sts": 4}
 # Where global services live, by partition.
 _HOME_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 
@@ -95,6 +102,7 @@ class AwsAuditOptions:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     call_deadline: float = DEFAULT_CALL_DEADLINE
     audit_timeout: float | None = None
+    shard: Shard = field(default_factory=Shard)
 
     @property
     def limits(self) -> Limits:
@@ -184,7 +192,9 @@ class _Account:
         self.home = _HOME_REGIONS.get(partition, "us-east-1")
         self.config = Config(
             # `total_max_attempts` counts the first attempt; botocore reads `max_attempts` as retries.
-            retries={"mode": "standard", "total_max_attempts": options.max_attempts},
+            # Adaptive: on throttling, the client also slows its own request rate (a token bucket), so
+            # an account's quota slows the audit down instead of failing its calls.
+            retries={"mode": "adaptive", "total_max_attempts": options.max_attempts},
             connect_timeout=options.connect_timeout,
             read_timeout=options.read_timeout,
             max_pool_connections=max(10, options.workers),
@@ -1011,4 +1021,5 @@ def audit_aws(options: AwsAuditOptions, *, progress: Progress | None = None,
     (keyword arguments as `boto3.Session`); tests pass one that hooks the sessions' events."""
     factory = session_factory or shared_model_sessions()
     return run_audit(credential_calls(options, factory), provider=SourceKind.AWS, recoverable=RECOVERABLE,
-                     explain=explain, workers=options.workers, progress=progress, limits=options.limits)
+                     explain=explain, workers=options.workers, progress=progress, limits=options.limits,
+                     shard=options.shard, discovery=DISCOVERY, service_limits=SERVICE_LIMITS)

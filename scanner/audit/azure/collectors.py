@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from scanner.audit.azure import adapters
 from scanner.audit.engine import GLOBAL, AuditResult, Call, Limits, Progress, run_audit
+from scanner.audit.shards import Shard
 from scanner.model import Asset, SourceKind
 from scanner.providers import azure
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 PUBLIC_ENDPOINT = "https://management.azure.com"
 # GET /subscriptions without azure-mgmt-resource: the API version SubscriptionClient uses.
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
+# The calls every shard makes: how it finds the subscriptions (scanner/audit/shards.py).
+DISCOVERY = frozenset({("Microsoft.Resources", "Subscriptions_List"),
+                       ("Microsoft.Management", "ManagementGroups_GetDescendants")})
 
 Item = Asset | Call
 
@@ -525,6 +529,7 @@ def audit(
     options: AzureOptions | None = None,
     workers: int = 16,
     progress: Progress | None = None,
+    shard: Shard | None = None,
 ) -> AuditResult:
     """Audit the given subscriptions and those under the given management groups; with neither,
     every subscription the credential can see. A subscription named twice is audited once."""
@@ -534,4 +539,4 @@ def audit(
     if not calls:
         calls = [collector.discovery_call()]
     return run_audit(calls, provider=SourceKind.AZURE, recoverable=recoverable(), explain=explain, workers=workers,
-                     progress=progress, limits=collector.options.limits)
+                     progress=progress, limits=collector.options.limits, shard=shard, discovery=DISCOVERY)

@@ -16,6 +16,7 @@ from typing import Any
 
 from scanner.audit.engine import GLOBAL, AuditResult, Call, Limits, Progress, run_audit
 from scanner.audit.gcp import adapters
+from scanner.audit.shards import Shard
 from scanner.model import Asset, SourceKind
 
 Json = Mapping[str, Any]
@@ -30,6 +31,9 @@ CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
  REDIS, ARTIFACT_REGISTRY, BIGTABLE, DATAPROC, FILESTORE, SECRET_MANAGER, IAM, SPANNER, VERTEX_AI) = SERVICES
 # Services whose regional resources are only served at `https://{location}-{service}.googleapis.com`.
 REGIONAL_ENDPOINTS = frozenset({VERTEX_AI})
+# The calls every shard makes: how it finds the projects (scanner/audit/shards.py). An organization's or
+# folder's IAM policy is a read, of the organization's work item (account "").
+DISCOVERY = frozenset({(RESOURCE_MANAGER, "projects.list"), (RESOURCE_MANAGER, "folders.list")})
 
 
 @dataclass(frozen=True)
@@ -657,6 +661,7 @@ def audit(
     options: GcpOptions | None = None,
     workers: int = 16,
     progress: Progress | None = None,
+    shard: Shard | None = None,
 ) -> AuditResult:
     """Audit the given projects, and those under `organization` (its folders walked)."""
     collector = GcpCollector(credentials, options)
@@ -664,4 +669,4 @@ def audit(
     if organization:
         calls += collector.organization_calls(organization)
     return run_audit(calls, provider=SourceKind.GCP, recoverable=recoverable(), explain=explain, workers=workers,
-                     progress=progress, limits=collector.options.limits)
+                     progress=progress, limits=collector.options.limits, shard=shard, discovery=DISCOVERY)
