@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
+from tests.reports.test_sarif import SCHEMA_PATH as SARIF_SCHEMA
+from tests.reports.test_sarif import github_problems
 
 # A region no other test touches: this test's groups stay out of their expectations.
 REGION = "ap-southeast-2"
@@ -44,6 +46,15 @@ resource "aws_security_group" "gone" {
     cidr_blocks = ["0.0.0.0/0"]
   }
 }
+resource "aws_security_group" "closed" {
+  name = "drift-closed"
+  ingress {
+    from_port   = 3389
+    to_port     = 3389
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
 """
 
 
@@ -67,14 +78,23 @@ def estate(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=aws_env)
     account = boto3.client("sts", region_name=REGION, endpoint_url=aws_env).get_caller_identity()["Account"]
     groups: dict[str, str] = {}
-    for name in ("web", "open", "unmanaged"):
+    for name in ("web", "open", "unmanaged", "closed"):
         groups[name] = ec2.create_security_group(GroupName=f"drift-{name}-{tmp_path.name}",
                                                  Description="drift test")["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=groups["web"], IpPermissions=[_ssh("10.0.0.0/8")])
     ec2.authorize_security_group_ingress(GroupId=groups["open"], IpPermissions=[_ssh("0.0.0.0/0")])
     ec2.authorize_security_group_ingress(GroupId=groups["unmanaged"], IpPermissions=[_ssh("0.0.0.0/0", 3389)])
-    # By hand, in the console: SSH opened to the world on a managed group.
+    ec2.authorize_security_group_ingress(GroupId=groups["closed"], IpPermissions=[_ssh("0.0.0.0/0", 3389)])
+    # By hand, in the console: SSH opened to the world on a managed group; RDP closed on another, which the code
+    # still opens; a public policy on a bucket no state manages.
     ec2.authorize_security_group_ingress(GroupId=groups["web"], IpPermissions=[_ssh("0.0.0.0/0")])
+    ec2.revoke_security_group_ingress(GroupId=groups["closed"], IpPermissions=[_ssh("0.0.0.0/0", 3389)])
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=aws_env)
+    bucket = f"drift-public-{tmp_path.name.lower().replace('_', '-')}"[:63]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
 
     def arn(group_id: str) -> str:
         return f"arn:aws:ec2:{REGION}:{account}:security-group/{group_id}"
@@ -84,7 +104,8 @@ def estate(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
                  _state_group("web", groups["web"], arn(groups["web"]), "10.0.0.0/8", 22),
                  _state_group("open", groups["open"], arn(groups["open"]), "0.0.0.0/0", 22),
                  # Applied once, deleted by hand since: the state still records it.
-                 _state_group("gone", "sg-0deadbeef0000000", arn("sg-0deadbeef0000000"), "0.0.0.0/0", 3389)]}
+                 _state_group("gone", "sg-0deadbeef0000000", arn("sg-0deadbeef0000000"), "0.0.0.0/0", 3389),
+                 _state_group("closed", groups["closed"], arn(groups["closed"]), "0.0.0.0/0", 3389)]}
     (tmp_path / ".git").mkdir()
     (tmp_path / "main.tf").write_text(CONFIG)
     (tmp_path / "terraform.tfstate").write_text(json.dumps(state, indent=2))
@@ -102,8 +123,8 @@ def test_live_findings_are_classed_and_located_at_the_tf_lines(estate: Path) -> 
     code, report = _audit()
     jsonschema.validate(report, json.loads(SCHEMA.read_text()))
     # Other tests' resources share the moto account: only what this test made, and what the state manages.
-    mine = [f for f in report["findings"]
-            if f["drift"] != "unmanaged" or (f["region"] == REGION and f["rule_id"] == "NET-001")]
+    mine = [f for f in report["findings"] if f["drift"] != "unmanaged" or (f["region"] == REGION and f["rule_id"] in (
+        "NET-001", "IAM-005"))]
     by_class: dict[str, set[tuple[str, str | None, int | None]]] = {}
     for f in mine:
         location = f["location"] or {}
@@ -112,6 +133,8 @@ def test_live_findings_are_classed_and_located_at_the_tf_lines(estate: Path) -> 
     assert ("NET-001", "main.tf", 10) in by_class["in-code"]  # open: in the code too
     assert ("NET-001", None, None) in by_class["unmanaged"]  # no state manages it: no .tf line
     assert ("NET-001", "main.tf", 21) in by_class["not-live"]  # gone: in the state, not live (its ingress block)
+    assert ("NET-001", "main.tf", 30) in by_class["not-live"]  # closed by hand: live, but RDP is no longer open
+    assert ("IAM-005", None, None) in by_class["unmanaged"]  # the public bucket
     # (AWS gives every new group an allow-all egress rule that the state does not record: NET-004 drifted too.)
     drifted = next(f for f in mine if f["drift"] == "drifted" and f["rule_id"] == "NET-001")
     assert drifted["resource"].startswith(f"arn:aws:ec2:{REGION}:")
@@ -198,7 +221,10 @@ def test_tenet_drift_finds_the_state_the_cloud_and_the_regions(estate: Path) -> 
     assert {("drifted", "NET-001", 1), ("in-code", "NET-001", 10), ("not-live", "NET-001", 21),
             ("unmanaged", "NET-001", None)} <= classes
     assert run.exit_code == 1
-    sarif = json.loads((estate / "drift.sarif").read_text())["runs"][0]
+    log = json.loads((estate / "drift.sarif").read_text())
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(log)
+    assert github_problems(log) == []  # what GitHub code scanning needs: it can be uploaded
+    sarif = log["runs"][0]
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "main.tf" for r in sarif["results"])
     # A state of two clouds needs the cloud named; a state that cannot be read is an error (exit 2).
     state = json.loads((estate / "terraform.tfstate").read_text())
