@@ -444,9 +444,12 @@ class Module(Scope):
         if root == "local":
             return _LazyMapping(self._local, self.locals.keys(), "local value")
         if root == "path":
-            # Real paths (a downloaded module's is in the cache), not the names reports give them.
-            return {"module": self.ctx.relative_path(self.files.directory),
-                    "root": self.ctx.relative_path(self.root_dir), "cwd": self.ctx.cwd.as_posix()}
+            # Terraform runs in the root module's directory, wherever Tenet runs: `file("rules/x.yaml")` in an
+            # example scanned from the repository root reads the example's rules. Real paths (a downloaded
+            # module's is in the cache), not the names reports give them.
+            root_dir = os.path.abspath(self.root_dir)
+            module = Path(os.path.relpath(os.path.abspath(self.files.directory), root_dir)).as_posix()
+            return {"module": module, "root": ".", "cwd": Path(root_dir).as_posix()}
         if root == "terraform":
             return {"workspace": "default"}
         if root == "data":

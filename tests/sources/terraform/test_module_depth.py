@@ -132,3 +132,22 @@ resource "aws_security_group_rule" "in" {
     found = sorted((f.rule_id, f.resource) for f in result.findings)
     instances = ['module.sg["a"]'] if "for_each" in meta else ["module.sg[0]", "module.sg[1]"]
     assert found == [("NET-001", f"{i}.aws_security_group_rule.in") for i in instances]
+
+
+def test_relative_file_paths_are_the_root_modules_wherever_tenet_runs(tmp_path: Path) -> None:
+    """Terraform runs in the root module's directory: an example that reads `rules/*.yaml` by a relative path
+    reads its own rules when the repository is scanned from its root, as when scanned from the example."""
+    root = _write(tmp_path, {
+        "main.tf": 'variable "rules_folder" {}\n'
+                   'locals {\n  rules = merge([for f in fileset(var.rules_folder, "*.yaml") :\n'
+                   '    yamldecode(file("${var.rules_folder}/${f}"))]...)\n}\n'
+                   'resource "aws_security_group" "this" {\n  dynamic "ingress" {\n    for_each = local.rules\n'
+                   '    content {\n      from_port   = ingress.value.port\n      to_port     = ingress.value.port\n'
+                   '      protocol    = "tcp"\n      cidr_blocks = ingress.value.from\n    }\n  }\n}\n',
+        "examples/basic/main.tf": 'module "sg" {\n  source       = "../../"\n  rules_folder = "rules"\n}\n',
+        "examples/basic/rules/admin.yaml": "rdp:\n  port: 3389\n  from: [0.0.0.0/0]\n",
+    })
+    expected = [("NET-001", "fail", "0.0.0.0/0 can reach 3389 (TCP)")]
+    assert _found(root, ".") == expected
+    assert [(f.rule_id, f.status.value, f.message)
+            for f in Scanner(cwd=root / "examples" / "basic").scan([root / "examples" / "basic"]).findings] == expected
