@@ -524,7 +524,7 @@ def audit_options(command: F) -> F:
                      help="Fail only on findings that are not in this baseline file."),
         click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
                      help="Record today's findings in FILE as accepted (then gate against it)."),
-        click.option("--state", "states", multiple=True, metavar="STATE",
+        click.option("--state", "states", multiple=True, metavar="STATE", callback=_state_specs,
                      help="A Terraform state that manages some of the audited resources (repeatable): a file "
                           "(terraform.tfstate, or terraform show -json), s3://BUCKET/KEY, azurerm://ACCOUNT/CONTAINER/"
                           "BLOB, gs://BUCKET/OBJECT, or `auto`: the backend block of the configuration. Live findings "
@@ -564,6 +564,23 @@ def audit_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _state_specs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """--state values checked before the audit starts: an address of a known form, or a file that exists."""
+    from scanner.sources.terraform.backend import AUTO, BackendError, parse_address
+
+    for spec in value:
+        if spec == AUTO:
+            continue
+        try:
+            address = parse_address(spec)
+        except BackendError as exc:
+            raise click.BadParameter(str(exc).removeprefix(f"--state {spec}: "), ctx, param) from None
+        if not address.remote and not Path(spec).is_file():
+            raise click.BadParameter(f"{spec}: no such state file (a path, s3://, azurerm://, gs:// or auto)", ctx,
+                                     param)
+    return value
 
 
 def _shard(ctx: click.Context, param: click.Parameter, value: str) -> Any:

@@ -209,6 +209,9 @@ def auto_address(config_dir: Path, shown: str, overrides: Mapping[str, str],
         path = settings.get("path", "terraform.tfstate")
         if not default:
             path = f"{settings.get('workspace_dir', 'terraform.tfstate.d')}/{workspace}/terraform.tfstate"
+        if not backend.where and not (config_dir / path).is_file():
+            raise BackendError(f"{shown}: no backend block and no {path}: run where the configuration is, or give "
+                               "--source-dir or --state")
         return StateAddress("local", key=str(config_dir / path))
     if backend.type == "s3":
         key = need("key")

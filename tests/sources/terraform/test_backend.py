@@ -74,6 +74,11 @@ def test_azurerm_gcs_and_local_backends(tmp_path: Path) -> None:
     assert str(auto_address(gcs, "g", {"prefix": ""}, environ={"TF_WORKSPACE": "qa"})) == "gs://acme-tf/qa.tfstate"
     (tmp_path / "l").mkdir()
     local = _config(tmp_path / "l", "")
+    with pytest.raises(BackendError, match=r"l: no backend block and no terraform\.tfstate"):
+        auto_address(local, "l", {}, environ={})
+    (local / "terraform.tfstate.d" / "qa").mkdir(parents=True)
+    for state in (local / "terraform.tfstate", local / "terraform.tfstate.d" / "qa" / "terraform.tfstate"):
+        state.write_text("{}")
     assert auto_address(local, "l", {}, environ={}) == StateAddress("local", key=str(tmp_path / "l" /
                                                                                     "terraform.tfstate"))
     assert auto_address(local, "l", {}, environ={"TF_WORKSPACE": "qa"}).key == str(
