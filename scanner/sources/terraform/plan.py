@@ -225,24 +225,31 @@ def _pair_blocks(items: Sequence[Mapping[str, Any]], blocks: Sequence[HclView]) 
     in an order of its own, so they are paired by content: a block whose every known argument equals the
     planned value. Where content cannot tell (no block matches, or several alike), position decides when the
     counts agree, and otherwise the block goes unpaired (located at its resource)."""
-    def matches(item: Mapping[str, Any], block: HclView) -> bool:
-        compared = 0
-        for name in block.body.attributes:
-            written = block.get(name)
+    arguments = [{name: block.get(name) for name in block.body.attributes} for block in blocks]
+
+    def unmatched(item: Mapping[str, Any], block: int) -> int | None:
+        """How many of the block's arguments the .tf reading does not know (0: it equals the planned block
+        wherever it says anything); None when a known one differs, or nothing could be compared."""
+        compared = unknown = 0
+        for name, written in arguments[block].items():
             if isinstance(written, Unknown) or name not in item or isinstance(item[name], Unknown):
+                unknown += 1
                 continue
             if not _same(written, item[name]):
-                return False
+                return None
             compared += 1
-        return compared > 0
+        return unknown if compared else None
 
+    # Closest pairs first: a planned block equal to a .tf block is not left without it because a block with a
+    # value read at plan time (unknown to the .tf reading, so "matching" anything) came first.
+    scored = sorted((score, i, j) for i, item in enumerate(items) for j in range(len(blocks))
+                    if (score := unmatched(item, j)) is not None)
     paired: list[HclView | None] = [None] * len(items)
     used: set[int] = set()
-    for i, item in enumerate(items):
-        candidates = [j for j, block in enumerate(blocks) if j not in used and matches(item, block)]
-        if len(candidates) >= 1:
-            paired[i] = blocks[candidates[0]]
-            used.add(candidates[0])
+    for _, i, j in scored:
+        if paired[i] is None and j not in used:
+            paired[i] = blocks[j]
+            used.add(j)
     if len(blocks) == len(items):
         for i in range(len(items)):
             if paired[i] is None and i not in used:

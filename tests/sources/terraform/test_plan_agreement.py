@@ -182,3 +182,42 @@ def test_inline_blocks_are_paired_by_content_not_position(tmp_path: Path) -> Non
     assert located == {(f.rule_id, f.location.start_line if f.location else 0)
                        for f in Scanner(cwd=tmp_path).scan([tmp_path / "main.tf"]).findings}
     assert ("NET-001", 9) in located and ("NET-003", 3) in located
+
+
+def test_a_block_with_a_value_read_at_plan_time_does_not_take_a_fully_matching_blocks_place(tmp_path: Path) -> None:
+    """Two SSH blocks, one from the VPC's range (a data source: unknown in the .tf reading, known in the plan),
+    one from anywhere; the plan lists the open one first. Each planned block goes to the .tf block it matches
+    best, so the finding points at the `0.0.0.0/0` block."""
+    def rule(cidr: str) -> dict[str, Any]:
+        return {"cidr_blocks": [cidr], "description": "", "from_port": 22, "ipv6_cidr_blocks": [],
+                "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": False, "to_port": 22}
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text("""data "aws_vpc" "main" {
+  default = true
+}
+resource "aws_security_group" "web" {
+  name = "web"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = data.aws_vpc.main.cidr_block_associations[*].cidr_block
+  }
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+""")
+    group = _group("web")
+    group["change"]["after"]["ingress"] = [rule("0.0.0.0/0"), rule("172.31.0.0/16")]
+    del group["change"]["after_unknown"]["ingress"]
+    plan = _plan()
+    plan["resource_changes"] = [group]
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    found = [(f.rule_id, f.status.value, f.location.start_line if f.location else 0)
+             for f in Scanner(cwd=tmp_path).scan([tmp_path / "plan.json"]).findings]
+    assert found == [("NET-001", "fail", 12)]
