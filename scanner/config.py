@@ -56,7 +56,7 @@ class Config(BaseModel):
     fail_on_unknown: bool | None = Field(default=None, alias="fail-on-unknown")
     # A baseline file, relative to the configuration file's directory.
     baseline: str | None = None
-    # Findings accepted by account, region, resource pattern or rule, with a reason (scanner/gating/mute.py).
+    # Findings accepted by account, region, resource pattern, tags or rule, with a reason (scanner/gating/mute.py).
     mute: tuple[MuteEntry, ...] = ()
     # Bounded work on untrusted input (docs/untrusted-code.md, "Limits"): the instances one `count`,
     # `for_each` or `dynamic` block may expand to, and the largest plan JSON and other file read.

@@ -68,6 +68,8 @@ class Finding(Compact):
     # not-live (scanner/drift.py), and what differs.
     drift: str | None = None
     drift_detail: str | None = None
+    # The live resource's tags, for the mute list; not part of the JSON contract.
+    tags: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @classmethod
     def create(
@@ -100,6 +102,7 @@ class Finding(Compact):
             module_chain=list(origin.module_chain),
             account=origin.account,
             region=origin.region,
+            tags=dict(origin.tags),
         )
 
     @field_serializer("module_chain", when_used="json")

@@ -1,5 +1,5 @@
 """The mute list: live (and code) findings accepted in the configuration, by account, region, resource
-pattern or rule, each with a reason and an optional expiry, like inline suppressions.
+pattern, resource tags or rule, each with a reason and an optional expiry, like inline suppressions.
 
 ```toml
 [[mute]]
@@ -7,12 +7,14 @@ rule = "NET-003"                           # id, alias or name; omitted: every r
 account = "111122223333"                   # omitted: every account (or subscription, or project)
 region = "eu-west-1"
 resource = "arn:aws:s3:::public-site-*"    # a glob (`*`, `?`) on the resource id or Terraform address
+tags = {team = "web", env = "prod-*"}      # live resources whose tags match: each key present, value a glob
 reason = "the public website, SEC-7"
 expires = 2027-03-31
 ```
 
-Every field given must match. A muted finding stays in every report, marked suppressed with
-`mute list: <reason>`, and never fails the run. An expired entry no longer mutes, and says so.
+Every field given must match. Tags are those the cloud API returns with the resource (`docs/aws-audit.md`
+lists where); a finding without tags never matches a `tags` entry. A muted finding stays in every report,
+marked suppressed with `mute list: <reason>`, and never fails the run. An expired entry no longer mutes, and says so.
 """
 
 from __future__ import annotations
@@ -36,13 +38,16 @@ class MuteEntry(BaseModel):
     account: str | None = None
     region: str | None = None
     resource: str | None = None
+    tags: dict[str, str] | None = Field(default=None, min_length=1)
     expires: date | None = None
 
     def matches(self, f: Finding, rule_ids: frozenset[str]) -> bool:
         return ((self.rule is None or f.rule_id in rule_ids or self.rule.upper() in map(str.upper, f.aliases))
                 and (self.account is None or f.account == self.account)
                 and (self.region is None or f.region == self.region)
-                and (self.resource is None or fnmatch.fnmatchcase(f.resource, self.resource)))
+                and (self.resource is None or fnmatch.fnmatchcase(f.resource, self.resource))
+                and (self.tags is None or all(key in f.tags and fnmatch.fnmatchcase(f.tags[key], value)
+                                              for key, value in self.tags.items())))
 
 
 def apply(findings: Sequence[Finding], entries: Sequence[MuteEntry], resolve: dict[str, str], today: date,

@@ -90,6 +90,8 @@ class Origin(Compact):
     module_chain: tuple[Location, ...] = ()
     account: str | None = None
     region: str | None = None
+    # The cloud resource's tags (key, value), where the API that read it returns them: mute entries match them.
+    tags: tuple[tuple[str, str], ...] = ()
 
     def at(self, location: Location | None, anchor: str | None = None) -> Origin:
         """The same resource, narrowed to a more specific region."""

@@ -163,6 +163,10 @@ def opensearch_min_version(name: str) -> TlsVersion | Unknown:
     return _min_version(OPENSEARCH_POLICIES, name, "OpenSearch TLS security policy")
 
 
+# What a Glue job writes, and whether the platform encrypts it when the security configuration says
+# DISABLED: S3 encrypts every new object (SSE-S3), so does CloudWatch Logs; job bookmarks stay in clear.
+GLUE_PLATFORM_ENCRYPTED = {"S3 output": True, "logs": True, "job bookmarks": False}
+
 # DMS endpoint engines that talk a database protocol, where `ssl_mode` decides whether TLS is used.
 DMS_SSL_ENGINES = frozenset({
     "aurora", "aurora-postgresql", "aurora-serverless", "aurora-postgresql-serverless", "mysql", "mariadb",

@@ -76,7 +76,7 @@ def test_security_groups_become_firewalls_with_every_kind_of_peer() -> None:
     assert bastion.name == "bastion (sg-0a1b2c3d4e5f60001)"
     assert bastion.origin.model_dump(exclude={"location", "resource_location", "module_call", "module_chain"}) == {
         "source": SourceKind.AWS, "resource": f"{SG}sg-0a1b2c3d4e5f60001", "resource_type": "AWS::EC2::SecurityGroup",
-        "anchor": "", "account": "123456789012", "region": "eu-west-1"}
+        "anchor": "", "account": "123456789012", "region": "eu-west-1", "tags": (("team", "platform"),)}
     ssh, ssh_v6, icmp, egress = bastion.rules
     assert (ssh.direction, ssh.protocol, ssh.ports, ssh.name) == (Direction.INGRESS, "tcp", PortSet.ports(22),
                                                                   "ops on the road")
@@ -570,3 +570,83 @@ def test_cloudfront_custom_origins_fetched_over_http_or_old_tls() -> None:
         ("cdn_origin", "E2QWRUHAPOMQZL origin mirror", False, TlsVersion.TLS1_2)]  # viewers are redirected to HTTPS
     arn = summary["ARN"]
     assert verdicts(endpoints) == fails(("TLS-001", arn), ("TLS-002", arn))
+
+
+# -- Services moto does not serve, or cannot represent (shapes from the AWS API references) ------------------
+
+
+def _rules(assets: list[Any]) -> list[tuple[str, str]]:
+    findings = Scanner().evaluate(_loaded(assets)).findings
+    return sorted((f.rule_id, f.resource) for f in findings if f.status is Status.FAIL)
+
+
+def test_services_beyond_the_core_on_api_json() -> None:
+    from scanner.audit.aws import services
+    from scanner.audit.aws.sharing import resource_policy
+
+    # GetVaultAccessPolicy (Glacier) and GetBackupVaultAccessPolicy: a document open to anyone (IAM-005).
+    vault = "arn:aws:glacier:eu-west-1:123456789012:vaults/archive"
+    glacier = {"policy": {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "glacier:InitiateJob", "Resource": vault}]})}}
+    grants = resource_policy(glacier["policy"]["Policy"], arn=vault, resource_type="AWS::Glacier::Vault",
+                             name="archive vault access policy", where=EU)
+    # DescribeDestinations: a destination any account may subscribe to; another limited to one account.
+    destinations = {"destinations": [
+        {"destinationName": "central", "arn": "arn:aws:logs:eu-west-1:123456789012:destination:central",
+         "targetArn": "arn:aws:kinesis:eu-west-1:123456789012:stream/logs",
+         "accessPolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+             "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "logs:PutSubscriptionFilter",
+             "Resource": "arn:aws:logs:eu-west-1:123456789012:destination:central"}]})},
+        {"destinationName": "partner", "arn": "arn:aws:logs:eu-west-1:123456789012:destination:partner",
+         "accessPolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+             "Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "logs:PutSubscriptionFilter",
+             "Resource": "arn:aws:logs:eu-west-1:123456789012:destination:partner"}]})}]}
+    # GetRestApis: the policy comes escaped once more, as API Gateway returns it.
+    apis = {"items": [{"id": "a1b2c3", "name": "orders", "tags": {"team": "web"},
+                       "policy": '{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Effect\\":\\"Allow\\",'
+                                 '\\"Principal\\":\\"*\\",\\"Action\\":\\"execute-api:Invoke\\",'
+                                 '\\"Resource\\":\\"arn:aws:execute-api:eu-west-1:123456789012:a1b2c3/*\\"}]}'}]}
+    # DescribeWorkspaces: a root volume in clear, a user volume under a customer key.
+    workspaces = {"Workspaces": [{"WorkspaceId": "ws-0123456789", "UserName": "ana", "DirectoryId": "d-1234567890",
+                                  "RootVolumeEncryptionEnabled": False, "UserVolumeEncryptionEnabled": True,
+                                  "VolumeEncryptionKey": "arn:aws:kms:eu-west-1:123456789012:key/"
+                                                         "0b1f3a5c-2d4e-4f60-8a9b-c1d2e3f4a5b6"}]}
+    # DescribeLaunchTemplateVersions with EBS encryption by default on: a volume asking for none is encrypted.
+    versions = {"LaunchTemplateVersions": [{
+        "LaunchTemplateId": "lt-0abcd1234efgh5678", "LaunchTemplateName": "web", "VersionNumber": 3,
+        "DefaultVersion": True, "LaunchTemplateData": {"BlockDeviceMappings": [
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20}},
+            {"DeviceName": "/dev/xvdb", "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}]}}]}
+    # GetStages: caching on for every method, its data in clear.
+    stages = {"item": [{"stageName": "prod", "cacheClusterEnabled": True, "methodSettings": {
+        "*/*": {"cachingEnabled": True, "cacheDataEncrypted": False, "cacheTtlInSeconds": 300}}}]}
+    assets = [*grants, *services.log_destinations(destinations, EU), *services.rest_apis(apis, EU),
+              *services.workspaces(workspaces, EU, frozenset()),
+              *services.launch_template_versions(versions, EU, True, None, frozenset()),
+              *services.api_stage_caches(stages, EU, "a1b2c3", "orders")]
+    assert _rules(assets) == [
+        ("ENC-001", "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod"),
+        ("ENC-001", "arn:aws:workspaces:eu-west-1:123456789012:workspace/ws-0123456789"),
+        ("IAM-005", "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3/*"),
+        ("IAM-005", vault),
+        ("IAM-005", "arn:aws:logs:eu-west-1:123456789012:destination:central")]
+    api_grant = next(a for a in assets if a.origin.resource.endswith("a1b2c3/*"))
+    assert api_grant.origin.tags == (("team", "web"),)
+    template = [a for a in assets if a.origin.resource_type == "AWS::EC2::LaunchTemplate"]
+    assert [(s.name, s.encrypted, s.by_default) for s in template] == [
+        ("web /dev/xvda", True, True), ("web /dev/xvdb", True, True)]
+    # With it off, the volume from a snapshot is encrypted as the snapshot is: could not evaluate.
+    off = services.launch_template_versions(versions, EU, False, None, frozenset())
+    assert [(s.encrypted if isinstance(s.encrypted, bool) else "unknown") for s in off] == [False, "unknown"]
+
+
+def test_dms_replication_instance_public_on_every_port_its_groups_open() -> None:
+    from scanner.audit.aws import network
+
+    origin = EU.origin("arn:aws:dms:eu-west-1:123456789012:rep:ABCDEFGHIJ", "AWS::DMS::ReplicationInstance",
+                       "publicly_accessible")
+    group = {"GroupId": "sg-0a1b2c3d", "GroupName": "dms", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+    endpoint = network.public_endpoint(origin, "replicator", None, [group], EU, every_port=True)
+    assert [(r.ports, r.protocol) for r in endpoint.rules] == [(PortSet.ports(22), "tcp")]
+    assert _rules([endpoint]) == [("NET-001", "arn:aws:dms:eu-west-1:123456789012:rep:ABCDEFGHIJ")]

@@ -368,7 +368,7 @@ def test_scan_never_imports_an_sdk() -> None:
 
 def test_a_denied_service_makes_a_partial_audit(aws_env: str, aws_world: World, monkeypatch: pytest.MonkeyPatch,
                                                 tmp_path: Path) -> None:
-    """EC2 answers UnauthorizedOperation in eu-west-1: three calls fail, everything else is reported, exit 2,
+    """EC2 answers UnauthorizedOperation in eu-west-1: its calls fail, everything else is reported, exit 2,
     and the saved inventory stays partial when it is scanned again."""
     with FaultProxy(aws_env, {("ec2", "eu-west-1"): "unauthorized"}) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -382,17 +382,17 @@ def test_a_denied_service_makes_a_partial_audit(aws_env: str, aws_world: World, 
     assert messages == [
         f"partial audit: ec2:{op} failed (account {ACCOUNT}, region eu-west-1): UnauthorizedOperation: "
         f"UnauthorizedOperation injected by the test for ('ec2', 'eu-west-1')"
-        for op in ("DescribeImages", "DescribeNetworkAcls", "DescribeSecurityGroups", "DescribeSnapshots",
-                   "DescribeVolumes", "GetEbsEncryptionByDefault")
+        for op in ("DescribeImages", "DescribeLaunchTemplates", "DescribeNetworkAcls", "DescribeSecurityGroups",
+                   "DescribeSnapshots", "DescribeVolumes", "GetEbsEncryptionByDefault")
     ]
     assert all(e["path"] is None and e["level"] == "error" for e in report["errors"])
-    assert proxy.hits[("ec2", "eu-west-1")] == 2 * 6  # two audits; access denied is not retried
+    assert proxy.hits[("ec2", "eu-west-1")] == 2 * 7  # two audits; access denied is not retried
     a = aws_world.arns
     unseen = Counter([("NET-001", a["ssh-v6"]), ("NET-004", a["ssh-v6"]),
                       ("NET-001", aws_world.defaults["acl-eu-west-1"]),
                       ("NET-004", aws_world.default_groups["eu-west-1"]), ("ENC-001", a["ebs-default-eu-west-1"])])
     assert found(report["findings"]) == expected(aws_world) - unseen
-    assert "partial audit: 6 of " in console_out and "UnauthorizedOperation" in console_out
+    assert "partial audit: 7 of " in console_out and "UnauthorizedOperation" in console_out
     assert "partial audit" in err  # the progress lines on stderr say so too
 
     rescanned_code, rescanned, _ = cli("scan", str(inventory), "--format", "json")

@@ -69,9 +69,10 @@ class Where:
     region: str | None
     partition: str = "aws"
 
-    def origin(self, resource: str, resource_type: str, anchor: str = "") -> Origin:
+    def origin(self, resource: str, resource_type: str, anchor: str = "", tags: object = None) -> Origin:
+        """`tags`: the resource's tags as the API returns them (see `tags`)."""
         return Origin(source=SourceKind.AWS, resource=resource, resource_type=resource_type, anchor=anchor,
-                      account=self.account, region=self.region)
+                      account=self.account, region=self.region, tags=tags_of(tags))
 
     def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
         return (f"arn:{self.partition}:{service}:{self.region if regional and self.region else ''}:"
@@ -84,6 +85,16 @@ def _items(value: object) -> list[Mapping[str, Any]]:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def tags_of(value: object) -> tuple[tuple[str, str], ...]:
+    """Tags in any of the APIs' shapes: a list of `Key`/`Value` (or `key`/`value`) pairs, or a mapping."""
+    pairs: list[tuple[object, object]]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = [(t.get("Key", t.get("key")), t.get("Value", t.get("value", ""))) for t in _items(value)]
+    return tuple(sorted((k, v if isinstance(v, str) else "") for k, v in pairs if isinstance(k, str)))
 
 
 # -- EC2 security groups -----------------------------------------------------------------------------
@@ -156,7 +167,7 @@ def security_group(group: Response, where: Where) -> Firewall:
     group_id = str(group.get("GroupId", "?"))
     owner = str(group.get("OwnerId") or where.account)
     arn = _str(group.get("SecurityGroupArn")) or where.arn("ec2", f"security-group/{group_id}")
-    origin = where.origin(arn, "AWS::EC2::SecurityGroup")
+    origin = where.origin(arn, "AWS::EC2::SecurityGroup", tags=group.get("Tags"))
     rules = [rule
              for key, direction in (("IpPermissions", Direction.INGRESS), ("IpPermissionsEgress", Direction.EGRESS))
              for p in _items(group.get(key))
@@ -383,7 +394,7 @@ def volumes(page: Response, where: Where, aws_managed: frozenset[str] | None) ->
     stores = []
     for v in _items(page.get("Volumes")):
         vol_id = str(v.get("VolumeId", "?"))
-        origin = where.origin(where.arn("ec2", f"volume/{vol_id}"), "AWS::EC2::Volume", "encrypted")
+        origin = where.origin(where.arn("ec2", f"volume/{vol_id}"), "AWS::EC2::Volume", "encrypted", v.get("Tags"))
         stores.append(_kms_store(origin, "block_volume", vol_id, v.get("Encrypted"), v.get("KmsKeyId"), aws_managed))
     return stores
 
@@ -411,7 +422,7 @@ def db_instances(page: Response, where: Where, aws_managed: frozenset[str] | Non
             continue
         name = str(db.get("DBInstanceIdentifier", "?"))
         arn = _str(db.get("DBInstanceArn")) or where.arn("rds", f"db:{name}")
-        origin = where.origin(arn, "AWS::RDS::DBInstance", "storage_encrypted")
+        origin = where.origin(arn, "AWS::RDS::DBInstance", "storage_encrypted", db.get("TagList"))
         stores.append(_kms_store(origin, "database", name, db.get("StorageEncrypted"), db.get("KmsKeyId"),
                                  aws_managed))
     return stores
@@ -423,7 +434,7 @@ def db_clusters(page: Response, where: Where, aws_managed: frozenset[str] | None
     for db in _items(page.get("DBClusters")):
         name = str(db.get("DBClusterIdentifier", "?"))
         arn = _str(db.get("DBClusterArn")) or where.arn("rds", f"cluster:{name}")
-        origin = where.origin(arn, "AWS::RDS::DBCluster", "storage_encrypted")
+        origin = where.origin(arn, "AWS::RDS::DBCluster", "storage_encrypted", db.get("TagList"))
         stores.append(_kms_store(origin, "database", name, db.get("StorageEncrypted"), db.get("KmsKeyId"),
                                  aws_managed))
     return stores

@@ -31,7 +31,7 @@ from botocore.loaders import create_loader  # type: ignore[import-untyped]
 from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
 from scanner import __version__
-from scanner.audit.aws import adapters, network, sharing, stores
+from scanner.audit.aws import adapters, network, services, sharing, stores
 from scanner.audit.aws.adapters import BlockPublicAccess
 from scanner.audit.engine import (
     DEFAULT_ATTEMPTS,
@@ -47,7 +47,7 @@ from scanner.audit.engine import (
     run_audit,
 )
 from scanner.audit.shards import Shard
-from scanner.model import SourceKind
+from scanner.model import SourceKind, Unknown
 
 # botocore's failures: ClientError (the service said no), BotoCoreError (no credentials, no
 # connection, bad parameters…) and ResponseParserError (an answer that is not the API's,
@@ -429,7 +429,6 @@ def _every_region_call(acct: _Account, region: str) -> Iterator[Call]:
     yield acct.call(region, "elbv2", "DescribeLoadBalancers", partial(_load_balancers, acct, region))
     yield acct.call(region, "elb", "DescribeLoadBalancers", partial(_classic_load_balancers, acct, region))
     yield acct.call(region, "eks", "ListClusters", partial(_eks_clusters, acct, region))
-    yield acct.call(region, "lambda", "ListFunctions", partial(_functions, acct, region))
     yield acct.call(region, "apigateway", "GetDomainNames", partial(_listing, acct, region, "apigateway",
                                                                     "GetDomainNames", adapters.api_domains))
     yield acct.call(region, "apigatewayv2", "GetDomainNames", partial(
@@ -437,6 +436,21 @@ def _every_region_call(acct: _Account, region: str) -> Iterator[Call]:
     yield acct.call(region, "ec2", "DescribeImages", partial(_listing, acct, region, "ec2", "DescribeImages",
                                                              sharing.images, Owners=["self"]))
     yield acct.call(region, "kms", "ListAliases", partial(_key_aliases, acct, region))
+    yield acct.call(region, "apigateway", "GetRestApis", partial(_rest_apis, acct, region))
+    yield acct.call(region, "logs", "DescribeResourcePolicies", partial(
+        _listing, acct, region, "logs", "DescribeResourcePolicies", services.log_resource_policies))
+    yield acct.call(region, "logs", "DescribeDestinations", partial(
+        _listing, acct, region, "logs", "DescribeDestinations", services.log_destinations))
+    yield acct.call(region, "dms", "DescribeEndpoints", partial(_listing, acct, region, "dms", "DescribeEndpoints",
+                                                                services.dms_endpoints))
+    yield acct.call(region, "dms", "DescribeReplicationInstances", partial(_dms_instances, acct, region))
+    yield acct.call(region, "ecs", "ListTaskDefinitionFamilies", partial(_task_definitions, acct, region))
+    yield acct.call(region, "glue", "GetResourcePolicy", partial(
+        _resource_policy, acct, region, "glue", "GetResourcePolicy", {}, "PolicyInJson", ("EntityNotFoundException",),
+        acct.where(region).arn("glue", "catalog"), "AWS::Glue::ResourcePolicy", "Glue Data Catalog resource policy"))
+    yield acct.call(region, "glacier", "ListVaults", partial(_glacier_vaults, acct, region))
+    yield acct.call(region, "sesv2", "ListEmailIdentities", partial(_email_identities, acct, region))
+    yield acct.call(region, "sso-admin", "ListInstances", partial(_identity_center, acct, region))
 
 
 def _listing(acct: _Account, region: str, service: str, operation: str, adapt: Callable[..., Iterable[Any]],
@@ -447,8 +461,10 @@ def _listing(acct: _Account, region: str, service: str, operation: str, adapt: C
         yield from adapt(page, where)
 
 
-def _functions(acct: _Account, region: str) -> Iterator[Call]:
+def _functions(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    """Functions' environment variables at rest; their resource policies and URLs."""
     for page in acct.pages(region, "lambda", "ListFunctions"):
+        yield from services.function_environments(page, acct.where(region), managed)
         for function in page.get("Functions", []):
             name, arn = function.get("FunctionName"), function.get("FunctionArn")
             if not (name and arn):
@@ -561,7 +577,10 @@ def _key_aliases(acct: _Account, region: str) -> Iterator[Call]:
 # Stores whose listing is the whole reading: service, operation, adapter, parameters.
 _STORE_LISTINGS: list[tuple[str, str, Callable[..., Iterable[Any]], dict[str, Any]]] = [
     ("logs", "DescribeLogGroups", stores.log_groups, {}),
-    ("backup", "ListBackupVaults", stores.backup_vaults, {}),
+    ("workspaces", "DescribeWorkspaces", services.workspaces, {}),
+    ("fsx", "DescribeFileSystems", services.fsx_file_systems, {}),
+    ("dax", "DescribeClusters", services.dax_clusters, {}),
+    ("glue", "GetSecurityConfigurations", services.glue_security_configurations, {}),
     ("cloudtrail", "DescribeTrails", stores.trails, {"includeShadowTrails": False}),
     ("elasticache", "DescribeReplicationGroups", stores.elasticache_groups, {}),
     ("memorydb", "DescribeClusters", stores.memorydb_clusters, {}),
@@ -607,6 +626,22 @@ def _every_store_call(acct: _Account, region: str, managed: frozenset[str] | Non
         _each, acct, region, managed, "firehose", "ListDeliveryStreams", "DeliveryStreamNames",
         "DescribeDeliveryStream", "DeliveryStreamName", stores.firehose_stream))
     yield acct.call(region, "redshift", "DescribeClusters", partial(_redshift, acct, region, managed))
+    yield acct.call(region, "lambda", "ListFunctions", partial(_functions, acct, region, managed))
+    yield acct.call(region, "backup", "ListBackupVaults", partial(_backup_vaults, acct, region, managed))
+    yield acct.call(region, "glue", "GetDatabases", partial(_glue_catalog, acct, region, managed))
+    yield acct.call(region, "athena", "ListWorkGroups", partial(
+        _each, acct, region, managed, "athena", "ListWorkGroups", "WorkGroups", "GetWorkGroup", "WorkGroup",
+        services.athena_workgroup, field="Name"))
+    yield acct.call(region, "mq", "ListBrokers", partial(
+        _each, acct, region, managed, "mq", "ListBrokers", "BrokerSummaries", "DescribeBroker", "BrokerId",
+        services.mq_broker, field="BrokerId"))
+    yield acct.call(region, "sagemaker", "ListNotebookInstances", partial(
+        _each, acct, region, managed, "sagemaker", "ListNotebookInstances", "NotebookInstances",
+        "DescribeNotebookInstance", "NotebookInstanceName", services.notebook_instance, field="NotebookInstanceName"))
+    yield acct.call(region, "sagemaker", "ListEndpointConfigs", partial(
+        _each, acct, region, managed, "sagemaker", "ListEndpointConfigs", "EndpointConfigs", "DescribeEndpointConfig",
+        "EndpointConfigName", services.endpoint_config, field="EndpointConfigName"))
+    yield acct.call(region, "codebuild", "ListProjects", partial(_codebuild_projects, acct, region, managed))
     if managed is not None:
         yield acct.call(region, "kms", "ListKeys", partial(_key_policies, acct, region, managed))
 
@@ -692,10 +727,13 @@ def _optional(read: Callable[[], Any], *absent: str) -> Any:
 
 
 def _each(acct: _Account, region: str, managed: frozenset[str] | None, service: str, listing: str, key: str,
-          operation: str, param: str, adapt: Callable[..., Any]) -> Iterator[Call]:
-    """A listing of names, then one describing read per name."""
+          operation: str, param: str, adapt: Callable[..., Any], field: str | None = None) -> Iterator[Call]:
+    """A listing of names (or of items whose `field` is the name), then one describing read per name."""
     for page in acct.pages(region, service, listing):
-        for name in page.get(key, []):
+        for item in page.get(key, []):
+            name = item.get(field) if field is not None else item
+            if not name:
+                continue
             yield acct.call(region, service, operation, partial(_describe, acct, region, managed, service, operation,
                                                                 param, name, adapt), target=name)
 
@@ -704,7 +742,9 @@ def _describe(acct: _Account, region: str, managed: frozenset[str] | None, servi
               param: str, name: str, adapt: Callable[..., Any]) -> Iterator[Any]:
     answer = getattr(acct.client(service, region), xform_name(operation))(**{param: name})
     found = adapt(answer, acct.where(region), managed)
-    if found is not None:
+    if isinstance(found, list):
+        yield from found
+    elif found is not None:
         yield found
 
 
@@ -853,16 +893,17 @@ def _db_instances(acct: _Account, region: str, managed: frozenset[str] | None) -
                 groups = [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])
                           if g.get("VpcSecurityGroupId")]
                 endpoint = db.get("Endpoint") or {}
-                origin = where.origin(db["DBInstanceArn"], "AWS::RDS::DBInstance", "publicly_accessible")
+                origin = where.origin(db["DBInstanceArn"], "AWS::RDS::DBInstance", "publicly_accessible",
+                                      db.get("TagList"))
                 yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(
                     _public_database, acct, region, origin, str(db.get("DBInstanceIdentifier")),
                     endpoint.get("Port") or db.get("DbInstancePort"), groups), target=db["DBInstanceArn"])
 
 
-def _public_database(acct: _Account, region: str, origin: Any, name: str, port: object, groups: list[str]
-                     ) -> Iterator[Any]:
+def _public_database(acct: _Account, region: str, origin: Any, name: str, port: object, groups: list[str],
+                     every_port: bool = False) -> Iterator[Any]:
     found = acct.client("ec2", region).describe_security_groups(GroupIds=groups)["SecurityGroups"] if groups else []
-    yield network.public_endpoint(origin, name, port, found, acct.where(region))
+    yield network.public_endpoint(origin, name, port, found, acct.where(region), every_port=every_port)
 
 
 def _db_snapshots(acct: _Account, region: str, managed: frozenset[str] | None, operation: str, key: str,
@@ -926,18 +967,196 @@ def _stores(acct: _Account, region: str, service: str, operation: str, adapt: Ca
 
 
 def _ebs_default(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
-    setting = acct.client("ec2", region).get_ebs_encryption_by_default()
+    """The region's EBS encryption by default, then the launch templates and launch configurations whose
+    volumes it encrypts. When it cannot be read, those are still read (their encryption may be unknown)."""
+    try:
+        setting = acct.client("ec2", region).get_ebs_encryption_by_default()
+    except RECOVERABLE:
+        yield from _launch_calls(acct, region, Unknown(reason="EBS encryption by default could not be read"), None,
+                                 managed)
+        raise
     if setting.get("EbsEncryptionByDefault") is True:
         yield acct.call(region, "ec2", "GetEbsDefaultKmsKeyId",
                         partial(_ebs_default_key, acct, region, setting, managed))
     else:
         yield adapters.ebs_default_encryption(setting, None, acct.where(region), managed)
+        yield from _launch_calls(acct, region, False, None, managed)
 
 
 def _ebs_default_key(acct: _Account, region: str, setting: Mapping[str, Any], managed: frozenset[str] | None
                      ) -> Iterator[Any]:
     key = acct.client("ec2", region).get_ebs_default_kms_key_id()
     yield adapters.ebs_default_encryption(setting, key, acct.where(region), managed)
+    yield from _launch_calls(acct, region, True, key.get("KmsKeyId"), managed)
+
+
+def _launch_calls(acct: _Account, region: str, ebs_default: bool | Unknown, default_key: str | None,
+                  managed: frozenset[str] | None) -> Iterator[Call]:
+    yield acct.call(region, "ec2", "DescribeLaunchTemplates", partial(
+        _launch_templates, acct, region, ebs_default, default_key, managed))
+    if acct.serves("autoscaling", region):
+        yield acct.call(region, "autoscaling", "DescribeLaunchConfigurations", partial(
+            _stores, acct, region, "autoscaling", "DescribeLaunchConfigurations", partial(
+                _with_default, services.launch_configurations, ebs_default, default_key), managed))
+
+
+def _with_default(adapt: Callable[..., Any], ebs_default: bool | Unknown, default_key: str | None, page: Any,
+                  where: Any, managed: frozenset[str] | None) -> Any:
+    return adapt(page, where, ebs_default, default_key, managed)
+
+
+def _launch_templates(acct: _Account, region: str, ebs_default: bool | Unknown, default_key: str | None,
+                      managed: frozenset[str] | None) -> Iterator[Call]:
+    """Each template's default version: what instances launched from it get."""
+    for page in acct.pages(region, "ec2", "DescribeLaunchTemplates"):
+        for template in page.get("LaunchTemplates", []):
+            if template.get("LaunchTemplateId"):
+                yield acct.call(region, "ec2", "DescribeLaunchTemplateVersions", partial(
+                    _stores, acct, region, "ec2", "DescribeLaunchTemplateVersions", partial(
+                        _with_default, services.launch_template_versions, ebs_default, default_key), managed,
+                    LaunchTemplateId=template["LaunchTemplateId"], Versions=["$Default"]),
+                    target=template["LaunchTemplateId"])
+
+
+# -- Services beyond the core ----------------------------------------------------------------------------
+
+
+def _rest_apis(acct: _Account, region: str) -> Iterator[Any]:
+    """REST APIs' resource policies; the response caches of their stages."""
+    where = acct.where(region)
+    for page in acct.pages(region, "apigateway", "GetRestApis"):
+        yield from services.rest_apis(page, where)
+        for api in page.get("items", []):
+            if api.get("id"):
+                yield acct.call(region, "apigateway", "GetStages", partial(
+                    _listing, acct, region, "apigateway", "GetStages",
+                    partial(_stage_caches, str(api["id"]), str(api.get("name") or api["id"])), restApiId=api["id"]),
+                    target=api["id"])
+
+
+def _stage_caches(api_id: str, name: str, page: Any, where: Any) -> Any:
+    return services.api_stage_caches(page, where, api_id, name)
+
+
+def _dms_instances(acct: _Account, region: str) -> Iterator[Any]:
+    """A publicly accessible replication instance is reached on every port its security groups open."""
+    where = acct.where(region)
+    for page in acct.pages(region, "dms", "DescribeReplicationInstances"):
+        for instance in page.get("ReplicationInstances", []):
+            arn = instance.get("ReplicationInstanceArn")
+            if instance.get("PubliclyAccessible") is True and arn:
+                groups = [g["VpcSecurityGroupId"] for g in instance.get("VpcSecurityGroups", [])
+                          if g.get("VpcSecurityGroupId")]
+                origin = where.origin(arn, "AWS::DMS::ReplicationInstance", "publicly_accessible")
+                yield acct.call(region, "ec2", "DescribeSecurityGroups", partial(
+                    _public_database, acct, region, origin, str(instance.get("ReplicationInstanceIdentifier")),
+                    None, groups, every_port=True), target=arn)
+
+
+def _task_definitions(acct: _Account, region: str) -> Iterator[Call]:
+    """The latest active revision of each task definition family: the one services and tasks launch."""
+    for page in acct.pages(region, "ecs", "ListTaskDefinitionFamilies", status="ACTIVE"):
+        for family in page.get("families", []):
+            yield acct.call(region, "ecs", "DescribeTaskDefinition", partial(_task_definition, acct, region, family),
+                            target=family)
+
+
+def _task_definition(acct: _Account, region: str, family: str) -> Iterator[Any]:
+    answer = acct.client("ecs", region).describe_task_definition(taskDefinition=family, include=["TAGS"])
+    yield from services.task_definition(answer, acct.where(region))
+
+
+def _glacier_vaults(acct: _Account, region: str) -> Iterator[Call]:
+    for page in acct.pages(region, "glacier", "ListVaults"):
+        for vault in page.get("VaultList", []):
+            name, arn = vault.get("VaultName"), vault.get("VaultARN")
+            if name and arn:
+                yield acct.call(region, "glacier", "GetVaultAccessPolicy", partial(
+                    _glacier_policy, acct, region, name, arn), target=arn)
+
+
+def _glacier_policy(acct: _Account, region: str, name: str, arn: str) -> Iterator[Any]:
+    answer = _optional(lambda: acct.client("glacier", region).get_vault_access_policy(vaultName=name),
+                       "ResourceNotFoundException")
+    policy = (answer or {}).get("policy") or {}
+    if policy.get("Policy"):
+        yield from sharing.resource_policy(policy["Policy"], arn=arn, resource_type="AWS::Glacier::Vault",
+                                           name=f"{name} vault access policy", where=acct.where(region))
+
+
+def _backup_vaults(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+    """Vaults at rest, and their access policies."""
+    where = acct.where(region)
+    for page in acct.pages(region, "backup", "ListBackupVaults"):
+        yield from stores.backup_vaults(page, where, managed)
+        for vault in page.get("BackupVaultList", []):
+            name, arn = vault.get("BackupVaultName"), vault.get("BackupVaultArn")
+            if name and arn:
+                yield acct.call(region, "backup", "GetBackupVaultAccessPolicy", partial(
+                    _resource_policy, acct, region, "backup", "GetBackupVaultAccessPolicy", {"BackupVaultName": name},
+                    "Policy", ("ResourceNotFoundException",), arn, "AWS::Backup::BackupVault",
+                    f"{name} vault access policy"), target=arn)
+
+
+def _email_identities(acct: _Account, region: str) -> Iterator[Call]:
+    for page in acct.pages(region, "sesv2", "ListEmailIdentities"):
+        for identity in page.get("EmailIdentities", []):
+            if identity.get("IdentityName"):
+                yield acct.call(region, "sesv2", "GetEmailIdentityPolicies", partial(
+                    _identity_policies, acct, region, identity["IdentityName"]), target=identity["IdentityName"])
+
+
+def _identity_policies(acct: _Account, region: str, identity: str) -> Iterator[Any]:
+    answer = acct.client("sesv2", region).get_email_identity_policies(EmailIdentity=identity)
+    yield from services.identity_policies(answer, identity, acct.where(region))
+
+
+def _identity_center(acct: _Account, region: str) -> Iterator[Call]:
+    """IAM Identity Center lives in one region: elsewhere ListInstances answers nothing."""
+    for page in acct.pages(region, "sso-admin", "ListInstances"):
+        for instance in page.get("Instances", []):
+            if instance.get("InstanceArn"):
+                yield acct.call(region, "sso-admin", "ListPermissionSets", partial(
+                    _permission_sets, acct, region, instance["InstanceArn"]), target=instance["InstanceArn"])
+
+
+def _permission_sets(acct: _Account, region: str, instance: str) -> Iterator[Call]:
+    for page in acct.pages(region, "sso-admin", "ListPermissionSets", InstanceArn=instance):
+        for arn in page.get("PermissionSets", []):
+            yield acct.call(region, "sso-admin", "GetInlinePolicyForPermissionSet", partial(
+                _permission_set_policy, acct, region, instance, arn), target=arn)
+
+
+def _permission_set_policy(acct: _Account, region: str, instance: str, arn: str) -> Iterator[Any]:
+    answer = acct.client("sso-admin", region).get_inline_policy_for_permission_set(InstanceArn=instance,
+                                                                                   PermissionSetArn=arn)
+    yield from services.permission_set_policy(answer, arn, arn.rsplit("/", 1)[-1], acct.where(region))
+
+
+def _glue_catalog(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    """The Data Catalog's encryption matters once it holds a database: an unused catalog costs one call."""
+    if acct.client("glue", region).get_databases(MaxResults=1).get("DatabaseList"):
+        yield acct.call(region, "glue", "GetDataCatalogEncryptionSettings", partial(
+            _describe_once, acct, region, managed, "glue", "GetDataCatalogEncryptionSettings", services.glue_catalog))
+
+
+def _describe_once(acct: _Account, region: str, managed: frozenset[str] | None, service: str, operation: str,
+                   adapt: Callable[..., Iterable[Any]]) -> Iterator[Any]:
+    yield from adapt(getattr(acct.client(service, region), xform_name(operation))(), acct.where(region), managed)
+
+
+def _codebuild_projects(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Call]:
+    names = [n for page in acct.pages(region, "codebuild", "ListProjects") for n in page.get("projects", [])]
+    for start in range(0, len(names), 100):  # BatchGetProjects takes at most 100 names
+        batch = names[start:start + 100]
+        yield acct.call(region, "codebuild", "BatchGetProjects", partial(
+            _batch_projects, acct, region, managed, batch), target=",".join(batch))
+
+
+def _batch_projects(acct: _Account, region: str, managed: frozenset[str] | None, names: list[str]
+                    ) -> Iterator[Any]:
+    yield from services.codebuild_projects(acct.client("codebuild", region).batch_get_projects(names=names),
+                                           acct.where(region), managed)
 
 
 # -- Credentials -----------------------------------------------------------------------------------------

@@ -79,6 +79,39 @@ LIVE: dict[str, str] = {
     "aws_iam_user_policy_attachment": "iam:GetAccountAuthorizationDetails",
     "aws_iam_group_policy_attachment": "iam:GetAccountAuthorizationDetails",
     "aws_iam_policy_attachment": "iam:GetAccountAuthorizationDetails",
+    "aws_lambda_function": "lambda:ListFunctions (environment variables and their key)",
+    "aws_launch_template": "ec2:DescribeLaunchTemplates, DescribeLaunchTemplateVersions ($Default), "
+                           "GetEbsEncryptionByDefault",
+    "aws_launch_configuration": "autoscaling:DescribeLaunchConfigurations, ec2:GetEbsEncryptionByDefault",
+    "aws_ecs_task_definition": "ecs:ListTaskDefinitionFamilies, DescribeTaskDefinition (latest active revision)",
+    "aws_api_gateway_rest_api": "apigateway:GetRestApis (policy)",
+    "aws_api_gateway_rest_api_policy": "apigateway:GetRestApis (policy)",
+    "aws_api_gateway_method_settings": "apigateway:GetStages (methodSettings)",
+    "aws_athena_workgroup": "athena:ListWorkGroups, GetWorkGroup",
+    "aws_backup_vault_policy": "backup:ListBackupVaults, GetBackupVaultAccessPolicy",
+    "aws_cloudwatch_log_resource_policy": "logs:DescribeResourcePolicies",
+    "aws_cloudwatch_log_destination_policy": "logs:DescribeDestinations (accessPolicy)",
+    "aws_codebuild_project": "codebuild:ListProjects, BatchGetProjects",
+    "aws_dax_cluster": "dax:DescribeClusters",
+    "aws_dms_endpoint": "dms:DescribeEndpoints",
+    "aws_dms_replication_instance": "dms:DescribeReplicationInstances (+ ec2:DescribeSecurityGroups when publicly "
+                                    "accessible)",
+    "aws_fsx_lustre_file_system": "fsx:DescribeFileSystems",
+    "aws_fsx_windows_file_system": "fsx:DescribeFileSystems",
+    "aws_fsx_ontap_file_system": "fsx:DescribeFileSystems",
+    "aws_fsx_openzfs_file_system": "fsx:DescribeFileSystems",
+    "aws_glacier_vault": "glacier:ListVaults, GetVaultAccessPolicy",
+    "aws_glue_data_catalog_encryption_settings": "glue:GetDatabases, GetDataCatalogEncryptionSettings (a catalog in "
+                                                 "use)",
+    "aws_glue_security_configuration": "glue:GetSecurityConfigurations",
+    "aws_glue_resource_policy": "glue:GetResourcePolicy",
+    "aws_mq_broker": "mq:ListBrokers, DescribeBroker",
+    "aws_sagemaker_endpoint_configuration": "sagemaker:ListEndpointConfigs, DescribeEndpointConfig",
+    "aws_sagemaker_notebook_instance": "sagemaker:ListNotebookInstances, DescribeNotebookInstance",
+    "aws_ses_identity_policy": "sesv2:ListEmailIdentities, GetEmailIdentityPolicies",
+    "aws_ssoadmin_permission_set_inline_policy": "sso-admin:ListInstances, ListPermissionSets, "
+                                                 "GetInlinePolicyForPermissionSet",
+    "aws_workspaces_workspace": "workspaces:DescribeWorkspaces",
 }
 
 # Terraform type -> why the live audit has no reading of its own for it.
@@ -88,37 +121,11 @@ NOT_LIVE: dict[str, str] = {
     "aws_vpc_security_group_egress_rule": "read live as a rule of its security group",
     "aws_network_acl_rule": "read live as an entry of its network ACL",
     "aws_instance": "its root and EBS block devices are read live as volumes",
-    # Not read live yet (issue #13): each moves to LIVE when its collector lands.
-    # Added with issue #12 (code side); each moves to LIVE when its collector lands.
-    "aws_dms_replication_instance": "not read live yet",
-    "aws_ecs_task_definition": "not read live yet",
-    "aws_dms_endpoint": "not read live yet",
-    "aws_launch_configuration": "not read live yet",
-    "aws_launch_template": "not read live yet",
-    "aws_workspaces_workspace": "not read live yet",
-    "aws_glue_data_catalog_encryption_settings": "not read live yet",
-    "aws_glue_security_configuration": "not read live yet",
-    "aws_athena_workgroup": "not read live yet",
-    "aws_athena_database": "not read live yet",
-    "aws_dax_cluster": "not read live yet",
-    "aws_api_gateway_method_settings": "not read live yet",
-    "aws_codebuild_project": "not read live yet",
-    "aws_sagemaker_notebook_instance": "not read live yet",
-    "aws_sagemaker_endpoint_configuration": "not read live yet",
-    "aws_mq_broker": "not read live yet",
-    "aws_fsx_lustre_file_system": "not read live yet",
-    "aws_fsx_windows_file_system": "not read live yet",
-    "aws_fsx_ontap_file_system": "not read live yet",
-    "aws_fsx_openzfs_file_system": "not read live yet",
-    "aws_glue_resource_policy": "not read live yet",
-    "aws_api_gateway_rest_api_policy": "not read live yet",
-    "aws_api_gateway_rest_api": "not read live yet",
-    "aws_ses_identity_policy": "not read live yet",
-    "aws_backup_vault_policy": "not read live yet",
-    "aws_glacier_vault": "not read live yet",
-    "aws_cloudwatch_log_destination_policy": "not read live yet",
-    "aws_cloudwatch_log_resource_policy": "not read live yet",
-    "aws_ssoadmin_permission_set_inline_policy": "not read live yet",
-    "aws_redshiftserverless_workgroup": "not read live yet",
-    "aws_lambda_function": "not read live yet",
+    "aws_athena_database": "its encryption_configuration only encrypts the results of the query that creates the "
+                           "database; the database has no encryption of its own (its metadata is the Glue Data "
+                           "Catalog's, read as aws_glue_data_catalog_encryption_settings)",
+    # Not read live yet (issue #13): moves to LIVE when its collector lands.
+    "aws_redshiftserverless_workgroup": "not read live yet: ListWorkgroups would be called in every region, and moto "
+                                        "(the emulator the audit is tested and benchmarked on) has no Redshift "
+                                        "Serverless, so every audit against it would be partial",
 }

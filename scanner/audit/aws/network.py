@@ -54,7 +54,7 @@ def network_acls(page: Response, where: Where) -> list[Firewall]:
         acl_id = str(acl.get("NetworkAclId", "?"))
         owner = _str(acl.get("OwnerId")) or where.account
         origin = where.origin(f"arn:{where.partition}:ec2:{where.region or ''}:{owner}:network-acl/{acl_id}",
-                              "AWS::EC2::NetworkAcl")
+                              "AWS::EC2::NetworkAcl", tags=acl.get("Tags"))
         rules = [_acl_entry(e, where, origin) for e in _items(acl.get("Entries"))]
         name = f"{acl_id} (default of {acl.get('VpcId')})" if acl.get("IsDefault") is True else acl_id
         firewalls.append(Firewall(origin=origin, name=name, ordering="priority", stateless=True, rules=rules))
@@ -71,7 +71,7 @@ def eks_cluster(response: Response, where: Where) -> Firewall | None:
         return None
     name = str(cluster.get("name", "?"))
     arn = _str(cluster.get("arn")) or where.arn("eks", f"cluster/{name}")
-    origin = where.origin(arn, "AWS::EKS::Cluster")
+    origin = where.origin(arn, "AWS::EKS::Cluster", tags=cluster.get("tags"))
     config = cluster.get("resourcesVpcConfig")
     config = config if isinstance(config, Mapping) else {}
     public = config.get("endpointPublicAccess")
@@ -91,10 +91,11 @@ def eks_cluster(response: Response, where: Where) -> Firewall | None:
 # -- Databases with a public address -----------------------------------------------------------------------
 
 
-def public_endpoint(origin: Any, name: str, port: object, groups: Sequence[Mapping[str, Any]], where: Where
-                    ) -> Firewall:
-    """A database with a public address (RDS or Redshift `PubliclyAccessible`), reachable as its security
-    groups allow: their ingress rules, narrowed to the database's port."""
+def public_endpoint(origin: Any, name: str, port: object, groups: Sequence[Mapping[str, Any]], where: Where,
+                    *, every_port: bool = False) -> Firewall:
+    """A database with a public address (RDS, Redshift or DMS `PubliclyAccessible`), reachable as its security
+    groups allow: their ingress rules, narrowed to the database's port (`every_port`: a DMS replication
+    instance, reached on every port they open)."""
     db_port = PortSet.ports(port) if isinstance(port, int) and 0 <= port <= 65535 else None
     rules: list[NetworkRule] = []
     for group in groups:
@@ -102,7 +103,9 @@ def public_endpoint(origin: Any, name: str, port: object, groups: Sequence[Mappi
             if rule.direction != Direction.INGRESS:
                 continue
             ports = rule.ports
-            if db_port is None:
+            if every_port:
+                pass  # every port the groups open
+            elif db_port is None:
                 ports = Unknown(reason="the database does not report its port")
             elif isinstance(ports, PortSet) and rule.protocol == "all":
                 ports = db_port
@@ -113,7 +116,8 @@ def public_endpoint(origin: Any, name: str, port: object, groups: Sequence[Mappi
             label = f"{group.get('GroupId')}: {rule.name}" if rule.name else str(group.get("GroupId"))
             rules.append(rule.model_copy(update={"origin": origin.at(None, f"via[{group.get('GroupId')}]"),
                                                  "name": label, "ports": ports,
-                                                 "protocol": "tcp" if rule.protocol == "all" else rule.protocol}))
+                                                 "protocol": "tcp" if rule.protocol == "all" and not every_port
+                                                 else rule.protocol}))
     return Firewall(origin=origin, name=f"{name} (publicly accessible)", rules=rules)
 
 

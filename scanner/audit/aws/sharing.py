@@ -33,7 +33,7 @@ def db_snapshots(page: Response, where: Where, aws_managed: frozenset[str] | Non
     for snap in _items(page.get("DBSnapshots")):
         name = str(snap.get("DBSnapshotIdentifier", "?"))
         arn = _str(snap.get("DBSnapshotArn")) or where.arn("rds", f"snapshot:{name}")
-        origin = where.origin(arn, "AWS::RDS::DBSnapshot", "encrypted")
+        origin = where.origin(arn, "AWS::RDS::DBSnapshot", "encrypted", snap.get("TagList"))
         stores.append(_kms_store(origin, "database_snapshot", name, snap.get("Encrypted"), snap.get("KmsKeyId"),
                                  aws_managed))
     return stores
@@ -44,7 +44,7 @@ def db_cluster_snapshots(page: Response, where: Where, aws_managed: frozenset[st
     for snap in _items(page.get("DBClusterSnapshots")):
         name = str(snap.get("DBClusterSnapshotIdentifier", "?"))
         arn = _str(snap.get("DBClusterSnapshotArn")) or where.arn("rds", f"cluster-snapshot:{name}")
-        origin = where.origin(arn, "AWS::RDS::DBClusterSnapshot", "encrypted")
+        origin = where.origin(arn, "AWS::RDS::DBClusterSnapshot", "encrypted", snap.get("TagList"))
         stores.append(_kms_store(origin, "database_snapshot", name, snap.get("StorageEncrypted"),
                                  snap.get("KmsKeyId"), aws_managed))
     return stores
@@ -73,7 +73,7 @@ def ebs_snapshots(page: Response, where: Where, aws_managed: frozenset[str] | No
             continue  # shared with the account, not its own
         snap_id = str(snap.get("SnapshotId", "?"))
         origin = where.origin(where.arn("ec2", f"snapshot/{snap_id}", account=False), "AWS::EC2::Snapshot",
-                              "encrypted")
+                              "encrypted", snap.get("Tags"))
         stores.append(_kms_store(origin, "block_volume_snapshot", snap_id, snap.get("Encrypted"), snap.get("KmsKeyId"),
                                  aws_managed))
     return stores
@@ -103,7 +103,7 @@ def images(page: Response, where: Where) -> list[AccessGrant]:
         image_id = str(image.get("ImageId", "?"))
         arn = where.arn("ec2", f"image/{image_id}", account=False)
         label = f"{image_id} ({image['Name']})" if _str(image.get("Name")) else image_id
-        grants.append(public_share(where.origin(arn, "AWS::EC2::Image", "launch_permission"),
+        grants.append(public_share(where.origin(arn, "AWS::EC2::Image", "launch_permission", image.get("Tags")),
                                    f"{label} launch permission", ["ec2:RunInstances"], arn))
     return grants
 
@@ -112,11 +112,11 @@ def images(page: Response, where: Where) -> list[AccessGrant]:
 
 
 def resource_policy(document: object, *, arn: str, resource_type: str, name: str, where: Where,
-                    anchor: str = "policy", key: bool = False) -> list[AccessGrant]:
+                    anchor: str = "policy", key: bool = False, tags: object = None) -> list[AccessGrant]:
     """A resource policy document (JSON text or dict) attached to `arn`. In a KMS key policy
     `Resource: "*"` is the key itself."""
     return grants_from_policy(_document(document), kind=GrantKind.RESOURCE_POLICY, name=name,
-                              origin=where.origin(arn, resource_type, anchor), self_resource=arn if key else None)
+                              origin=where.origin(arn, resource_type, anchor, tags), self_resource=arn if key else None)
 
 
 def function_url(response: Response, where: Where) -> list[AccessGrant]:

@@ -32,7 +32,8 @@ def efs_file_systems(page: Response, where: Where, aws_managed: Managed) -> list
         fs_id = str(fs.get("FileSystemId", "?"))
         arn = _str(fs.get("FileSystemArn")) or where.arn("elasticfilesystem", f"file-system/{fs_id}")
         name = f"{fs_id} ({fs['Name']})" if _str(fs.get("Name")) else fs_id
-        stores.append(_kms_store(where.origin(arn, "AWS::EFS::FileSystem", "encrypted"), "file_system", name,
+        origin = where.origin(arn, "AWS::EFS::FileSystem", "encrypted", fs.get("Tags"))
+        stores.append(_kms_store(origin, "file_system", name,
                                  fs.get("Encrypted"), fs.get("KmsKeyId"), aws_managed))
     return stores
 
@@ -122,8 +123,9 @@ def ecr_repositories(page: Response, where: Where, aws_managed: Managed) -> list
 
 def secrets(page: Response, where: Where, aws_managed: Managed) -> list[DataStore]:
     """ListSecrets: always encrypted, by aws/secretsmanager unless `KmsKeyId` names another key."""
-    return [always_encrypted(where.origin(str(s.get("ARN")), "AWS::SecretsManager::Secret", "encryption"), "secret",
-                             str(s.get("Name", "?")), s.get("KmsKeyId"), aws_managed)
+    return [always_encrypted(where.origin(str(s.get("ARN")), "AWS::SecretsManager::Secret", "encryption",
+                                          s.get("Tags")), "secret", str(s.get("Name", "?")), s.get("KmsKeyId"),
+                             aws_managed)
             for s in _items(page.get("SecretList")) if _str(s.get("ARN"))]
 
 
@@ -211,7 +213,8 @@ def redshift_clusters(page: Response, where: Where, aws_managed: Managed) -> lis
     stores = []
     for cluster in _items(page.get("Clusters")):
         name = str(cluster.get("ClusterIdentifier", "?"))
-        origin = where.origin(where.arn("redshift", f"cluster:{name}"), "AWS::Redshift::Cluster", "encrypted")
+        origin = where.origin(where.arn("redshift", f"cluster:{name}"), "AWS::Redshift::Cluster", "encrypted",
+                              cluster.get("Tags"))
         stores.append(_kms_store(origin, "data_warehouse", name, cluster.get("Encrypted"), cluster.get("KmsKeyId"),
                                  aws_managed))
     return stores

@@ -34,6 +34,7 @@ from scanner.providers.aws import (
     EKS_PUBLIC_ACCESS_CIDRS_DEFAULT,
     EKS_PUBLIC_ACCESS_DEFAULT,
     ELB_DEFAULT_POLICY,
+    GLUE_PLATFORM_ENCRYPTED,
     PUBLIC_CANNED_ACLS,
     RDS_PUBLIC_DEFAULT,
     REDSHIFT_PUBLIC_UNSET,
@@ -1283,17 +1284,18 @@ def glue_catalog_encryption(settings: ResourceView, ctx: MappingContext) -> Iter
 
 
 _GLUE_TARGETS = (
-    # (block, mode attribute, key attribute, what, encrypted when DISABLED by the platform itself)
-    ("s3_encryption", "s3_encryption_mode", "kms_key_arn", "S3 output", True),  # S3 encrypts every new object
-    ("cloudwatch_encryption", "cloudwatch_encryption_mode", "kms_key_arn", "logs", True),  # so does CloudWatch Logs
-    ("job_bookmarks_encryption", "job_bookmarks_encryption_mode", "kms_key_arn", "job bookmarks", False),
+    # (block, mode attribute, key attribute, what)
+    ("s3_encryption", "s3_encryption_mode", "kms_key_arn", "S3 output"),
+    ("cloudwatch_encryption", "cloudwatch_encryption_mode", "kms_key_arn", "logs"),
+    ("job_bookmarks_encryption", "job_bookmarks_encryption_mode", "kms_key_arn", "job bookmarks"),
 )
 
 
 def glue_security_configuration(config: ResourceView, ctx: MappingContext) -> Iterator[Asset]:
     name = _name(config, "name")
     for encryption in config.blocks("encryption_configuration"):
-        for block, mode_attr, key_attr, what, platform in _GLUE_TARGETS:
+        for block, mode_attr, key_attr, what in _GLUE_TARGETS:
+            platform = GLUE_PLATFORM_ENCRYPTED[what]
             for target in encryption.blocks(block):
                 mode = target.get(mode_attr, "DISABLED")
                 disabled = mode if isinstance(mode, Unknown) else str(mode).upper() == "DISABLED"
