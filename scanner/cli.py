@@ -7,7 +7,7 @@ that need them, so `tenet scan` starts fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -643,7 +643,7 @@ def finish_audit(
         result = scanner.evaluate(live)
         if states:
             result = _with_drift(result, settings, states, drift_source_dir, cwd, backend_configs=backend_configs,
-                                 gcs_endpoint=gcs_endpoint, live_assets=live.assets)
+                                 gcs_endpoint=gcs_endpoint, live_assets=live.assets, live_secrets=live.secrets)
         elif drift_source_dir is not None or fail_on_drift or backend_configs:
             raise UsageError("--source-dir, --backend-config and --fail-on-drift need --state")
         if write_baseline is not None:
@@ -665,12 +665,13 @@ def finish_audit(
 
 def _with_drift(result: ScanResult, settings: Settings, specs: tuple[str, ...], source_dir: Path | None,
                 cwd: Path, *, backend_configs: tuple[str, ...] = (), gcs_endpoint: str | None = None,
-                live_assets: Sequence[object] = ()) -> ScanResult:
+                live_assets: Sequence[object] = (), live_secrets: Iterable[str] = ()) -> ScanResult:
     """Live findings linked to the states that manage them, and classed against the intent (scanner/drift.py)."""
     import dataclasses
 
     from scanner.audit.remote_state import FetchOptions, opened, resolve
     from scanner.drift import classify, declarations, managed_ids
+    from scanner.engine.redaction import Redactor
     from scanner.scan import Scanner
     from scanner.sources.boundary import Boundary
     from scanner.sources.interface import LoadContext
@@ -710,14 +711,17 @@ def _with_drift(result: ScanResult, settings: Settings, specs: tuple[str, ...], 
         # The states named are read where they are, as their scan read them (a fetched one is in a private directory).
         ids = managed_ids(states.paths, LoadContext(cwd=cwd, max_plan_bytes=limit,
                                                     boundary=Boundary.around(states.paths)))
+        # Every secret of the states and the configuration stays hidden: in drift details, and in the SARIF
+        # snippets of the .tf lines live findings now point at.
+        redact = Redactor([*live_secrets, *intent.loaded.secrets, *located.loaded.secrets])
         findings = classify(result.findings, intended.findings, ids, declarations(located.loaded.assets),
-                            live_assets=live_assets, intent_assets=intent.loaded.assets, hide=intended.redact)
+                            live_assets=live_assets, intent_assets=intent.loaded.assets, hide=redact)
     # A fetched state is no file of the repository: what is located only in it has no file location.
     fetched = set(states.shown.values())
     findings = [f.model_copy(update={"location": None}) if f.location is not None and f.location.path in fetched
                 else f for f in findings]
     return dataclasses.replace(result, findings=findings, errors=[*result.errors, *errors],
-                               files=sorted({*result.files, *intended.files}))
+                               files=sorted({*result.files, *intended.files}), redact=redact)
 
 
 def limits_of(audit_timeout: float | None, call_timeout: float) -> Any:

@@ -18,6 +18,7 @@ from tests.reports.test_sarif import github_problems
 
 # A region no other test touches: this test's groups stay out of their expectations.
 REGION = "ap-southeast-2"
+SECRET = "hunter2-not-for-reports"
 SCHEMA = Path(__file__).resolve().parents[2] / "scanner" / "reports" / "report.schema.json"
 CONFIG = """resource "aws_security_group" "web" {
   name = "drift-web"
@@ -181,7 +182,7 @@ def test_state_auto_reads_the_s3_backend_and_a_missing_state_is_an_error(estate:
     AWS_ENDPOINT_URL; the state's secrets appear nowhere; an object that is not there is an error entry (exit 2)."""
     state = json.loads((estate / "terraform.tfstate").read_text())
     # A secret in the state, as a database password would be: marked sensitive, never printed.
-    state["resources"][0]["instances"][0]["attributes"]["description"] = "hunter2-not-for-reports"
+    state["resources"][0]["instances"][0]["attributes"]["description"] = SECRET
     state["resources"][0]["instances"][0]["sensitive_attributes"] = [[{"type": "get_attr", "value": "description"}]]
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=aws_env)
     bucket = f"tenet-state-{estate.name.lower().replace('_', '-')}"[:63]
@@ -192,9 +193,14 @@ def test_state_auto_reads_the_s3_backend_and_a_missing_state_is_an_error(estate:
                                        f'    region = "{REGION}"\n  }}\n}}\n')
     (estate / "backend.hcl").write_text('# partial configuration, as for terraform init -backend-config=backend.hcl\n'
                                         'key = "network/terraform.tfstate"\n')
+    # The configuration writes the secret too, inside the lines the SARIF snippet of a linked finding shows.
+    (estate / "main.tf").write_text(CONFIG.replace('name = "drift-web"', f'description = "{SECRET}"', 1))
     run = CliRunner().invoke(main, ["audit", "aws", "--regions", REGION, "--state", "auto", "--backend-config",
-                                    "backend.hcl", "--format", "json"], env={"TF_WORKSPACE": "staging"})
-    assert "hunter2" not in run.stdout + run.stderr
+                                    "backend.hcl", "--format", "json", "--sarif", "drift.sarif"],
+                             env={"TF_WORKSPACE": "staging"})
+    sarif = (estate / "drift.sarif").read_text()
+    assert "(sensitive value)" in sarif
+    assert "hunter2" not in run.stdout + run.stderr + sarif
     report = json.loads(run.stdout)
     assert not report["errors"], report["errors"]
     located = {(f["drift"], f["rule_id"], f["location"]["start_line"]) for f in report["findings"] if f["location"]}
