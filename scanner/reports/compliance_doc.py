@@ -51,7 +51,8 @@ def render(frameworks: Iterable[Framework] | None = None) -> str:
         "`tenet scan … --compliance ID` (and `tenet audit …`) reports every control in scope. A control's "
         "rules run on the resources of the framework's providers only; a finding of one of its rules on such "
         "a resource fails it, so where one rule serves several controls (NET-001 for network ACLs and for "
-        "security groups, ENC-001 for every kind of data store) one finding fails each of them. A pass on a "
+        "security groups, ENC-001 for every kind of data store) one finding fails each of them. A control whose "
+        "rules could not evaluate, were switched off or had nothing to read is unknown, not a pass; a pass on a "
         "partial control covers only what its rules evaluate. The files validate against "
         "`policies/compliance/schema.json`.",
         "",
