@@ -1256,3 +1256,19 @@ def test_require_customer_managed_keys_reports_the_services_keys(result: AuditRe
                 and f.status is Status.FAIL}
     assert {"batchplatform", "acropen", "kusto-encrypted", "dw-encrypted"} <= reported
     assert not {"batchcmk", "acrlocked"} & reported
+
+
+def test_api_management_switches_missing_from_the_answer_follow_the_creation_date() -> None:
+    """The REST API's default: on for services created on or before 2018-04-01, off after."""
+    def service(created: str | None) -> dict[str, Any]:
+        item = api_management("apim", created or "", {})
+        if created is None:
+            del item["properties"]["createdAtUtc"]
+        return item
+
+    def minimum(created: str | None) -> Any:
+        return [e.min_version for e in adapters.api_management(service(created), SUB_A)]
+
+    assert minimum("2018-04-01T23:59:00Z") == [TlsVersion.SSL3, TlsVersion.SSL3]
+    assert minimum("2024-03-17T14:14:33.130338+00:00") == [TlsVersion.TLS1_2, TlsVersion.TLS1_2]
+    assert all(isinstance(v, Unknown) and "createdAtUtc" in v.reason for v in minimum(None))

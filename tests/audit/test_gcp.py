@@ -739,11 +739,11 @@ def test_a_project_named_twice_is_audited_once(cloud: FakeGcp) -> None:
     # IAM, firewalls, SSL policies, then the HTTPS and SSL proxies, buckets, disks, Cloud SQL instances,
     # KMS locations, Pub/Sub topics and subscriptions, Cloud Run services, functions, datasets, HTTP proxies
     # (none: no URL maps or forwarding rules are listed), GKE clusters, Memorystore instances, VMs, regions
-    # (for Dataproc), Artifact Registry and Vertex AI locations, Bigtable clusters, Filestore instances,
-    # Spanner instances, secrets and service accounts: one request each; snapshots, images and instance
-    # templates: one call of three requests.
-    assert twice.calls == 27
-    assert len(cloud.requests) - before == 29
+    # (for Dataproc), the locations of Artifact Registry repositories, Vertex AI datasets and metadata stores,
+    # Bigtable clusters, Filestore instances, Spanner instances, secrets and service accounts: one request
+    # each; snapshots, images and instance templates: one call of three requests.
+    assert twice.calls == 28
+    assert len(cloud.requests) - before == 30
 
 
 def test_endpoints_can_be_set_per_service(cloud: FakeGcp) -> None:
@@ -929,3 +929,23 @@ def test_tenet_audit_gcp_with_rejected_credentials_is_one_clear_error(tmp_path: 
     assert "Google Cloud credentials could not get a token" in err and "invalid_grant" in err
     assert len(err.strip().splitlines()) == 1
     assert len(tokens) == 1 and api == []
+
+
+def test_a_forbidden_api_is_one_error_not_one_per_region_or_location() -> None:
+    """Dataproc lists per region and Artifact Registry per location: the first is read with the list of
+    regions or locations, so a refusal stops there."""
+    places = {"regions": ("europe-west1", "us-central1"), "locations": ("europe-west1", "us-east1")}
+    refused = [f"v1/projects/locked/regions/{r}/clusters" for r in places["regions"]] + [
+        f"v1/projects/locked/locations/{loc}/repositories" for loc in places["locations"]]
+    rest: dict[str, Any] = {
+        "compute/v1/projects/locked/regions": ("items", [{"kind": "compute#region", "name": r}
+                                                         for r in places["regions"]]),
+        "v1/projects/locked/locations": ("locations", [{"name": f"projects/locked/locations/{loc}",
+                                                        "locationId": loc} for loc in places["locations"]]),
+        **{path: ("clusters" if path.endswith("clusters") else "repositories", []) for path in refused}}
+    with running(FakeGcp([GcpProject("locked", rest=rest, forbidden=set(refused))])) as server:
+        result = audit(Anonymous(), ["locked"], options=GcpOptions(endpoints=gcp_endpoints(server.url)))
+        asked = {r.path.lstrip("/") for r in server.requests}
+    assert sorted((e.service, e.operation) for e in result.errors) == [("artifactregistry", "repositories.list"),
+                                                                       ("dataproc", "clusters.list")]
+    assert asked & set(refused) == {refused[0], refused[2]}

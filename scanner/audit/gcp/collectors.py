@@ -8,7 +8,7 @@ Responses go to the pure adapters as the REST API's JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
@@ -231,10 +231,10 @@ class GcpCollector:
             Call(project, GLOBAL, BIGQUERY, "datasets.list", lambda: self._datasets(project)),
             Call(project, GLOBAL, COMPUTE, "instances.aggregatedList", lambda: self._instances(project)),
             Call(project, GLOBAL, DATAPROC, "clusters.list", lambda: self._dataproc_regions(project)),
-            Call(project, GLOBAL, ARTIFACT_REGISTRY, "locations.list",
-                 lambda: self._by_location(project, ARTIFACT_REGISTRY, ("repositories",))),
-            Call(project, GLOBAL, VERTEX_AI, "locations.list",
-                 lambda: self._by_location(project, VERTEX_AI, ("datasets", "metadataStores"))),
+            *(Call(project, GLOBAL, service, f"{collection}.list",
+                   partial(self._by_location, project, service, collection))
+              for service, collection in ((ARTIFACT_REGISTRY, "repositories"), (VERTEX_AI, "datasets"),
+                                          (VERTEX_AI, "metadataStores"))),
             Call(project, GLOBAL, BIGTABLE, "clusters.list", lambda: self._bigtable_instances(project)),
             Call(project, GLOBAL, FILESTORE, "instances.list",
                  lambda: self._keyed_list(project, FILESTORE, f"v1/projects/{project}/locations/-/instances",
@@ -471,16 +471,27 @@ class GcpCollector:
             if kind in _IAM_OF_KEYED:
                 yield self._iam_call(project, service, "v1", kind, str(item["name"]))
 
-    def _by_location(self, project: str, service: str, collections: Sequence[str]) -> Iterator[Item]:
-        """Lists that need a location (`locations/-` is not accepted): the service's locations, then
-        each collection in each of them."""
+    def _fan_out(self, project: str, service: str, operation: str, targets: Sequence[str],
+                 read: Callable[[str], Iterator[Item]]) -> Iterator[Item]:
+        """`read` of each target (a location, a region): the first here, so that an API the project has
+        not enabled (or may not use) is one error and not one per target; the others as calls of their own."""
+        for i, target in enumerate(targets):
+            if i == 0:
+                yield from read(target)
+            else:
+                yield Call(project, GLOBAL, service, operation, partial(read, target), target=target)
+
+    def _by_location(self, project: str, service: str, collection: str) -> Iterator[Item]:
+        """A list that needs a location (`locations/-` is not accepted): the service's locations, then
+        the collection in each of them."""
         names = [str(loc["name"]) for loc in self._pages(service, f"v1/projects/{project}/locations", "locations")
                  if loc.get("name")]
-        for name in names:
-            for collection in collections:
-                yield Call(project, GLOBAL, service, f"{collection}.list",
-                           partial(self._keyed_list, project, service, f"v1/{name}/{collection}", collection,
-                                   _LOCATED_KINDS[collection]), target=name)
+
+        def read(location: str) -> Iterator[Item]:
+            return self._keyed_list(project, service, f"v1/{location}/{collection}", collection,
+                                    _LOCATED_KINDS[collection])
+
+        yield from self._fan_out(project, service, f"{collection}.list", names, read)
 
     def _bigtable_instances(self, project: str) -> Iterator[Item]:
         """Every cluster of every instance (`instances/-`), grouped by instance: an instance's key is its clusters'."""
@@ -523,18 +534,13 @@ class GcpCollector:
 
     def _dataproc_regions(self, project: str) -> Iterator[Item]:
         """Dataproc lists clusters per region only: Compute's regions (`regions.list`), then each one's
-        clusters. The first region is listed here, so that an API the project has not enabled (or may
-        not use) is one error, not one per region."""
+        clusters."""
         from google.cloud import compute_v1
 
         with self._gapic(compute_v1.RegionsClient, COMPUTE) as client:
-            regions = [str(r.name) for r in client.list(project=project)]
-        if not regions:
-            return
-        yield from self._dataproc_clusters(project, regions[0])
-        for region in regions[1:]:
-            yield Call(project, GLOBAL, DATAPROC, "clusters.list", partial(self._dataproc_clusters, project, region),
-                       target=f"regions/{region}")
+            regions = [f"regions/{r.name}" for r in client.list(project=project)]
+        yield from self._fan_out(project, DATAPROC, "clusters.list", regions,
+                                 lambda region: self._dataproc_clusters(project, region.removeprefix("regions/")))
 
     def _dataproc_clusters(self, project: str, region: str) -> Iterator[Item]:
         path = f"v1/projects/{project}/regions/{region}/clusters"
