@@ -242,18 +242,15 @@ class Scanner:
     def _at_call_site(self, f: Finding, reported: ScanFilter) -> Finding:
         """A finding inside a module: its chain gains the resource's own location, and a finding in a file the
         user does not edit here (a registry, git or archive module, downloaded or installed by `terraform init`;
-        a local module outside the scanned paths) is located at the outermost call of its chain that lies in
-        the scanned paths: the `module` block the user can change."""
+        a local module outside the trees scanned) is located at the outermost call of its chain that lies in
+        them: the `module` block the user can change."""
         if not f.module_chain or f.location is None:
             return f
         own = self.context.module_address(f.location.path)
         chain = [*f.module_chain, f.location if own is None else f.location.model_copy(update={"path": own})]
-        # A plan's configuration is read wherever it is: only a module package moves its findings.
-        configuration = f.source in _CONFIGURATION_READINGS
         update: dict[str, object] = {"module_chain": chain}
-        if own is not None or not (configuration or reported(f.location.path)):
-            update["location"] = next((c for c in f.module_chain if configuration or reported(c.path)),
-                                      f.module_chain[0])
+        if own is not None or not reported.in_tree(f.location.path):
+            update["location"] = next((c for c in f.module_chain if reported.in_tree(c.path)), f.module_chain[0])
         located: Finding = f.model_copy(update=update)
         return located
 
@@ -288,7 +285,11 @@ class Scanner:
         files = {self.context.display_path(p) for p in paths if p.is_file()}
         dirs = [self.context.display_path(p) for p in paths if p.is_dir()]
         files |= {reached for f in list(files) for reached in loaded.reaches.get(f, ())}
-        return ScanFilter(files=files, dirs=dirs)
+        # The trees the user edits here: the directories scanned, those of the files named (a named main.tf's
+        # local modules below it are the user's) and a plan's configuration.
+        trees = [*dirs, *(self.context.display_path(p.parent) for p in paths if p.is_file()),
+                 *([self.context.display_path(self.context.source_dir)] if self.context.source_dir else [])]
+        return ScanFilter(files=files, dirs=dirs, trees=trees)
 
 
 def _evaluated(assets: Sequence[Asset], rules: Sequence[Rule]) -> dict[str, dict[str, int]]:
@@ -321,10 +322,17 @@ def _redacted_errors(errors: list[ScanError], redact: Redactor) -> list[ScanErro
 class ScanFilter:
     files: set[str]
     dirs: list[str]
+    trees: list[str] = field(default_factory=list)
 
     def __call__(self, path: str) -> bool:
-        if path in self.files:
-            return True
-        # `.` is the current directory's tree, not `../` beside it (a local module the scan reached).
-        return any((d == "." and path != ".." and not path.startswith("../")) or path == d
-                   or path.startswith(d.rstrip("/") + "/") for d in self.dirs)
+        return path in self.files or _under(path, self.dirs)
+
+    def in_tree(self, path: str) -> bool:
+        """Whether a file lies in a tree the user edits here (see `Scanner._reported`)."""
+        return path in self.files or _under(path, self.dirs) or _under(path, self.trees)
+
+
+def _under(path: str, dirs: Sequence[str]) -> bool:
+    # `.` is the current directory's tree, not `../` beside it (a local module the scan reached).
+    return any((d == "." and path != ".." and not path.startswith("../")) or path == d
+               or path.startswith(d.rstrip("/") + "/") for d in dirs)

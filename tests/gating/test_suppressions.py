@@ -238,10 +238,9 @@ def test_comment_on_a_module_call_covers_that_instance_only(repo: Path) -> None:
     (repo / "modules" / "sg" / "main.tf").write_text(MODULE_SG % "")
     (repo / "main.tf").write_text(CALLS % '# tenet:ignore NET-001 reason="lab network"\n')
     result = Scanner(cwd=repo, gating=Gating(today=TODAY)).scan([repo / "main.tf"])
-    # Only main.tf was scanned: the module's findings are at its calls there.
     assert [(f.resource, f.location.path if f.location else "", f.justification) for f in result.findings] == [
-        ("module.lab.aws_security_group.ssh", "main.tf", "inline: lab network"),
-        ("module.prod.aws_security_group.ssh", "main.tf", None),
+        ("module.lab.aws_security_group.ssh", "modules/sg/main.tf", "inline: lab network"),
+        ("module.prod.aws_security_group.ssh", "modules/sg/main.tf", None),
     ]
 
 

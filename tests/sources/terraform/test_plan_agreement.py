@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.engine.findings import Status
+from scanner.reports import json as json_report
 from scanner.scan import Scanner
 
 CONFIG = """resource "aws_security_group" "web" {
@@ -221,3 +222,68 @@ resource "aws_security_group" "web" {
     found = [(f.rule_id, f.status.value, f.location.start_line if f.location else 0)
              for f in Scanner(cwd=tmp_path).scan([tmp_path / "plan.json"]).findings]
     assert found == [("NET-001", "fail", 12)]
+
+
+def test_a_for_each_module_with_dynamic_blocks_reads_alike_from_the_tf_files_and_the_plan(tmp_path: Path) -> None:
+    """Both readings of `module.sg["a"]`, whose ingress comes from a `dynamic` block over its input and a plain
+    block, in the set order of the plan: the same findings at the same lines, with the same chain."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text("""variable "ports" {
+  type = list(number)
+}
+resource "aws_security_group" "this" {
+  name = "sg"
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port   = ingress.value
+      to_port     = ingress.value
+      protocol    = "tcp"
+      cidr_blocks = ingress.value == 443 ? ["0.0.0.0/0"] : ["10.1.0.0/16"]
+    }
+  }
+  ingress {
+    from_port   = 3389
+    to_port     = 3389
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+""")
+    (tmp_path / "main.tf").write_text(
+        'module "sg" {\n  for_each = { a = [22, 443], b = [8080] }\n  source   = "./mod"\n  ports    = each.value\n}\n')
+
+    def rule(port: int, cidr: str) -> dict[str, Any]:
+        return {"cidr_blocks": [cidr], "description": "", "from_port": port, "ipv6_cidr_blocks": [],
+                "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": False, "to_port": port}
+
+    changes = []
+    for key, ingress in (("a", [rule(3389, "0.0.0.0/0"), rule(443, "0.0.0.0/0"), rule(22, "10.1.0.0/16")]),
+                         ("b", [rule(8080, "10.1.0.0/16"), rule(3389, "0.0.0.0/0")])):
+        group = _group("this")
+        group.update(address=f'module.sg["{key}"].aws_security_group.this', module_address=f'module.sg["{key}"]')
+        group["change"]["after"] |= {"name": "sg", "ingress": ingress}
+        del group["change"]["after_unknown"]["ingress"]
+        changes.append(group)
+    plan = _plan()
+    plan["resource_changes"] = changes
+    plan["planned_values"] = {"root_module": {"child_modules": [
+        {"address": c["module_address"], "resources": [
+            {"address": c["address"], "mode": "managed", "type": c["type"], "name": "this",
+             "provider_name": c["provider_name"], "schema_version": 1, "values": c["change"]["after"],
+             "sensitive_values": {}}]} for c in changes]}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+
+    def read(name: str) -> list[tuple[str, str, str, int, list[str]]]:
+        return sorted((f["rule_id"], f["resource"], f["location"]["path"], f["location"]["start_line"],
+                       f["module_chain"]) for f in json.loads(json_report.render(
+                           Scanner(cwd=tmp_path).scan([tmp_path / name])))["findings"])
+
+    from_tf = read("main.tf")
+    assert from_tf == read("plan.json")
+    assert from_tf == [
+        ("NET-001", 'module.sg["a"].aws_security_group.this', "mod/main.tf", 15, ["main.tf:1", "mod/main.tf:15"]),
+        ("NET-001", 'module.sg["b"].aws_security_group.this', "mod/main.tf", 15, ["main.tf:1", "mod/main.tf:15"]),
+        ("NET-003", 'module.sg["a"].aws_security_group.this', "mod/main.tf", 6, ["main.tf:1", "mod/main.tf:6"]),
+    ]
