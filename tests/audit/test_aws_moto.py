@@ -471,10 +471,17 @@ def test_inventory_round_trip(aws_env: str, aws_world: World, tmp_path: Path) ->
 
 
 def test_sarif_report_of_an_audit(aws_env: str, aws_world: World) -> None:
-    code, out, _ = cli("audit", "aws", "--regions", "us-east-1", "--format", "sarif")
+    code, out, _ = cli("audit", "aws", "--regions", "us-east-1", "--format", "sarif", "--sarif-include-unlocated")
     assert code == 1
     results = json.loads(out)["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"NET-001", "TLS-002", "IAM-001", "IAM-005", "ENC-001"}
+    # Without a state no live finding has a file: SARIF meant for upload leaves them out, and says how many.
+    code, out, _ = cli("audit", "aws", "--regions", "us-east-1", "--format", "sarif")
+    run = json.loads(out)["runs"][0]
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert code == 1 and run["results"] == []
+    assert any(n.startswith(f"{len(results)} findings have no file in the repository and were left out")
+               for n in notes)
 
 
 def test_environment_is_what_the_fixture_says(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch,
