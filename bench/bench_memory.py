@@ -6,6 +6,13 @@
 Each run is a fresh `tenet scan DIR --format json` process; memory is its peak resident set
 (ru_maxrss), time its wall time. `--profile` instead runs the scan in this process under
 tracemalloc and prints where the memory alive at the peak was allocated.
+
+Measured on the 2-core development machine (200,000 resources, four files):
+- before: peak 1,680 MiB (8.6 KiB per resource);
+- after streaming (files read one top-level statement at a time, resource blocks kept as their text and parsed
+  again when mapped, each resource's objects judged as soon as they are mapped and then dropped): peak 432 MiB
+  (2.2 KiB per resource), 49,351 findings either way. 643 s, while about 12 other processes were running on the
+  two cores.
 """
 
 from __future__ import annotations

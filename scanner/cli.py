@@ -692,7 +692,7 @@ def _with_drift(result: ScanResult, settings: Settings, specs: tuple[str, ...], 
 
         def scanner() -> Scanner:
             made = Scanner(params=settings.params, rules=settings.rules, cwd=cwd, source_dir=located_dir,
-                           max_plan_bytes=limit)
+                           max_plan_bytes=limit, keep_assets=True)
             made.context.shown_as.update(states.shown)
             return made
 

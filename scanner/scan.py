@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from scanner.engine.evaluate import evaluate
+from scanner.engine.evaluate import Judgement
 from scanner.engine.findings import ErrorLevel, Finding, ScanError, Severity, Status
 from scanner.engine.params import RuleParams
 from scanner.engine.redaction import Redactor
@@ -119,6 +119,7 @@ class Scanner:
         stdin: BinaryIO | None = None,
         download_modules: bool = False,
         errors: Sequence[ScanError] = (),
+        keep_assets: bool = False,
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -137,6 +138,9 @@ class Scanner:
         self._spooled: Path | None = None
         # Error entries found before the scan (a user policy that could not be imported): every result has them.
         self.errors = list(errors)
+        # Keep the model objects in `loaded` after the rules have run (drift links live objects to them). By
+        # default each is judged as its source maps it and then dropped: a large repository is never held whole.
+        self.keep_assets = keep_assets
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
         if not any(str(p) == "-" for p in paths):
@@ -167,15 +171,30 @@ class Scanner:
         files = [f for f in found if not self.gating.excludes(f)]
         loaded = LoadResult(errors=errors)
         scanned = list(files)
-        for source in self.sources:
-            claimed = [f for f in files if source.claims(f)]
-            taken = set(claimed)
-            files = [f for f in files if f not in taken]
-            if claimed:
-                loaded.extend(source.load(claimed, self.context))
-                # A source's syntax trees and evaluation caches are cyclic garbage once it has mapped them:
-                # free them now, before the next source and the rules, not whenever the collector gets to them.
-                gc.collect()
+        judgement = Judgement(self.rules, self.params)
+
+        def judge(assets: Sequence[Asset]) -> None:
+            judgement.add(assets)
+            if self.keep_assets:
+                loaded.assets.extend(assets)
+
+        self.context.judge = judge
+        try:
+            for source in self.sources:
+                claimed = [f for f in files if source.claims(f)]
+                taken = set(claimed)
+                files = [f for f in files if f not in taken]
+                if claimed:
+                    part = source.load(claimed, self.context)
+                    # Sources that do not hand their objects over as they map them return them: judged now.
+                    judge(part.assets)
+                    part.assets = []
+                    loaded.extend(part)
+                    # A source's syntax trees and evaluation caches are cyclic garbage once it has mapped them:
+                    # free them now, before the next source and the rules, not whenever the collector gets to them.
+                    gc.collect()
+        finally:
+            self.context.judge = None
         external = [engine.run(paths, scanned, self.context) for engine in self.engines]
         for result in external:
             loaded.errors.extend(result.errors)
@@ -200,13 +219,17 @@ class Scanner:
                                                               "could be read by any source"))
         # What the scan read, for callers that need its model objects too (drift links live to their declarations).
         self.loaded = loaded
-        return self.evaluate(loaded, reported=self._reported(paths, loaded), external=external)
+        return self.evaluate(loaded, reported=self._reported(paths, loaded), external=external, judged=judgement)
 
     def evaluate(self, loaded: LoadResult, reported: ScanFilter | None = None,
-                 external: Sequence[EngineResult] = ()) -> ScanResult:
-        """Run the rules over what a source (files, or a live audit) produced."""
+                 external: Sequence[EngineResult] = (), judged: Judgement | None = None) -> ScanResult:
+        """Run the rules over what a source (files, or a live audit) produced; `judged`: what they said of the
+        objects the sources handed over as they mapped them (not in `loaded.assets`)."""
         redact = Redactor(loaded.secrets)
-        findings, rule_errors = evaluate(loaded.assets, self.rules, self.params, self._fingerprint_path, redact)
+        judgement = judged or Judgement(self.rules, self.params)
+        if judged is None:
+            judgement.add(loaded.assets)
+        findings, rule_errors = judgement.findings(self._fingerprint_path, redact)
         if external:
             from scanner.engines import merge
 
@@ -223,7 +246,7 @@ class Scanner:
             findings = sorted((self._at_call_site(f, reported) for f in findings), key=Finding.sort_key)
         # Excludes, inline suppressions and the baseline: suppressed findings stay, marked.
         gated = self.gating.apply(findings, loaded, rules=self.rules, cwd=self.context.cwd, reported=reported,
-                                  read=self._comments_text)
+                                  read=self._comments_text, starts=judgement.starts)
         # A module called from two places reports its parse errors once.
         errors = {(e.path, e.line, e.column, e.message, e.level): e
                   for e in _redacted_errors(self.errors + loaded.errors + rule_errors + gated.warnings, redact)}
@@ -232,11 +255,11 @@ class Scanner:
             errors=sorted(errors.values(), key=lambda e: (e.path or "", e.line or 0, e.message)),
             files=sorted(set(loaded.files)),
             rules=self.rules,
-            resources=len({a.origin.resource for a in loaded.assets}),
+            resources=len(judgement.resources),
             fixed=[redact(entry) for entry in gated.fixed],
             redact=redact,
             unevaluated=_redacted_errors(loaded.unevaluated, redact),
-            evaluated=_evaluated(loaded.assets, self.rules),
+            evaluated=_evaluated(judgement.kinds, self.rules),
         )
 
     def _at_call_site(self, f: Finding, reported: ScanFilter) -> Finding:
@@ -292,9 +315,8 @@ class Scanner:
         return ScanFilter(files=files, dirs=dirs, trees=trees)
 
 
-def _evaluated(assets: Sequence[Asset], rules: Sequence[Rule]) -> dict[str, dict[str, int]]:
+def _evaluated(kinds: Counter[tuple[type, SourceKind, str]], rules: Sequence[Rule]) -> dict[str, dict[str, int]]:
     """Rule id -> provider -> how many objects the rule ran on (every rule runs on every object of its type)."""
-    kinds = Counter((type(asset), asset.origin.source, asset.origin.resource_type) for asset in assets)
     by_type: dict[type, Counter[str]] = {}
     for (asset_type, source, resource_type), n in kinds.items():  # a few hundred kinds, however large the scan
         provider = provider_of(source, resource_type)

@@ -3,7 +3,7 @@ and the command line, and applied by the Scanner to what the rules found."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,9 +59,11 @@ class Gating:
         cwd: Path,
         reported: Callable[[str], bool] | None = None,
         read: Callable[[str], str | None] | None = None,
+        starts: Mapping[tuple[str, str], int] | None = None,
     ) -> Gated:
         """`reported` says which paths the scan reports on (None: a live audit, everything); `read` gives a
-        shown path's text for its comments (None when it may not or cannot be read; no `read`: no comments)."""
+        shown path's text for its comments (None when it may not or cannot be read; no `read`: no comments);
+        `starts`: the resources' first lines (`resource_starts`), when the scan has not kept its objects."""
 
         excluded: dict[str, bool] = {}
 
@@ -85,7 +87,7 @@ class Gating:
         written = [s for s in loaded.suppressions if in_scope(s.path) or s.path in located]
         if read is not None:
             written += _comment_suppressions(read, dict.fromkeys(files))
-        kept, warnings = suppressions.apply(kept, written, resource_starts(loaded.assets),
+        kept, warnings = suppressions.apply(kept, written, resource_starts(loaded.assets) if starts is None else starts,
                                             self.known_rules or rules, self.today or date.today())
         if self.mute:
             resolve = {key.upper(): r.id for r in (self.known_rules or rules) for key in (r.id, r.name, *r.aliases)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -47,6 +47,16 @@ class LoadContext:
     download_modules: bool = False
     # The files named on the command line (absolute, as written): their findings are the ones reported.
     named: frozenset[Path] = frozenset()
+    # Where a source may hand the model objects over as it maps them (the Scanner judges and drops them, so a
+    # large repository is never held whole); None: they are returned in `LoadResult.assets`.
+    judge: Callable[[Sequence[Asset]], None] | None = None
+
+    def emit(self, assets: list[Asset], result: LoadResult) -> None:
+        """Hand `assets` over to `judge`, or keep them in `result`."""
+        if self.judge is None:
+            result.assets.extend(assets)
+        else:
+            self.judge(assets)
 
     def __post_init__(self) -> None:
         if not self.boundary.roots:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from scanner.engine.findings import ErrorLevel, ScanError
@@ -12,34 +13,57 @@ from scanner.sources.interface import LoadContext, LoadResult
 from scanner.sources.terraform import dependents
 from scanner.sources.terraform.hcl_view import HclView
 from scanner.sources.terraform.mappings import Mapper, all_mappers
-from scanner.sources.terraform.module import Module, ModuleFiles, ModuleReader
-from scanner.sources.terraform.view import ResourceIndex
+from scanner.sources.terraform.module import Declared, Module, ModuleFiles, ModuleReader
+from scanner.sources.terraform.view import ResourceIndex, ResourceView
 
 
-def map_module(module: Module, mappers: dict[str, Mapper]) -> tuple[list[Asset], list[ScanError]]:
-    """The module's resources and those of every module it calls, each mapped in its own module's context."""
-    views: list[HclView] = []
-    for declared in module.resources.values():
-        instances = module.instances(declared)
-        views.extend(HclView.of_instance(i, module.multiplicity * len(instances)) for i in instances)
-    ctx = ResourceIndex(views)
-    assets: list[Asset] = []
+def map_module(module: Module, mappers: dict[str, Mapper], emit: Callable[[list[Asset]], None]) -> list[ScanError]:
+    """The module's resources and those of every module it calls, each mapped in its own module's context; each
+    resource's model objects are handed to `emit` as soon as they are made. A root module's resource blocks are
+    released once mapped (a called module's are kept: its other instances read them too)."""
+    resources = list(module.resources.values())
+    for declared in resources:  # every instance first, in order: counts and for_each may read each other
+        module.instances(declared)
+    ctx = _ModuleIndex(module)
     errors: list[ScanError] = []
-    for view in views:
-        mapper = mappers.get(view.type)
-        if mapper is None:
-            continue
-        try:
-            assets.extend(mapper(view, ctx))
-        except Exception as exc:  # one resource's surprise must not lose the module
-            loc = view.origin.location
-            errors.append(ScanError(path=loc.path if loc else None, line=loc.start_line if loc else None,
-                                    message=f"could not map {view.address}: {type(exc).__name__}: {exc}"))
+    for declared in resources:
+        mapper = mappers.get(declared.block.labels[0])
+        if mapper is not None:
+            for view in _views(module, declared):
+                made: list[Asset] = []
+                try:
+                    made.extend(mapper(view, ctx))
+                except Exception as exc:  # one resource's surprise must not lose the module
+                    loc = view.origin.location
+                    errors.append(ScanError(path=loc.path if loc else None, line=loc.start_line if loc else None,
+                                            message=f"could not map {view.address}: {type(exc).__name__}: {exc}"))
+                emit(made)
+        if module.depth == 0:
+            declared.block.release()
     for _, _, child in module.children():
-        child_assets, child_errors = map_module(child, mappers)
-        assets.extend(child_assets)
-        errors.extend(child_errors)
-    return assets, errors
+        errors.extend(map_module(child, mappers, emit))
+    return errors
+
+
+def _views(module: Module, declared: Declared) -> list[HclView]:
+    instances = module.instances(declared)
+    return [HclView.of_instance(i, module.multiplicity * len(instances)) for i in instances]
+
+
+class _ModuleIndex(ResourceIndex):
+    """A module's resources by type, their views made when a mapper first asks for the type."""
+
+    def __init__(self, module: Module) -> None:
+        super().__init__(())
+        self._module = module
+
+    def resources(self, resource_type: str) -> Sequence[ResourceView]:
+        views = self._by_type.get(resource_type)
+        if views is None:
+            views = self._by_type[resource_type] = [
+                view for declared in self._module.resources.values() if declared.block.labels[0] == resource_type
+                for view in _views(self._module, declared)]
+        return views
 
 
 def _module_errors(module: Module) -> list[ScanError]:
@@ -131,8 +155,7 @@ class TerraformSource:
                     message="Terraform reads this file only when given with -var-file; its values are not used here "
                             "(scan its module with --var-file to evaluate them)"))
         for module in _roots(modules):  # the others are evaluated as part of their callers, with real inputs
-            assets, errors = map_module(module, mappers)
-            result.assets.extend(assets)
+            errors = map_module(module, mappers, partial(ctx.emit, result=result))
             result.errors.extend(_module_errors(module) + errors)
         result.secrets |= reader.secrets
         return result

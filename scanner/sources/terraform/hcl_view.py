@@ -28,6 +28,9 @@ class HclView:
         # How many blocks like this one there are for the resource (its instances, enclosing dynamic blocks):
         # a dynamic block inside expands to at most `max_instances` divided by it.
         self.multiplicity = multiplicity
+        # Attribute values read so far: the view's own, so they go when it does (a module's views are made as its
+        # resources are mapped, one at a time).
+        self._values: dict[str, Any] = {}
 
     @classmethod
     def of_instance(cls, instance: Instance, multiplicity: int = 1) -> HclView:
@@ -62,8 +65,9 @@ class HclView:
         expr = self.body.attributes.get(attr)
         if expr is None:
             return default
-        key = ("view", self._address, self._origin.anchor, attr)
-        return self.module._guarded(key, lambda: unmark(self.module.evaluate(expr.expr, self.path, self.scope))[0])
+        if attr not in self._values:
+            self._values[attr] = unmark(self.module.evaluate(expr.expr, self.path, self.scope))[0]
+        return self._values[attr]
 
     def has(self, attr: str) -> bool:
         return attr in self.body.attributes

@@ -48,7 +48,7 @@ def location(path: str, r: Range) -> Location:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Declared:
     """A top-level block and the file it is in."""
 
@@ -67,6 +67,7 @@ class ModuleFiles:
     files: list[str] = field(default_factory=list)
 
 
+_DEFERRED = frozenset({"resource"})
 # A word of the input that a syntax error quotes (`found "hunter2"`); indicators (`"="`, `"{"`) are shorter.
 _QUOTED_WORD = re.compile(r'"[^"\n]{4,}"')
 
@@ -81,7 +82,8 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool 
             from scanner.sources.terraform.hcl.json_syntax import parse_json_config, parse_json_values
 
             return (parse_json_values if values else parse_json_config)(text, shown)
-        return parse(text, shown)
+        # A module's resources are mapped one at a time: each keeps only its text until then.
+        return parse(text, shown, defer=_DEFERRED)
     except InputError as exc:
         out.errors.append(exc.error)
     except HclSyntaxError as exc:
@@ -588,9 +590,9 @@ class Module(Scope):
         """`aws_vpc.main` as other expressions see it: literal attributes, computed ones unknown."""
         declared = self.resources[(resource_type, name)]
         instances = self.instances(declared)
-        if declared.block.body.attributes.get("count") is not None:
+        if declared.block.sets("count"):
             return [i.attributes() for i in instances]
-        if declared.block.body.attributes.get("for_each") is not None:
+        if declared.block.sets("for_each"):
             return {i.key: i.attributes() for i in instances if isinstance(i.key, str)}
         return instances[0].attributes() if instances else Unknown(reason=f"{resource_type}.{name} has no instances")
 
@@ -602,6 +604,10 @@ class Module(Scope):
 
     def instances(self, declared: Declared) -> list[Instance]:
         """`count` and `for_each` expanded as Terraform addresses them."""
+        block = declared.block
+        if not block.sets("count") and not block.sets("for_each"):
+            # One instance, nothing evaluated: made again when asked rather than kept for every resource.
+            return [Instance(self, declared, self.address(block.type, block.labels), None, {})]
         key = ("instances", declared.block.type, *declared.block.labels)
         result: list[Instance] = self._guarded(key, lambda: self._expand(declared))
         return result if isinstance(result, list) else []
@@ -609,8 +615,8 @@ class Module(Scope):
     def _expand(self, declared: Declared) -> list[Instance]:
         block = declared.block
         base = self.address(block.type, block.labels)
-        attrs = block.body.attributes
-        if "count" in attrs:
+        if block.sets("count"):
+            attrs = block.body.attributes
             count, marked = unmark(self.evaluate(attrs["count"].expr, declared.path))
             if marked:
                 self._refuse_sensitive(declared, "count")
@@ -624,8 +630,8 @@ class Module(Scope):
             if not self._within_cap(declared, base, "count", count):
                 return []
             return [Instance(self, declared, f"{base}[{i}]", i, {"count": {"index": i}}) for i in range(int(count))]
-        if "for_each" in attrs:
-            items = self.evaluate(attrs["for_each"].expr, declared.path)
+        if block.sets("for_each"):
+            items = self.evaluate(block.body.attributes["for_each"].expr, declared.path)
             whole = isinstance(items, Sensitive)
             if whole:
                 items = items.value
@@ -694,7 +700,7 @@ def _quote(key: Any) -> str:
     return f'"{key}"' if isinstance(key, str) else str(key)
 
 
-@dataclass
+@dataclass(slots=True)
 class Instance:
     """One instance of a resource or data source, with its `count`/`each` bindings."""
 

@@ -93,9 +93,11 @@ class ResourceIndex:
     """`MappingContext` over a module's (or a plan's) resource instances."""
 
     def __init__(self, views: Sequence[ResourceView]) -> None:
-        self._by_type: dict[str, list[ResourceView]] = {}
+        self._by_type: dict[str, Sequence[ResourceView]] = {}
+        by_type: dict[str, list[ResourceView]] = {}
         for v in views:
-            self._by_type.setdefault(v.type, []).append(v)
+            by_type.setdefault(v.type, []).append(v)
+        self._by_type.update(by_type)
 
     def resources(self, resource_type: str) -> Sequence[ResourceView]:
         return self._by_type.get(resource_type, [])
@@ -104,7 +106,7 @@ class ResourceIndex:
         target_base = resource_base(target.address)
         names = {n for n in (target.get(a) for a in ("name", "bucket", "id")) if isinstance(n, str)}
         found: list[ResourceView] = []
-        for view in self._by_type.get(resource_type, []):
+        for view in self.resources(resource_type):
             ref = view.reference(attr)
             if ref is not None:
                 if ref == target_base:

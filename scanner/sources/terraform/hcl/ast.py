@@ -255,6 +255,73 @@ class Block:
     type_range: Range
     label_ranges: tuple[Range, ...]
 
+    def sets(self, name: str) -> bool:
+        """Whether the body sets the attribute `name`."""
+        return name in self.body.attributes
+
+    def release(self) -> None:
+        """Drop what can be made again (a `DeferredBlock`'s parsed body)."""
+
+
+# Attribute-name sets, shared by every deferred block that sets the same names.
+_NAME_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+class DeferredBlock(Block):
+    """A top-level block kept as its own text and parsed again when its body is read.
+
+    A large configuration holds hundreds of thousands of resource blocks, and a module's resources are
+    mapped one at a time: the syntax tree of each is made when it is needed and dropped again with `release`,
+    instead of all of them being held at once. Parsing the same text gives the same tree, ranges included
+    (the text keeps its first line and column).
+    """
+
+    __slots__ = ("_filename", "_first_line", "_names", "_parsed", "_text")
+    _filename: str
+    _first_line: int
+    _names: frozenset[str]
+    _parsed: Block | None
+    _text: str
+
+    def __init__(self, parsed: Block, text: str, filename: str) -> None:
+        object.__setattr__(self, "type", parsed.type)
+        object.__setattr__(self, "labels", parsed.labels)
+        object.__setattr__(self, "range", parsed.range)
+        names = frozenset(parsed.body.attributes)
+        object.__setattr__(self, "_names", _NAME_SETS.setdefault(names, names))
+        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "_filename", filename)
+        object.__setattr__(self, "_first_line", parsed.range.start_line)
+        object.__setattr__(self, "_parsed", None)
+
+    @property
+    def body(self) -> Body:
+        return self.parsed().body
+
+    @property
+    def type_range(self) -> Range:
+        return self.parsed().type_range
+
+    @property
+    def label_ranges(self) -> tuple[Range, ...]:
+        return self.parsed().label_ranges
+
+    def parsed(self) -> Block:
+        """The block's syntax tree, parsed again if it was released."""
+        parsed: Block | None = self._parsed
+        if parsed is None:
+            from .parser import parse_block
+
+            parsed = parse_block(self._text, self._filename, self._first_line)
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed
+
+    def sets(self, name: str) -> bool:
+        return name in self._names
+
+    def release(self) -> None:
+        object.__setattr__(self, "_parsed", None)
+
 
 # --- Analysis ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ an exclusive end column.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from sys import intern
 from typing import Final
 
@@ -62,6 +63,9 @@ _HEREDOC_END: Final = re.compile(r"[ \t\r]*([^\W\d][\w-]*)[ \t\r]*(?=\n|\Z)")
 _TEMPLATE_OPEN: Final = re.compile(r"[$%]\{~?")
 _ESCAPE: Final = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))|\$\$\{|%%\{", re.DOTALL)
 _SIMPLE_ESCAPES: Final = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+# A newline after these does not end a statement (`a = 1 +` goes on on the next line); nor does a blank line.
+_CONTINUED: Final = frozenset({NL, "||", "&&", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "?", ":"})
 
 # Stack frames: an object/block brace, or the inside of `${ }` / `%{ }`.
 _BRACE: Final = "B"
@@ -133,20 +137,41 @@ class _Lexer:
         self.line_start = 0  # offset of the current line's first character
         self.stack: list[_Frame] = [_Heredoc(None, False, first_line, 1)] if template else []
         self.done = False
+        # `statements()`: stop after each top-level statement; brackets open outside any brace (newlines inside
+        # them do not end a statement).
+        self.by_statement = False
+        self.cut = False
+        self.brackets = 0
 
     def error(self, line: int, line_start: int, offset: int, message: str) -> HclSyntaxError:
         return HclSyntaxError(self.filename, line, offset - line_start + 1, message)
 
+    def statements(self) -> Iterator[tuple[list[Token], int, int, int]]:
+        """The tokens of each top-level statement (an attribute or a block) in turn, with the newlines before
+        it and through the newline that ends it; the last ends with EOF. With each, the offset in `text` and
+        the line where it starts, and the offset where it ends."""
+        self.by_statement = True
+        while not self.done:
+            start, line = self.pos, self.line
+            self.cut = False
+            while not self.done and not self.cut:
+                self.step()
+            tokens, self.tokens = self.tokens, []
+            yield tokens, start, line, self.pos
+
     def run(self) -> list[Token]:
         while not self.done:
-            top = self.stack[-1] if self.stack else _BRACE
-            if isinstance(top, str):
-                self.scan_normal()
-            elif isinstance(top, _Quoted):
-                self.scan_quoted(top)
-            else:
-                self.scan_heredoc(top)
+            self.step()
         return self.tokens
+
+    def step(self) -> None:
+        top = self.stack[-1] if self.stack else _BRACE
+        if isinstance(top, str):
+            self.scan_normal()
+        elif isinstance(top, _Quoted):
+            self.scan_quoted(top)
+        else:
+            self.scan_heredoc(top)
 
     def scan_normal(self) -> None:
         """Scan until EOF or a switch into template mode (or back out of it)."""
@@ -173,6 +198,8 @@ class _Lexer:
                     append((IDENT, intern(text[start:pos]), line, col, line, pos - ls + 1))
                 elif kind == "punct":
                     p = text[start:pos]
+                    if not stack and self.by_statement and p in "([)]":
+                        self.brackets = self.brackets + 1 if p in "([" else max(self.brackets - 1, 0)
                     if p == "{":
                         stack.append(_BRACE)
                     elif p == "}" or p == "~}":
@@ -187,9 +214,14 @@ class _Lexer:
                             stack.pop()
                     append((p, p, line, col, line, pos - ls + 1))
                 elif kind == "nl":
+                    ends = (self.by_statement and not stack and not self.brackets and self.tokens
+                            and self.tokens[-1][0] not in _CONTINUED)
                     append((NL, "\n", line, col, line + 1, 1))
                     line += 1
                     ls = pos
+                    if ends:
+                        self.cut = True
+                        return
                 elif kind == "string":
                     raw = text[start + 1 : pos - 1]
                     value = self.decode(raw, line, col + 1) if "\\" in raw or "{" in raw else raw

@@ -19,6 +19,7 @@ from .ast import (
     Block,
     Body,
     Conditional,
+    DeferredBlock,
     Expr,
     ForExpr,
     FunctionCall,
@@ -56,6 +57,7 @@ from .lexer import (
     TLIT,
     HclSyntaxError,
     Token,
+    _Lexer,
     tokenize,
 )
 
@@ -104,15 +106,59 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse(text: str, filename: str) -> Body:
-    """Parse a configuration file; raises `HclSyntaxError` on any malformed input."""
+# Ends the tokens of one top-level statement: `parse` reads a file statement by statement.
+_END: Final = "END"
+
+
+def parse(text: str, filename: str, defer: frozenset[str] = frozenset()) -> Body:
+    """Parse a configuration file; raises `HclSyntaxError` on any malformed input.
+
+    The file is tokenized and parsed one top-level statement at a time, so a large file is never held as one
+    token list. Top-level blocks whose type is in `defer` keep only their text (`DeferredBlock`).
+    """
     with _gc_paused():
-        tokens = tokenize(text, filename)
+        lexer = _Lexer(text, filename, 1, False)
+        attributes: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        statements = lexer.statements()
+        end: Token | None = None
+        for tokens, start, start_line, stop in statements:
+            end = tokens[-1]
+            if end[0] != EOF:
+                tokens.append((_END, "", end[4], end[5], end[4], end[5]))
+            parser = _Parser(tokens, filename)
+            before = len(blocks)
+            try:
+                with _no_recursion_error(parser):
+                    parser.body(EOF, None, (attributes, blocks))
+            except HclSyntaxError:
+                # As if the whole file had been tokenized first: a malformed token further on is the error.
+                for _ in statements:
+                    pass
+                raise
+            if defer and len(blocks) == before + 1 and blocks[-1].type in defer:
+                blocks[-1] = _deferred(blocks[-1], lexer.text, start, start_line, stop, filename)
+    assert end is not None  # the last statement ends with EOF
+    return Body(attributes, blocks, Range(1, 1, end[2], end[3]))
+
+
+def _deferred(block: Block, text: str, start: int, start_line: int, stop: int, filename: str) -> DeferredBlock:
+    """`block` as its own text: from its first token (at its column) through the end of its statement."""
+    offset = start
+    for _ in range(block.range.start_line - start_line):
+        offset = text.index("\n", offset) + 1
+    column = block.range.start_column
+    return DeferredBlock(block, " " * (column - 1) + text[offset + column - 1:stop], filename)
+
+
+def parse_block(text: str, filename: str, first_line: int) -> Block:
+    """The one block in `text`, whose first line is `first_line` of its file (a `DeferredBlock`'s)."""
+    with _gc_paused():
+        tokens = tokenize(text, filename, first_line=first_line)
         parser = _Parser(tokens, filename)
         with _no_recursion_error(parser):
-            attributes, blocks = parser.body(EOF, None)
-    end = tokens[-1]
-    return Body(attributes, blocks, Range(1, 1, end[2], end[3]))
+            _, blocks = parser.body(EOF, None)
+    return blocks[0]
 
 
 def parse_expression(text: str, filename: str, line_offset: int = 0) -> Expr:
@@ -257,17 +303,18 @@ class _Parser:
 
     # --- bodies --------------------------------------------------------------
 
-    def body(self, closer: str, opener: Token | None) -> tuple[dict[str, Attribute], list[Block]]:
+    def body(self, closer: str, opener: Token | None,
+             into: tuple[dict[str, Attribute], list[Block]] | None = None) -> tuple[dict[str, Attribute], list[Block]]:
+        """`into`: the file's attributes and blocks so far, when this is one top-level statement of it."""
         toks = self.toks
-        attributes: dict[str, Attribute] = {}
-        blocks: list[Block] = []
+        attributes, blocks = into if into is not None else ({}, [])
         while True:
             tok = toks[self.pos]
             kind = tok[0]
             if kind == NL:
                 self.pos += 1
                 continue
-            if kind == closer:
+            if kind == closer or (kind == _END and opener is None):
                 return attributes, blocks
             if kind == EOF and opener is not None:
                 raise self.error(opener, '"{" is never closed')

@@ -11,6 +11,7 @@ from scanner.sources.terraform.hcl import (
     BinaryOp,
     Body,
     Conditional,
+    DeferredBlock,
     DictScope,
     Evaluator,
     Expr,
@@ -591,3 +592,40 @@ def test_binary_content() -> None:
     garbage = bytes(range(1, 256)).decode("latin-1") * 50
     with pytest.raises(HclSyntaxError):
         parse(garbage, "image.png")
+
+
+_STATEMENTS = (
+    'resource "aws_s3_bucket" "a" {\n  bucket = "x"\n}\n'
+    '/* a comment\n */ resource "aws_s3_bucket" "b" {\n  tags = {\n    a = 1\n  }\n}\n'
+    'locals {\n  n = 1 +\n    2\n}\n'
+    'x = [\n  1,\n  2\n]\n'
+    '\tresource "aws_iam_policy" "p" { policy = <<-EOT\n    {"a": "${local.n}"}\n    EOT\n  count = 2\n}'
+)
+
+
+def test_deferred_blocks_parse_again_to_the_same_tree() -> None:
+    """Read statement by statement, a deferred block keeps only its text: parsed again, it is the tree the
+    whole file gives, ranges included, however often it is released."""
+    whole = parse(_STATEMENTS, "main.tf")
+    deferred = parse(_STATEMENTS, "main.tf", defer=frozenset({"resource"}))
+    assert deferred.attributes == whole.attributes and deferred.range == whole.range
+    kinds = [type(b) for b in deferred.blocks]
+    assert kinds == [DeferredBlock, DeferredBlock, type(whole.blocks[2]), DeferredBlock]
+    for mine, theirs in zip(deferred.blocks, whole.blocks, strict=True):
+        assert (mine.type, mine.labels, mine.range, mine.body, mine.type_range, mine.label_ranges) == (
+            theirs.type, theirs.labels, theirs.range, theirs.body, theirs.type_range, theirs.label_ranges)
+        mine.release()
+        assert mine.body == theirs.body
+    assert deferred.blocks[3].sets("count") and not deferred.blocks[3].sets("for_each")
+
+
+@pytest.mark.parametrize("text, error", [
+    # The first malformed token of the file is the error, as when it was tokenized whole: not an earlier parse error.
+    ('a = 1 2\nb = "\\q"\n', "main.tf:2:6: invalid escape sequence '\\\\q'"),
+    ('a = 1 2\nb = 3\n', 'main.tf:1:7: expected a newline after the value of \'a\', found number'),
+    ('resource "a" "b" {\n  x = 1\n}}\n', 'main.tf:3:2: expected an attribute or a block, found "}"'),
+])
+def test_statement_by_statement_errors_are_the_whole_files(text: str, error: str) -> None:
+    with pytest.raises(HclSyntaxError) as caught:
+        parse(text, "main.tf", defer=frozenset({"resource"}))
+    assert str(caught.value) == error
