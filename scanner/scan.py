@@ -18,7 +18,7 @@ from scanner.engine.params import RuleParams
 from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
-from scanner.model import Asset, Origin, SourceKind
+from scanner.model import Asset, Location, Origin, SourceKind
 from scanner.providers import provider_of
 from scanner.sources.boundary import Boundary
 from scanner.sources.files import InputError, discover, read_text, refusal_entry, repository_root
@@ -269,11 +269,17 @@ class Scanner:
         them: the `module` block the user can change."""
         if not f.module_chain or f.location is None:
             return f
-        own = self.context.module_address(f.location.path)
-        chain = [*f.module_chain, f.location if own is None else f.location.model_copy(update={"path": own})]
-        update: dict[str, object] = {"module_chain": chain}
-        if own is not None or not reported.in_tree(f.location.path):
-            update["location"] = next((c for c in f.module_chain if reported.in_tree(c.path)), f.module_chain[0])
+        def named(where: Location) -> Location:
+            """A place inside a module package as `SOURCE VERSION //path` (a package may call its own
+            submodules), any other as it is."""
+            address = self.context.module_address(where.path)
+            return where if address is None else where.model_copy(update={"path": address})
+
+        own = named(f.location)
+        update: dict[str, object] = {"module_chain": [*map(named, f.module_chain), own]}
+        if own is not f.location or not reported.in_tree(f.location.path):
+            update["location"] = next((c for c in f.module_chain if named(c) is c and reported.in_tree(c.path)),
+                                      f.module_chain[0])
         located: Finding = f.model_copy(update=update)
         return located
 

@@ -105,7 +105,11 @@ def test_modules_terraform_init_installed_are_named_by_source_and_version(tmp_pa
         "main.tf": 'module "sg" {\n  source  = "acme/sg/aws"\n  version = "~> 3.0"\n  cidrs   = ["0.0.0.0/0"]\n}\n'
                    'module "net" {\n  source = "git::https://token:x-oauth@example.com/net.git//modules/sg?ref=v1.2.0"\n'
                    '  cidrs  = ["0.0.0.0/0"]\n}\n',
-        ".terraform/modules/sg/main.tf": SG_MODULE.replace('file("${path.module}/extra.txt")', '"192.0.2.0/24"'),
+        # The package calls a submodule of its own: the chain names that call inside the package too.
+        ".terraform/modules/sg/main.tf": 'variable "cidrs" {}\nmodule "inner" {\n  source = "./modules/inner"\n'
+                                         '  cidrs  = var.cidrs\n}\n',
+        ".terraform/modules/sg/modules/inner/main.tf":
+            SG_MODULE.replace('file("${path.module}/extra.txt")', '"192.0.2.0/24"'),
         ".terraform/modules/net/modules/sg/main.tf":
             SG_MODULE.replace('file("${path.module}/extra.txt")', '"192.0.2.0/24"'),
         ".terraform/modules/modules.json": json.dumps({"Modules": [
@@ -118,8 +122,8 @@ def test_modules_terraform_init_installed_are_named_by_source_and_version(tmp_pa
     report = _json(Scanner(cwd=root).scan([root]))
     assert [(f["resource"], f["location"]["path"], f["location"]["start_line"], f["module_chain"])
             for f in report["findings"]] == [
-        ("module.sg.aws_security_group.this", "main.tf", 1,
-         ["main.tf:1", f"acme/sg/aws 3.1.0 //main.tf:{INGRESS_LINE}"]),
+        ("module.sg.module.inner.aws_security_group.this", "main.tf", 1,
+         ["main.tf:1", "acme/sg/aws 3.1.0 //main.tf:2", f"acme/sg/aws 3.1.0 //modules/inner/main.tf:{INGRESS_LINE}"]),
         ("module.net.aws_security_group.this", "main.tf", 6,
          ["main.tf:6", f"git::https://example.com/net.git v1.2.0 //modules/sg/main.tf:{INGRESS_LINE}"]),
     ]
