@@ -99,7 +99,8 @@ def convert(value: Any, spec: TypeSpec, evaluate: Callable[[Expr], Any], where: 
             pairs = enumerate(zip(value, spec.items, strict=True))
             return [convert(v, t, evaluate, f"{where}[{i}]") for i, (v, t) in pairs]
         element = spec.element or TypeSpec("any")
-        return [convert(v, element, evaluate, f"{where}[{i}]") for i, v in enumerate(value)]
+        converted_items = [convert(v, element, evaluate, f"{where}[{i}]") for i, v in enumerate(value)]
+        return _set(converted_items) if spec.kind == "set" else converted_items
     if not isinstance(value, Mapping):
         raise TypeConversionError(f"{where or 'value'}: an {'object' if spec.kind == 'object' else 'map'} "
                                   "is required")
@@ -118,6 +119,19 @@ def convert(value: Any, spec: TypeSpec, evaluate: Callable[[Expr], Any], where: 
         else:
             converted[name] = convert(given, attribute.type, evaluate, path)
     return converted
+
+
+def _set(items: list[Any]) -> list[Any]:
+    """A set as Terraform holds it: each value once; strings (and numbers) in their sorted order."""
+    if all(isinstance(v, str) for v in items):
+        return sorted(set(items))
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in items):
+        return sorted(set(items))
+    unique: list[Any] = []
+    for v in items:
+        if isinstance(v, Unknown | Sensitive) or not any(type(v) is type(u) and v == u for u in unique):
+            unique.append(v)
+    return unique
 
 
 def _primitive(value: Any, kind: str, where: str) -> Any:

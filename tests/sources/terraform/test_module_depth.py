@@ -151,3 +151,23 @@ def test_relative_file_paths_are_the_root_modules_wherever_tenet_runs(tmp_path: 
     assert _found(root, ".") == expected
     assert [(f.rule_id, f.status.value, f.message)
             for f in Scanner(cwd=root / "examples" / "basic").scan([root / "examples" / "basic"]).findings] == expected
+
+
+def test_a_set_type_holds_each_value_once(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"main.tf": """variable "access" {
+  type    = object({ cidrs = set(string), ports = set(number) })
+  default = { cidrs = ["0.0.0.0/0", "10.0.0.0/16", "0.0.0.0/0"], ports = ["22", 22] }
+}
+resource "aws_security_group" "a" {
+  dynamic "ingress" {
+    for_each = var.access.ports
+    content {
+      from_port   = ingress.value
+      to_port     = ingress.value
+      protocol    = "tcp"
+      cidr_blocks = tolist(var.access.cidrs)
+    }
+  }
+}
+"""})
+    assert _found(root, ".") == [("NET-001", "fail", "0.0.0.0/0 can reach 22 (TCP)")]

@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from scanner.engine.findings import Finding
 from scanner.reports import console, sarif
 from scanner.reports import json as json_report
 from scanner.scan import Scanner
@@ -80,6 +81,10 @@ def test_a_downloaded_module_finding_is_at_the_outermost_call_with_the_chain(tmp
     assert entry["module_chain"] == ["main.tf:2", "wrap/main.tf:3",
                                      f"{registry.host}/acme/sg/aws 1.2.0 //main.tf:{INGRESS_LINE}"]
     assert entry["module_call"]["path"] == "wrap/main.tf"  # kept: the innermost call
+    # A report read back (merging reports) keeps the chain.
+    read_back = Finding.model_validate(entry)
+    assert [(c.path, c.start_line) for c in read_back.module_chain] == [
+        (c.path, c.start_line) for c in finding.module_chain]
 
     shown = console.render(result, colour=False)
     assert "main.tf:2:1: " in shown
