@@ -105,6 +105,10 @@ def main() -> None:
                    "see docs/custom-policies.md.")
 @click.option("--compliance", "compliance", multiple=True, metavar="ID", help=_COMPLIANCE_HELP,
               callback=lambda _ctx, _param, values: _compliance_ids(values))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the Terraform module directories of a large scan (16 directories or "
+                   "more); 1 keeps the scan in one process. The report is the same either way.  [default: the "
+                   "configuration's jobs, else one per CPU]")
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],
@@ -128,6 +132,7 @@ def scan(
     download_modules: bool | None,
     policy_dirs: tuple[Path, ...],
     compliance: tuple[str, ...],
+    jobs: int | None,
     color: bool | None,
 ) -> None:
     """Scan Terraform and Kubernetes files or directories (default: the current directory)."""
@@ -153,7 +158,7 @@ def scan(
                           max_file_bytes=settings.config.config.max_file_mib * 1024 * 1024,
                           download_modules=settings.config.config.download_modules if download_modules is None
                           else download_modules,
-                          errors=settings.policy_errors)
+                          errors=settings.policy_errors, jobs=jobs or settings.config.config.jobs)
         with _slow_scan_status(len(targets)):
             result = scanner.scan(targets)
         if write_baseline is not None:

@@ -64,6 +64,8 @@ class Config(BaseModel):
     max_plan_mib: int = Field(default=DEFAULT_MAX_PLAN_BYTES // 1048576, ge=1, alias="max-plan-mib")
     # The largest other input file (.tf, .tfvars, manifests).
     max_file_mib: int = Field(default=DEFAULT_MAX_FILE_BYTES // 1048576, ge=1, alias="max-file-mib")
+    # Worker processes for the module directories of a large repository (--jobs; None: one per CPU).
+    jobs: int | None = Field(default=None, ge=1)
     # Fetch registry, git and archive modules `terraform init` has not installed (--download-modules).
     download_modules: bool = Field(default=False, alias="download-modules")
     # Directories of user policies (docs/custom-policies.md), relative to the configuration file's directory.

@@ -89,6 +89,14 @@ class ScanResult:
         return 1 if self.gating(fail_on, fail_on_unknown) else 0
 
 
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def default_sources() -> list[FileSource]:
     from scanner.sources.inventory import InventorySource
     from scanner.sources.kubernetes import KubernetesSource
@@ -120,6 +128,7 @@ class Scanner:
         download_modules: bool = False,
         errors: Sequence[ScanError] = (),
         keep_assets: bool = False,
+        jobs: int | None = None,
     ) -> None:
         self.params = params or RuleParams()
         # Other engines (checkov) whose findings join the rules'; `rules=[], sources=[]` runs them alone.
@@ -141,6 +150,8 @@ class Scanner:
         # Keep the model objects in `loaded` after the rules have run (drift links live objects to them). By
         # default each is judged as its source maps it and then dropped: a large repository is never held whole.
         self.keep_assets = keep_assets
+        # Worker processes for the Terraform module directories of a large scan (default: one per CPU).
+        self.context.jobs = jobs if jobs is not None else default_jobs()
 
     def scan(self, paths: Sequence[Path]) -> ScanResult:
         if not any(str(p) == "-" for p in paths):
@@ -179,6 +190,7 @@ class Scanner:
                 loaded.assets.extend(assets)
 
         self.context.judge = judge
+        self.context.judgement = None if self.keep_assets else judgement
         try:
             for source in self.sources:
                 claimed = [f for f in files if source.claims(f)]
@@ -195,6 +207,7 @@ class Scanner:
                     gc.collect()
         finally:
             self.context.judge = None
+            self.context.judgement = None
         external = [engine.run(paths, scanned, self.context) for engine in self.engines]
         for result in external:
             loaded.errors.extend(result.errors)

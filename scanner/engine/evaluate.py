@@ -93,9 +93,13 @@ class Judgement:
         # large the scan (the compliance view tells "found nothing" from "had nothing to look at" by them).
         self.kinds: Counter[tuple[type, SourceKind, str]] = Counter()
 
+    def empty(self) -> Judgement:
+        """A judgement of other objects by the same rules (a worker process's part of the scan)."""
+        return Judgement(self.rules, self.params)
+
     def __getstate__(self) -> dict[str, object]:
         # Rules hold their check functions: a worker's judgement travels without them, by index.
-        return {k: v for k, v in self.__dict__.items() if k not in ("rules", "params", "_by_type")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("rules", "params", "_by_type", "_seen")}
 
     def add(self, assets: Iterable[Asset]) -> None:
         for asset in assets:
@@ -135,7 +139,8 @@ class Judgement:
                                  f"rule {r.id} failed on {asset.origin.resource}: {type(exc).__name__}: {exc}"))
 
     def absorb(self, other: Judgement) -> None:
-        """Add what `other` (a judgement of the objects that come after this one's) found."""
+        """Add what `other` (a judgement of the objects that come after this one's, perhaps in another process)
+        found."""
         for said in other._said:
             if said[1] is Status.FAIL:
                 key = fingerprint(self.rules[said[0]].id, said[3], said[2])

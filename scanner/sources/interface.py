@@ -6,12 +6,15 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scanner.engine.findings import ScanError
 from scanner.gating.suppressions import Suppression
 from scanner.model import Asset
 from scanner.sources.boundary import Boundary
+
+if TYPE_CHECKING:
+    from scanner.engine.evaluate import Judgement
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PLAN_BYTES = 256 * 1024 * 1024
@@ -50,6 +53,10 @@ class LoadContext:
     # Where a source may hand the model objects over as it maps them (the Scanner judges and drops them, so a
     # large repository is never held whole); None: they are returned in `LoadResult.assets`.
     judge: Callable[[Sequence[Asset]], None] | None = None
+    # The scan's judgement when the objects are not kept: module directories evaluated in worker processes judge
+    # their objects there and send back what the rules said. `jobs`: how many worker processes at most.
+    judgement: Judgement | None = None
+    jobs: int = 1
 
     def emit(self, assets: list[Asset], result: LoadResult) -> None:
         """Hand `assets` over to `judge`, or keep them in `result`."""

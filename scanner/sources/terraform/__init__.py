@@ -81,27 +81,26 @@ def _module_errors(module: Module) -> list[ScanError]:
     return found
 
 
-def _roots(modules: Sequence[Module]) -> list[Module]:
-    """The scanned directories to evaluate as roots: every one, except a directory that a root already expands
-    with its real inputs. A directory never hides itself (a self-call or a cycle is an error, not expanded), so
-    its own resources are always evaluated."""
-    roots: list[Module] = []
+def root_order(directories: Sequence[Path], expanded: Sequence[set[Path]]) -> list[int]:
+    """Which of the scanned directories (real paths, with the directories each one's modules expand) to evaluate
+    as roots, in order: every one, except a directory that a root already expands with its real inputs. A
+    directory never hides itself (a self-call or a cycle is an error, not expanded), so its own resources are
+    always evaluated."""
+    roots: list[int] = []
     covered: set[Path] = set()
     called_by_other: dict[Path, set[Path]] = {}
-    for module in modules:
-        own = module.files.directory.resolve()
-        for d in _expanded_directories(module):
+    for own, reached in zip(directories, expanded, strict=True):
+        for d in reached:
             if d != own:
                 called_by_other.setdefault(d, set()).add(own)
     # First those nothing else calls, then (in a cycle of scanned directories) the first not yet covered.
-    ordered = sorted(modules, key=lambda m: (m.files.directory.resolve() in called_by_other,))
-    for module in ordered:
-        own = module.files.directory.resolve()
-        if own in covered:
+    ordered = sorted(range(len(directories)), key=lambda i: (directories[i] in called_by_other,))
+    for i in ordered:
+        if directories[i] in covered:
             continue
-        roots.append(module)
-        covered.add(own)
-        covered |= _expanded_directories(module)
+        roots.append(i)
+        covered.add(directories[i])
+        covered |= expanded[i]
     return roots
 
 
@@ -129,6 +128,11 @@ def reached_files(files: ModuleFiles, named: set[str]) -> dict[str, set[str]]:
     return reached
 
 
+# Module directories a scan must have before they are evaluated in worker processes (scanner/sources/terraform/
+# parallel.py): below it, starting the workers costs more than they save (a pre-commit run stays in-process).
+PARALLEL_DIRECTORIES = 16
+
+
 class TerraformSource:
     name = "terraform"
 
@@ -136,26 +140,42 @@ class TerraformSource:
         return path.suffix in (".tf", ".tfvars") or path.name.endswith((".tf.json", ".tfvars.json"))
 
     def load(self, files: Sequence[Path], ctx: LoadContext) -> LoadResult:
+        directories = sorted({f.parent for f in files})
+        named = {ctx.display_path(f) for f in files if Path(os.path.abspath(f)) in ctx.named}
+        if ctx.judgement is not None and ctx.jobs > 1 and len(directories) >= PARALLEL_DIRECTORIES \
+                and not ctx.download_modules:
+            from scanner.sources.terraform.parallel import load_in_workers
+
+            loaded = load_in_workers(directories, named, ctx, ctx.judgement, self._var_file_warnings(files, named, ctx))
+            if loaded is not None:
+                return loaded
         result = LoadResult()
         mappers = all_mappers()
         reader = ModuleReader(ctx)
-        modules = [Module(reader.files(d), ctx, reader=reader) for d in sorted({f.parent for f in files})]
-        named = {ctx.display_path(f) for f in files if Path(os.path.abspath(f)) in ctx.named}
+        modules = [Module(reader.files(d), ctx, reader=reader) for d in directories]
         for module in modules:
             result.files.extend(module.files.files)
             if named.intersection(module.files.files):
                 result.reaches |= reached_files(module.files, named)
+        result.errors.extend(self._var_file_warnings(files, named, ctx))
+        expanded = [_expanded_directories(module) for module in modules]
+        # The others are evaluated as part of their callers, with real inputs.
+        for i in root_order([m.files.directory.resolve() for m in modules], expanded):
+            errors = map_module(modules[i], mappers, partial(ctx.emit, result=result))
+            result.errors.extend(_module_errors(modules[i]) + errors)
+        result.secrets |= reader.secrets
+        return result
+
+    @staticmethod
+    def _var_file_warnings(files: Sequence[Path], named: set[str], ctx: LoadContext) -> list[ScanError]:
+        warnings: list[ScanError] = []
         # A named .tfvars file Terraform would not read by itself (pre-commit hands in `prod.tfvars`): say so.
         var_files = {ctx.display_path(v) for v in ctx.var_files}
         for f in sorted(f for f in files if f.suffix == ".tfvars" and ctx.display_path(f) in named):
             if f.name != "terraform.tfvars" and not f.name.endswith(".auto.tfvars") \
                     and ctx.display_path(f) not in var_files:
-                result.errors.append(ScanError(
+                warnings.append(ScanError(
                     path=ctx.display_path(f), level=ErrorLevel.WARNING,
                     message="Terraform reads this file only when given with -var-file; its values are not used here "
                             "(scan its module with --var-file to evaluate them)"))
-        for module in _roots(modules):  # the others are evaluated as part of their callers, with real inputs
-            errors = map_module(module, mappers, partial(ctx.emit, result=result))
-            result.errors.extend(_module_errors(module) + errors)
-        result.secrets |= reader.secrets
-        return result
+        return warnings
