@@ -168,7 +168,7 @@ require_customer_managed_keys = true
         (".tenet.toml", 'fail_on = "high"\n',
          ".tenet.toml:1: fail_on: unknown key; did you mean 'fail-on'? (expected one of: params, severity, enable, "
          "disable, exclude, fail-on, fail-on-unknown, baseline, mute, max-instances, max-plan-mib, max-file-mib, "
-         "download-modules, policy-paths, compliance)"),
+         "jobs, download-modules, policy-paths, compliance)"),
         (".tenet.toml", 'fail-on = "severe"\n',
          ".tenet.toml:1: fail-on: Input should be 'critical', 'high', 'medium', 'low' or 'none'"),
         (".tenet.toml", '[severity]\n"NET-003" = "urgent"\n',
@@ -193,8 +193,8 @@ def test_every_problem_is_reported_at_once(repo: Path) -> None:
     assert str(info.value).splitlines() == [
         ".tenet.toml:3: params.public_ports.1: port -1 is outside 0-65535",
         ".tenet.toml:1: colour: unknown key (expected one of: params, severity, enable, disable, exclude, fail-on, "
-        "fail-on-unknown, baseline, mute, max-instances, max-plan-mib, max-file-mib, download-modules, policy-paths, "
-        "compliance)",
+        "fail-on-unknown, baseline, mute, max-instances, max-plan-mib, max-file-mib, jobs, download-modules, "
+        "policy-paths, compliance)",
     ]
 
 
