@@ -391,7 +391,10 @@ class _Workers:
     def __init__(self, size: int, run: Callable[[Call, float], _Outcome], deadline: float) -> None:
         self.run = run
         self.deadline = deadline
-        self.todo: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+        # Last in, first out: the calls a call led to are made before calls scheduled earlier, so the
+        # audit goes account by account (depth first), and an account's clients are freed when it is done
+        # instead of every account being in flight at once.
+        self.todo: queue.LifoQueue[Call | None] = queue.LifoQueue()
         self.done: queue.SimpleQueue[tuple[Call, _Outcome]] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.running: dict[tuple[str, str, str, str, str], float] = {}  # call key -> its deadline
@@ -482,7 +485,11 @@ def run_audit(
     failed: dict[WorkItem, list[AuditError]] = {}
     active: Counter[tuple[str, str]] = Counter()  # (account, service) -> calls running
     waiting: dict[tuple[str, str], deque[Call]] = {}
-    made: list[Call] = []
+    # What was made, not the calls themselves: a call done is dropped with its closure, so an account's
+    # SDK clients are freed once its calls are done, and memory follows the accounts in flight, not all.
+    made = Counter[str]()
+    accounts_seen: set[str] = set()
+    regions_seen: set[str] = set()
     assets: list[Asset] = []
     errors: list[AuditError] = []
     pool = _Workers(max(1, workers), lambda call, deadline: _execute(call, recoverable, explain, deadline),
@@ -532,9 +539,16 @@ def run_audit(
         item = item_of.get(call.key) or WorkItem(account=call.account, region=GLOBAL)
         failed.setdefault(item, []).append(error)
 
+    def note(call: Call) -> None:
+        made["calls"] += 1
+        if call.account:
+            accounts_seen.add(call.account)
+        if call.region != GLOBAL:
+            regions_seen.add(call.region)
+
     def fail(call: Call, code: str, message: str) -> None:
         error = AuditError.of(call, code, message)
-        made.append(call)
+        note(call)
         record(call, error)
         shown.finished(call, error)
 
@@ -562,7 +576,7 @@ def run_audit(
             release(call)
             if outcome.bug is not None:
                 raise outcome.bug
-            made.append(call)
+            note(call)
             assets.extend(outcome.assets)
             if outcome.error is not None:
                 record(call, outcome.error)
@@ -579,10 +593,10 @@ def run_audit(
         provider=provider,
         assets=sorted(assets, key=asset_order),
         errors=sorted(errors, key=error_order),
-        calls=len(made),
+        calls=made["calls"],
         seconds=time.monotonic() - start,
-        accounts=sorted({c.account for c in made if c.account}),
-        regions=sorted({c.region for c in made if c.region != GLOBAL}),
+        accounts=sorted(accounts_seen),
+        regions=sorted(regions_seen),
         started=started_at,
         shard=shard,
         covered=unique(covered),
