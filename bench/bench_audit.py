@@ -3,6 +3,15 @@
     python bench/bench_audit.py                          # 250/500/1,000/2,000 groups over 4 regions
     python bench/bench_audit.py --counts 100,200 --regions 2 --repeat 1
     python bench/bench_audit.py --scenario breadth       # every service the audit reads, 1/2/4/8 sets per region
+    python bench/bench_audit.py --scenario accounts      # accounts x regions (AssumeRole), calls/s, peak memory
+
+The accounts scenario audits A accounts (one reached with the default credentials' AssumeRole each,
+as `--assume-role TenetAudit --accounts ...` does) in R regions, each account and region holding
+`--groups` security groups, for each AxR of `--grid`; it prints work items, calls, wall time, seconds
+per work item, calls per second, the CLI process's CPU seconds and peak memory and the snapshot's size
+(and bytes per object), then the
+same audit as `--shards` shards run at the same time and merged (the sharded wall time is the
+slowest shard's, as on a job runner with one machine per shard; here they share the one machine).
 
 The breadth scenario plants, per set and region, one resource of each service the audit reads
 (buckets with ACLs and policies, groups, network ACLs, Lambda functions with policies and URLs,
@@ -222,18 +231,120 @@ def breadth(args: argparse.Namespace, regions: tuple[str, ...]) -> None:
                   f"{1000 * audit_s / resources:>7.1f} {cli_s:>7.2f} {summary['findings']:>9}")
 
 
+# Runs the CLI and prints its peak resident memory (KiB) and CPU seconds on the last line of stderr.
+_PEAK = ("import resource, sys\n"
+         "from scanner.cli import main\n"
+         "try:\n"
+         "    main(sys.argv[1:], prog_name='tenet')\n"
+         "finally:\n"
+         "    used = resource.getrusage(resource.RUSAGE_SELF)\n"
+         "    print(used.ru_maxrss, used.ru_utime + used.ru_stime, file=sys.stderr)\n")
+_ACCOUNT_BASE = 300000000000
+
+
+def create_accounts(url: str, accounts: int, regions: tuple[str, ...], groups: int) -> None:
+    """`groups` security groups (HTTPS from anywhere) in each region of accounts number 0 to `accounts` - 1."""
+    import boto3
+
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=url, aws_access_key_id="bench",
+                       aws_secret_access_key="bench")
+
+    def one(job: tuple[int, str]) -> None:
+        account, region = job
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{_ACCOUNT_BASE + account}:role/TenetAudit",
+                                RoleSessionName="bench")["Credentials"]
+        ec2 = boto3.client("ec2", region_name=region, endpoint_url=url, aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        for i in range(groups):
+            group = ec2.create_security_group(GroupName=f"bench-{i}", Description="bench")["GroupId"]
+            ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, [(a, r) for a in range(accounts) for r in regions]))
+
+
+def audit_accounts(url: str, accounts: int, regions: tuple[str, ...], out: Path, *extra: str
+                   ) -> subprocess.Popen[str]:
+    ids = ",".join(str(_ACCOUNT_BASE + a) for a in range(accounts))
+    cmd = [sys.executable, "-c", _PEAK, "audit", "aws", "--assume-role", "TenetAudit", "--accounts", ids,
+           "--regions", ",".join(regions), "--format", "json", "--save-inventory", str(out), *extra]
+    return subprocess.Popen(cmd, env=environment(url), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _finished(proc: subprocess.Popen[str]) -> tuple[int, float]:
+    """The process's peak memory in KiB and CPU seconds, once it has exited as an audit with findings (0 or 1)."""
+    _, err = proc.communicate()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"tenet audit aws exited {proc.returncode}: {err[-2000:]}")
+    peak, cpu = err.strip().splitlines()[-1].split()
+    return int(peak), float(cpu)
+
+
+def accounts_scenario(args: argparse.Namespace) -> None:
+    import tempfile
+
+    grid = [tuple(int(n) for n in cell.split("x")) for cell in args.grid.split(",")]
+    most_accounts = max(a for a, _ in grid)
+    most_regions = ALL_REGIONS[: max(r for _, r in grid)]
+    with moto_server() as url, tempfile.TemporaryDirectory() as tmp:
+        os.environ.update(environment(url))
+        t = time.perf_counter()
+        create_accounts(url, most_accounts, most_regions, args.groups)
+        print(f"moto at {url}; {most_accounts} accounts x {len(most_regions)} regions, {args.groups} groups each, "
+              f"made in {time.perf_counter() - t:.1f} s; CLI runs, best of {args.repeat}")
+        print(f"{'AxR':>6} {'items':>6} {'calls':>6} {'objects':>8} {'wall s':>7} {'s/item':>7} {'calls/s':>8} "
+              f"{'cpu s':>6} {'peak MiB':>9} {'snap KiB':>9} {'B/object':>9} | {args.shards} shards: {'wall s':>7} "
+              f"{'merge s':>8}")
+        for accounts, region_count in grid:
+            regions = ALL_REGIONS[:region_count]
+            inventory = Path(tmp) / "single.json"
+            audit_accounts(url, accounts, regions, inventory).communicate()  # warm moto's lazy per-region state
+            best, peak, cpu = float("inf"), 0, 0.0
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                peak, cpu = _finished(audit_accounts(url, accounts, regions, inventory))
+                best = min(best, time.perf_counter() - t)
+            snapshot = json.loads(inventory.read_text(encoding="utf-8"))
+            items, calls = len(snapshot["work"]["covered"]), snapshot["calls"]
+            objects = len(snapshot["inventory"]["assets"])
+            size = inventory.stat().st_size
+            t = time.perf_counter()
+            shards = [audit_accounts(url, accounts, regions, Path(tmp) / f"inv-{k}.json", "--shard",
+                                     f"{k}/{args.shards}") for k in range(1, args.shards + 1)]
+            for proc in shards:
+                _finished(proc)
+            sharded = time.perf_counter() - t
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "scanner", "merge",
+                            *(str(Path(tmp) / f"inv-{k}.json") for k in range(1, args.shards + 1)),
+                            "-o", str(Path(tmp) / "org.json")], cwd=ROOT, check=True, capture_output=True)
+            merge_s = time.perf_counter() - t
+            print(f"{accounts}x{region_count:<4} {items:>6} {calls:>6} {objects:>8} {best:>7.2f} {best / items:>7.3f} "
+                  f"{calls / best:>8.0f} {cpu:>6.2f} {peak / 1024:>9.0f} {size / 1024:>9.0f} {size / objects:>9.0f} | "
+                  f"{'':>9}{sharded:>7.2f} {merge_s:>8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--counts", default="250,500,1000,2000", help="security group counts (cumulative)")
     parser.add_argument("--regions", type=int, default=4, choices=range(1, len(ALL_REGIONS) + 1))
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
-    parser.add_argument("--scenario", choices=("groups", "breadth"), default="groups")
+    parser.add_argument("--scenario", choices=("groups", "breadth", "accounts"), default="groups")
     parser.add_argument("--sets", default="1,2,4,8", help="breadth: sets of resources per region (cumulative)")
+    parser.add_argument("--grid", default="1x2,2x2,4x2,4x4,8x4",
+                        help="accounts: accounts x regions to audit, in increasing order")
+    parser.add_argument("--groups", type=int, default=5, help="accounts: security groups per account and region")
+    parser.add_argument("--shards", type=int, default=2, help="accounts: shards run at the same time, then merged")
     args = parser.parse_args()
     counts = sorted(int(c) for c in args.counts.split(","))
     regions = ALL_REGIONS[: args.regions]
     if args.scenario == "breadth":
         breadth(args, regions[:2] if args.regions == 4 else regions)
+        return
+    if args.scenario == "accounts":
+        accounts_scenario(args)
         return
 
     with moto_server() as url:
