@@ -151,7 +151,9 @@ def _control(control: Control, running: Mapping[str, Rule], known: set[str], ina
     if failed:
         accepted = sum(1 for f in failed if f.suppressed)
         also = f", {accepted} of them accepted (suppressed, muted or baselined)" if accepted else ""
-        return result(ControlStatus.FAIL, f"{_plural(len(failed), 'finding')}{also}")
+        # The kinds of resource, since a control may name one service and its rules read them all (ENC-001).
+        kinds = ", ".join(sorted({f.resource_type for f in failed}))
+        return result(ControlStatus.FAIL, f"{_plural(len(failed), 'finding')} ({kinds}){also}")
     if unknown:
         return result(ControlStatus.UNKNOWN, f"{_plural(len(unknown), 'object')} could not be evaluated")
     not_run = [(rule_id, _not_run(rule_id, known)) for rule_id, rule in rules.items() if rule is None]
@@ -163,10 +165,10 @@ def _control(control: Control, running: Mapping[str, Rule], known: set[str], ina
     total = sum({rule.applies_to: counts[rule_id] for rule_id, rule in rules.items() if rule is not None}.values())
     scope = "/".join(sorted(framework.providers)) or "in-scope"
     if total == 0:
-        kinds = sorted({_KINDS.get(r.applies_to, r.applies_to.__name__) for r in rules.values() if r is not None})
+        read = sorted({_KINDS.get(r.applies_to, r.applies_to.__name__) for r in rules.values() if r is not None})
         return result(ControlStatus.UNKNOWN, f"nothing to evaluate: no {scope} object of the kinds "
                                              f"{', '.join(rules)} read{'s' if len(rules) == 1 else ''} "
-                                             f"({', '.join(kinds)})")
+                                             f"({', '.join(read)})")
     return result(ControlStatus.PASS, f"{', '.join(rules)} found nothing on {_plural(total, f'{scope} object')}")
 
 

@@ -53,7 +53,7 @@ def test_cis_aws_on_the_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
         elif "NET-001" in c["rules"]:
             # Open SSH fails it; open RDP too, although accepted by a suppression: accepted is not compliant.
             assert c["status"] == "fail" and set(c["findings"]) == {bastion, rdp} and c["accepted"] == [rdp], c
-            assert c["reason"] == "2 findings, 1 of them accepted (suppressed, muted or baselined)"
+            assert c["reason"] == "2 findings (aws_security_group), 1 of them accepted (suppressed, muted or baselined)"
         elif "ENC-001" in c["rules"]:
             assert (c["status"], c["findings"], c["accepted"]) == ("fail", [orders], []), c
     # IAM-001 ran on the fixture's IAM policy and found nothing: a pass, saying on what.
@@ -93,7 +93,7 @@ def test_console_and_markdown_show_a_table_per_framework(monkeypatch: pytest.Mon
     assert row.split()[1:3] == ["fail", "ENC-001"], row
     # Under a failed control: why, and where each finding is.
     following = table[table.index(row) + 1: table.index(row) + 3]
-    assert following[0].strip() == "1 finding"
+    assert following[0].strip() == "1 finding (aws_db_instance)"
     assert following[1].split() == ["fixtures/compliance/aws/main.tf:50:1", "ENC-001", "aws_db_instance.orders"]
     assert any(line.split()[:3] == ["3.5", "could", "not"] for line in table)
     assert lines[-1].startswith("2 findings (1 critical, 1 high) · 1 suppressed")  # the summary stays the last line
@@ -101,7 +101,8 @@ def test_console_and_markdown_show_a_table_per_framework(monkeypatch: pytest.Mon
     code, markdown, _ = tenet("scan", FIXTURE, "--compliance", "cis-aws-4.0", "--format", "markdown")
     assert code == 1
     assert f"## {framework.title} {framework.version} (`cis-aws-4.0`)" in markdown
-    assert "| 2.2.1 | **fail** | ENC-001 | Ensure that encryption-at-rest is enabled for RDS Instances | 1 finding |" \
+    assert "| 2.2.1 | **fail** | ENC-001 | Ensure that encryption-at-rest is enabled for RDS Instances | 1 finding " \
+        "(aws\\_db\\_instance) |" \
         in markdown
     assert "| 3.5 | could not evaluate | ENC-003 |" in markdown
     assert "| network | 1 | 0 | 0 | 0 | 0 | 1 |" in markdown  # one critical, and one accepted
