@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scanner.audit.engine import GLOBAL, Call, run_audit
+from scanner.audit.engine import GLOBAL, AuditResult, Call, run_audit
+from scanner.audit.merge import merge
 from scanner.audit.shards import SCHEME, Shard, WorkItem, shard_of
 from scanner.cli import main
 from scanner.model import DataStore, KeyManagement, Origin, SourceKind
+from scanner.scan import Scanner
 from tests.audit.conftest import ACCOUNT, OTHER_ACCOUNT, REGIONS, FaultProxy, FaultRule, World
 
 EMPTY_ACCOUNT = "222222222222"
@@ -211,3 +213,49 @@ def test_per_service_limit_bounds_one_service_in_one_account() -> None:
               service_limits={"iam": 2})
     assert peak[("a1", "iam")] == peak[("a2", "iam")] == 2
     assert peak[("a1", "ec2")] > 2 or peak[("a2", "ec2")] > 2
+
+
+# -- Azure and GCP: subscriptions and projects are the items, discovery runs in every shard -----------------
+
+
+def _merged_equals_whole(provider: str, run: Callable[[Shard], AuditResult], total: int) -> list[WorkItem]:
+    """Audit whole and as `total` shards; the merged snapshot evaluates to the whole audit's findings and errors.
+    Returns the whole audit's work items."""
+    whole = run(Shard())
+    parts = [run(Shard(k, total)) for k in range(1, total + 1)]
+    covered = [i for p in parts for i in p.covered]
+    assert sorted(covered, key=WorkItem.sort_key) == whole.covered, provider  # each item in exactly one shard
+    merged = merge([(f"inv-{k}.json", p.snapshot()) for k, p in enumerate(parts, 1)])
+    assert merged.partition is not None and merged.partition.missing == []
+    scanned = Scanner().evaluate(merged.load_result("org.json"))
+    single = Scanner().evaluate(whole.snapshot().load_result("org.json"))
+    assert scanned.findings == single.findings and scanned.errors == single.errors, provider
+    assert [a.origin.resource for a in merged.inventory.assets] == [a.origin.resource for a in whole.assets]
+    return whole.covered
+
+
+def test_azure_and_gcp_shards_merge_into_the_single_audit() -> None:
+    from scanner.audit.azure.collectors import audit as audit_azure
+    from scanner.audit.gcp.collectors import GcpOptions
+    from scanner.audit.gcp.collectors import audit as audit_gcp
+    from tests.audit import test_azure, test_gcp
+    from tests.audit.fake_clouds import FakeAzure, FakeGcp, GcpProject, gcp_endpoints, running
+
+    azure = FakeAzure([test_azure.subscription_a(), test_azure.subscription_b()], page_size=2)
+    with running(azure):
+        items = _merged_equals_whole("azure", lambda shard: audit_azure(
+            test_azure.StaticCredential(), options=test_azure.options(azure), shard=shard), 2)
+    # The subscription listing is discovery: each subscription is its own item, not one item of account "".
+    assert items == [WorkItem(account=s, region=GLOBAL) for s in sorted((test_azure.SUB_A, test_azure.SUB_B))]
+
+    google = FakeGcp([test_gcp.prod(), test_gcp.dev(), GcpProject(test_gcp.SANDBOX, parent="folders/8")],
+                     folders={"folders/7": "organizations/100", "folders/8": "folders/7"}, page_size=2)
+    google.parent_policies = {"organizations/100": test_gcp.policy(("roles/owner", ["user:founder@example.com"])),
+                              "folders/7": test_gcp.policy(("roles/browser", ["allAuthenticatedUsers"]))}
+    with running(google):
+        items = _merged_equals_whole("gcp", lambda shard: audit_gcp(
+            test_gcp.Anonymous(), organization="100", options=GcpOptions(endpoints=gcp_endpoints(google.url)),
+            shard=shard), 2)
+    # Projects found through the organization and its folder are items; the organization's and folder's IAM
+    # policies are the organization's item (account "").
+    assert {i.account for i in items} == {"", test_gcp.PROD, test_gcp.DEV, test_gcp.SANDBOX}
