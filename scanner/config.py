@@ -109,12 +109,19 @@ def discover(paths: Sequence[Path], cwd: Path) -> Path | None:
 
     The walk starts at the paths' common directory and stops at the repository root or the filesystem root.
     """
+    from scanner.sources.boundary import Boundary
+
     directory = _common_directory(paths, cwd)
+    boundary = Boundary.around(paths)
     while True:
         candidate = directory / CONFIG_FILE
+        pyproject = directory / PYPROJECT
+        # One in the scanned repository that is a link leading out, or a FIFO, is returned unread, to be refused.
+        for found in (candidate, pyproject):
+            if os.path.lexists(found) and boundary.named(found) is not None:
+                return found
         if candidate.is_file():
             return candidate
-        pyproject = directory / PYPROJECT
         if pyproject.is_file() and _has_tenet_table(pyproject):
             return pyproject
         if (directory / ".git").exists() or directory.parent == directory:

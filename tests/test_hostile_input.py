@@ -185,6 +185,55 @@ def test_a_configuration_in_the_repository_names_no_baseline_outside_it(escape: 
                                "scanned repository; not read")
 
 
+def test_the_codes_links_among_the_operators_files_lead_nowhere_outside(escape: tuple[Path, Path]) -> None:
+    """Files named by options or found by the configuration search are read where they are, but one lying in
+    the repository is the code's: its link leading out is refused (with the operator's options too), and so is
+    a policy file linked out, and a `git::file://` module source. A variables file's syntax error quotes no
+    word of it, whichever quoted span the word is."""
+    from scanner.config import ConfigError
+    from scanner.engine.registry import load_rules
+    from scanner.gating import prepare
+    from scanner.sources.terraform.download import DownloadError, ModuleDownloader
+
+    cwd, repo = escape
+    outside = cwd / "outside"
+    (outside / "evil.py").write_text("raise SystemExit('imported from outside')\n")
+    (repo / "policies").mkdir()
+    (repo / "policies" / "evil.py").symlink_to(outside / "evil.py")
+    (repo / "base.json").symlink_to(outside / "passwd")
+    (repo / "prod.tfvars").symlink_to(outside / "passwd")
+    (repo / "vars").mkdir()
+    (repo / "vars" / "main.tf").write_text('variable "pw" {\n  sensitive = true\n}\n')
+    (repo / "vars" / "terraform.tfvars").write_text(f"{SECRET}:x:0:0\n")
+    rules = load_rules()
+
+    def refused(**options: object) -> str:
+        with pytest.raises(ConfigError) as info:
+            prepare([repo], cwd=cwd, all_rules=rules, **options)  # type: ignore[arg-type]
+        return str(info.value)
+
+    linked = "symbolic link resolves outside the scanned repository; not read"
+    assert refused(policy_dirs=[repo / "policies"]) == f"work/pr-repo/policies/evil.py: {linked}"
+    assert refused(baseline_file=repo / "base.json") == f"work/pr-repo/base.json: {linked}"
+    (repo / ".tenet.toml").symlink_to(outside / "passwd")
+    assert refused() == f"work/pr-repo/.tenet.toml: {linked}"
+    assert refused(config_file=repo / ".tenet.toml") == f"work/pr-repo/.tenet.toml: {linked}"
+    (repo / ".tenet.toml").unlink()
+    (repo / ".tenet.toml").write_text('policy-paths = ["policies"]\n')
+    assert refused() == f"work/pr-repo/policies/evil.py: {linked}"
+
+    result = Scanner(cwd=cwd, var_files=[repo / "prod.tfvars"]).scan([repo])
+    warnings = {e.path: e.message for e in result.errors if e.level is ErrorLevel.WARNING}
+    assert warnings["work/pr-repo/prod.tfvars"] == linked
+    errors = [e.message for e in result.errors if e.path == "work/pr-repo/vars/terraform.tfvars"]
+    assert errors and SECRET not in "\n".join(errors) and '"…"' in errors[0]
+    assert SECRET not in _reports(result, cwd) and "root" not in "\n".join(e.message for e in result.errors)
+
+    with pytest.raises(DownloadError, match="a file:// source outside the scanned repository is not read"):
+        ModuleDownloader(cache_dir=cwd / "cache").fetch(f"git::file://{outside}/other-repo", None)
+    assert not (cwd / "cache").exists()
+
+
 def test_fifos_sockets_and_devices_are_entries_and_never_opened(tmp_path: Path) -> None:
     import socket
 

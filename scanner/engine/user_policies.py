@@ -18,6 +18,7 @@ import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from scanner.engine.findings import ScanError
 from scanner.engine.params import RuleParams
@@ -44,8 +45,15 @@ class PolicySet:
         return [r for r in self.rules if not r.is_builtin]
 
 
+class _Refused(Protocol):
+    @property
+    def message(self) -> str: ...
+
+
 def load_policies(directories: Sequence[Path], builtins: Sequence[Rule],
-                  shown: Callable[[Path], str] = str) -> PolicySet:
+                  shown: Callable[[Path], str] = str,
+                  refuse: Callable[[Path, bool], _Refused | None] = lambda path, directory: None,
+                  written: Callable[[Path], str] = str) -> PolicySet:
     """Import every policy file of `directories` and merge its rules with the built-in ones.
 
     A file that fails to import is an error entry, and the other files still load. Ids that collide,
@@ -54,11 +62,15 @@ def load_policies(directories: Sequence[Path], builtins: Sequence[Rule],
     """
     errors: list[ScanError] = []
     user: list[Rule] = []
+    _refuse_any(directories, refuse, written, directory=True)
     for directory in _unique(directories):
         if not directory.is_dir():
             raise PolicyError(f"{shown(directory)}: no such policy directory")
         package = _package(directory)
-        for path in sorted(p for p in directory.glob("*.py") if not p.name.startswith("_")):
+        files = sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
+        # `refuse`: a directory or file that is the scanned code's link leading out of it is not imported.
+        _refuse_any(files, refuse, written, directory=False)
+        for path in files:
             module, error = _import(path, package, shown(path))
             if error is not None:
                 errors.append(error)
@@ -68,6 +80,14 @@ def load_policies(directories: Sequence[Path], builtins: Sequence[Rule],
             except RuleDefinitionError as exc:  # a malformed rule (its docstring, its signature), at its line
                 errors.append(ScanError(path=shown(path), line=exc.line, message=f"policy not loaded: {exc}"))
     return PolicySet(rules=_merge(builtins, user), params_type=_params_type(user), errors=errors)
+
+
+def _refuse_any(paths: Sequence[Path], refuse: Callable[[Path, bool], _Refused | None],
+                written: Callable[[Path], str], *, directory: bool) -> None:
+    for path in paths:
+        refused = refuse(path, directory)
+        if refused is not None:
+            raise PolicyError(f"{written(path)}: {refused.message}")
 
 
 def _unique(directories: Sequence[Path]) -> list[Path]:

@@ -161,6 +161,7 @@ def prepare(
     from scanner import config as cfg
 
     path = config_file if config_file is not None else cfg.discover(paths, cwd)
+    _check_named(paths, cwd, path, baseline_file)
     policies = load_user_policies(paths, cwd=cwd, builtins=all_rules, config_file=path,
                                   discovered=config_file is None, policy_dirs=policy_dirs)
     if policies is not None:
@@ -196,6 +197,28 @@ def prepare(
         policy_errors=tuple(policies.errors) if policies is not None else (),
         frameworks=frameworks,
     )
+
+
+def _check_named(paths: Sequence[Path], cwd: Path, *files: Path | None) -> None:
+    """The configuration and the baseline (named by the operator, or found by the search) are read where they
+    are, but one lying in the scanned repository is the code's: it may not be a link leading out, nor a FIFO."""
+    from scanner import config as cfg
+    from scanner.sources.boundary import Boundary
+
+    boundary = Boundary.around(paths)
+    for path in files:
+        refused = boundary.named(path) if path is not None else None
+        if refused is not None and path is not None:
+            raise cfg.ConfigError(f"{_shown_as_written(path, cwd)}: {refused.message}")
+
+
+def _shown_as_written(path: Path, cwd: Path) -> str:
+    """A path relative to `cwd` without resolving links: a message names the link, never its target."""
+    import os
+
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.path.abspath(cwd))
+    return str(absolute) if relative.startswith("..") else Path(relative).as_posix()
 
 
 def _frameworks(asked: Sequence[str], loaded: LoadedConfig, paths: Sequence[Path], cwd: Path, *, discovered: bool,
@@ -262,8 +285,14 @@ def load_user_policies(paths: Sequence[Path], *, cwd: Path, builtins: Sequence[R
             if not boundary.contains(os.path.realpath(directory)):
                 raise cfg.ConfigError(f"{_shown(config_file or directory, cwd)}: policy-paths: "
                                       f"{_shown(directory, cwd)!r} resolves outside {boundary.describe()}; not read")
+    from scanner.sources.boundary import Boundary
+
+    boundary = Boundary.around(paths)
     try:
-        return load_policies([*configured, *policy_dirs], builtins, shown=lambda p: _shown(p, cwd))
+        # A policy file in the scanned repository that is a link leading out is not imported.
+        return load_policies([*configured, *policy_dirs], builtins, shown=lambda p: _shown(p, cwd),
+                             refuse=lambda p, directory: boundary.named(p, directory=directory),
+                             written=lambda p: _shown_as_written(p, cwd))
     except PolicyError as exc:
         raise cfg.ConfigError(str(exc)) from None
 

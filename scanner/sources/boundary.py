@@ -58,11 +58,14 @@ class Boundary:
     files: tuple[str, ...] = ()
     # Whether the roots are repositories (or the scanned paths themselves): for messages.
     repository: bool = True
+    # The roots as written (absolute, links not resolved): a path under one of them is the code's.
+    written: tuple[str, ...] = ()
 
     @classmethod
     def around(cls, paths: Iterable[Path], *, files: Iterable[Path] = (), directories: Iterable[Path] = ()) -> Boundary:
         """The boundary of a scan of `paths`; `files` and `directories` are named by the operator's options."""
         roots: list[str] = []
+        written: list[str] = []
         in_repository = True
         for path in paths:
             repo = repository_root(path)
@@ -72,9 +75,28 @@ class Boundary:
                 # Outside a repository the scanned path is the boundary; a file brings its module directory.
                 repo = absolute if os.path.isdir(absolute) else absolute.parent
             roots.append(os.path.realpath(repo))
-        roots += [os.path.realpath(d) for d in directories]
-        return cls(roots=_outermost(roots), files=tuple(sorted({os.path.realpath(f) for f in files})),
-                   repository=in_repository)
+            written.append(os.path.abspath(repo))
+        code = cls(roots=_outermost(roots), repository=in_repository, written=tuple(sorted(set(written))))
+        # The operator's files and directories widen it, except those that are the code's links leading out.
+        kept_files = [os.path.realpath(f) for f in files if code.named(f) is None]
+        kept_directories = [os.path.realpath(d) for d in directories if code.named(d, directory=True) is None]
+        return cls(roots=_outermost([*roots, *kept_directories]), files=tuple(sorted(set(kept_files))),
+                   repository=in_repository, written=code.written)
+
+    def named(self, path: Path, *, directory: bool = False) -> Refused | None:
+        """Why a path the operator named (`--var-file`, `--config`, `--baseline`, `--policies`), or that the
+        configuration search found, must not be opened; None if it may be.
+
+        Such a path is read where it is, except where it lies, as written, inside the boundary: there it is the
+        code's, like any other file, and a link of the code's leading out, or a FIFO, is refused.
+        """
+        absolute = os.path.abspath(path)
+        if not os.path.lexists(absolute):  # a missing file is its reader's to report
+            return None
+        if not any(absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in (*self.written, *self.roots)):
+            return None
+        return self.directory(path) if directory else self.check(path)
 
     def describe(self) -> str:
         """How messages name the boundary (without machine paths: reports stay the same everywhere)."""

@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ class ModuleDownloader:
     cache_dir: Path = field(default_factory=lambda: default_cache_dir())
     # Token texts sent to registries: hidden in every report.
     secrets: set[str] = field(default_factory=set)
+    # Whether a `file://` repository on this machine may be read: only one inside the trust boundary.
+    local_allowed: Callable[[str], bool] = lambda path: False
 
     def fetch(self, source: str, version: str | None) -> Fetched:
         registry = _REGISTRY.match(source)
@@ -67,6 +70,7 @@ class ModuleDownloader:
         if version is not None:
             raise DownloadError(f"a version constraint applies only to registry modules, not to {source!r}")
         url, subdir, ref, kind = _remote(source)
+        self._check_local(url)
         key = _key(f"{kind}:{url}@{ref or ''}")
         copy = self._cached(key, lambda target: self._get(kind, url, ref, target, host_token=None))
         return Fetched(_subdir(copy, subdir, source), copy, package_label(source, ref))
@@ -95,6 +99,7 @@ class ModuleDownloader:
                 raise DownloadError(f"the registry gave no X-Terraform-Get for {address} {chosen}")
             location = urllib.parse.urljoin(download, location) if "::" not in location else location
             url, inner, ref, kind = _remote(location)
+            self._check_local(url)
             same_host = urllib.parse.urlsplit(url).netloc.lower() == host
             self._get(kind, url, ref, target / "module", host_token=token if same_host else None)
             if inner:
@@ -106,6 +111,11 @@ class ModuleDownloader:
         root = _subdir(copy / "module", inner, source)
         label = package_label(source, chosen)
         return Fetched(_subdir(root, m.group("subdir") or "", source), copy / "module", label)
+
+    def _check_local(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "file" and not self.local_allowed(urllib.parse.unquote(parts.path)):
+            raise DownloadError(f"{_shown(url)}: a file:// source outside the scanned repository is not read")
 
     def _modules_url(self, host: str, token: str | None) -> str:
         discovery = f"https://{host}/.well-known/terraform.json"
@@ -292,7 +302,9 @@ def _clone(url: str, ref: str | None, target: Path) -> None:
     if git is None:
         raise DownloadError("git is not installed")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"),
-           "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LANG": "C"}
+           "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LANG": "C",
+           # Never ext:: or another helper; file:// only as checked above.
+           "GIT_ALLOW_PROTOCOL": "https:ssh:file"}
     commands = [[git, "clone", "--quiet", "--depth", "1", *(["--branch", ref] if ref else []), "--", url,
                  str(target)]]
     if ref and re.fullmatch(r"[0-9a-f]{7,40}", ref):  # a commit: fetched by its id

@@ -68,8 +68,20 @@ class ModuleFiles:
 
 
 _DEFERRED = frozenset({"resource"})
-# A word of the input that a syntax error quotes (`found "hunter2"`); indicators (`"="`, `"{"`) are shorter.
-_QUOTED_WORD = re.compile(r'"[^"\n]{4,}"')
+# What a syntax error quotes (`found "hunter2"`): each quoted span, paired from the left, or running to the end
+# of its line when no quote closes it.
+_QUOTED = re.compile(r'"[^"\n]*(?:"|$)', re.MULTILINE)
+
+
+def _without_words(message: str) -> str:
+    """A syntax error of a variables file without a word of it: indicators (`"="`, `"{"`) stay, every other
+    quoted span becomes `"…"`."""
+    def hide(m: re.Match[str]) -> str:
+        quoted = m.group(0)
+        closed = len(quoted) > 1 and quoted.endswith('"')
+        return quoted if closed and not any(c.isalnum() for c in quoted) else '"…"'
+
+    return _QUOTED.sub(hide, message)
 
 
 def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool = False) -> Body | None:
@@ -87,7 +99,7 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool 
     except InputError as exc:
         out.errors.append(exc.error)
     except HclSyntaxError as exc:
-        message = _QUOTED_WORD.sub('"…"', exc.message) if values else exc.message
+        message = _without_words(exc.message) if values else exc.message
         out.errors.append(ScanError(path=shown, line=exc.line, column=exc.column, message=message))
     return None
 
@@ -204,7 +216,9 @@ class ModuleReader:
         from scanner.sources.terraform.download import DownloadError, Fetched, ModuleDownloader
 
         if self._downloader is None:
-            self._downloader = ModuleDownloader(secrets=self.secrets)
+            boundary = self.ctx.boundary
+            self._downloader = ModuleDownloader(
+                secrets=self.secrets, local_allowed=lambda path: boundary.contains(os.path.realpath(path)))
         try:
             fetched: Fetched = self._downloader.fetch(source, version)
         except DownloadError as exc:

@@ -169,7 +169,11 @@ def test_no_version_meeting_the_constraint_is_a_warning(tmp_path: Path, registry
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_a_git_module_with_ref_and_subdirectory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TENET_CACHE_DIR", str(tmp_path / "cache"))
-    repo = tmp_path / "modules-repo"
+    # A file:// repository is read only inside the scanned repository (a local one outside it is refused).
+    outside = root_module(tmp_path, f"git::file://{tmp_path}/elsewhere")
+    [refused] = Scanner(cwd=outside, download_modules=True).scan([outside]).errors
+    assert "a file:// source outside the scanned repository is not read" in refused.message
+    repo = tmp_path / "repo" / ".terraform" / "modules-repo"  # inside, where the scan itself does not walk
     (repo / "modules" / "sg").mkdir(parents=True)
     (repo / "modules" / "sg" / "main.tf").write_text(SG_MODULE)
     (repo / "modules" / "sg" / "extra.txt").write_text("198.51.100.0/24\n")
