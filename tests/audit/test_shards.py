@@ -259,3 +259,43 @@ def test_azure_and_gcp_shards_merge_into_the_single_audit() -> None:
     # Projects found through the organization and its folder are items; the organization's and folder's IAM
     # policies are the organization's item (account "").
     assert {i.account for i in items} == {"", test_gcp.PROD, test_gcp.DEV, test_gcp.SANDBOX}
+
+
+def test_azure_and_gcp_throttling_slows_the_audit_instead_of_failing_it() -> None:
+    """Two 429 answers, then the answer: azure-core's and google-api-core's retries take them, no error entry."""
+    from scanner.audit.azure.collectors import audit as audit_azure
+    from scanner.audit.gcp.collectors import GcpOptions
+    from scanner.audit.gcp.collectors import audit as audit_gcp
+    from tests.audit import test_azure, test_gcp
+    from tests.audit.fake_clouds import FakeAzure, FakeGcp, Request, gcp_endpoints, running
+
+    def throttled(base: type[Any], needle: str, body: dict[str, Any]) -> Any:
+        class Throttled(base):  # type: ignore[misc, valid-type]
+            left = 2
+
+            def route(self, request: Request) -> Any:
+                if needle in request.path and self.left:
+                    self.left -= 1
+                    return 429, json.dumps(body).encode(), {"Content-Type": "application/json", "Retry-After": "0"}
+                return super().route(request)
+
+        return Throttled
+
+    azure_class = throttled(FakeAzure, "Microsoft.Storage/storageAccounts", {"error": {
+        "code": "TooManyRequests", "message": "The request is being throttled."}})
+    azure = azure_class([test_azure.subscription_a()], page_size=2)
+    with running(azure):
+        result = audit_azure(test_azure.StaticCredential(), [test_azure.SUB_A],
+                             options=test_azure.options(azure, retry_total=3))
+    assert azure.left == 0 and result.errors == []
+    assert any(a.origin.resource == test_azure.storage_id(test_azure.RG_A, "stlegacy") for a in result.assets)
+
+    gcp_class = throttled(FakeGcp, f"projects/{test_gcp.PROD}/global/firewalls", {"error": {
+        "code": 429, "message": "Quota exceeded for quota metric 'Read requests'.", "status": "RESOURCE_EXHAUSTED"}})
+    google = gcp_class([test_gcp.prod()], page_size=2)
+    with running(google):
+        result = audit_gcp(test_gcp.Anonymous(), [test_gcp.PROD],
+                           options=GcpOptions(endpoints=gcp_endpoints(google.url)))
+    assert google.left == 0
+    assert not [e for e in result.errors if e.operation == "firewalls.list"]
+    assert any("firewall" in a.origin.resource_type.lower() for a in result.assets)
