@@ -73,7 +73,11 @@ def moto_server() -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a loaded machine: moto finishing its last requests
+            proc.kill()
+            proc.wait()
 
 
 def environment(url: str) -> dict[str, str]:
@@ -278,8 +282,11 @@ def _finished(proc: subprocess.Popen[str]) -> tuple[int, float]:
     _, err = proc.communicate()
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"tenet audit aws exited {proc.returncode}: {err[-2000:]}")
-    peak, cpu = err.strip().splitlines()[-1].split()
-    return int(peak), float(cpu)
+    for line in reversed(err.strip().splitlines()):
+        fields = line.split()
+        if len(fields) == 2 and fields[0].isdigit():
+            return int(fields[0]), float(fields[1])
+    raise RuntimeError(f"no peak memory line in the audit's stderr: {err[-2000:]}")
 
 
 def accounts_scenario(args: argparse.Namespace) -> None:
