@@ -326,3 +326,22 @@ def test_console_shows_hostile_strings_escaped_and_json_sarif_exact(tmp_path: Pa
     for planted in PLANTED_CONTROLS:
         assert planted in texts, planted
     assert 'aws_security_group.web["e\n    1  critical NET-999 critical forged"]' in texts
+
+
+def test_a_file_name_that_is_not_utf8_is_scanned_and_shown_escaped(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python keeps such a name's bytes as lone surrogates, which no report can write: shown as `\\xff`, the
+    file's findings are kept in every format (a rule failed on it, and SARIF ended in a traceback)."""
+    import os
+
+    os.mkdir(bytes(tmp_path) + b"/bad\xff")
+    with open(bytes(tmp_path) + b"/bad\xff/main.tf", "w") as handle:
+        handle.write(HOSTILE_KEYS_TF.split('\nmodule "gone"')[0])
+    with open(bytes(tmp_path) + b"/k\xfe.yaml", "w") as handle:
+        handle.write(HOSTILE_NAMES_YAML)
+    monkeypatch.chdir(tmp_path)
+    for fmt, colour in FORMATS:
+        code, text = _report(tmp_path, fmt, colour)
+        assert code == 1, f"{fmt}: {text}"
+        text = text.replace("\\\\", "\\").replace("%5C", "\\")  # as JSON and SARIF URIs escape the backslash
+        assert "bad\\xff/main.tf" in text and "k\\xfe.yaml" in text, fmt

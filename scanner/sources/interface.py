@@ -80,7 +80,7 @@ class LoadContext:
             absolute = os.path.abspath(path)
             for prefix, label in self.shown_prefixes.items():
                 if absolute == prefix or absolute.startswith(prefix + os.sep):
-                    return f"{label} //{Path(os.path.relpath(absolute, prefix)).as_posix()}".rstrip("/.")
+                    return _text(f"{label} //{Path(os.path.relpath(absolute, prefix)).as_posix()}".rstrip("/."))
         return self.relative_path(path)
 
     def module_address(self, shown: str) -> str | None:
@@ -95,7 +95,15 @@ class LoadContext:
 
     def relative_path(self, path: Path) -> str:
         """The path relative to the current directory, forward slashes, whatever reports call it."""
-        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.cwd))).as_posix()
+        return _text(Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.cwd))).as_posix())
+
+
+def _text(shown: str) -> str:
+    """A file name that is not UTF-8 (its bytes kept by Python as lone surrogates, which no report can encode)
+    shown with those bytes escaped: `bad\\xff.tf`."""
+    if not any("\udc80" <= c <= "\udcff" for c in shown):
+        return shown
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass
