@@ -35,9 +35,11 @@ K8S_MALFORMED = "k8s-malformed-SECRET"
 CHILD_OUTPUT = "child-output-SECRET"
 TFVARS_WORD = "tfvars-unquoted-SECRET"  # a reference, as Terraform reads it: its error must not quote it
 TFVARS_BROKEN = "tfvars-broken-SECRET"
+SOURCE_PASSWORD = "source-password-SECRET"  # credentials in module source URLs, quoted by their warnings
+SOURCE_TOKEN = "source-token-SECRET"
 PLANTED = (SECRET, SECRET.upper(), KEY_SECRET, CIDR_SECRET, PLAN_SECRET, PLAN_NAME_SECRET, K8S_DATA,
            base64.b64encode(K8S_DATA.encode()).decode(), K8S_STRING, K8S_MALFORMED, CHILD_OUTPUT, TFVARS_WORD,
-           TFVARS_BROKEN)
+           TFVARS_BROKEN, SOURCE_PASSWORD, SOURCE_TOKEN)
 
 TERRAFORM = f"""
 variable "db_password" {{
@@ -109,6 +111,14 @@ resource "aws_security_group" "lookup" {{
     protocol    = "tcp"
     cidr_blocks = [lookup({{ "x" = "0.0.0.0/0" }}, var.db_password)]
   }}
+}}
+
+module "private" {{
+  source = "git::https://deploy:{SOURCE_PASSWORD}@git.example.com/infra/sg.git?ref=v1"
+}}
+
+module "signed" {{
+  source = "https://storage.example.com/sg.zip?token={SOURCE_TOKEN}"
 }}
 """
 
@@ -213,7 +223,9 @@ def test_no_planted_secret_reaches_any_report(tmp_path: Path, monkeypatch: pytes
     assert messages["aws_security_group.lookup"].startswith(f'could not evaluate: peers: lookup(): key "{SENSITIVE}"')
     assert messages["aws_security_group.planned"] == f"0.0.0.0/0 can reach 22 (TCP) (rule '{SENSITIVE}')"
     errors = {e["path"]: e for e in log["errors"]}
-    assert "for_each is derived from a sensitive value" in errors["tf/main.tf"]["message"]
+    main_tf = [e["message"] for e in log["errors"] if e["path"] == "tf/main.tf"]
+    assert any("for_each is derived from a sensitive value" in m for m in main_tf)
+    assert any(f"deploy:{SENSITIVE}@git.example.com" in m for m in main_tf)
     assert errors["k8s/broken.yaml"]["level"] == "error"
     assert errors["tf/broken.auto.tfvars"]["message"].endswith('found "…"')
 

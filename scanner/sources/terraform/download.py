@@ -223,6 +223,25 @@ def default_cache_dir() -> Path:
     return Path(base, "tenet", "modules")
 
 
+def source_credentials(source: str) -> set[str]:
+    """Texts of a module source that are credentials: a URL's password (or a token given as its user), and its
+    query values other than `ref`, `depth` and `archive` (`?token=`, a signed URL's `sig=`, `sshkey=`).
+    Hidden in every report, like registry tokens."""
+    address = source.split("::", 1)[1] if re.match(r"^[A-Za-z0-9+.-]+::", source) else source
+    try:
+        parts = urllib.parse.urlsplit(address)
+        password, user = parts.password, parts.username
+    except ValueError:
+        return set()
+    texts = {v for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=False)
+             if k not in ("ref", "depth", "archive")}
+    if password:
+        texts.add(password)
+    elif user and parts.scheme in ("https", "http"):
+        texts.add(user)
+    return {t for t in texts if t}
+
+
 def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -193,6 +193,9 @@ class ModuleReader:
     def resolve(self, source: str, caller_dir: Path, root_dir: Path, call_key: str,
                 version: str | None = None) -> Path | str:
         """The module's directory, or why it cannot be found."""
+        from scanner.sources.terraform.download import source_credentials
+
+        self.secrets.update(source_credentials(source))  # its messages quote the source
         if source.startswith(("./", "../")):
             target = caller_dir / source
             return self._inside(source, target, caller_dir) or (
