@@ -183,6 +183,7 @@ def test_sharded_audit_merges_into_the_single_audit(aws_env: str, aws_world: Wor
         ([str(tmp_path / "inv-1.json")], "shard 1/4 is in both"),
         ([variant("azure.json", {"provider": "azure"})], "different providers"),
         ([variant("unsharded.json", {"partition": None})], "no partition metadata"),
+        ([variant("plan.json", {"tenet_inventory": "x"})], "plan.json: not a Tenet inventory snapshot"),
     ):
         code, _, err = cli("merge", str(tmp_path / "inv-1.json"), *others, "-o", str(refused))
         assert code == 2 and message in err and not refused.exists(), err
