@@ -67,6 +67,9 @@ class ModuleFiles:
     files: list[str] = field(default_factory=list)
 
 
+# A module directory with this much HCL keeps its resource blocks as their text until each is mapped (parsed again
+# then): a large module is never held as one syntax tree. A smaller one is parsed once, kept whole.
+DEFER_BYTES = 1024 * 1024
 _DEFERRED = frozenset({"resource"})
 # What a syntax error quotes (`found "hunter2"`): each quoted span, paired from the left, or running to the end
 # of its line when no quote closes it.
@@ -84,7 +87,8 @@ def _without_words(message: str) -> str:
     return _QUOTED.sub(hide, message)
 
 
-def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool = False) -> Body | None:
+def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool = False,
+                defer: frozenset[str] = frozenset()) -> Body | None:
     """`values`: a variables file, whose words may be secrets, so its syntax errors quote none of them."""
     shown = ctx.display_path(path)
     try:
@@ -94,8 +98,7 @@ def _parse_file(path: Path, ctx: LoadContext, out: ModuleFiles, *, values: bool 
             from scanner.sources.terraform.hcl.json_syntax import parse_json_config, parse_json_values
 
             return (parse_json_values if values else parse_json_config)(text, shown)
-        # A module's resources are mapped one at a time: each keeps only its text until then.
-        return parse(text, shown, defer=_DEFERRED)
+        return parse(text, shown, defer=defer)
     except InputError as exc:
         out.errors.append(exc.error)
     except HclSyntaxError as exc:
@@ -121,9 +124,13 @@ def _present(path: Path) -> bool:
 
 def read_module(directory: Path, ctx: LoadContext) -> ModuleFiles:
     out = ModuleFiles(directory=directory)
-    for path in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
+    paths = sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+    # Sizes as listed (a link's own): what is read is the boundary's to say, when it is read.
+    size = sum(os.lstat(p).st_size for p in paths if p.name.endswith(".tf") and os.path.lexists(p))
+    defer = _DEFERRED if size >= DEFER_BYTES else frozenset()
+    for path in paths:
         if _present(path):
-            body = _parse_file(path, ctx, out)
+            body = _parse_file(path, ctx, out, defer=defer)
             if body is not None:
                 out.bodies.append((ctx.display_path(path), body))
     for path in _tfvars_order(directory, ctx.var_files):

@@ -73,6 +73,8 @@ def load_in_workers(directories: Sequence[Path], named: set[str], ctx: LoadConte
     size = max(1, len(directories) // (workers * 4))
     chunks = [list(directories[i:i + size]) for i in range(0, len(directories), size)]
     _scan = (ctx, judgement.empty(), named)
+    # What the workers inherit is never garbage: out of the collector's way, in them and meanwhile here.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_evaluate_all, chunk) for chunk in chunks]
@@ -86,6 +88,7 @@ def load_in_workers(directories: Sequence[Path], named: set[str], ctx: LoadConte
                     results.extend(_failed(d, ctx, exc) for d in chunk)
     finally:
         _scan = None
+        gc.unfreeze()
     result = LoadResult()
     for unit in results:
         result.files.extend(unit.files)

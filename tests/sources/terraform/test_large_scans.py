@@ -1,5 +1,6 @@
-"""Module directories evaluated in worker processes: the same report as one process, and a worker's failure is
-an error entry for its directories, never a traceback."""
+"""Large scans: a large module's resource blocks kept as their text until mapped, and module directories
+evaluated in worker processes, each giving the report a plain scan gives; a worker's failure is an error entry
+for its directories, never a traceback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import scanner.sources.terraform.module as module
 import scanner.sources.terraform.parallel as parallel
 from scanner.cli import main
 from scanner.sources.terraform import PARALLEL_DIRECTORIES
@@ -148,3 +150,15 @@ def test_a_failing_worker_is_an_error_entry(tree: Path, monkeypatch: pytest.Monk
     assert "Traceback" not in out
     if failure == "raises":  # every other directory is reported as usual
         assert {f["location"]["path"].split("/")[1] for f in report["findings"]} >= {"s00", "s06", "s08", "s17"}
+
+
+def test_a_large_module_read_block_by_block_gives_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every module read as a large one is (resource blocks parsed again when mapped, and released): counts,
+    for_each, dynamic blocks, references and policy documents give the same findings, lines and fingerprints."""
+    fixtures = Path(__file__).resolve().parents[3] / "fixtures" / "rules" / "aws"
+    monkeypatch.chdir(fixtures)
+    whole = _scan("--format", "json", "--jobs", "1")
+    monkeypatch.setattr(module, "DEFER_BYTES", 0)
+    deferred = _scan("--format", "json", "--jobs", "1")
+    assert deferred == whole
+    assert json.loads(whole[1])["summary"]["findings"] > 100
