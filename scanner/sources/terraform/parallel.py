@@ -54,6 +54,9 @@ class DirectoryResult:
     read_secrets: set[str] = field(default_factory=set)
     secrets: set[str] = field(default_factory=set)
     judgement: Judgement | None = None
+    # Module packages `terraform init` installed, as reports name them (`LoadContext.installed_modules`): the
+    # parent locates their findings at the calling module block.
+    installed_modules: dict[str, str] = field(default_factory=dict)
 
 
 # What the workers need, set before they are forked: the scan's context, an empty judgement with its rules, and
@@ -91,6 +94,7 @@ def load_in_workers(directories: Sequence[Path], named: set[str], ctx: LoadConte
         gc.unfreeze()
     result = LoadResult()
     for unit in results:
+        ctx.installed_modules.update(unit.installed_modules)
         result.files.extend(unit.files)
         result.reaches |= unit.reaches
         result.secrets |= unit.read_secrets
@@ -132,6 +136,7 @@ def _evaluate_one(directory: Path, mappers: dict[str, Mapper]) -> DirectoryResul
     errors = map_module(module, mappers, unit.judgement.add)
     unit.errors = _module_errors(module) + errors
     unit.secrets = set(reader.secrets)
+    unit.installed_modules = dict(ctx.installed_modules)
     return unit
 
 

@@ -89,6 +89,17 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "stacks" / "s03" / "broken.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = \n}\n')
     (tmp_path / "stacks" / "s04" / "missing.tf").write_text('module "gone" {\n  source = "../nowhere"\n}\n')
     (tmp_path / "stacks" / "s05" / "self.tf").write_text('module "self" {\n  source = "./"\n}\n')
+    # A registry module `terraform init` installed: its finding is located at the module block, in either mode.
+    installed = tmp_path / "stacks" / "s06" / ".terraform" / "modules"
+    (installed / "vendor").mkdir(parents=True)
+    (installed / "vendor" / "main.tf").write_text(_SHARED)
+    (installed / "modules.json").write_text(json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "vendor", "Source": "registry.terraform.io/acme/sg/aws", "Version": "1.4.0",
+         "Dir": ".terraform/modules/vendor"}]}))
+    (tmp_path / "stacks" / "s06" / "vendor.tf").write_text(
+        'module "vendor" {\n  source  = "acme/sg/aws"\n  version = "~> 1.0"\n  cidr    = "0.0.0.0/0"\n'
+        '  name    = "vendored"\n}\n')
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -122,9 +133,13 @@ def test_workers_give_the_report_one_process_gives(tree: Path, monkeypatch: pyte
     assert any("not found" in m for m in messages)
     findings = out["findings"]
     assert {f["status"] for f in findings} == {"fail", "unknown"}
+    [vendored] = [f for f in findings if f["resource"] == "module.vendor.aws_security_group.this"]
+    assert vendored["location"]["path"] == "stacks/s06/vendor.tf"
+    assert vendored["module_chain"][-1] == "acme/sg/aws 1.4.0 //main.tf:6"
     assert any(f["suppressed"] for f in findings)
     # The shared module is no root: its findings come through its calls, with the stacks' inputs.
-    assert {f["resource"] for f in findings if f["rule_id"] == "NET-001"} == {"module.sg.aws_security_group.this"}
+    assert {f["resource"] for f in findings if f["rule_id"] == "NET-001"} == {
+        "module.sg.aws_security_group.this", "module.vendor.aws_security_group.this"}
     assert "hunter2" not in json.dumps(out)
 
 
