@@ -18,6 +18,7 @@ the two took the same time, each getting the same share of the cores.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -51,6 +52,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    # This checkout's code, whatever the installed `tenet` was installed from.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     work = Path(tempfile.mkdtemp(prefix="tenet-bench-parallel-"))
     try:
         target = work / "repo"

@@ -106,9 +106,9 @@ def main() -> None:
 @click.option("--compliance", "compliance", multiple=True, metavar="ID", help=_COMPLIANCE_HELP,
               callback=lambda _ctx, _param, values: _compliance_ids(values))
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the Terraform module directories of a large scan (16 directories or "
-                   "more); 1 keeps the scan in one process. The report is the same either way.  [default: the "
-                   "configuration's jobs, else one per CPU]")
+              help="Worker processes for the Terraform module directories of a large scan (16 directories and "
+                   "256 KiB or more); 1 keeps the scan in one process. The report is the same either way.  "
+                   "[default: the configuration's jobs, else one per CPU]")
 @click.option("--color/--no-color", default=None, help="Colour the console report (default: on a terminal).")
 def scan(
     paths: tuple[Path, ...],

@@ -128,9 +128,16 @@ def reached_files(files: ModuleFiles, named: set[str]) -> dict[str, set[str]]:
     return reached
 
 
-# Module directories a scan must have before they are evaluated in worker processes (scanner/sources/terraform/
-# parallel.py): below it, starting the workers costs more than they save (a pre-commit run stays in-process).
+# Module directories, and bytes of Terraform in them, a scan must have before the directories are evaluated in
+# worker processes (scanner/sources/terraform/parallel.py): below either, starting the workers costs more than
+# they save (a pre-commit run stays in one process).
 PARALLEL_DIRECTORIES = 16
+PARALLEL_BYTES = 256 * 1024
+
+
+def _size(files: Sequence[Path]) -> int:
+    """The files' sizes as listed (a link's own): what is read is the boundary's to say, when it is read."""
+    return sum(os.lstat(f).st_size for f in files if os.path.lexists(f))
 
 
 class TerraformSource:
@@ -143,7 +150,7 @@ class TerraformSource:
         directories = sorted({f.parent for f in files})
         named = {ctx.display_path(f) for f in files if Path(os.path.abspath(f)) in ctx.named}
         if ctx.judgement is not None and ctx.jobs > 1 and len(directories) >= PARALLEL_DIRECTORIES \
-                and not ctx.download_modules:
+                and not ctx.download_modules and _size(files) >= PARALLEL_BYTES:
             from scanner.sources.terraform.parallel import load_in_workers
 
             loaded = load_in_workers(directories, named, ctx, ctx.judgement, self._var_file_warnings(files, named, ctx))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import scanner.sources.terraform as terraform
 import scanner.sources.terraform.module as module
 import scanner.sources.terraform.parallel as parallel
 from scanner.cli import main
@@ -101,6 +102,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         'module "vendor" {\n  source  = "acme/sg/aws"\n  version = "~> 1.0"\n  cidr    = "0.0.0.0/0"\n'
         '  name    = "vendored"\n}\n')
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(terraform, "PARALLEL_BYTES", 0)  # a small tree, evaluated by workers all the same
     return tmp_path
 
 
