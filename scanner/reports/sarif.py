@@ -30,6 +30,7 @@ from scanner.engine.registry import Rule
 from scanner.model.origin import Location
 from scanner.reports.terminal import inert_json
 from scanner.scan import ScanResult
+from scanner.sources.boundary import Boundary, NotOpened, TooLarge
 from scanner.sources.files import repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -108,6 +109,10 @@ def _fields(cls: type) -> dict[str, _Field] | None:
     return _FIELDS[cls]
 
 
+# Snippets come from files a scan read, whose own limit is lower (a plan's configuration is not read for them).
+_SNIPPET_FILE_BYTES = 256 * 1024 * 1024
+
+
 class _Files:
     """Repository paths and file lines for regions and snippets, each file read once."""
 
@@ -127,12 +132,17 @@ class _Files:
         return None if relative == "." else quote(relative, safe="/")
 
     def lines(self, path: str) -> list[str] | None:
+        """The lines of a file of the repository; None for any other (a snippet reads only what a scan may:
+        no link leading out, no FIFO, nothing under /proc)."""
         if path not in self._lines:
-            try:
-                text = (self.cwd / path).read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+            self._lines[path] = None
+            if self.uri(path) is not None:
+                try:
+                    data = Boundary(roots=(str(self.root),)).read_bytes(self.cwd / path, _SNIPPET_FILE_BYTES)
+                except (OSError, NotOpened, TooLarge):
+                    return None
+                text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
                 self._lines[path] = [line.removesuffix("\r") for line in text.split("\n")]
-            except OSError:
-                self._lines[path] = None
         return self._lines[path]
 
     def physical(self, loc: Location) -> object | None:

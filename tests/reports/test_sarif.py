@@ -427,6 +427,18 @@ def test_file_locations_are_relative_to_the_repository_root_with_snippets(repo: 
         {"fullyQualifiedName": "aws_security_group.web", "kind": "resource", "name": "aws_security_group.web"}]
 
 
+def test_snippets_read_only_what_a_scan_may(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A finding's location is input (a saved inventory, a plan): its snippet is never read through a link
+    leading out of the repository, nor from a FIFO (which would block the report)."""
+    secret = tmp_path_factory.mktemp("outside") / "secret.tf"
+    secret.write_text("outside-SECRET\n" * 9)
+    (repo / "infra" / "linked.tf").symlink_to(secret)
+    os.mkfifo(repo / "infra" / "pipe.tf")
+    findings = [_finding("NET-001", origin=_tf_origin(name, 1, 2)) for name in ("linked.tf", "pipe.tf")]
+    text = json.dumps(_render(ScanResult(findings=findings, errors=[], files=[], rules=[]), repo / "infra"))
+    assert "outside-SECRET" not in text and '"snippet"' not in text
+
+
 def test_messages_name_the_resource_once(repo: Path) -> None:
     named = _finding("ENC-001", message="block volume 'aws_security_group.web' is not encrypted at rest",
                      origin=_tf_origin())
