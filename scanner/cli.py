@@ -322,10 +322,14 @@ def _write(text: str, output: Path | None, colour: bool | None = None) -> None:
         # click strips colour codes off a non-terminal unless told otherwise (--color).
         click.echo(text, nl=False, color=colour)
         return
+    from scanner.sources.boundary import NotOpened, write_output
+
     try:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    except NotOpened as exc:
+        raise UsageError(f"{output}: {exc}") from None
 
 
 @main.group(invoke_without_command=True)

@@ -229,6 +229,20 @@ def test_the_codes_links_among_the_operators_files_lead_nowhere_outside(escape: 
     assert errors and SECRET not in "\n".join(errors) and '"…"' in errors[0]
     assert SECRET not in _reports(result, cwd) and "root" not in "\n".join(e.message for e in result.errors)
 
+    # Reports and baselines are not written through the code's links leading out, nor into a FIFO.
+    from scanner.sources.boundary import NotOpened, write_output
+
+    (outside / "bashrc").write_text("kept\n")
+    (repo / "tenet.sarif").symlink_to(outside / "bashrc")
+    (repo / "reports").symlink_to(outside)
+    os.mkfifo(repo / "pipe.json")
+    for target in (repo / "tenet.sarif", repo / "reports" / "new.json", repo / "pipe.json"):
+        with pytest.raises((NotOpened, OSError)):
+            write_output(target, "{}")
+    assert (outside / "bashrc").read_text() == "kept\n" and not (outside / "new.json").exists()
+    write_output(repo / "ok.sarif", "{}")
+    assert (repo / "ok.sarif").read_text() == "{}"
+
     with pytest.raises(DownloadError, match="a file:// source outside the scanned repository is not read"):
         ModuleDownloader(cache_dir=cwd / "cache").fetch(f"git::file://{outside}/other-repo", None)
     assert not (cwd / "cache").exists()

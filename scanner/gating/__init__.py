@@ -299,7 +299,7 @@ def load_user_policies(paths: Sequence[Path], *, cwd: Path, builtins: Sequence[R
 
 def record_baseline(result: ScanResult, path: Path, cwd: Path) -> Baseline:
     """Write today's findings to `path` and mark them accepted in `result`."""
-    baseline = Baseline.of(result.findings, _shown(path, cwd))
+    baseline = Baseline.of(result.findings, _shown_as_written(path, cwd))
     baseline.write(path)
     result.findings = baseline.suppress(result.findings)
     result.fixed = []

@@ -116,10 +116,14 @@ class Baseline:
         return json.dumps(data.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
     def write(self, path: Path) -> None:
+        from scanner.sources.boundary import NotOpened, write_output
+
         try:
-            path.write_text(self.dumps(), encoding="utf-8")
+            write_output(path, self.dumps())
         except OSError as exc:
             raise BaselineError(f"{self.label}: cannot write the baseline: {exc.strerror or exc}") from None
+        except NotOpened as exc:
+            raise BaselineError(f"{self.label}: {exc}") from None
 
     def suppress(self, findings: Sequence[Finding]) -> list[Finding]:
         """Findings in the baseline marked suppressed; the others unchanged."""

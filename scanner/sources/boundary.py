@@ -177,6 +177,27 @@ def open_regular(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+def write_output(path: Path, text: str) -> None:
+    """Write a report or baseline file. One that lies in a repository (a checkout under review) is not written
+    through a link leading out of it (`tenet.sarif -> ~/.bashrc` in a pull request), nor into a FIFO or device:
+    NotOpened says why. Elsewhere the path is the operator's and written as it is."""
+    real = os.path.realpath(path)
+    repo = repository_root(path)
+    if repo is not None:
+        real_repo = os.path.realpath(repo)
+        if real != real_repo and not real.startswith(real_repo.rstrip(os.sep) + os.sep):
+            raise NotOpened(Refused(Refusal.OUTSIDE, "symbolic link resolves outside the repository it lies in; "
+                                                     "not written"))
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(real, flags, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotOpened(Refused(Refusal.SPECIAL, _SPECIAL_MESSAGE))
+        handle.truncate(0)
+        handle.write(text.encode("utf-8"))
+
+
 class NotOpened(Exception):
     def __init__(self, refused: Refused) -> None:
         super().__init__(refused.message)
