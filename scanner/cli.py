@@ -577,6 +577,8 @@ def audit_options(command: F) -> F:
 
 def _state_specs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
     """--state values checked before the audit starts: an address of a known form, or a file that exists."""
+    if not value:
+        return value  # the Terraform source is not imported for an audit without a state
     from scanner.sources.terraform.backend import AUTO, BackendError, parse_address
 
     for spec in value:
