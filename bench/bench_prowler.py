@@ -176,20 +176,20 @@ def main() -> None:
             finally:
                 proxy.close()
             calls[tool] = proxy.count
-    tenet_median, prowler_median = statistics.median(tenet_times), statistics.median(prowler_times)
-    t_findings, t_planted = tenet_found(report, world)
-    p_findings, p_planted = prowler_found(findings, world)
-    failing = Counter(f.get("metadata", {}).get("event_code") for f in findings if f.get("status_code") == "FAIL")
-    print()
-    print("| | median wall time | API calls | calls per resource | failed findings | planted found |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, median, count, total, planted in (
-            ("Tenet", tenet_median, calls["tenet"], t_findings, t_planted),
-            (f"Prowler 5.46 ({len(checks)} checks)", prowler_median, calls["prowler"], p_findings, p_planted)):
-        print(f"| {name} | {median:.2f} s | {count} | {count / world.resources:.1f} | {total} | "
-              f"{planted}/{len(world.planted)} |")
-    print(f"\nTenet is {prowler_median / tenet_median:.1f}x faster (median of {args.runs} runs each).")
-    print("Prowler's failing checks:", dict(sorted(failing.items(), key=str)))
+        tenet_median, prowler_median = statistics.median(tenet_times), statistics.median(prowler_times)
+        t_findings, t_planted = tenet_found(report, world)
+        p_findings, p_planted = prowler_found(findings, world)
+        failing = Counter(f.get("metadata", {}).get("event_code") for f in findings if f.get("status_code") == "FAIL")
+        print()
+        print("| | median wall time | API calls | calls per resource | failed findings | planted found |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, median, count, total, planted in (
+                ("Tenet", tenet_median, calls["tenet"], t_findings, t_planted),
+                (f"Prowler 5.46 ({len(checks)} checks)", prowler_median, calls["prowler"], p_findings, p_planted)):
+            print(f"| {name} | {median:.2f} s | {count} | {count / world.resources:.1f} | {total} | "
+                  f"{planted}/{len(world.planted)} |")
+        print(f"\nTenet is {prowler_median / tenet_median:.1f}x faster (median of {args.runs} runs each).")
+        print("Prowler's failing checks:", dict(sorted(failing.items(), key=str)))
 
 
 if __name__ == "__main__":
