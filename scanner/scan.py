@@ -19,7 +19,6 @@ from scanner.engine.redaction import Redactor
 from scanner.engine.registry import Rule, load_rules
 from scanner.gating import Gating
 from scanner.model import Asset, Location, Origin, SourceKind
-from scanner.providers import provider_of
 from scanner.sources.boundary import Boundary
 from scanner.sources.files import InputError, discover, read_text, refusal_entry, repository_root
 from scanner.sources.interface import (
@@ -53,9 +52,9 @@ class ScanResult:
     redact: Redactor = field(default_factory=Redactor)
     # Inputs none of whose objects could be evaluated (a chart that could not be rendered); in `errors` too.
     unevaluated: list[ScanError] = field(default_factory=list)
-    # Rule id -> provider (aws, azure, gcp, kubernetes) -> the objects the rule ran on: what the compliance view
-    # needs to tell "found nothing" from "had nothing to look at".
-    evaluated: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Rule id -> (source, resource type) -> the objects the rule ran on: what the compliance view needs to tell
+    # "found nothing" from "had nothing to look at", per provider and per kind of resource a control names.
+    evaluated: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     # The per-control view of the frameworks asked for (--compliance), set before the reports are rendered.
     compliance: list[FrameworkResult] = field(default_factory=list)
 
@@ -334,13 +333,13 @@ class Scanner:
         return ScanFilter(files=files, dirs=dirs, trees=trees)
 
 
-def _evaluated(kinds: Counter[tuple[type, SourceKind, str]], rules: Sequence[Rule]) -> dict[str, dict[str, int]]:
-    """Rule id -> provider -> how many objects the rule ran on (every rule runs on every object of its type)."""
-    by_type: dict[type, Counter[str]] = {}
+def _evaluated(kinds: Counter[tuple[type, SourceKind, str]],
+               rules: Sequence[Rule]) -> dict[str, dict[tuple[str, str], int]]:
+    """Rule id -> (source, resource type) -> how many objects the rule ran on (every rule runs on every object of
+    its model type)."""
+    by_type: dict[type, Counter[tuple[str, str]]] = {}
     for (asset_type, source, resource_type), n in kinds.items():  # a few hundred kinds, however large the scan
-        provider = provider_of(source, resource_type)
-        if provider is not None:
-            by_type.setdefault(asset_type, Counter())[provider] += n
+        by_type.setdefault(asset_type, Counter())[(str(source), resource_type)] += n
     return {r.id: dict(by_type.get(r.applies_to, {})) for r in rules}
 
 

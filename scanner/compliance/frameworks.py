@@ -1,11 +1,14 @@
 """Load the compliance framework files (`policies/compliance/<id>.yaml`) and check them.
 
 A file names its framework (`id`, `title`, `version`, `source`, `url`, `providers`) and lists
-`controls`: `{id, title, coverage, rules, note}`. `coverage` says how much of the control Tenet's
+`controls`: `{id, title, coverage, rules, resources, note}`. `coverage` says how much of the control Tenet's
 rules evaluate: `full`, `partial` (rules listed, note says what is left), `manual` or `not-covered`
-(no rules; the note says why). The checks here are the ones `policies/compliance/schema.json` states,
-plus what a JSON Schema cannot say (control ids unique within a file), so a bad file is refused with
-its path, line and problem whether or not `jsonschema` is installed.
+(no rules; the note says why). `resources` (optional) are the kinds of resource the control is about, as
+Terraform resource types or Kubernetes kinds: only findings and objects of those kinds count towards it,
+whatever read them (scanner/providers/resource_types.py maps live types onto Terraform's). The checks here are
+the ones `policies/compliance/schema.json` states, plus what a JSON Schema cannot say (control ids unique within
+a file, resource types Tenet knows), so a bad file is refused with its path, line and problem whether or not
+`jsonschema` is installed.
 
 Nothing here is imported by `tenet scan` unless compliance is asked for.
 """
@@ -32,7 +35,7 @@ SCHEMA_FILE = FRAMEWORKS_DIR / "schema.json"
 _FRAMEWORK_ID = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 _RULE_ID = re.compile(r"^[A-Z]{2,5}-\d{3}$")
 _FIELDS = ("id", "title", "version", "source", "url", "providers", "controls")
-_CONTROL_FIELDS = ("id", "title", "coverage", "rules", "note")
+_CONTROL_FIELDS = ("id", "title", "coverage", "rules", "resources", "note")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class Control:
     coverage: Coverage
     rules: tuple[str, ...]
     note: str
+    # The kinds of resource the control is about (Terraform types, Kubernetes kinds); empty: every kind its rules read.
+    resources: frozenset[str] = frozenset()
+
+    def covers(self, kinds: Iterable[str]) -> bool:
+        """Whether a resource of these kinds (`terraform_types`) counts towards the control."""
+        return not self.resources or not self.resources.isdisjoint(kinds)
 
 
 @dataclass(frozen=True)
@@ -194,7 +203,7 @@ def _only(path: Path, node: Mapping[str, Any], allowed: tuple[str, ...], what: s
     extra = [str(k) for k in node if k not in allowed]
     if extra:
         raise _fail(path, node, f"{what}: unknown field {', '.join(extra)} (the fields are {', '.join(allowed)})")
-    missing = [k for k in allowed if k not in node and k not in ("providers", "note")]
+    missing = [k for k in allowed if k not in node and k not in ("providers", "note", "resources")]
     if missing:
         raise _fail(path, node, f"{what}: missing {', '.join(missing)}")
 
@@ -271,5 +280,28 @@ def _control(path: Path, node: object, index: int) -> Control:
                                 "evaluate and why")
     if "\n" in note.strip():
         raise _fail(path, node, f"{what}: the note is one line")
+    resources = node.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise _fail(path, node, f"{what}: `resources` must be a list of Terraform resource types or Kubernetes kinds, "
+                                f"not {resources!r}")
+    if resources and coverage in ("manual", "not-covered"):
+        raise _fail(path, node, f"{what}: coverage {coverage} has no rules whose findings `resources` could scope")
+    unknown = [r for r in resources if r not in known_resource_kinds()]
+    if unknown:
+        raise _fail(path, node, f"{what}: unknown resource type {', '.join(unknown)} in `resources` (a Terraform "
+                                "type Tenet maps, as docs/coverage.md lists them, or a Kubernetes kind it reads)")
+    if len(set(resources)) != len(resources):
+        raise _fail(path, node, f"{what}: a resource type is listed twice in {resources}")
     return Control(id=control_id.strip(), title=title, coverage=cast(Coverage, coverage), rules=tuple(rules),
-                   note=note.strip())
+                   note=note.strip(), resources=frozenset(resources))
+
+
+@cache
+def known_resource_kinds() -> frozenset[str]:
+    """What `resources` may name: the Terraform types Tenet maps or reads live, and the Kubernetes kinds it reads."""
+    from scanner.providers.resource_types import LIVE_TERRAFORM_TYPES
+    from scanner.sources.kubernetes.adapter import ADAPTED_KINDS
+    from scanner.sources.terraform.mappings import all_mappers
+
+    live = {t for types in LIVE_TERRAFORM_TYPES.values() for t in types}
+    return frozenset(all_mappers()) | live | ADAPTED_KINDS

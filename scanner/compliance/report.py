@@ -5,15 +5,17 @@ Every control gets one status, decided in this order:
 - `manual` and `not-covered`: the framework file says so (its `coverage`); the note says why. No finding changes
   that: Tenet does not claim what its rules do not read.
 - `fail`: a rule of the control reported a violation on a resource of the framework's providers (`providers`;
-  none listed: every provider). Suppressed, muted and baselined findings count: an accepted risk is still a
+  none listed: every provider) and of the kinds the control names (`resources`, Terraform types whatever read
+  the resource; none listed: every kind its rules read). ENC-001 on an RDS instance is not a finding of an EFS
+  control. Suppressed, muted and baselined findings count: an accepted risk is still a
   deviation from the control, and an auditor must see it. They are listed as `accepted`, with their
   justification in the findings.
 - `unknown` (could not evaluate): no violation, but the control cannot be called a pass, because
     - a rule of the control could not evaluate an in-scope object (an unresolved value, a user rule that raised);
     - a rule of the control was not run: disabled in the configuration, replaced by none, or switched off by
       its parameters (NET-006 without `allowed_cidrs`, ENC-003 without `require_customer_managed_keys`);
-    - or its rules had nothing to look at: no object of the framework's providers of the kinds they read
-      (a Kubernetes-only repository against CIS AWS). Nothing evaluated is not a pass.
+    - or its rules had nothing to look at: no object of the framework's providers, and of the control's resource
+      kinds, among those they read (a Kubernetes-only repository against CIS AWS). Nothing evaluated is not a pass.
 - `pass`: every rule of the control ran, at least one in-scope object was evaluated, and nothing was found.
 
 A user rule declared with `replaces="NET-005"` stands for NET-005 in every control that lists it.
@@ -36,6 +38,7 @@ from scanner.engine.params import RuleParams
 from scanner.engine.registry import Rule
 from scanner.model import AccessGrant, DataStore, Firewall, TlsEndpoint
 from scanner.providers import provider_of
+from scanner.providers.resource_types import terraform_types
 
 if TYPE_CHECKING:
     from scanner.scan import ScanResult
@@ -117,20 +120,27 @@ def _framework(result: ScanResult, framework: Framework, params: RuleParams,
             running[r.replaces] = r
     known = {r.id for r in known_rules}
     inactive = params.inactive_rules()
-    findings: dict[str, list[Finding]] = {}
+    # Rule id -> (the finding, the kinds of its resource) for the framework's providers.
+    findings: dict[str, list[tuple[Finding, tuple[str, ...]]]] = {}
     for f in result.findings:
         if in_scope(framework, f.source, f.resource_type):
+            kinds = terraform_types(f.source, f.resource_type)
             for rule_id in stopped_rules(f):
-                findings.setdefault(rule_id, []).append(f)
+                findings.setdefault(rule_id, []).append((f, kinds))
     providers = framework.providers or {"aws", "azure", "gcp", "kubernetes"}
-    controls = tuple(_control(c, running, known, inactive, findings, result.evaluated, providers, framework)
+    # Rule id -> (the kinds of a resource, how many the rule ran on) for the framework's providers.
+    evaluated = {rule_id: [(terraform_types(source, resource_type), n)
+                           for (source, resource_type), n in counts.items()
+                           if provider_of(source, resource_type) in providers]
+                 for rule_id, counts in result.evaluated.items()}
+    controls = tuple(_control(c, running, known, inactive, findings, evaluated, framework)
                      for c in framework.controls)
     return FrameworkResult(framework=framework, controls=controls, partial=result.has_errors)
 
 
 def _control(control: Control, running: Mapping[str, Rule], known: set[str], inactive: Mapping[str, str],
-             findings: Mapping[str, list[Finding]], evaluated: Mapping[str, Mapping[str, int]],
-             providers: set[str] | frozenset[str], framework: Framework) -> ControlResult:
+             findings: Mapping[str, list[tuple[Finding, tuple[str, ...]]]],
+             evaluated: Mapping[str, list[tuple[tuple[str, ...], int]]], framework: Framework) -> ControlResult:
     if control.coverage in ("manual", "not-covered"):
         status = ControlStatus.MANUAL if control.coverage == "manual" else ControlStatus.NOT_COVERED
         return ControlResult(control, status, control.note, (), {}, ())
@@ -138,11 +148,12 @@ def _control(control: Control, running: Mapping[str, Rule], known: set[str], ina
     families = tuple(sorted({r.category for r in rules.values() if r is not None}, key=list(Category).index))
     seen: dict[str, Finding] = {}
     for rule in rules.values():
-        for f in findings.get(rule.id, ()) if rule is not None else ():
-            seen.setdefault(f.fingerprint, f)
+        for f, kinds in findings.get(rule.id, ()) if rule is not None else ():
+            if control.covers(kinds):
+                seen.setdefault(f.fingerprint, f)
     failed = [f for f in seen.values() if f.status is Status.FAIL]
     unknown = [f for f in seen.values() if f.status is Status.UNKNOWN]
-    counts = {rule_id: sum(n for p, n in evaluated.get(rule.id, {}).items() if p in providers)
+    counts = {rule_id: sum(n for kinds, n in evaluated.get(rule.id, ()) if control.covers(kinds))
               for rule_id, rule in rules.items() if rule is not None}
 
     def result(status: ControlStatus, reason: str) -> ControlResult:
@@ -151,9 +162,8 @@ def _control(control: Control, running: Mapping[str, Rule], known: set[str], ina
     if failed:
         accepted = sum(1 for f in failed if f.suppressed)
         also = f", {accepted} of them accepted (suppressed, muted or baselined)" if accepted else ""
-        # The kinds of resource, since a control may name one service and its rules read them all (ENC-001).
-        kinds = ", ".join(sorted({f.resource_type for f in failed}))
-        return result(ControlStatus.FAIL, f"{_plural(len(failed), 'finding')} ({kinds}){also}")
+        types = ", ".join(sorted({f.resource_type for f in failed}))
+        return result(ControlStatus.FAIL, f"{_plural(len(failed), 'finding')} ({types}){also}")
     if unknown:
         return result(ControlStatus.UNKNOWN, f"{_plural(len(unknown), 'object')} could not be evaluated")
     not_run = [(rule_id, _not_run(rule_id, known)) for rule_id, rule in rules.items() if rule is None]
@@ -166,9 +176,10 @@ def _control(control: Control, running: Mapping[str, Rule], known: set[str], ina
     scope = "/".join(sorted(framework.providers)) or "in-scope"
     if total == 0:
         read = sorted({_KINDS.get(r.applies_to, r.applies_to.__name__) for r in rules.values() if r is not None})
+        named = f" among {', '.join(sorted(control.resources))}" if control.resources else ""
         return result(ControlStatus.UNKNOWN, f"nothing to evaluate: no {scope} object of the kinds "
                                              f"{', '.join(rules)} read{'s' if len(rules) == 1 else ''} "
-                                             f"({', '.join(read)})")
+                                             f"({', '.join(read)}){named}")
     return result(ControlStatus.PASS, f"{', '.join(rules)} found nothing on {_plural(total, f'{scope} object')}")
 
 

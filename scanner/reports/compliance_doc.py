@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from scanner.compliance.frameworks import COVERAGES, Framework, available_frameworks, load_framework
+from scanner.compliance.frameworks import COVERAGES, Control, Framework, available_frameworks, load_framework
 
 COMMAND = "tenet compliance --format markdown > docs/compliance.md"
 _COVERAGE_LABEL = {"full": "full", "partial": "partial", "manual": "manual", "not-covered": "not covered"}
@@ -24,6 +24,12 @@ def _cell(text: str) -> str:
 
 def _counts(fw: Framework) -> Counter[str]:
     return Counter(c.coverage for c in fw.controls)
+
+
+def _resources(control: Control) -> str:
+    if control.resources:
+        return ", ".join(f"`{r}`" for r in sorted(control.resources))
+    return "all its rules read" if control.rules else ""
 
 
 def _providers(fw: Framework) -> str:
@@ -49,11 +55,14 @@ def render(frameworks: Iterable[Framework] | None = None) -> str:
         "- **not covered**: the control needs something Tenet does not read; the note says what.",
         "",
         "`tenet scan … --compliance ID` (and `tenet audit …`) reports every control in scope. A control's "
-        "rules run on the resources of the framework's providers only; a finding of one of its rules on such "
-        "a resource fails it, so where one rule serves several controls (NET-001 for network ACLs and for "
-        "security groups, ENC-001 for every kind of data store) one finding fails each of them. A control whose "
-        "rules could not evaluate, were switched off or had nothing to read is unknown, not a pass; a pass on a "
-        "partial control covers only what its rules evaluate. The files validate against "
+        "rules run on the resources of the framework's providers only. A control that names its resources "
+        "(the `resources` column: Terraform resource types, or Kubernetes kinds) counts only findings and "
+        "objects of those kinds, whether read from code or live (a live type is mapped onto the Terraform types "
+        "that declare it, `scanner/providers/resource_types.py`): ENC-001 on an RDS instance fails the RDS "
+        "control, not the EFS or EBS one, and a security group open to the internet does not fail a network "
+        "ACL control. A control without `resources` counts every kind its rules read. A control whose rules "
+        "could not evaluate, were switched off or had nothing of its kinds to read is unknown, not a pass; a "
+        "pass on a partial control covers only what its rules evaluate. The files validate against "
         "`policies/compliance/schema.json`.",
         "",
         "| framework | id | version | providers | controls in scope | full | partial | manual | not covered |",
@@ -75,10 +84,11 @@ def render(frameworks: Iterable[Framework] | None = None) -> str:
             f"{len(fw.controls)} controls in scope: {n['full']} covered fully, {n['partial']} partly, "
             f"{n['manual']} manual, {n['not-covered']} not covered.",
             "",
-            "| control | title | coverage | rules | note |",
-            "| --- | --- | --- | --- | --- |",
+            "| control | title | coverage | rules | resources | note |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         out += [f"| {_cell(c.id)} | {_cell(c.title)} | {_COVERAGE_LABEL[c.coverage]} | "
-                f"{', '.join(f'[{r}](rules.md#{r.lower()})' for r in c.rules)} | {_cell(c.note)} |"
+                f"{', '.join(f'[{r}](rules.md#{r.lower()})' for r in c.rules)} | "
+                f"{_resources(c)} | {_cell(c.note)} |"
                 for c in fw.controls]
     return "\n".join(out) + "\n"

@@ -58,7 +58,7 @@ def test_the_reverse_index_lists_a_rules_controls() -> None:
     assert ("cis-aws-4.0", "5.3") in {(r.framework, r.control) for r in refs}
     assert frameworks.rule_controls("NET-001")["cis-aws-4.0"][:3] == ("2.2.3", "5.1.2", "5.2")
     described = frameworks.describe_rule_controls("NET-001")
-    assert "cis-aws-4.0: 2.2.3 (partial), 5.1.2 (partial), 5.2, 5.3, 5.4" in described
+    assert "cis-aws-4.0: 2.2.3 (partial), 5.1.2 (partial), 5.2 (partial), 5.3 (partial), 5.4 (partial)" in described
 
 
 def test_rule_displays_take_the_controls_from_the_files() -> None:
@@ -112,6 +112,15 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
     ("unknown-provider", lambda d: d.update(providers=["oracle"]), r"`providers` must be a list of aws, azure"),
     ("id-not-file-name", lambda d: d.update(id="other"), r"the framework id 'other' must be the file's name"),
     ("no-controls", lambda d: d.update(controls=[]), r"`controls` must be a non-empty list"),
+    # A control's scope names resource types Tenet maps: a typo cannot silently match nothing.
+    ("unknown-resource-type", _control(lambda c: c.update(coverage="full", rules=["NET-001"], note="",
+                                                           resources=["aws_security_groups"])),
+     r"control 1\.2: unknown resource type aws_security_groups in `resources`"),
+    ("resources-not-a-list", _control(lambda c: c.update(coverage="full", rules=["NET-001"], note="",
+                                                          resources="aws_security_group")),
+     r"control 1\.2: `resources` must be a list of Terraform resource types"),
+    ("resources-without-rules", _control(lambda c: c.update(resources=["aws_security_group"])),
+     r"control 1\.2: coverage not-covered has no rules whose findings `resources` could scope"),
 ]
 
 
@@ -131,7 +140,7 @@ def test_a_broken_file_is_refused_with_its_path_and_problem(tmp_path: Path, chan
     assert caught.match(message)
     # The schema says the same, except for what a JSON Schema cannot: uniqueness of ids and titles
     # across controls, and that the id is the file's name.
-    if not any(n in message for n in ("listed twice", "has the title", "file's name")):
+    if not any(n in message for n in ("listed twice", "has the title", "file's name", "unknown resource type")):
         assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(doc)
 
 

@@ -50,12 +50,24 @@ def test_cis_aws_on_the_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
     for c in entry["controls"]:
         if c["coverage"] in ("manual", "not-covered"):
             assert (c["status"], c["findings"], c["reason"]) == (c["coverage"], [], c["note"]), c
-        elif "NET-001" in c["rules"]:
-            # Open SSH fails it; open RDP too, although accepted by a suppression: accepted is not compliant.
-            assert c["status"] == "fail" and set(c["findings"]) == {bastion, rdp} and c["accepted"] == [rdp], c
-            assert c["reason"] == "2 findings (aws_security_group), 1 of them accepted (suppressed, muted or baselined)"
-        elif "ENC-001" in c["rules"]:
-            assert (c["status"], c["findings"], c["accepted"]) == ("fail", [orders], []), c
+    # A control counts only the resources it names. The open security groups fail the security group controls
+    # (RDP too, although accepted by a suppression: accepted is not compliant) and CIFS (groups or ACLs) ...
+    for control in ("5.1.2", "5.3", "5.4"):
+        c = controls[control]
+        assert c["status"] == "fail" and set(c["findings"]) == {bastion, rdp} and c["accepted"] == [rdp], c
+        assert c["reason"] == "2 findings (aws_security_group), 1 of them accepted (suppressed, muted or baselined)"
+    # ... but not the network ACL control: the fixture has no ACL, so there is nothing to evaluate.
+    nacl = controls["5.2"]
+    assert (nacl["status"], nacl["findings"]) == ("unknown", []), nacl
+    assert nacl["reason"] == ("nothing to evaluate: no aws object of the kinds NET-001 reads (firewalls) among "
+                              "aws_default_network_acl, aws_network_acl, aws_network_acl_rule")
+    # ENC-001 on the RDS instance fails the RDS control, not EFS (no file system: unknown) nor EBS, whose one
+    # volume is encrypted: a pass that counts the volume, not the database.
+    assert (controls["2.2.1"]["status"], controls["2.2.1"]["findings"]) == ("fail", [orders])
+    assert (controls["2.3.1"]["status"], controls["2.3.1"]["findings"]) == ("unknown", [])
+    ebs = controls["5.1.1"]
+    assert (ebs["status"], ebs["findings"], ebs["evaluated"]) == ("pass", [], {"ENC-001": 1}), ebs
+    assert ebs["reason"] == "ENC-001 found nothing on 1 aws object"
     # IAM-001 ran on the fixture's IAM policy and found nothing: a pass, saying on what.
     iam = controls["1.16"]
     assert iam["status"] == "pass" and "IAM-001" in iam["rules"]
@@ -73,6 +85,12 @@ def test_cis_aws_on_the_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
                                 for s in ("pass", "fail", "unknown", "manual", "not-covered")}
     fingerprints = {f["fingerprint"] for f in data["findings"]}
     assert all(set(c["findings"]) <= fingerprints for c in entry["controls"])
+
+    # CIS AWS 3.0 numbers them otherwise: RDS is 2.3.1 there, EFS 2.4.1, EBS 2.2.1.
+    [v3] = report(FIXTURE, "--compliance", "cis-aws-3.0")["compliance"]
+    v3_controls = {c["id"]: (c["status"], c["findings"]) for c in v3["controls"]}
+    assert (v3_controls["2.3.1"], v3_controls["2.4.1"], v3_controls["2.2.1"]) == \
+        (("fail", [orders]), ("unknown", []), ("pass", []))
 
     # Without --compliance the list is there, empty: the contract has one shape.
     assert report(FIXTURE)["compliance"] == []

@@ -561,3 +561,5 @@ _ADAPTERS: dict[str, Callable[[KubeObject, Cluster], Iterator[Asset]]] = {
     # Pods of every workload kind: host ports, and the control plane's flags.
     **dict.fromkeys(WORKLOAD_KINDS, adapt_workload),
 }
+# The kinds this source reads (what a Kubernetes finding's resource type is; compliance scopes name them).
+ADAPTED_KINDS = frozenset(_ADAPTERS)
