@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3  # type: ignore[import-untyped]
@@ -610,9 +610,9 @@ def _every_store_call(acct: _Account, region: str, managed: frozenset[str] | Non
         yield acct.call(region, service, operation, partial(_stores, acct, region, service, operation, adapt, managed,
                                                             **params))
     # Listings followed by a read per resource: one call for a service with nothing in the region.
-    yield acct.call(region, "ecr", "DescribeRepositories", partial(_ecr, acct, region, managed))
-    yield acct.call(region, "secretsmanager", "ListSecrets", partial(_secrets, acct, region, managed))
-    yield acct.call(region, "efs", "DescribeFileSystems", partial(_efs, acct, region, managed))
+    for listing in (_ECR_REPOSITORIES, _SECRETS, _EFS_FILE_SYSTEMS):
+        yield acct.call(region, listing.service, listing.operation,
+                        partial(_with_policies, acct, region, managed, listing))
     yield acct.call(region, "sqs", "ListQueues", partial(_queues, acct, region, managed))
     yield acct.call(region, "sns", "ListTopics", partial(_topics, acct, region, managed))
     yield acct.call(region, "opensearch", "ListDomainNames", partial(_search_domains, acct, region, managed))
@@ -627,7 +627,8 @@ def _every_store_call(acct: _Account, region: str, managed: frozenset[str] | Non
         "DescribeDeliveryStream", "DeliveryStreamName", stores.firehose_stream))
     yield acct.call(region, "redshift", "DescribeClusters", partial(_redshift, acct, region, managed))
     yield acct.call(region, "lambda", "ListFunctions", partial(_functions, acct, region, managed))
-    yield acct.call(region, "backup", "ListBackupVaults", partial(_backup_vaults, acct, region, managed))
+    yield acct.call(region, "backup", "ListBackupVaults", partial(
+        _with_policies, acct, region, managed, _BACKUP_VAULTS))
     yield acct.call(region, "glue", "GetDatabases", partial(_glue_catalog, acct, region, managed))
     yield acct.call(region, "athena", "ListWorkGroups", partial(
         _each, acct, region, managed, "athena", "ListWorkGroups", "WorkGroups", "GetWorkGroup", "WorkGroup",
@@ -756,41 +757,53 @@ def _resource_policy(acct: _Account, region: str, service: str, operation: str, 
                                            where=acct.where(region))
 
 
-def _ecr(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
+class _PolicyListing(NamedTuple):
+    """A listing whose resources each have a resource policy, read by one call per resource."""
+
+    service: str
+    operation: str
+    items: str  # the page's list of resources
+    adapt: Callable[..., Iterable[Any]]  # the page's resources at rest
+    policy_operation: str
+    param: str  # the policy request's parameter naming the resource
+    ident: str  # the item's field that param takes
+    arn: str  # the item's field holding its ARN
+    key: str  # the answer's field holding the policy document
+    absent: tuple[str, ...]  # error codes that mean "no policy"
+    resource_type: str
+    label: str  # "{} … policy", filled from the item's `label_field` (default: `ident`)
+    label_field: str = ""
+
+
+_ECR_REPOSITORIES = _PolicyListing(
+    "ecr", "DescribeRepositories", "repositories", stores.ecr_repositories, "GetRepositoryPolicy", "repositoryName",
+    "repositoryName", "repositoryArn", "policyText", ("RepositoryPolicyNotFoundException",), "AWS::ECR::Repository",
+    "{} repository policy")
+_SECRETS = _PolicyListing(
+    "secretsmanager", "ListSecrets", "SecretList", stores.secrets, "GetResourcePolicy", "SecretId", "ARN", "ARN",
+    "ResourcePolicy", (), "AWS::SecretsManager::Secret", "{} secret policy", label_field="Name")
+_EFS_FILE_SYSTEMS = _PolicyListing(
+    "efs", "DescribeFileSystems", "FileSystems", stores.efs_file_systems, "DescribeFileSystemPolicy", "FileSystemId",
+    "FileSystemId", "FileSystemArn", "Policy", ("PolicyNotFound",), "AWS::EFS::FileSystem", "{} file system policy")
+_BACKUP_VAULTS = _PolicyListing(
+    "backup", "ListBackupVaults", "BackupVaultList", stores.backup_vaults, "GetBackupVaultAccessPolicy",
+    "BackupVaultName", "BackupVaultName", "BackupVaultArn", "Policy", ("ResourceNotFoundException",),
+    "AWS::Backup::BackupVault", "{} vault access policy")
+
+
+def _with_policies(acct: _Account, region: str, managed: frozenset[str] | None,
+                   listing: _PolicyListing) -> Iterator[Any]:
+    """The listing's resources at rest, and a call per resource for its resource policy."""
     where = acct.where(region)
-    for page in acct.pages(region, "ecr", "DescribeRepositories"):
-        yield from stores.ecr_repositories(page, where, managed)
-        for repo in page.get("repositories", []):
-            name, arn = repo.get("repositoryName"), repo.get("repositoryArn")
-            if name and arn:
-                yield acct.call(region, "ecr", "GetRepositoryPolicy", partial(
-                    _resource_policy, acct, region, "ecr", "GetRepositoryPolicy", {"repositoryName": name},
-                    "policyText", ("RepositoryPolicyNotFoundException",), arn, "AWS::ECR::Repository",
-                    f"{name} repository policy"), target=arn)
-
-
-def _secrets(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
-    where = acct.where(region)
-    for page in acct.pages(region, "secretsmanager", "ListSecrets"):
-        yield from stores.secrets(page, where, managed)
-        for secret in page.get("SecretList", []):
-            if secret.get("ARN"):
-                yield acct.call(region, "secretsmanager", "GetResourcePolicy", partial(
-                    _resource_policy, acct, region, "secretsmanager", "GetResourcePolicy", {"SecretId": secret["ARN"]},
-                    "ResourcePolicy", (), secret["ARN"], "AWS::SecretsManager::Secret",
-                    f"{secret.get('Name')} secret policy"), target=secret["ARN"])
-
-
-def _efs(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
-    where = acct.where(region)
-    for page in acct.pages(region, "efs", "DescribeFileSystems"):
-        yield from stores.efs_file_systems(page, where, managed)
-        for fs in page.get("FileSystems", []):
-            fs_id, arn = fs.get("FileSystemId"), fs.get("FileSystemArn")
-            if fs_id and arn:
-                yield acct.call(region, "efs", "DescribeFileSystemPolicy", partial(
-                    _resource_policy, acct, region, "efs", "DescribeFileSystemPolicy", {"FileSystemId": fs_id},
-                    "Policy", ("PolicyNotFound",), arn, "AWS::EFS::FileSystem", f"{fs_id} file system policy"),
+    for page in acct.pages(region, listing.service, listing.operation):
+        yield from listing.adapt(page, where, managed)
+        for item in page.get(listing.items, []):
+            ident, arn = item.get(listing.ident), item.get(listing.arn)
+            if ident and arn:
+                name = listing.label.format(item.get(listing.label_field or listing.ident))
+                yield acct.call(region, listing.service, listing.policy_operation, partial(
+                    _resource_policy, acct, region, listing.service, listing.policy_operation,
+                    {listing.param: ident}, listing.key, listing.absent, arn, listing.resource_type, name),
                     target=arn)
 
 
@@ -1084,18 +1097,7 @@ def _glacier_policy(acct: _Account, region: str, name: str, arn: str) -> Iterato
                                            name=f"{name} vault access policy", where=acct.where(region))
 
 
-def _backup_vaults(acct: _Account, region: str, managed: frozenset[str] | None) -> Iterator[Any]:
-    """Vaults at rest, and their access policies."""
-    where = acct.where(region)
-    for page in acct.pages(region, "backup", "ListBackupVaults"):
-        yield from stores.backup_vaults(page, where, managed)
-        for vault in page.get("BackupVaultList", []):
-            name, arn = vault.get("BackupVaultName"), vault.get("BackupVaultArn")
-            if name and arn:
-                yield acct.call(region, "backup", "GetBackupVaultAccessPolicy", partial(
-                    _resource_policy, acct, region, "backup", "GetBackupVaultAccessPolicy", {"BackupVaultName": name},
-                    "Policy", ("ResourceNotFoundException",), arn, "AWS::Backup::BackupVault",
-                    f"{name} vault access policy"), target=arn)
+
 
 
 def _email_identities(acct: _Account, region: str) -> Iterator[Call]:
