@@ -77,7 +77,16 @@ class Gating:
                 return True
             return path is not None and reported(path) and not shown_excluded(path)
 
-        kept = [f for f in findings if f.location is None or not shown_excluded(f.location.path)]
+        def own_file_excluded(finding: Finding) -> bool:
+            """A finding inside a local module outside the scanned paths is shown at its call site; excluding
+            the module's own file still drops it, as when the module is scanned itself."""
+            if not finding.module_chain or finding.location is None:
+                return False
+            own = finding.module_chain[-1].path  # `SOURCE VERSION //path` for a package: not a file here
+            return own != finding.location.path and shown_excluded(own) and (cwd / own).is_file()
+
+        kept = [f for f in findings
+                if f.location is None or not (shown_excluded(f.location.path) or own_file_excluded(f))]
         # Comments are read in the reported files (so their problems are always warned about) and wherever a
         # finding is (a module's source reported through its call, a plan's configuration).
         located = {f.location.path for f in kept if f.location is not None}

@@ -353,6 +353,18 @@ def test_exclude_is_relative_to_the_configuration_and_applies_to_named_files(rep
     assert report("scan", "examples/sg.tf", "infra/sg.tf", "--format", "json")["summary"]["findings"] == 1
 
 
+def test_exclude_drops_a_module_finding_shown_at_its_call(repo: Path) -> None:
+    """Scanning `live` alone shows a finding of `../mod` at the call in `live`; excluding `mod/**` still drops it."""
+    (repo / "mod").mkdir()
+    (repo / "mod" / "main.tf").write_text('variable "cidrs" {}\n' + OPEN_SSH.replace('["0.0.0.0/0"]', "var.cidrs"))
+    (repo / "live").mkdir()
+    (repo / "live" / "main.tf").write_text('module "m" {\n  source = "../mod"\n  cidrs  = ["0.0.0.0/0"]\n}\n')
+    [shown] = report("scan", "live", "--format", "json")["findings"]
+    assert (shown["location"]["path"], shown["module_chain"][-1]) == ("live/main.tf", "mod/main.tf:3")
+    (repo / ".tenet.toml").write_text('exclude = ["mod/**"]\n')
+    assert report("scan", "live", "--format", "json")["findings"] == []
+
+
 def test_excluded_sibling_in_a_module_still_provides_context(repo: Path) -> None:
     """An excluded file is not reported on, but Terraform still reads it as part of its module."""
     (repo / ".tenet.toml").write_text('exclude = ["mod/generated.tf"]\n')
