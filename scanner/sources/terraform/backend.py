@@ -119,7 +119,7 @@ def backend_of(config_dir: Path, shown: str) -> Backend:
     for path in sorted(config_dir.glob("*.tf")):
         name = f"{shown.rstrip('/')}/{path.name}" if shown not in ("", ".") else path.name
         try:
-            body = parse(path.read_text(encoding="utf-8"), name)
+            body = parse(_code_text(config_dir, path, name), name)
         except (OSError, UnicodeDecodeError) as exc:
             raise BackendError(f"{name}: cannot be read ({type(exc).__name__})") from None
         except HclSyntaxError as exc:
@@ -166,7 +166,8 @@ def initialized_settings(config_dir: Path, backend_type: str) -> dict[str, str]:
     import json
 
     try:
-        recorded = json.loads((config_dir / ".terraform" / "terraform.tfstate").read_text(encoding="utf-8"))
+        recorded = json.loads(_code_text(config_dir, config_dir / ".terraform" / "terraform.tfstate",
+                                         ".terraform/terraform.tfstate"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return {}
     backend = recorded.get("backend") if isinstance(recorded, dict) else None
@@ -177,13 +178,30 @@ def initialized_settings(config_dir: Path, backend_type: str) -> dict[str, str]:
             for key, value in backend["config"].items() if isinstance(value, (str, int, float, bool)) and value != ""}
 
 
+def _code_text(config_dir: Path, path: Path, name: str) -> str:
+    """A file of the configuration, through the trust boundary of a scan of `config_dir`: the configuration may
+    come from a pull request, so a link of it leading out, or a FIFO, is refused (a BackendError naming the file,
+    never its content). A missing file is the caller's FileNotFoundError."""
+    from scanner.sources.boundary import Boundary, NotOpened, TooLarge
+    from scanner.sources.interface import DEFAULT_MAX_FILE_BYTES
+
+    if not os.path.lexists(path):
+        raise FileNotFoundError(name)
+    try:
+        return Boundary.around([config_dir]).read_bytes(path, DEFAULT_MAX_FILE_BYTES).decode("utf-8")
+    except NotOpened as exc:
+        raise BackendError(f"{name}: {exc.refused.message}") from None
+    except TooLarge as exc:
+        raise BackendError(f"{name}: {exc.size} bytes, more than a configuration file may have") from None
+
+
 def current_workspace(config_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """TF_WORKSPACE, else the workspace `terraform workspace select` recorded, else `default`."""
     env = os.environ if environ is None else environ
     if env.get("TF_WORKSPACE"):
         return env["TF_WORKSPACE"]
     try:
-        selected = (config_dir / ".terraform" / "environment").read_text(encoding="utf-8").strip()
+        selected = _code_text(config_dir, config_dir / ".terraform" / "environment", ".terraform/environment").strip()
     except (OSError, UnicodeDecodeError):
         return "default"
     return selected or "default"

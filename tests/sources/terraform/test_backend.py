@@ -110,3 +110,25 @@ def test_backend_config_values_and_files(tmp_path: Path) -> None:
     (tmp_path / "bad.hcl").write_text("bucket\n")
     with pytest.raises(BackendError, match=r"bad.hcl:1: expected key = \"value\""):
         parse_backend_config(["bad.hcl"], tmp_path)
+
+
+def test_the_configuration_is_read_through_the_trust_boundary(tmp_path: Path) -> None:
+    """The configuration may come from a pull request: a file of it that is a link leading out is refused, named,
+    and its content is never read or quoted."""
+    outside = tmp_path / "outside.tf"
+    outside.write_text('terraform {\n  backend "s3" {\n    bucket = "SECRET-BUCKET"\n    key = "k"\n  }\n}\n')
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "main.tf").write_text('resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n')
+    (repo / "backend.tf").symlink_to(outside)
+    with pytest.raises(BackendError) as raised:
+        auto_address(repo, ".", {})
+    assert "backend.tf" in str(raised.value) and "outside" in str(raised.value)
+    assert "SECRET" not in str(raised.value)
+    # The workspace terraform recorded, through a link leading out: refused as well.
+    (repo / "backend.tf").unlink()
+    (repo / ".terraform").mkdir()
+    (tmp_path / "environment").write_text("SECRET-WORKSPACE\n")
+    (repo / ".terraform" / "environment").symlink_to(tmp_path / "environment")
+    with pytest.raises(BackendError, match="environment"):
+        current_workspace(repo, {})
